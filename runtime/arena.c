@@ -76,7 +76,7 @@ void *vi_arena_alloc(struct vi_arena *a, size_t size) {
 
 void *vi_arena_array(struct vi_arena *a, size_t n, size_t size) {
   if (size && n > SIZE_MAX / size) return NULL;
-  return vi_arena_alloc(a, (n * size) ? n * size : 1);
+  return vi_arena_alloc(a, n * size != 0 ? n * size : 1);
 }
 
 char *vi_arena_strndup(struct vi_arena *a, const char *s, size_t n) {

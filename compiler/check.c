@@ -1,0 +1,720 @@
+/* check.c: names, types and block rules (include/vi/check.h). */
+#include "vi/check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "vi/stdlib.h"
+
+struct entry {
+  const char *name;
+  int slot;
+};
+
+struct checker {
+  struct vi_program *p;
+  struct vi_diags *d;
+  struct vi_arena *a;
+  struct entry *ents;
+  int nents, capents;
+  struct vi_decl **slot_decl;
+  struct vi_type *slot_type;
+  uint8_t *slot_block;
+  int nslots, capslots;
+  int block;      /* enum vi_block being checked */
+  int loops;      /* loop nesting, for break/continue */
+  int oom;
+};
+
+static const struct vi_type T_ERR = {VI_T_ERROR, 0}, T_INT = {VI_T_INT, 0}, T_REAL = {VI_T_REAL, 0};
+
+static struct vi_type mk(int base, int nd) {
+  struct vi_type t = {(uint8_t)base, (uint8_t)nd};
+  return t;
+}
+
+static int grow(struct checker *k, void **p, int *cap, int need, size_t size) {
+  if (need <= *cap) return 0;
+  int nc = *cap ? *cap * 2 : 64;
+  while (nc < need) nc *= 2;
+  void *np = vi_arena_array(k->a, (size_t)nc, size);
+  if (!np) {
+    k->oom = 1;
+    return -1;
+  }
+  if (*p) memcpy(np, *p, (size_t)*cap * size);
+  *p = np;
+  *cap = nc;
+  return 0;
+}
+
+static int new_slot(struct checker *k, struct vi_decl *d, struct vi_type t) {
+  int cap = k->capslots;
+  if (k->nslots == cap) {
+    int c1 = cap, c2 = cap, c3 = cap;
+    if (grow(k, (void **)&k->slot_decl, &c1, k->nslots + 1, sizeof *k->slot_decl) ||
+        grow(k, (void **)&k->slot_type, &c2, k->nslots + 1, sizeof *k->slot_type) ||
+        grow(k, (void **)&k->slot_block, &c3, k->nslots + 1, sizeof *k->slot_block))
+      return 0;
+    k->capslots = c1;
+  }
+  k->slot_decl[k->nslots] = d;
+  k->slot_type[k->nslots] = t;
+  k->slot_block[k->nslots] = (uint8_t)k->block;
+  return k->nslots++;
+}
+
+static struct entry *lookup(struct checker *k, const char *name) {
+  for (int i = k->nents; i-- > 0;)
+    if (strcmp(k->ents[i].name, name) == 0) return &k->ents[i];
+  return NULL;
+}
+
+static const char *suggest_var(struct checker *k, const char *name) {
+  const char *best = NULL;
+  int bd = 3;
+  for (int i = k->nents; i-- > 0;) {
+    int dd = vi_edit_distance(name, k->ents[i].name, 2);
+    if (dd < bd) {
+      bd = dd;
+      best = k->ents[i].name;
+    }
+  }
+  return best;
+}
+
+static int declare(struct checker *k, const char *name, struct vi_srcloc loc, struct vi_decl *d,
+                   struct vi_type t) {
+  struct entry *e = lookup(k, name);
+  if (e) {
+    struct vi_decl *prev = k->slot_decl[e->slot];
+    if (prev)
+      vi_error(k->d, loc, "'%s' is already declared (at line %d)", name, prev->loc.line);
+    else
+      vi_error(k->d, loc, "'%s' is already declared", name);
+  }
+  if (vi_stdlib_lookup(name))
+    vi_error(k->d, loc, "'%s' is the name of a built-in function; choose another name", name);
+  int slot = new_slot(k, d, t);
+  if (grow(k, (void **)&k->ents, &k->capents, k->nents + 1, sizeof *k->ents)) return slot;
+  k->ents[k->nents].name = name;
+  k->ents[k->nents].slot = slot;
+  k->nents++;
+  return slot;
+}
+
+static char *tstr(struct vi_type t, char *buf) { return vi_type_str(t, buf); }
+
+static int is_int(struct vi_type t) { return t.base == VI_T_INT && t.ndims == 0; }
+static int is_scalar(struct vi_type t) {
+  return t.ndims == 0 && (t.base == VI_T_INT || t.base == VI_T_REAL);
+}
+static int is_err(struct vi_type t) { return t.base == VI_T_ERROR; }
+
+/* Can a value of type `from` be stored where `to` is expected? */
+static int assignable(struct vi_type to, struct vi_type from) {
+  if (to.ndims != from.ndims) return 0;
+  if (to.base == from.base) return 1;
+  return to.base == VI_T_REAL && from.base == VI_T_INT;
+}
+
+struct vi_type vi_index_type(struct vi_type t, int nix, const uint8_t *keep) {
+  int inner = t.base == VI_T_MATRIX ? 2 : (t.base == VI_T_VECTOR || t.base == VI_T_ROW_VECTOR) ? 1 : 0;
+  if (nix > t.ndims + inner) return T_ERR;
+  int nd = 0;
+  for (int i = 0; i < t.ndims; i++) nd += i >= nix || keep[i];
+  int base = t.base;
+  if (inner == 1) {
+    int p = t.ndims;
+    if (p < nix && !keep[p]) base = VI_T_REAL;
+  } else if (inner == 2) {
+    int r = t.ndims, c = t.ndims + 1;
+    int kr = r >= nix || keep[r], kc = c >= nix || keep[c];
+    base = kr && kc ? VI_T_MATRIX : kr ? VI_T_VECTOR : kc ? VI_T_ROW_VECTOR : VI_T_REAL;
+  }
+  return mk(base, nd);
+}
+
+static struct vi_type expr(struct checker *k, struct vi_expr *e);
+
+static void argtypes_str(struct vi_type *ts, int n, char *buf, size_t size) {
+  size_t len = 0;
+  buf[0] = 0;
+  for (int i = 0; i < n && len + 40 < size; i++) {
+    char tb[64];
+    len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", tstr(ts[i], tb));
+  }
+}
+
+static const char *op_func(int op) {
+  switch (op) {
+  case VI_OP_ADD: return "add";
+  case VI_OP_SUB: return "subtract";
+  case VI_OP_MUL: return "multiply";
+  case VI_OP_DIV: return "divide";
+  case VI_OP_IDIV: return "int_divide";
+  case VI_OP_MOD: return "modulus";
+  case VI_OP_LDIV: return "mdivide_left";
+  case VI_OP_POW: return "pow";
+  case VI_OP_EPOW: return "pow";
+  case VI_OP_EMUL: return "elt_multiply";
+  case VI_OP_EDIV: return "elt_divide";
+  case VI_OP_NEG: return "minus";
+  case VI_OP_TRANSPOSE: return "transpose";
+  default: return NULL;
+  }
+}
+
+/* Types a call of the standard-library function fname; reports errors at loc. */
+static struct vi_type call_builtin(struct checker *k, const char *fname, const char *shown,
+                                   struct vi_type *ts, int n, struct vi_srcloc loc,
+                                   const struct vi_func **out) {
+  for (int i = 0; i < n; i++)
+    if (is_err(ts[i])) return T_ERR;
+  const struct vi_func *f = vi_stdlib_lookup(fname);
+  *out = f;
+  if (!f) {
+    const char *s = vi_stdlib_suggest(fname);
+    if (s)
+      vi_error(k->d, loc, "unknown function '%s' (did you mean '%s'?)", shown, s);
+    else
+      vi_error(k->d, loc, "unknown function '%s'", shown);
+    return T_ERR;
+  }
+  struct vi_type r = f->rule(ts, n);
+  if (is_err(r)) {
+    char buf[512];
+    argtypes_str(ts, n, buf, sizeof buf);
+    vi_error(k->d, loc, "no signature of '%s' takes (%s)%s%s", shown, buf,
+             f->sig ? "; it takes " : "", f->sig ? f->sig : "");
+    return T_ERR;
+  }
+  if ((f->flags & VI_FN_RNG) && k->block != VI_BLK_TDATA && k->block != VI_BLK_GQ &&
+      k->block != VI_BLK_FUNCTIONS)
+    vi_error(k->d, loc, "'%s' draws random numbers and is allowed only in transformed data and generated quantities", shown);
+  return r;
+}
+
+static int data_only_expr(struct checker *k, const struct vi_expr *e);
+
+static struct vi_type index_expr(struct checker *k, struct vi_expr *e) {
+  struct vi_type t = expr(k, e->u.index.a);
+  uint8_t keep[16];
+  int bad = is_err(t);
+  for (int i = 0; i < e->u.index.nix; i++) {
+    struct vi_index *ix = &e->u.index.ix[i];
+    keep[i < 16 ? i : 0] = 1;
+    if (ix->lo) {
+      struct vi_type lt = expr(k, ix->lo);
+      if (ix->kind == VI_IX_SINGLE && lt.base == VI_T_INT && lt.ndims == 1) {
+        ix->multi = 1;
+      } else if (!is_err(lt) && !is_int(lt)) {
+        char tb[64];
+        vi_error(k->d, ix->lo->loc, "an index must be an int or an int array, not %s", tstr(lt, tb));
+        bad = 1;
+      }
+    }
+    if (ix->hi) {
+      struct vi_type ht = expr(k, ix->hi);
+      if (!is_err(ht) && !is_int(ht)) {
+        char tb[64];
+        vi_error(k->d, ix->hi->loc, "a range bound must be an int, not %s", tstr(ht, tb));
+        bad = 1;
+      }
+    }
+    if (i < 16) keep[i] = ix->kind != VI_IX_SINGLE || ix->multi;
+  }
+  if (bad) return T_ERR;
+  if (e->u.index.nix > 16) {
+    vi_error(k->d, e->loc, "too many indices");
+    return T_ERR;
+  }
+  struct vi_type r = vi_index_type(t, e->u.index.nix, keep);
+  if (is_err(r)) {
+    char tb[64];
+    vi_error(k->d, e->loc, "too many indices (%d) for a value of type %s", e->u.index.nix, tstr(t, tb));
+  }
+  return r;
+}
+
+static struct vi_type expr(struct checker *k, struct vi_expr *e) {
+  struct vi_type t = T_ERR;
+  char tb[64], tb2[64];
+  switch (e->kind) {
+  case VI_E_INT: t = T_INT; break;
+  case VI_E_REAL: t = T_REAL; break;
+  case VI_E_STRING: t = mk(VI_T_STRING, 0); break;
+  case VI_E_PAREN: t = expr(k, e->u.un.a); break;
+  case VI_E_VAR: {
+    struct entry *en = lookup(k, e->u.var.name);
+    if (!en) {
+      const char *s = suggest_var(k, e->u.var.name);
+      if (vi_stdlib_lookup(e->u.var.name))
+        vi_error(k->d, e->loc, "'%s' is a function; call it with parentheses", e->u.var.name);
+      else if (s)
+        vi_error(k->d, e->loc, "unknown variable '%s' (did you mean '%s'?)", e->u.var.name, s);
+      else
+        vi_error(k->d, e->loc, "unknown variable '%s'", e->u.var.name);
+      break;
+    }
+    e->u.var.slot = en->slot;
+    t = k->slot_type[en->slot];
+    break;
+  }
+  case VI_E_UNARY: {
+    struct vi_type a = expr(k, e->u.un.a);
+    if (is_err(a)) break;
+    if (e->u.un.op == VI_OP_NOT) {
+      if (!is_scalar(a))
+        vi_error(k->d, e->loc, "'!' needs an int or real, not %s", tstr(a, tb));
+      else
+        t = T_INT;
+    } else if (e->u.un.op == VI_OP_PLUS) {
+      t = a;
+    } else {
+      const struct vi_func *f;
+      t = call_builtin(k, op_func(e->u.un.op), vi_op_name(e->u.un.op), &a, 1, e->loc, &f);
+    }
+    break;
+  }
+  case VI_E_BINARY: {
+    struct vi_type ab[2] = {expr(k, e->u.bin.a), expr(k, e->u.bin.b)};
+    if (is_err(ab[0]) || is_err(ab[1])) break;
+    int op = e->u.bin.op;
+    if (op >= VI_OP_LT && op <= VI_OP_OR) {
+      if (!is_scalar(ab[0]) || !is_scalar(ab[1]))
+        vi_error(k->d, e->loc, "'%s' compares ints or reals, not %s and %s", vi_op_name(op),
+                 tstr(ab[0], tb), tstr(ab[1], tb2));
+      else
+        t = T_INT;
+      break;
+    }
+    const struct vi_func *f;
+    char shown[32];
+    snprintf(shown, sizeof shown, "operator %s", vi_op_name(op));
+    if (op == VI_OP_EPOW || op == VI_OP_POW) snprintf(shown, sizeof shown, "pow");
+    t = call_builtin(k, op_func(op), shown, ab, 2, e->loc, &f);
+    break;
+  }
+  case VI_E_COND: {
+    struct vi_type c = expr(k, e->u.cond.c), a = expr(k, e->u.cond.a), b = expr(k, e->u.cond.b);
+    if (is_err(c) || is_err(a) || is_err(b)) break;
+    if (!is_int(c)) {
+      vi_error(k->d, e->u.cond.c->loc, "the condition of '?:' must be an int, not %s", tstr(c, tb));
+      break;
+    }
+    if (assignable(a, b))
+      t = a;
+    else if (assignable(b, a))
+      t = b;
+    else
+      vi_error(k->d, e->loc, "the branches of '?:' have different types (%s and %s)", tstr(a, tb),
+               tstr(b, tb2));
+    break;
+  }
+  case VI_E_CALL: {
+    int n = e->u.call.nargs;
+    struct vi_type ts[32];
+    if (n > 32) {
+      vi_error(k->d, e->loc, "too many arguments (%d; the limit is 32)", n);
+      break;
+    }
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+      ts[i] = expr(k, e->u.call.args[i]);
+      bad |= is_err(ts[i]);
+    }
+    if (bad) break;
+    const char *name = e->u.call.name;
+    if (strcmp(name, "target") == 0 && n == 0) {
+      if (k->block != VI_BLK_MODEL && k->block != VI_BLK_TPARAMS)
+        vi_error(k->d, e->loc, "target() is available only in the model and transformed parameters blocks");
+      t = T_REAL;
+      break;
+    }
+    if (strcmp(name, "columns") == 0) {
+      vi_error(k->d, e->loc, "columns(\"regex\") may only initialise a matrix in the data block");
+      break;
+    }
+    char fname[160];
+    size_t len = strlen(name);
+    if (len > 120) len = 120;
+    memcpy(fname, name, len);
+    fname[len] = 0;
+    int propto = 0;
+    if (len > 6 && (strcmp(name + len - 6, "_lupdf") == 0 || strcmp(name + len - 6, "_lupmf") == 0)) {
+      fname[len - 4] = 'p';
+      fname[len - 3] = name[len - 2];
+      fname[len - 2] = 'f';
+      fname[len - 1] = 0;
+      propto = 1;
+    }
+    int is_dens = len > 5 && (strstr(name, "_lpdf") || strstr(name, "_lpmf") || strstr(name, "_lcdf") ||
+                              strstr(name, "_lccdf") || propto);
+    if (e->u.call.bar && !is_dens)
+      vi_error(k->d, e->loc, "'|' separates the variate only in calls of _lpdf, _lpmf, _lcdf and _lccdf functions");
+    const struct vi_func *f = NULL;
+    t = call_builtin(k, fname, name, ts, n, e->loc, &f);
+    e->u.call.fn = f;
+    (void)propto;
+    break;
+  }
+  case VI_E_INDEX: t = index_expr(k, e); break;
+  case VI_E_ARRAY: {
+    struct vi_type el = T_ERR;
+    for (int i = 0; i < e->u.list.n; i++) {
+      struct vi_type ti = expr(k, e->u.list.elems[i]);
+      if (is_err(ti)) goto done;
+      if (i == 0 || assignable(ti, el))
+        el = ti;
+      else if (!assignable(el, ti)) {
+        vi_error(k->d, e->u.list.elems[i]->loc, "array elements have different types (%s and %s)",
+                 tstr(el, tb), tstr(ti, tb2));
+        goto done;
+      }
+    }
+    if (e->u.list.n == 0) {
+      vi_error(k->d, e->loc, "an array expression needs at least one element");
+      break;
+    }
+    t = mk(el.base, el.ndims + 1);
+    break;
+  }
+  case VI_E_ROWVEC: {
+    int rows = 0, scal = 0;
+    for (int i = 0; i < e->u.list.n; i++) {
+      struct vi_type ti = expr(k, e->u.list.elems[i]);
+      if (is_err(ti)) goto done;
+      if (is_scalar(ti))
+        scal++;
+      else if (ti.base == VI_T_ROW_VECTOR && ti.ndims == 0)
+        rows++;
+      else {
+        vi_error(k->d, e->u.list.elems[i]->loc, "a [ ] expression holds reals or row vectors, not %s",
+                 tstr(ti, tb));
+        goto done;
+      }
+    }
+    if (scal && rows) {
+      vi_error(k->d, e->loc, "a [ ] expression mixes scalars and row vectors");
+      break;
+    }
+    t = rows ? mk(VI_T_MATRIX, 0) : mk(VI_T_ROW_VECTOR, 0);
+    break;
+  }
+  }
+done:
+  e->type = t;
+  e->is_data = (uint8_t)(!is_err(t) && data_only_expr(k, e));
+  return t;
+}
+
+/* Does e depend only on data and transformed data (and loop variables)? */
+static int data_only_expr(struct checker *k, const struct vi_expr *e) {
+  switch (e->kind) {
+  case VI_E_VAR: {
+    int s = e->u.var.slot, b = k->slot_block[s];
+    return b == VI_BLK_DATA || b == VI_BLK_TDATA || (k->slot_decl[s] == NULL && k->slot_type[s].base == VI_T_INT);
+  }
+  case VI_E_INT:
+  case VI_E_REAL:
+  case VI_E_STRING: return 1;
+  case VI_E_PAREN:
+  case VI_E_UNARY: return e->u.un.a->is_data;
+  case VI_E_BINARY: return e->u.bin.a->is_data && e->u.bin.b->is_data;
+  case VI_E_COND: return e->u.cond.c->is_data && e->u.cond.a->is_data && e->u.cond.b->is_data;
+  case VI_E_CALL:
+    for (int i = 0; i < e->u.call.nargs; i++)
+      if (!e->u.call.args[i]->is_data) return 0;
+    return strcmp(e->u.call.name, "target") != 0;
+  case VI_E_INDEX:
+    if (!e->u.index.a->is_data) return 0;
+    for (int i = 0; i < e->u.index.nix; i++)
+      if ((e->u.index.ix[i].lo && !e->u.index.ix[i].lo->is_data) ||
+          (e->u.index.ix[i].hi && !e->u.index.ix[i].hi->is_data))
+        return 0;
+    return 1;
+  case VI_E_ARRAY:
+  case VI_E_ROWVEC:
+    for (int i = 0; i < e->u.list.n; i++)
+      if (!e->u.list.elems[i]->is_data) return 0;
+    return 1;
+  }
+  return 0;
+}
+
+static void need_int_size(struct checker *k, struct vi_expr *e, const char *what) {
+  if (!e) return;
+  struct vi_type t = expr(k, e);
+  char tb[64];
+  if (!is_err(t) && !is_int(t))
+    vi_error(k->d, e->loc, "%s must be an int, not %s", what, tstr(t, tb));
+}
+
+static void need_bound(struct checker *k, struct vi_expr *e, const char *what, struct vi_type dt) {
+  if (!e) return;
+  struct vi_type t = expr(k, e);
+  char tb[64], tb2[64];
+  if (is_err(t)) return;
+  if (is_scalar(t)) return;
+  struct vi_type elt = mk(dt.base == VI_T_INT ? VI_T_INT : dt.base, dt.ndims);
+  if (!assignable(elt, t) && !(dt.base == VI_T_INT && t.base == VI_T_INT && t.ndims == dt.ndims))
+    vi_error(k->d, e->loc, "%s must be a scalar or have the type of the variable (%s), not %s", what,
+             tstr(dt, tb), tstr(t, tb2));
+}
+
+static void decl(struct checker *k, struct vi_decl *d, int top) {
+  for (int i = 0; i < d->type.ndims; i++) need_int_size(k, d->dims[i], "an array size");
+  need_int_size(k, d->rows, "a size");
+  need_int_size(k, d->cols, "a size");
+  int constrained = d->lower || d->upper || d->offset || d->multiplier || d->cons != VI_C_NONE;
+  if (constrained && !top)
+    vi_error(k->d, d->loc, "local variable '%s' cannot have a constraint", d->name);
+  if (constrained && top && k->block == VI_BLK_MODEL)
+    vi_error(k->d, d->loc, "variables of the model block cannot have constraints");
+  need_bound(k, d->lower, "the lower bound", d->type);
+  need_bound(k, d->upper, "the upper bound", d->type);
+  need_bound(k, d->offset, "the offset", d->type);
+  need_bound(k, d->multiplier, "the multiplier", d->type);
+  if (k->block == VI_BLK_PARAMS && d->type.base == VI_T_INT)
+    vi_error(k->d, d->loc, "parameters must be real-valued; '%s' is declared int", d->name);
+  if (d->init) {
+    if (k->block == VI_BLK_DATA && d->init->kind == VI_E_CALL && strcmp(d->init->u.call.name, "columns") == 0) {
+      if (d->type.base != VI_T_MATRIX || d->type.ndims != 0 || d->init->u.call.nargs != 1 ||
+          d->init->u.call.args[0]->kind != VI_E_STRING)
+        vi_error(k->d, d->init->loc, "columns(\"regex\") initialises a matrix from the data columns the regular expression selects");
+      d->init->type = mk(VI_T_MATRIX, 0);
+    } else if (k->block == VI_BLK_DATA || k->block == VI_BLK_PARAMS) {
+      vi_error(k->d, d->init->loc, "variables of the %s block cannot be initialised", vi_block_name(k->block));
+    } else {
+      struct vi_type it = expr(k, d->init);
+      char tb[64], tb2[64];
+      if (!is_err(it) && !assignable(d->type, it))
+        vi_error(k->d, d->init->loc, "cannot initialise '%s' (%s) with a value of type %s", d->name,
+                 tstr(d->type, tb), tstr(it, tb2));
+    }
+  }
+  d->block = (uint8_t)k->block;
+  d->slot = declare(k, d->name, d->loc, d, d->type);
+}
+
+static void stmt(struct checker *k, struct vi_stmt *s, int top);
+
+static void block_scope(struct checker *k, struct vi_stmt *s) {
+  int mark = k->nents;
+  stmt(k, s, 0);
+  k->nents = mark;
+}
+
+static const struct vi_expr *lhs_var(const struct vi_expr *e) {
+  while (e->kind == VI_E_INDEX) e = e->u.index.a;
+  return e->kind == VI_E_VAR ? e : NULL;
+}
+
+static void stmt(struct checker *k, struct vi_stmt *s, int top) {
+  char tb[64], tb2[64];
+  switch (s->kind) {
+  case VI_S_DECL: decl(k, s->u.decl, top); break;
+  case VI_S_ASSIGN: {
+    struct vi_type r = expr(k, s->u.assign.rhs);
+    struct vi_type l = expr(k, s->u.assign.lhs);
+    const struct vi_expr *v = lhs_var(s->u.assign.lhs);
+    if (!v) {
+      vi_error(k->d, s->u.assign.lhs->loc, "the left side of an assignment must be a variable or an indexed variable");
+      break;
+    }
+    if (is_err(l) || is_err(r)) break;
+    int slot = v->u.var.slot, b = k->slot_block[slot];
+    if (!k->slot_decl[slot]) {
+      vi_error(k->d, v->loc, "cannot assign to the loop variable '%s'", v->u.var.name);
+      break;
+    }
+    if (b != k->block) {
+      vi_error(k->d, v->loc, "cannot assign to '%s': it belongs to the %s block", v->u.var.name, vi_block_name(b));
+      break;
+    }
+    if (s->u.assign.op == VI_AS_SET) {
+      if (!assignable(l, r))
+        vi_error(k->d, s->u.assign.op_loc, "cannot assign a value of type %s to '%s' of type %s", tstr(r, tb),
+                 v->u.var.name, tstr(l, tb2));
+    } else {
+      static const int ops[] = {0, VI_OP_ADD, VI_OP_SUB, VI_OP_MUL, VI_OP_DIV, VI_OP_EMUL, VI_OP_EDIV};
+      struct vi_type ab[2] = {l, r};
+      const struct vi_func *f;
+      struct vi_type res = call_builtin(k, op_func(ops[s->u.assign.op]), vi_op_name(ops[s->u.assign.op]), ab, 2,
+                                        s->u.assign.op_loc, &f);
+      if (!is_err(res) && !assignable(l, res))
+        vi_error(k->d, s->u.assign.op_loc, "compound assignment gives %s, which cannot be stored in %s",
+                 tstr(res, tb), tstr(l, tb2));
+    }
+    break;
+  }
+  case VI_S_TILDE: {
+    if (k->block != VI_BLK_MODEL) {
+      vi_error(k->d, s->loc, "'~' statements are allowed only in the model block");
+    }
+    struct vi_type ts[33];
+    int n = s->u.tilde.nargs, bad = 0;
+    if (n > 31) {
+      vi_error(k->d, s->loc, "too many arguments");
+      break;
+    }
+    ts[0] = expr(k, s->u.tilde.lhs);
+    bad |= is_err(ts[0]);
+    for (int i = 0; i < n; i++) {
+      ts[i + 1] = expr(k, s->u.tilde.args[i]);
+      bad |= is_err(ts[i + 1]);
+    }
+    if (s->u.tilde.trunc_lo) expr(k, s->u.tilde.trunc_lo);
+    if (s->u.tilde.trunc_hi) expr(k, s->u.tilde.trunc_hi);
+    if (bad) break;
+    char fname[160];
+    snprintf(fname, sizeof fname, "%s_lpdf", s->u.tilde.dist);
+    const struct vi_func *f = vi_stdlib_lookup(fname);
+    if (!f) {
+      snprintf(fname, sizeof fname, "%s_lpmf", s->u.tilde.dist);
+      f = vi_stdlib_lookup(fname);
+    }
+    if (!f) {
+      snprintf(fname, sizeof fname, "%s_lpdf", s->u.tilde.dist);
+      const char *sg = vi_stdlib_suggest(fname);
+      if (!sg) {
+        snprintf(fname, sizeof fname, "%s_lpmf", s->u.tilde.dist);
+        sg = vi_stdlib_suggest(fname);
+      }
+      if (sg) {
+        char base[128];
+        size_t bl = strlen(sg) > 5 ? strlen(sg) - 5 : 0;
+        if (bl > sizeof base - 1) bl = sizeof base - 1;
+        memcpy(base, sg, bl);
+        base[bl] = 0;
+        vi_error(k->d, s->u.tilde.dist_loc, "unknown distribution '%s' (did you mean '%s'?)", s->u.tilde.dist, base);
+      } else {
+        vi_error(k->d, s->u.tilde.dist_loc, "unknown distribution '%s'", s->u.tilde.dist);
+      }
+      break;
+    }
+    struct vi_type r = f->rule(ts, n + 1);
+    if (is_err(r)) {
+      char buf[512];
+      argtypes_str(ts, n + 1, buf, sizeof buf);
+      vi_error(k->d, s->u.tilde.dist_loc, "no signature of '%s' takes (%s)%s%s", fname, buf,
+               f->sig ? "; it takes " : "", f->sig ? f->sig : "");
+      break;
+    }
+    if (s->u.tilde.has_trunc)
+      vi_error(k->d, s->loc, "truncation T[,] is not supported yet");
+    s->u.tilde.fn = f;
+    break;
+  }
+  case VI_S_TARGET: {
+    if (k->block != VI_BLK_MODEL) vi_error(k->d, s->loc, "'target +=' is allowed only in the model block");
+    struct vi_type t = expr(k, s->u.expr);
+    if (!is_err(t) && (t.base < VI_T_INT || t.base > VI_T_MATRIX))
+      vi_error(k->d, s->u.expr->loc, "'target +=' needs a real or a container of reals, not %s", tstr(t, tb));
+    break;
+  }
+  case VI_S_FOR: {
+    need_int_size(k, s->u.loop.lo, "the start of a for loop");
+    need_int_size(k, s->u.loop.hi, "the end of a for loop");
+    int mark = k->nents;
+    s->u.loop.slot = declare(k, s->u.loop.var, s->u.loop.var_loc, NULL, T_INT);
+    k->loops++;
+    block_scope(k, s->u.loop.body);
+    k->loops--;
+    k->nents = mark;
+    break;
+  }
+  case VI_S_FOREACH: {
+    struct vi_type ct = expr(k, s->u.loop.lo);
+    struct vi_type et = T_ERR;
+    if (!is_err(ct)) {
+      if (ct.ndims > 0)
+        et = mk(ct.base, ct.ndims - 1);
+      else if (ct.base == VI_T_VECTOR || ct.base == VI_T_ROW_VECTOR || ct.base == VI_T_MATRIX)
+        et = T_REAL;
+      else
+        vi_error(k->d, s->u.loop.lo->loc, "cannot loop over a value of type %s", tstr(ct, tb));
+    }
+    int mark = k->nents;
+    s->u.loop.slot = declare(k, s->u.loop.var, s->u.loop.var_loc, NULL, et);
+    k->loops++;
+    block_scope(k, s->u.loop.body);
+    k->loops--;
+    k->nents = mark;
+    break;
+  }
+  case VI_S_WHILE: {
+    struct vi_type c = expr(k, s->u.loop.lo);
+    if (!is_err(c) && !is_scalar(c))
+      vi_error(k->d, s->u.loop.lo->loc, "a while condition must be an int or real, not %s", tstr(c, tb));
+    k->loops++;
+    block_scope(k, s->u.loop.body);
+    k->loops--;
+    break;
+  }
+  case VI_S_IF: {
+    struct vi_type c = expr(k, s->u.ifs.cond);
+    if (!is_err(c) && !is_scalar(c))
+      vi_error(k->d, s->u.ifs.cond->loc, "an if condition must be an int or real, not %s", tstr(c, tb));
+    block_scope(k, s->u.ifs.then);
+    if (s->u.ifs.els) block_scope(k, s->u.ifs.els);
+    break;
+  }
+  case VI_S_BLOCK: {
+    int mark = k->nents;
+    for (int i = 0; i < s->u.block.n; i++) stmt(k, s->u.block.stmts[i], 0);
+    k->nents = mark;
+    break;
+  }
+  case VI_S_PRINT:
+  case VI_S_REJECT:
+  case VI_S_FATAL:
+    for (int i = 0; i < s->u.print.n; i++) expr(k, s->u.print.args[i]);
+    break;
+  case VI_S_BREAK:
+  case VI_S_CONTINUE:
+    if (!k->loops) vi_error(k->d, s->loc, "'%s' outside a loop", s->kind == VI_S_BREAK ? "break" : "continue");
+    break;
+  case VI_S_RETURN:
+    vi_error(k->d, s->loc, "'return' outside a function");
+    break;
+  case VI_S_EXPR: {
+    struct vi_type t = expr(k, s->u.expr);
+    if (!is_err(t)) vi_error(k->d, s->loc, "the value of this expression is not used");
+    break;
+  }
+  case VI_S_EMPTY: break;
+  }
+}
+
+int vi_check(struct vi_program *p, struct vi_arena *a, struct vi_symtab *st, struct vi_diags *d) {
+  struct checker k;
+  memset(&k, 0, sizeof k);
+  k.p = p;
+  k.d = d;
+  k.a = a;
+  int before = d->nerrors;
+  for (int i = 0; i < p->nfuns; i++)
+    vi_error(d, p->funs[i]->loc, "user-defined functions are not supported yet ('%s')", p->funs[i]->name);
+  for (int b = VI_BLK_DATA; b < VI_BLK__COUNT; b++) {
+    k.block = b;
+    int mark = k.nents;
+    for (int i = 0; i < p->nbody[b]; i++) {
+      struct vi_stmt *s = p->body[b][i];
+      int declblock = b == VI_BLK_DATA || b == VI_BLK_PARAMS;
+      if (declblock && s->kind != VI_S_DECL) {
+        vi_error(d, s->loc, "the %s block holds only declarations", vi_block_name(b));
+        continue;
+      }
+      stmt(&k, s, b != VI_BLK_MODEL);
+    }
+    if (b == VI_BLK_MODEL) k.nents = mark; /* model-block variables are local to it */
+  }
+  if (k.oom) vi_error(d, (struct vi_srcloc){p->file, 0, 0}, "out of memory while checking the model");
+  st->nslots = k.nslots;
+  st->decl = k.slot_decl;
+  st->type = k.slot_type;
+  st->block = k.slot_block;
+  return d->nerrors > before ? VI_ERR_TYPE : VI_OK;
+}

@@ -1,0 +1,149 @@
+/* advi.h: variational fits of a Gaussian approximation on the unconstrained
+ * space, against an abstract log density.
+ *
+ * Three algorithms:
+ *   - VI_ALGO_DADVI (the default, `--algorithm dadvi`): deterministic ADVI
+ *     (Giordano, Ingram & Broderick 2024). A fixed set of M standard-normal
+ *     draws (antithetic pairs, each coordinate scaled to unit second moment)
+ *     makes the mean-field ELBO a deterministic function of (mu, omega =
+ *     log sd); it is maximised with L-BFGS (strong-Wolfe line search) to a
+ *     gradient tolerance. M then doubles (the new draw set contains the old
+ *     one) until the fit moves by less than mc_tol posterior sds, which
+ *     estimates the Monte Carlo error of the returned fit.
+ *   - VI_ALGO_MEANFIELD / VI_ALGO_FULLRANK: stochastic-gradient ADVI as
+ *     CmdStan 2.x `variational` (Kucukelbir et al. 2017): eta adaptation,
+ *     adaptive step sizes, the relative-ELBO-change stopping rule.
+ *
+ * Example:
+ *   struct vi_advi_options o;
+ *   vi_advi_options_default(&o);
+ *   struct vi_advi_result r;
+ *   enum vi_advi_stop st = vi_advi_fit(&density, &o, &arena, &r, &diags);
+ *   if (st == VI_ADVI_ERROR) ... print diags ...
+ *   vi_advi_draw(&r, &density, o.seed, S, theta, log_p, log_q, &diags);
+ *   double k = vi_psis_khat(log_p, log_q, S);
+ */
+#ifndef VI_ADVI_H
+#define VI_ADVI_H
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vi/arena.h"
+#include "vi/diag.h"
+
+/* The model as the fitting code sees it. */
+struct vi_density {
+  size_t dim; /* unconstrained dimension */
+  void *ctx;
+  /* log density (Jacobian included; constants may be dropped) and its
+   * gradient at theta. Returns 0, or nonzero when it cannot be evaluated at
+   * theta (treated as -inf: such draws are dropped and redrawn). */
+  int (*logp_grad)(void *ctx, const double *theta, double *lp, double *grad);
+};
+
+enum vi_algo {
+  VI_ALGO_DADVI = 0, /* deterministic mean-field ADVI with L-BFGS (default) */
+  VI_ALGO_MEANFIELD, /* CmdStan's stochastic meanfield ADVI */
+  VI_ALGO_FULLRANK   /* CmdStan's stochastic fullrank ADVI */
+};
+
+/* How a fit ended. */
+enum vi_advi_stop {
+  VI_ADVI_CONVERGED = 0, /* stopping rule met; result usable */
+  VI_ADVI_MAX_ITER,      /* iteration/draw budget exhausted; result usable, not converged */
+  VI_ADVI_INTERRUPTED,   /* *cancel became nonzero; result holds the last iterate */
+  VI_ADVI_ERROR          /* bad options, out of memory, or the density failed; see diags */
+};
+
+/* Called every eval_elbo iterations (Stan algorithms) or every L-BFGS
+ * iteration (dadvi) with the iteration number, the ELBO and its relative
+ * change since the previous call (the value Stan's rule uses). */
+typedef void (*vi_advi_progress_fn)(void *ctx, int iter, double elbo, double rel_change);
+
+struct vi_advi_options {
+  enum vi_algo algorithm;       /* default VI_ALGO_DADVI */
+  int iter;                     /* max iterations (Stan: 10000; dadvi: L-BFGS iterations per stage) */
+  int grad_samples;             /* Stan: draws per gradient (1) */
+  int elbo_samples;             /* Stan: draws per ELBO estimate (100) */
+  int eval_elbo;                /* Stan: evaluate ELBO every eval_elbo iterations (100) */
+  double eta;                   /* Stan: step-size scale when adaptation is off (1.0) */
+  int adapt_engaged;            /* Stan: choose eta from {100,10,1,0.1,0.01} (1) */
+  int adapt_iter;               /* Stan: iterations per eta candidate (50) */
+  double tol_rel_obj;           /* Stan: relative ELBO change tolerance (0.01) */
+  int output_samples;           /* draws the caller should write (1000); not used by the fit */
+  uint64_t seed;                /* everything is deterministic given the seed */
+  const double *init;           /* initial mu (dim values), or NULL for random */
+  double init_radius;           /* random init uniform(-R, R) (2); 0 = all zeros */
+  /* dadvi only */
+  int draws_start;              /* first M (32; rounded up to even) */
+  int draws_max;                /* largest M tried (2048) */
+  double mc_tol;                /* accept when the fit moves < mc_tol sds when M doubles (0.05) */
+  double grad_tol;              /* L-BFGS stops when every |dF/dmu_i| sd_i and |dF/domega_i| < grad_tol (1e-6) */
+  /* hooks */
+  vi_advi_progress_fn progress; /* may be NULL */
+  void *progress_ctx;
+  volatile sig_atomic_t *cancel; /* checked every iteration; may be NULL */
+};
+
+struct vi_advi_result {
+  enum vi_algo algorithm;
+  enum vi_advi_stop stop;
+  int converged;          /* 1 iff stop == VI_ADVI_CONVERGED */
+  char reason[256];       /* human-readable why it stopped */
+  size_t dim;
+  int iterations;         /* Stan: SGD iterations of the main loop; dadvi: L-BFGS iterations, all stages */
+  long grad_evals;        /* calls of logp_grad, all phases (init, adaptation, ELBO estimates) */
+  double elbo;            /* final ELBO (includes the entropy's constant 0.5 d (1 + log 2 pi)) */
+  double eta;             /* Stan: the step-size scale used; dadvi: 0 */
+  int draws_m;            /* dadvi: final number of fixed draws M; Stan: 0 */
+  double mc_change;       /* dadvi: last change (in sds / log sds) when M doubled; else NAN */
+  double *mu;             /* dim: mean on the unconstrained scale */
+  double *omega;          /* dim: log sd (dadvi, meanfield); NULL for fullrank */
+  double *L;              /* dim*dim: fullrank Cholesky factor, ROW-MAJOR, L[i*dim+j],
+                             zero above the diagonal; NULL for meanfield/dadvi */
+};
+
+/* CmdStan's defaults (iter 10000, grad_samples 1, elbo_samples 100,
+ * eval_elbo 100, eta 1, adapt on with adapt_iter 50, tol_rel_obj 0.01,
+ * output_samples 1000, init radius 2) plus the dadvi defaults above;
+ * algorithm = VI_ALGO_DADVI, seed 0. */
+void vi_advi_options_default(struct vi_advi_options *o);
+
+/* Name of an algorithm ("dadvi", "meanfield", "fullrank"), and the reverse
+ * (returns 0 and sets *out, or -1 for an unknown name). */
+const char *vi_algo_name(enum vi_algo a);
+int vi_algo_parse(const char *name, enum vi_algo *out);
+
+/* Fits the approximation. The arrays of *res come from `arena` (borrowed;
+ * they live as long as it). Errors (options out of range, out of memory, a
+ * density that cannot be evaluated at the init or keeps failing) are recorded
+ * in `d` and give VI_ADVI_ERROR; res->reason then holds the short reason. On
+ * VI_ADVI_INTERRUPTED the result holds the last iterate (usable, not
+ * converged). Deterministic given o->seed (and o->init). */
+enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi_options *o,
+                              struct vi_arena *arena, struct vi_advi_result *res,
+                              struct vi_diags *d);
+
+/* Draws S unconstrained samples from the fitted approximation into
+ * theta (S x dim, row-major), with log_q[s] the normalised log density of the
+ * approximation at the draw and log_p[s] the model's log density (-INFINITY
+ * where the density cannot be evaluated). log_p/log_q may be NULL to skip.
+ * Deterministic given seed. Returns VI_OK or VI_ERR_NOMEM (recorded in d). */
+enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_density *den,
+                            uint64_t seed, size_t S, double *theta, double *log_p,
+                            double *log_q, struct vi_diags *d);
+
+/* Pareto k-hat of the importance ratios log_p - log_q over S draws (PSIS,
+ * Yao et al. 2018): a generalized Pareto fitted (Zhang & Stephens 2009, with
+ * loo's weakly informative prior adjustment) to the largest
+ * min(S/5, 3 sqrt(S)) ratios. Returns NAN when S < 25 or the ratios are
+ * all non-finite; INFINITY when the tail is degenerate in the bad direction. */
+double vi_psis_khat(const double *log_p, const double *log_q, size_t S);
+
+/* Plain-language verdict for a k-hat: "good" (k < 0.5), "ok" (0.5..0.7),
+ * "unreliable: the approximation is poor; try --algorithm fullrank or check the
+ * model" (k > 0.7), or "unknown" (NaN). Static string. */
+const char *vi_psis_verdict(double khat);
+
+#endif

@@ -1,0 +1,71 @@
+/* model.h: a compiled model bound to its data: the log density and gradient
+ * on the unconstrained scale, and the constrained outputs of a draw.
+ *
+ *   struct vi_diags d; vi_diags_init(&d);
+ *   struct vi_model *m;
+ *   if (vi_model_load("model.vim", &m, &d) || vi_model_bind(m, &in, &d)) { fputs(d.buf, stderr); ... }
+ *   double lp, *grad = malloc(vi_model_dim(m) * sizeof *grad);
+ *   vi_model_log_density(m, theta, &lp, grad);
+ */
+#ifndef VI_MODEL_H
+#define VI_MODEL_H
+#include <stddef.h>
+#include <stdio.h>
+
+#include "vi/diag.h"
+#include "vi/rng.h"
+
+struct vi_model;
+
+/* Reads, parses and checks a model file. On error *out is NULL and d holds
+ * the diagnostics. */
+int vi_model_load(const char *path, struct vi_model **out, struct vi_diags *d);
+/* Same from memory (name used in messages); src is copied. */
+int vi_model_load_string(const char *name, const char *src, size_t len, struct vi_model **out,
+                         struct vi_diags *d);
+void vi_model_free(struct vi_model *m); /* NULL-safe */
+
+/* Where the data comes from. */
+struct vi_data_inputs {
+  const char *const *files;   /* .csv (tables) and .json files */
+  int nfiles;
+  const char *const *assigns; /* "NAME=VALUE" scalars */
+  int nassigns;
+  unsigned long long seed;    /* for _rng in transformed data */
+};
+
+/* Reads the data files, binds the data block (inferring sizes), runs
+ * transformed data, and lays out the parameters. */
+int vi_model_bind(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d);
+
+/* Number of unconstrained parameters. */
+size_t vi_model_dim(const struct vi_model *m);
+/* Rows of the largest data table (0 without tables), for the header. */
+size_t vi_model_data_rows(const struct vi_model *m);
+const char *vi_model_file(const struct vi_model *m);
+
+/* Log density at theta (unconstrained), Jacobian included, constants of `~`
+ * dropped, and its gradient (grad may be NULL). VI_OK or VI_ERR_EVAL; the
+ * message is then vi_model_error(m). */
+int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, double *grad);
+const char *vi_model_error(const struct vi_model *m);
+/* 1 when the tape is replayed (no control flow depends on parameters). */
+int vi_model_is_static(const struct vi_model *m);
+
+/* The unconstrained layout, one line per parameter (name, shape, size, transform). */
+void vi_model_print_layout(const struct vi_model *m, FILE *f);
+/* Name of unconstrained coordinate i ("beta[1]", "sigma" ...; transformed
+ * coordinates of structured types are numbered). */
+const char *vi_model_coord_name(const struct vi_model *m, size_t i);
+
+/* Constrained outputs: parameters, transformed parameters, generated
+ * quantities, each flattened with Stan's element names and order. */
+size_t vi_model_nout(const struct vi_model *m);
+const char *vi_model_out_name(const struct vi_model *m, size_t i);
+/* Which block output i comes from (enum vi_block). */
+int vi_model_out_block(const struct vi_model *m, size_t i);
+/* Evaluates the outputs at theta in double precision (generated quantities
+ * use rng). VI_OK, or VI_ERR_EVAL with vi_model_error set. */
+int vi_model_write(struct vi_model *m, const double *theta, double *out, struct vi_rng *rng);
+
+#endif

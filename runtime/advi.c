@@ -1,0 +1,944 @@
+/* advi.c: Gaussian variational fits on the unconstrained space (see
+ * include/vi/advi.h): CmdStan-compatible stochastic ADVI (meanfield,
+ * fullrank), deterministic ADVI with L-BFGS (the default), output draws and
+ * the PSIS Pareto k-hat diagnostic.
+ *
+ * Variational parameters are kept as one flat vector so the stochastic
+ * updates are elementwise loops: meanfield (mu[d], omega[d]); fullrank
+ * (mu[d], L[d*d] row-major, zero above the diagonal). */
+#include "vi/advi.h"
+
+#include <float.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vi/rng.h"
+
+#define LOG_2PI 1.8378770664093454836
+
+enum { STREAM_INIT = 0, STREAM_FIT = 1, STREAM_DRAWS = 2 };
+enum { STAN_N_RETRIES = 10, INIT_TRIES = 100, LBFGS_MEM = 8 };
+
+void vi_advi_options_default(struct vi_advi_options *o) {
+  memset(o, 0, sizeof *o);
+  o->algorithm = VI_ALGO_DADVI;
+  o->iter = 10000;
+  o->grad_samples = 1;
+  o->elbo_samples = 100;
+  o->eval_elbo = 100;
+  o->eta = 1.0;
+  o->adapt_engaged = 1;
+  o->adapt_iter = 50;
+  o->tol_rel_obj = 0.01;
+  o->output_samples = 1000;
+  o->init_radius = 2.0;
+  o->draws_start = 32;
+  o->draws_max = 2048;
+  o->mc_tol = 0.05;
+  o->grad_tol = 1e-6;
+}
+
+static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank"};
+
+const char *vi_algo_name(enum vi_algo a) {
+  return (unsigned)a < 3 ? algo_names[a] : "unknown";
+}
+
+int vi_algo_parse(const char *name, enum vi_algo *out) {
+  for (int i = 0; i < 3; i++)
+    if (strcmp(name, algo_names[i]) == 0) {
+      *out = (enum vi_algo)i;
+      return 0;
+    }
+  return -1;
+}
+
+/* State shared by every phase of one fit. */
+struct fit {
+  const struct vi_density *den;
+  const struct vi_advi_options *o;
+  struct vi_advi_result *res;
+  struct vi_diags *d;
+  struct vi_arena *work; /* temporaries, freed when the fit returns */
+  struct vi_rng rng;
+  size_t dim;
+  double *init;          /* dim: initial mu */
+  double *zeta, *eta, *g; /* dim scratch */
+};
+
+static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
+
+static int cancelled(const struct fit *f) { return f->o->cancel && *f->o->cancel; }
+
+/* One density evaluation; 0 when lp and every partial are finite. */
+static int density(struct fit *f, const double *theta, double *lp, double *grad) {
+  f->res->grad_evals++;
+  if (f->den->logp_grad(f->den->ctx, theta, lp, grad) != 0) return -1;
+  if (!isfinite(*lp)) return -1;
+  for (size_t i = 0; i < f->dim; i++)
+    if (!isfinite(grad[i])) return -1;
+  return 0;
+}
+
+static void set_reason(struct vi_advi_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_reason(struct vi_advi_result *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+  va_end(ap);
+}
+
+/* Chooses the initial mu: the user's values, zeros, or uniform(-R, R) retried
+ * (as Stan) until the density and its gradient are finite. */
+static int choose_init(struct fit *f) {
+  const struct vi_advi_options *o = f->o;
+  struct vi_rng r;
+  vi_rng_seed(&r, o->seed, STREAM_INIT);
+  int tries = (o->init || o->init_radius == 0) ? 1 : INIT_TRIES;
+  for (int t = 0; t < tries; t++) {
+    for (size_t i = 0; i < f->dim; i++) {
+      if (o->init) f->init[i] = o->init[i];
+      else if (o->init_radius == 0) f->init[i] = 0;
+      else f->init[i] = o->init_radius * (2 * vi_rng_uniform(&r) - 1);
+    }
+    double lp;
+    if (density(f, f->init, &lp, f->g) == 0) return 0;
+  }
+  if (tries == 1)
+    vi_error(f->d, noloc(), "the log density cannot be evaluated at the initial values");
+  else
+    vi_error(f->d, noloc(),
+             "the log density cannot be evaluated at %d random initial values "
+             "drawn uniformly from (-%g, %g) on the unconstrained scale",
+             tries, o->init_radius, o->init_radius);
+  set_reason(f->res, "cannot evaluate the log density at the initial values");
+  return -1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Stan-compatible stochastic ADVI */
+
+struct stan_q {
+  int fullrank;
+  size_t dim, npar; /* npar = 2 dim (meanfield) or dim + dim^2 (fullrank) */
+};
+
+/* Resets par to Stan's initial approximation: mu = init, omega = 0 / L = I. */
+static void q_reset(const struct stan_q *q, const double *init, double *par) {
+  size_t d = q->dim;
+  memcpy(par, init, d * sizeof *par);
+  memset(par + d, 0, (q->npar - d) * sizeof *par);
+  if (q->fullrank)
+    for (size_t i = 0; i < d; i++) par[d + i * d + i] = 1;
+}
+
+/* zeta = mu + scale * eta for a standard-normal eta drawn from the fit's rng. */
+static void q_sample(const struct stan_q *q, const double *par, struct vi_rng *r, double *eta,
+                     double *zeta) {
+  size_t d = q->dim;
+  for (size_t i = 0; i < d; i++) eta[i] = vi_rng_normal(r);
+  if (!q->fullrank) {
+    for (size_t i = 0; i < d; i++) zeta[i] = par[i] + exp(par[d + i]) * eta[i];
+  } else {
+    const double *L = par + d;
+    for (size_t i = 0; i < d; i++) {
+      double s = par[i];
+      for (size_t j = 0; j <= i; j++) s += L[i * d + j] * eta[j];
+      zeta[i] = s;
+    }
+  }
+}
+
+/* Entropy of the approximation, constants included. */
+static double q_entropy(const struct stan_q *q, const double *par) {
+  size_t d = q->dim;
+  double h = 0.5 * (double)d * (1 + LOG_2PI);
+  for (size_t i = 0; i < d; i++)
+    h += q->fullrank ? log(fabs(par[d + i * d + i])) : par[d + i];
+  return h;
+}
+
+/* Monte Carlo ELBO with elbo_samples draws; failed draws are redrawn, and
+ * the estimate fails (returns -1) once elbo_samples draws have failed. */
+static int stan_elbo(struct fit *f, const struct stan_q *q, const double *par, double *elbo) {
+  int n = f->o->elbo_samples, dropped = 0;
+  double sum = 0, lp;
+  for (int i = 0; i < n;) {
+    q_sample(q, par, &f->rng, f->eta, f->zeta);
+    if (density(f, f->zeta, &lp, f->g) == 0) {
+      sum += lp;
+      i++;
+    } else if (++dropped >= n) {
+      return -1;
+    }
+  }
+  *elbo = sum / n + q_entropy(q, par);
+  return 0;
+}
+
+/* Reparameterisation gradient of the ELBO with grad_samples draws; fails
+ * (returns -1) after STAN_N_RETRIES * grad_samples failed draws. */
+static int stan_grad(struct fit *f, const struct stan_q *q, const double *par, double *out) {
+  size_t d = q->dim;
+  int n = f->o->grad_samples, dropped = 0;
+  memset(out, 0, q->npar * sizeof *out);
+  double lp;
+  for (int i = 0; i < n;) {
+    q_sample(q, par, &f->rng, f->eta, f->zeta);
+    if (density(f, f->zeta, &lp, f->g) != 0) {
+      if (++dropped >= STAN_N_RETRIES * n) return -1;
+      continue;
+    }
+    for (size_t k = 0; k < d; k++) out[k] += f->g[k];
+    if (!q->fullrank) {
+      for (size_t k = 0; k < d; k++) out[d + k] += f->g[k] * f->eta[k];
+    } else {
+      for (size_t r = 0; r < d; r++)
+        for (size_t c = 0; c <= r; c++) out[d + r * d + c] += f->g[r] * f->eta[c];
+    }
+    i++;
+  }
+  for (size_t k = 0; k < q->npar; k++) out[k] /= n;
+  if (!q->fullrank) {
+    for (size_t k = 0; k < d; k++) out[d + k] = out[d + k] * exp(par[d + k]) + 1;
+  } else {
+    for (size_t k = 0; k < d; k++) out[d + k * d + k] += 1 / par[d + k * d + k];
+  }
+  return 0;
+}
+
+/* One adaptive step: s = g^2 (first) or 0.9 s + 0.1 g^2; par += eta_k g / (1 + sqrt s). */
+static void stan_step(const struct stan_q *q, double *par, const double *g, double *hist,
+                      int first, double eta_scaled) {
+  for (size_t k = 0; k < q->npar; k++) {
+    hist[k] = first ? hist[k] + g[k] * g[k] : 0.9 * hist[k] + 0.1 * g[k] * g[k];
+    par[k] += eta_scaled * g[k] / (1.0 + sqrt(hist[k]));
+  }
+}
+
+static int all_finite(const double *x, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}
+
+/* Stan's heuristic grid search for eta. Returns 0 and *eta_out, 1 when
+ * cancelled, -1 on failure (recorded). */
+static int stan_adapt_eta(struct fit *f, const struct stan_q *q, double *par, double *grad,
+                          double *hist, double *eta_out) {
+  static const double seq[5] = {100, 10, 1, 0.1, 0.01};
+  double elbo_init, elbo = -DBL_MAX, elbo_best = -DBL_MAX, eta_best = 0;
+  if (stan_elbo(f, q, par, &elbo_init) != 0) {
+    vi_error(f->d, noloc(),
+             "cannot compute the ELBO using the initial variational distribution; the "
+             "model may be severely ill-conditioned or misspecified");
+    set_reason(f->res, "cannot compute the ELBO at the initial approximation");
+    return -1;
+  }
+  memset(hist, 0, q->npar * sizeof *hist);
+  for (int idx = 0; idx < 5; idx++) {
+    double eta = seq[idx];
+    for (int it = 1; it <= f->o->adapt_iter; it++) {
+      if (cancelled(f)) return 1;
+      if (stan_grad(f, q, par, grad) != 0) memset(grad, 0, q->npar * sizeof *grad);
+      stan_step(q, par, grad, hist, it == 1, eta / sqrt((double)it));
+    }
+    if (!all_finite(par, q->npar) || stan_elbo(f, q, par, &elbo) != 0) elbo = -DBL_MAX;
+    int done = 0;
+    if (elbo < elbo_best && elbo_best > elbo_init) {
+      done = 1;
+    } else if (idx < 4) {
+      elbo_best = elbo;
+      eta_best = eta;
+    } else if (elbo > elbo_init) {
+      eta_best = eta;
+      done = 1;
+    } else {
+      vi_error(f->d, noloc(),
+               "eta adaptation: all proposed step sizes failed; the model may be severely "
+               "ill-conditioned or misspecified");
+      set_reason(f->res, "all proposed step sizes failed during eta adaptation");
+      return -1;
+    }
+    if (!done) memset(hist, 0, q->npar * sizeof *hist);
+    q_reset(q, f->init, par);
+    if (done) break;
+  }
+  *eta_out = eta_best;
+  return 0;
+}
+
+static double median_upper(const double *v, int n, double *tmp) {
+  /* Stan's circ_buff_median: the element of rank n/2 (upper median) */
+  memcpy(tmp, v, (size_t)n * sizeof *tmp);
+  for (int i = 1; i < n; i++) {
+    double x = tmp[i];
+    int j = i;
+    while (j > 0 && tmp[j - 1] > x) {
+      tmp[j] = tmp[j - 1];
+      j--;
+    }
+    tmp[j] = x;
+  }
+  return tmp[n / 2];
+}
+
+static enum vi_advi_stop fit_stan(struct fit *f) {
+  const struct vi_advi_options *o = f->o;
+  struct vi_advi_result *res = f->res;
+  struct stan_q q = {o->algorithm == VI_ALGO_FULLRANK, f->dim, 0};
+  size_t d = f->dim;
+  if (q.fullrank && d > 0 && d > ((size_t)-1 / sizeof(double) - d) / d) goto nomem;
+  q.npar = q.fullrank ? d + d * d : 2 * d;
+  double *par = vi_arena_array(f->work, q.npar, sizeof *par);
+  double *grad = vi_arena_array(f->work, q.npar, sizeof *grad);
+  double *hist = vi_arena_array(f->work, q.npar, sizeof *hist);
+  int cb_size = (int)fmax(0.1 * o->iter / o->eval_elbo, 2.0);
+  double *cb = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
+  double *cb_tmp = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
+  if (!par || !grad || !hist || !cb || !cb_tmp) goto nomem;
+  vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
+  q_reset(&q, f->init, par);
+
+  double eta = o->eta;
+  if (o->adapt_engaged) {
+    int rc = stan_adapt_eta(f, &q, par, grad, hist, &eta);
+    if (rc < 0) return VI_ADVI_ERROR;
+    if (rc > 0) {
+      res->stop = VI_ADVI_INTERRUPTED;
+      set_reason(res, "interrupted during eta adaptation");
+      goto out;
+    }
+  }
+  res->eta = eta;
+  memset(hist, 0, q.npar * sizeof *hist);
+
+  double elbo = 0, elbo_best = -DBL_MAX;
+  int cb_n = 0, cb_head = 0;
+  res->stop = VI_ADVI_MAX_ITER;
+  for (int it = 1;; it++) {
+    if (cancelled(f)) {
+      res->stop = VI_ADVI_INTERRUPTED;
+      set_reason(res, "interrupted at iteration %d", it - 1);
+      break;
+    }
+    if (stan_grad(f, &q, par, grad) != 0) {
+      vi_error(f->d, noloc(),
+               "iteration %d: the number of dropped evaluations has reached its maximum "
+               "(%d); the model may be severely ill-conditioned or misspecified",
+               it, STAN_N_RETRIES * o->grad_samples);
+      set_reason(res, "too many draws with a non-finite log density");
+      return VI_ADVI_ERROR;
+    }
+    stan_step(&q, par, grad, hist, it == 1, eta / sqrt((double)it));
+    res->iterations = it;
+    if (!all_finite(par, q.npar)) {
+      vi_error(f->d, noloc(),
+               "iteration %d: the variational parameters became non-finite (the "
+               "optimisation diverged); try a smaller --eta",
+               it);
+      set_reason(res, "stochastic gradient ascent diverged");
+      return VI_ADVI_ERROR;
+    }
+    int stop = 0;
+    if (it % o->eval_elbo == 0) {
+      double prev = elbo;
+      if (stan_elbo(f, &q, par, &elbo) != 0) {
+        vi_error(f->d, noloc(),
+                 "iteration %d: the number of dropped evaluations in the ELBO has reached "
+                 "its maximum (%d); the model may be severely ill-conditioned or "
+                 "misspecified",
+                 it, o->elbo_samples);
+        set_reason(res, "too many draws with a non-finite log density");
+        return VI_ADVI_ERROR;
+      }
+      if (elbo > elbo_best) elbo_best = elbo;
+      double rel = fabs((prev - elbo) / elbo);
+      if (cb_n < cb_size) cb[cb_n++] = rel;
+      else {
+        cb[cb_head] = rel;
+        cb_head = (cb_head + 1) % cb_size;
+      }
+      double mean = 0;
+      for (int k = 0; k < cb_n; k++) mean += cb[k];
+      mean /= cb_n;
+      double med = median_upper(cb, cb_n, cb_tmp);
+      res->elbo = elbo;
+      if (o->progress) o->progress(o->progress_ctx, it, elbo, rel);
+      if (mean < o->tol_rel_obj || med < o->tol_rel_obj) {
+        stop = 1;
+        res->stop = VI_ADVI_CONVERGED;
+        int n = snprintf(res->reason, sizeof res->reason,
+                         "%s relative ELBO change below tol_rel_obj = %g at iteration %d",
+                         mean < o->tol_rel_obj ? "mean" : "median", o->tol_rel_obj, it);
+        if (fabs((elbo_best - elbo) / elbo_best) > 0.05 && n > 0 &&
+            (size_t)n < sizeof res->reason)
+          snprintf(res->reason + n, sizeof res->reason - (size_t)n,
+                   " (but a previous ELBO was larger: it may not be a good optimum)");
+      }
+    }
+    if (!stop && it >= o->iter) {
+      set_reason(res,
+                 "reached the maximum of %d iterations without the relative ELBO change "
+                 "falling below tol_rel_obj = %g",
+                 o->iter, o->tol_rel_obj);
+      stop = 1;
+    }
+    if (stop) break;
+  }
+out:
+  memcpy(res->mu, par, d * sizeof *par);
+  if (q.fullrank) memcpy(res->L, par + d, d * d * sizeof *par);
+  else memcpy(res->omega, par + d, d * sizeof *par);
+  if (res->stop == VI_ADVI_INTERRUPTED || !isfinite(res->elbo) || res->elbo == 0) {
+    double e;
+    if (stan_elbo(f, &q, par, &e) == 0) res->elbo = e;
+  }
+  return res->stop;
+nomem:
+  vi_error(f->d, noloc(), "out of memory for the variational parameters (dimension %zu)", d);
+  set_reason(res, "out of memory");
+  return VI_ADVI_ERROR;
+}
+
+/* ---------------------------------------------------------------------------
+ * Deterministic ADVI: F(mu, omega) = -(1/M sum_m log p(mu + e^omega z_m) + sum omega),
+ * minimised by L-BFGS. */
+
+struct dadvi {
+  struct fit *f;
+  size_t dim, n;    /* n = 2 dim optimisation variables */
+  const double *z;  /* M x dim fixed draws */
+  int m;
+};
+
+/* F and its gradient at x; returns -1 (F = +inf) when a draw cannot be evaluated. */
+static int dadvi_eval(struct dadvi *p, const double *x, double *fx, double *gx) {
+  struct fit *f = p->f;
+  size_t d = p->dim;
+  const double *mu = x, *om = x + d;
+  double sum = 0, lp;
+  memset(gx, 0, p->n * sizeof *gx);
+  for (int m = 0; m < p->m; m++) {
+    const double *z = p->z + (size_t)m * d;
+    for (size_t i = 0; i < d; i++) f->zeta[i] = mu[i] + exp(om[i]) * z[i];
+    if (density(f, f->zeta, &lp, f->g) != 0) {
+      *fx = INFINITY;
+      return -1;
+    }
+    sum += lp;
+    for (size_t i = 0; i < d; i++) {
+      gx[i] -= f->g[i];
+      gx[d + i] -= f->g[i] * z[i];
+    }
+  }
+  double h = 0;
+  for (size_t i = 0; i < d; i++) {
+    gx[i] /= p->m;
+    gx[d + i] = gx[d + i] / p->m * exp(om[i]) - 1;
+    h += om[i];
+  }
+  *fx = -(sum / p->m + h);
+  return isfinite(*fx) ? 0 : -1;
+}
+
+/* Largest gradient component in sd units: |dF/dmu_i| sd_i and |dF/domega_i|. */
+static double dadvi_gnorm(const struct dadvi *p, const double *x, const double *g) {
+  double m = 0;
+  for (size_t i = 0; i < p->dim; i++) {
+    m = fmax(m, fabs(g[i]) * exp(x[p->dim + i]));
+    m = fmax(m, fabs(g[p->dim + i]));
+  }
+  return m;
+}
+
+static double dot(const double *a, const double *b, size_t n) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+/* Minimiser of the cubic interpolating (a, fa, da), (b, fb, db), kept inside
+ * [lo + 0.1 w, hi - 0.1 w] of the bracket; bisection when unusable. */
+static double cubic_step(double a, double fa, double da, double b, double fb, double db) {
+  double lo = fmin(a, b), hi = fmax(a, b), w = hi - lo, t = 0.5 * (a + b);
+  if (isfinite(fb) && isfinite(db)) {
+    double d1 = da + db - 3 * (fa - fb) / (a - b);
+    double disc = d1 * d1 - da * db;
+    if (disc >= 0) {
+      double d2 = (b > a ? 1 : -1) * sqrt(disc);
+      double den = db - da + 2 * d2;
+      if (den != 0) t = b - (b - a) * (db + d2 - d1) / den;
+    }
+  }
+  if (!isfinite(t) || t < lo + 0.1 * w || t > hi - 0.1 * w) t = 0.5 * (a + b);
+  return t;
+}
+
+/* Line search along dir from x (f0, g0) for the strong Wolfe conditions
+ * (c1 = 1e-4, c2 = 0.9), treating non-finite F as too far. On success
+ * (returns 0) xn, fn, gn hold the accepted point; a point with sufficient
+ * decrease is accepted when the bracket cannot be refined further. */
+static int line_search(struct dadvi *p, const double *x, double f0, const double *g0,
+                       const double *dir, double a1, double *xn, double *fn, double *gn,
+                       double *gtmp, double *xtmp) {
+  const double c1 = 1e-4, c2 = 0.9;
+  size_t n = p->n;
+  double d0 = dot(g0, dir, n);
+  if (!(d0 < 0)) return -1;
+  double a_prev = 0, f_prev = f0, d_prev = d0, a = a1;
+  double lo = 0, f_lo = f0, d_lo = d0, hi = 0, f_hi = 0, d_hi = 0;
+  int have_best = 0, bracket = 0;
+  for (int it = 0; it < 40 && !bracket; it++) {
+    for (size_t i = 0; i < n; i++) xtmp[i] = x[i] + a * dir[i];
+    double fa, da = NAN;
+    int bad = dadvi_eval(p, xtmp, &fa, gtmp) != 0;
+    if (!bad) da = dot(gtmp, dir, n);
+    if (bad || fa > f0 + c1 * a * d0 || (it > 0 && fa >= f_prev)) {
+      lo = a_prev, f_lo = f_prev, d_lo = d_prev;
+      hi = a, f_hi = bad ? INFINITY : fa, d_hi = da;
+      bracket = 1;
+      break;
+    }
+    memcpy(xn, xtmp, n * sizeof *xn);
+    memcpy(gn, gtmp, n * sizeof *gn);
+    *fn = fa;
+    have_best = 1;
+    if (fabs(da) <= -c2 * d0) return 0;
+    if (da >= 0) {
+      lo = a, f_lo = fa, d_lo = da;
+      hi = a_prev, f_hi = f_prev, d_hi = d_prev;
+      bracket = 1;
+      break;
+    }
+    a_prev = a, f_prev = fa, d_prev = da;
+    a *= 4;
+  }
+  if (!bracket) return have_best ? 0 : -1;
+  /* zoom: lo always satisfies sufficient decrease (or is 0) */
+  for (int it = 0; it < 40; it++) {
+    double a2 = cubic_step(lo, f_lo, d_lo, hi, f_hi, d_hi);
+    if (fabs(hi - lo) <= 1e-14 * fmax(1, fabs(lo))) break;
+    for (size_t i = 0; i < n; i++) xtmp[i] = x[i] + a2 * dir[i];
+    double fa, da = NAN;
+    int bad = dadvi_eval(p, xtmp, &fa, gtmp) != 0;
+    if (!bad) da = dot(gtmp, dir, n);
+    if (bad || fa > f0 + c1 * a2 * d0 || fa >= f_lo) {
+      hi = a2, f_hi = bad ? INFINITY : fa, d_hi = da;
+      continue;
+    }
+    memcpy(xn, xtmp, n * sizeof *xn);
+    memcpy(gn, gtmp, n * sizeof *gn);
+    *fn = fa;
+    have_best = 1;
+    if (fabs(da) <= -c2 * d0) return 0;
+    if (da * (hi - lo) >= 0) hi = lo, f_hi = f_lo, d_hi = d_lo;
+    lo = a2, f_lo = fa, d_lo = da;
+  }
+  /* xn holds the best sufficient-decrease point seen, if any */
+  return have_best && lo > 0 ? 0 : -1;
+}
+
+enum lbfgs_end { LBFGS_OK, LBFGS_STALLED, LBFGS_MAXIT, LBFGS_CANCEL };
+
+/* Minimises F from x (updated in place) to grad_tol; *fx holds F(x) on
+ * entry (finite) and on exit. Counts iterations into the result. */
+static enum lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx) {
+  struct fit *f = p->f;
+  const struct vi_advi_options *o = f->o;
+  size_t n = p->n;
+  struct vi_arena_mark mark = vi_arena_save(f->work);
+  double *s = vi_arena_array(f->work, LBFGS_MEM * n, sizeof *s);
+  double *y = vi_arena_array(f->work, LBFGS_MEM * n, sizeof *y);
+  double *dir = vi_arena_array(f->work, n, sizeof *dir);
+  double *xn = vi_arena_array(f->work, n, sizeof *xn);
+  double *gn = vi_arena_array(f->work, n, sizeof *gn);
+  double *gt = vi_arena_array(f->work, n, sizeof *gt);
+  double *xt = vi_arena_array(f->work, n, sizeof *xt);
+  double rho[LBFGS_MEM], alpha[LBFGS_MEM];
+  enum lbfgs_end end = LBFGS_MAXIT;
+  if (!s || !y || !dir || !xn || !gn || !gt || !xt) {
+    vi_arena_restore(f->work, mark);
+    return LBFGS_STALLED;
+  }
+  int mem = 0, head = 0, flat = 0;
+  double hconst = 0.5 * (double)p->dim * (1 + LOG_2PI);
+  for (int it = 0; it < o->iter; it++) {
+    if (dadvi_gnorm(p, x, gx) < o->grad_tol) {
+      end = LBFGS_OK;
+      break;
+    }
+    if (cancelled(f)) {
+      end = LBFGS_CANCEL;
+      break;
+    }
+    /* two-loop recursion: dir = -H g */
+    for (size_t i = 0; i < n; i++) dir[i] = -gx[i];
+    for (int k = 0; k < mem; k++) {
+      int j = (head - 1 - k + LBFGS_MEM) % LBFGS_MEM;
+      alpha[j] = rho[j] * dot(s + (size_t)j * n, dir, n);
+      for (size_t i = 0; i < n; i++) dir[i] -= alpha[j] * y[(size_t)j * n + i];
+    }
+    double a1 = 1;
+    if (mem > 0) {
+      int j = (head - 1 + LBFGS_MEM) % LBFGS_MEM;
+      double gam = dot(s + (size_t)j * n, y + (size_t)j * n, n) /
+                   dot(y + (size_t)j * n, y + (size_t)j * n, n);
+      for (size_t i = 0; i < n; i++) dir[i] *= gam;
+    } else {
+      double gmax = 0;
+      for (size_t i = 0; i < n; i++) gmax = fmax(gmax, fabs(gx[i]));
+      a1 = fmin(1, 1 / gmax);
+    }
+    for (int k = mem - 1; k >= 0; k--) {
+      int j = (head - 1 - k + LBFGS_MEM) % LBFGS_MEM;
+      double b = rho[j] * dot(y + (size_t)j * n, dir, n);
+      for (size_t i = 0; i < n; i++) dir[i] += (alpha[j] - b) * s[(size_t)j * n + i];
+    }
+    double fn;
+    int rc = line_search(p, x, *fx, gx, dir, a1, xn, &fn, gn, gt, xt);
+    if (rc != 0 && mem > 0) { /* retry along steepest descent with fresh memory */
+      mem = 0;
+      for (size_t i = 0; i < n; i++) dir[i] = -gx[i];
+      double gmax = 0;
+      for (size_t i = 0; i < n; i++) gmax = fmax(gmax, fabs(gx[i]));
+      rc = line_search(p, x, *fx, gx, dir, fmin(1, 1 / gmax), xn, &fn, gn, gt, xt);
+    }
+    if (rc != 0) {
+      end = LBFGS_STALLED;
+      break;
+    }
+    f->res->iterations++;
+    double *sj = s + (size_t)head * n, *yj = y + (size_t)head * n;
+    for (size_t i = 0; i < n; i++) {
+      sj[i] = xn[i] - x[i];
+      yj[i] = gn[i] - gx[i];
+    }
+    double sy = dot(sj, yj, n);
+    if (sy > 1e-12 * dot(yj, yj, n)) {
+      rho[head] = 1 / sy;
+      head = (head + 1) % LBFGS_MEM;
+      if (mem < LBFGS_MEM) mem++;
+    }
+    double rel = fabs((*fx - fn) / fn);
+    flat = (*fx - fn <= 1e-14 * fmax(1, fabs(fn))) ? flat + 1 : 0;
+    memcpy(x, xn, n * sizeof *x);
+    memcpy(gx, gn, n * sizeof *gx);
+    *fx = fn;
+    if (o->progress) o->progress(o->progress_ctx, f->res->iterations, hconst - fn, rel);
+    if (flat >= 3) {
+      end = LBFGS_STALLED;
+      break;
+    }
+  }
+  if (end == LBFGS_MAXIT && dadvi_gnorm(p, x, gx) < o->grad_tol) end = LBFGS_OK;
+  vi_arena_restore(f->work, mark);
+  return end;
+}
+
+/* Appends `count` draws (antithetic pairs, each coordinate scaled to unit
+ * mean square within the block) at row `first` of z. */
+static void dadvi_draws(struct vi_rng *r, double *z, size_t dim, int first, int count) {
+  int half = count / 2;
+  double *blk = z + (size_t)first * dim;
+  for (int k = 0; k < half; k++)
+    for (size_t i = 0; i < dim; i++) {
+      double u = vi_rng_normal(r);
+      blk[(size_t)(2 * k) * dim + i] = u;
+      blk[(size_t)(2 * k + 1) * dim + i] = -u;
+    }
+  for (size_t i = 0; i < dim; i++) {
+    double ss = 0;
+    for (int k = 0; k < count; k++) ss += blk[(size_t)k * dim + i] * blk[(size_t)k * dim + i];
+    double sc = ss > 0 ? sqrt(count / ss) : 1;
+    for (int k = 0; k < count; k++) blk[(size_t)k * dim + i] *= sc;
+  }
+}
+
+static enum vi_advi_stop fit_dadvi(struct fit *f) {
+  const struct vi_advi_options *o = f->o;
+  struct vi_advi_result *res = f->res;
+  size_t d = f->dim;
+  int m = o->draws_start + (o->draws_start & 1);
+  int mmax = o->draws_max;
+  if (mmax < m) mmax = m;
+  if ((size_t)mmax > ((size_t)-1 / sizeof(double)) / (d ? d : 1)) goto nomem;
+  double *z = vi_arena_array(f->work, (size_t)mmax * d, sizeof *z);
+  double *x = vi_arena_array(f->work, 2 * d, sizeof *x);
+  double *gx = vi_arena_array(f->work, 2 * d, sizeof *gx);
+  double *xprev = vi_arena_array(f->work, 2 * d, sizeof *xprev);
+  if (!z || !x || !gx || !xprev) goto nomem;
+  vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
+  dadvi_draws(&f->rng, z, d, 0, m);
+  struct dadvi p = {f, d, 2 * d, z, m};
+  memcpy(x, f->init, d * sizeof *x);
+  double fx;
+  /* start at sd 1; shrink the scale when some draws fall where the density fails */
+  int ok = 0;
+  for (int t = 0; t < 12 && !ok; t++) {
+    for (size_t i = 0; i < d; i++) x[d + i] = -(double)t;
+    ok = dadvi_eval(&p, x, &fx, gx) == 0;
+  }
+  if (!ok) {
+    vi_error(f->d, noloc(),
+             "cannot evaluate the ELBO near the initial values: the log density fails at "
+             "draws around them; the model may be ill-conditioned or misspecified");
+    set_reason(res, "cannot evaluate the ELBO at the initial approximation");
+    return VI_ADVI_ERROR;
+  }
+  res->stop = VI_ADVI_MAX_ITER;
+  for (int stage = 0;; stage++) {
+    enum lbfgs_end e = lbfgs(&p, x, &fx, gx);
+    res->draws_m = p.m;
+    double gn = dadvi_gnorm(&p, x, gx);
+    if (e == LBFGS_CANCEL) {
+      res->stop = VI_ADVI_INTERRUPTED;
+      set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
+      break;
+    }
+    int opt_ok = e == LBFGS_OK || (e == LBFGS_STALLED && gn < 1e-3);
+    if (!opt_ok) {
+      set_reason(res,
+                 e == LBFGS_MAXIT
+                     ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
+                     : "L-BFGS stalled after %d iterations with M = %d draws (gradient %.2g)",
+                 res->iterations, p.m, gn);
+      break;
+    }
+    if (stage > 0) {
+      double ch = 0;
+      for (size_t i = 0; i < d; i++) {
+        ch = fmax(ch, fabs(x[i] - xprev[i]) / exp(x[d + i]));
+        ch = fmax(ch, fabs(x[d + i] - xprev[d + i]));
+      }
+      res->mc_change = ch;
+      if (ch < o->mc_tol) {
+        res->stop = VI_ADVI_CONVERGED;
+        set_reason(res,
+                   "converged: gradient %.2g; doubling the draws to M = %d moved the fit by "
+                   "%.3g sd (< %g)",
+                   gn, p.m, ch, o->mc_tol);
+        break;
+      }
+    }
+    if (2 * p.m > mmax) {
+      set_reason(res,
+                 "Monte Carlo error above tolerance: the fit still moved %.3g sd (>= %g) "
+                 "when the draws doubled to M = %d",
+                 res->mc_change, o->mc_tol, p.m);
+      break;
+    }
+    memcpy(xprev, x, 2 * d * sizeof *x);
+    dadvi_draws(&f->rng, z, d, p.m, p.m);
+    p.m *= 2;
+    if (dadvi_eval(&p, x, &fx, gx) != 0) {
+      /* a new draw falls where the density fails: shrink the scales until it does not */
+      int fixed = 0;
+      for (int t = 0; t < 12 && !fixed; t++) {
+        for (size_t i = 0; i < d; i++) x[d + i] -= 1;
+        fixed = dadvi_eval(&p, x, &fx, gx) == 0;
+      }
+      if (!fixed) {
+        vi_error(f->d, noloc(), "the ELBO cannot be evaluated with M = %d draws", p.m);
+        set_reason(res, "cannot evaluate the ELBO");
+        return VI_ADVI_ERROR;
+      }
+    }
+  }
+  memcpy(res->mu, x, d * sizeof *x);
+  memcpy(res->omega, x + d, d * sizeof *x);
+  res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx;
+  return res->stop;
+nomem:
+  vi_error(f->d, noloc(), "out of memory for the fixed draws (dimension %zu)", d);
+  set_reason(res, "out of memory");
+  return VI_ADVI_ERROR;
+}
+
+static int check_options(const struct vi_density *den, const struct vi_advi_options *o,
+                         struct vi_diags *d) {
+  const char *bad = NULL;
+  if (!den || !den->logp_grad) bad = "no density";
+  else if ((unsigned)o->algorithm > VI_ALGO_FULLRANK) bad = "unknown algorithm";
+  else if (o->iter <= 0) bad = "iter must be positive";
+  else if (o->grad_samples <= 0) bad = "grad_samples must be positive";
+  else if (o->elbo_samples <= 0) bad = "elbo_samples must be positive";
+  else if (o->eval_elbo <= 0) bad = "eval_elbo must be positive";
+  else if (!(o->eta > 0) || !isfinite(o->eta)) bad = "eta must be positive";
+  else if (o->adapt_engaged && o->adapt_iter <= 0) bad = "adapt_iter must be positive";
+  else if (!(o->tol_rel_obj > 0)) bad = "tol_rel_obj must be positive";
+  else if (!(o->init_radius >= 0) || !isfinite(o->init_radius)) bad = "init radius must be >= 0";
+  else if (o->draws_start < 2 || o->draws_max < 2) bad = "the number of draws must be >= 2";
+  else if (!(o->mc_tol > 0) || !(o->grad_tol > 0)) bad = "tolerances must be positive";
+  if (!bad) return 0;
+  vi_error(d, noloc(), "variational options: %s", bad);
+  return -1;
+}
+
+enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi_options *o,
+                              struct vi_arena *arena, struct vi_advi_result *res,
+                              struct vi_diags *d) {
+  memset(res, 0, sizeof *res);
+  res->algorithm = o->algorithm;
+  res->stop = VI_ADVI_ERROR;
+  res->mc_change = NAN;
+  if (check_options(den, o, d) != 0) {
+    set_reason(res, "invalid options");
+    return VI_ADVI_ERROR;
+  }
+  size_t dim = den->dim;
+  res->dim = dim;
+  res->mu = vi_arena_array(arena, dim, sizeof(double));
+  if (o->algorithm == VI_ALGO_FULLRANK) {
+    if (dim && dim > ((size_t)-1 / sizeof(double)) / dim) res->L = NULL;
+    else res->L = vi_arena_array(arena, dim * dim, sizeof(double));
+  } else {
+    res->omega = vi_arena_array(arena, dim, sizeof(double));
+  }
+  struct vi_arena work;
+  vi_arena_init(&work);
+  struct fit f = {.den = den, .o = o, .res = res, .d = d, .work = &work, .dim = dim};
+  f.init = vi_arena_array(&work, dim, sizeof(double));
+  f.zeta = vi_arena_array(&work, dim, sizeof(double));
+  f.eta = vi_arena_array(&work, dim, sizeof(double));
+  f.g = vi_arena_array(&work, dim, sizeof(double));
+  enum vi_advi_stop st = VI_ADVI_ERROR;
+  if (!res->mu || !(res->L || res->omega) || !f.init || !f.zeta || !f.eta || !f.g) {
+    vi_error(d, noloc(), "out of memory for a fit of dimension %zu", dim);
+    set_reason(res, "out of memory");
+  } else if (choose_init(&f) == 0) {
+    st = o->algorithm == VI_ALGO_DADVI ? fit_dadvi(&f) : fit_stan(&f);
+  }
+  vi_arena_free(&work);
+  res->stop = st;
+  res->converged = st == VI_ADVI_CONVERGED;
+  return st;
+}
+
+/* ---------------------------------------------------------------------------
+ * Output draws and PSIS */
+
+enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_density *den,
+                            uint64_t seed, size_t S, double *theta, double *log_p,
+                            double *log_q, struct vi_diags *d) {
+  size_t dim = res->dim;
+  struct vi_arena a;
+  vi_arena_init(&a);
+  double *eta = vi_arena_array(&a, dim, sizeof *eta);
+  double *g = vi_arena_array(&a, dim, sizeof *g);
+  if (!eta || !g) {
+    vi_arena_free(&a);
+    vi_error(d, noloc(), "out of memory while drawing from the approximation");
+    return VI_ERR_NOMEM;
+  }
+  struct vi_rng r;
+  vi_rng_seed(&r, seed, STREAM_DRAWS);
+  double logdet = 0;
+  for (size_t i = 0; i < dim; i++)
+    logdet += res->L ? log(fabs(res->L[i * dim + i])) : res->omega[i];
+  for (size_t s = 0; s < S; s++) {
+    double *t = theta + s * dim, ss = 0;
+    for (size_t i = 0; i < dim; i++) {
+      eta[i] = vi_rng_normal(&r);
+      ss += eta[i] * eta[i];
+    }
+    for (size_t i = 0; i < dim; i++) {
+      if (res->L) {
+        double v = res->mu[i];
+        for (size_t j = 0; j <= i; j++) v += res->L[i * dim + j] * eta[j];
+        t[i] = v;
+      } else {
+        t[i] = res->mu[i] + exp(res->omega[i]) * eta[i];
+      }
+    }
+    if (log_q) log_q[s] = -0.5 * ss - 0.5 * (double)dim * LOG_2PI - logdet;
+    if (log_p) {
+      double lp;
+      if (den->logp_grad(den->ctx, t, &lp, g) != 0 || isnan(lp)) lp = -INFINITY;
+      log_p[s] = lp;
+    }
+  }
+  vi_arena_free(&a);
+  return VI_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Zhang & Stephens (2009) estimate of the generalized Pareto shape k for
+ * sorted exceedances x[0..n-1] >= 0, with loo's prior adjustment toward 0.5. */
+static double gpd_fit_k(const double *x, size_t n, double *theta, double *lth) {
+  const double prior = 3;
+  size_t m = 30 + (size_t)floor(sqrt((double)n));
+  size_t qi = (size_t)floor((double)n / 4 + 0.5);
+  double xstar = x[qi > 0 ? qi - 1 : 0];
+  if (!(x[n - 1] > 0)) return 0; /* a flat tail: nothing heavy about it */
+  if (!(xstar > 0)) xstar = x[n - 1] * 1e-6;
+  double lmax = -INFINITY;
+  for (size_t j = 0; j < m; j++) {
+    theta[j] = 1 / x[n - 1] + (1 - sqrt((double)m / ((double)j + 0.5))) / prior / xstar;
+    double a = -theta[j], k = 0;
+    for (size_t i = 0; i < n; i++) k += log1p(a * x[i]);
+    k /= (double)n;
+    double l = (double)n * (log(a / k) - k - 1);
+    lth[j] = isnan(l) ? -INFINITY : l;
+    lmax = fmax(lmax, lth[j]);
+  }
+  if (!isfinite(lmax)) return NAN;
+  double wsum = 0, th = 0;
+  for (size_t j = 0; j < m; j++) {
+    double w = exp(lth[j] - lmax);
+    wsum += w;
+    th += theta[j] * w;
+  }
+  th /= wsum;
+  double k = 0;
+  for (size_t i = 0; i < n; i++) k += log1p(-th * x[i]);
+  k /= (double)n;
+  return (k * (double)n + 10 * 0.5) / ((double)n + 10);
+}
+
+double vi_psis_khat(const double *log_p, const double *log_q, size_t S) {
+  if (S < 25) return NAN;
+  double *lr = malloc(S * sizeof *lr);
+  size_t tail = (size_t)ceil(fmin(0.2 * (double)S, 3 * sqrt((double)S)));
+  size_t m = 30 + (size_t)floor(sqrt((double)tail));
+  double *work = malloc((tail + 2 * m) * sizeof *work);
+  if (!lr || !work) {
+    free(lr);
+    free(work);
+    return NAN;
+  }
+  double mx = -INFINITY;
+  for (size_t s = 0; s < S; s++) {
+    double v = log_p[s] - log_q[s];
+    if (isnan(v)) v = -INFINITY;
+    lr[s] = v;
+    mx = fmax(mx, v);
+  }
+  double k;
+  if (mx == INFINITY) k = INFINITY;
+  else if (mx == -INFINITY) k = NAN;
+  else {
+    qsort(lr, S, sizeof *lr, cmp_double);
+    double cut = exp(lr[S - tail - 1] - mx);
+    for (size_t i = 0; i < tail; i++) work[i] = exp(lr[S - tail + i] - mx) - cut;
+    k = gpd_fit_k(work, tail, work + tail, work + tail + m);
+  }
+  free(lr);
+  free(work);
+  return k;
+}
+
+const char *vi_psis_verdict(double khat) {
+  if (isnan(khat)) return "unknown";
+  if (khat < 0.5) return "good";
+  if (khat <= 0.7) return "ok";
+  return "unreliable: the approximation is poor; try --algorithm fullrank or check the model";
+}

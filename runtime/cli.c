@@ -1,0 +1,476 @@
+/* cli.c: argument parsing and the inspection modes of vi-run. */
+#include "vi/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "vi/advi.h"
+#include "vi/data.h"
+#include "vi/model.h"
+#include "vi/summary.h"
+
+struct cli {
+  const char *model;
+  const char **files;
+  int nfiles;
+  const char **assigns;
+  int nassigns;
+  int check;
+  const char *logdens;
+  long time_grad;
+  unsigned long long seed;
+  int quiet;
+  struct vi_advi_options opt;
+  const char *draws, *summary, *params;
+};
+
+static const char usage[] =
+    "usage: vi-run MODEL.vim [DATA.csv ...] [DATA.json] [NAME=VALUE ...] [options]\n"
+    "  --check                 compile, bind the data, print the parameter layout\n"
+    "  --log-density FILE.csv  print the log density and gradient at each unconstrained point\n"
+    "  --time-gradient N       time N gradient evaluations (prints per_gradient_us=...)\n"
+    "  --seed N                random seed (default 1); a run is reproducible bit for bit\n"
+    "  --quiet                 no progress output\n"
+    "fitting (CmdStan's names):\n"
+    "  --algorithm A           dadvi (default: deterministic ADVI), meanfield or fullrank\n"
+    "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
+    "  --adapt-iter N --tol-rel-obj X --output-samples N --init 0|R\n"
+    "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
+    "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
+    "  --params FILE.csv       write the variational parameters (unconstrained scale)\n";
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int status_exit(int st) {
+  switch (st) {
+  case VI_OK: return VI_EXIT_OK;
+  case VI_ERR_SYNTAX:
+  case VI_ERR_TYPE: return VI_EXIT_MODEL;
+  case VI_ERR_EVAL: return VI_EXIT_EVAL;
+  case VI_ERR_USAGE: return VI_EXIT_USAGE;
+  case VI_ERR_IO: return VI_EXIT_DATA;
+  default: return VI_EXIT_DATA;
+  }
+}
+
+static int parse_num(const char *opt, const char *val, double lo, double hi, int integer, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(val, &end);
+  if (end == val || *end || errno || !(v >= lo && v <= hi) || (integer && v != floor(v))) {
+    fprintf(stderr, "error: --%s takes %s in [%g, %g], not '%s'\n", opt, integer ? "an integer" : "a number", lo, hi,
+            val);
+    return VI_ERR_USAGE;
+  }
+  *out = v;
+  return VI_OK;
+}
+
+static int parse_args(int argc, char **argv, struct cli *a) {
+  memset(a, 0, sizeof *a);
+  a->files = calloc((size_t)argc, sizeof *a->files);
+  a->assigns = calloc((size_t)argc, sizeof *a->assigns);
+  a->seed = 1;
+  vi_advi_options_default(&a->opt);
+  if (!a->files || !a->assigns) return VI_ERR_NOMEM;
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    if (strncmp(s, "--", 2) != 0) {
+      if (!a->model)
+        a->model = s;
+      else if (strchr(s, '=') && s[0] != '=' && !strchr(s, '/'))
+        a->assigns[a->nassigns++] = s;
+      else
+        a->files[a->nfiles++] = s;
+      continue;
+    }
+    const char *opt = s + 2;
+    if (!strcmp(opt, "check")) {
+      a->check = 1;
+      continue;
+    }
+    if (!strcmp(opt, "quiet")) {
+      a->quiet = 1;
+      continue;
+    }
+    if (!strcmp(opt, "help")) {
+      fputs(usage, stdout);
+      exit(0);
+    }
+    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "iter", "grad-samples",
+                                         "elbo-samples", "eval-elbo", "eta", "adapt-engaged", "adapt-iter",
+                                         "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", NULL};
+    int known = 0;
+    for (int k = 0; valued[k]; k++) known |= !strcmp(opt, valued[k]);
+    if (!known) {
+      fprintf(stderr, "error: unknown option '%s'\n%s", s, usage);
+      return VI_ERR_USAGE;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "error: option --%s needs a value\n", opt);
+      return VI_ERR_USAGE;
+    }
+    const char *val = argv[++i];
+    double v = 0;
+    int r = VI_OK;
+    if (!strcmp(opt, "log-density")) a->logdens = val;
+    else if (!strcmp(opt, "draws")) a->draws = val;
+    else if (!strcmp(opt, "summary")) a->summary = val;
+    else if (!strcmp(opt, "params")) a->params = val;
+    else if (!strcmp(opt, "algorithm")) {
+      if (vi_algo_parse(val, &a->opt.algorithm)) {
+        fprintf(stderr, "error: --algorithm takes dadvi, meanfield or fullrank, not '%s'\n", val);
+        return VI_ERR_USAGE;
+      }
+    } else if (!strcmp(opt, "time-gradient")) {
+      if (!(r = parse_num(opt, val, 1, 1e9, 1, &v))) a->time_grad = (long)v;
+    } else if (!strcmp(opt, "seed")) {
+      if (!(r = parse_num(opt, val, 0, 4294967295.0, 1, &v))) a->seed = (unsigned long long)v;
+    } else if (!strcmp(opt, "iter")) {
+      if (!(r = parse_num(opt, val, 1, 1e8, 1, &v))) a->opt.iter = (int)v;
+    } else if (!strcmp(opt, "grad-samples")) {
+      if (!(r = parse_num(opt, val, 1, 1e6, 1, &v))) a->opt.grad_samples = (int)v;
+    } else if (!strcmp(opt, "elbo-samples")) {
+      if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->opt.elbo_samples = (int)v;
+    } else if (!strcmp(opt, "eval-elbo")) {
+      if (!(r = parse_num(opt, val, 1, 1e8, 1, &v))) a->opt.eval_elbo = (int)v;
+    } else if (!strcmp(opt, "eta")) {
+      if (!(r = parse_num(opt, val, 1e-12, 1e12, 0, &v))) {
+        a->opt.eta = v;
+        a->opt.adapt_engaged = 0;
+      }
+    } else if (!strcmp(opt, "adapt-engaged")) {
+      if (!(r = parse_num(opt, val, 0, 1, 1, &v))) a->opt.adapt_engaged = (int)v;
+    } else if (!strcmp(opt, "adapt-iter")) {
+      if (!(r = parse_num(opt, val, 1, 1e6, 1, &v))) a->opt.adapt_iter = (int)v;
+    } else if (!strcmp(opt, "tol-rel-obj")) {
+      if (!(r = parse_num(opt, val, 1e-12, 1e6, 0, &v))) a->opt.tol_rel_obj = v;
+    } else if (!strcmp(opt, "output-samples")) {
+      if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->opt.output_samples = (int)v;
+    } else if (!strcmp(opt, "init")) {
+      if (!(r = parse_num(opt, val, 0, 1e6, 0, &v))) a->opt.init_radius = v;
+    }
+    if (r) return r;
+  }
+  a->opt.seed = a->seed;
+  if (!a->model) {
+    fputs(usage, stderr);
+    return VI_ERR_USAGE;
+  }
+  return VI_OK;
+}
+
+static int log_density_mode(struct vi_model *m, const char *path) {
+  struct vi_diags d;
+  vi_diags_init(&d);
+  struct vi_table *t;
+  if (vi_csv_read(path, &t, &d)) {
+    fputs(d.buf, stderr);
+    vi_diags_free(&d);
+    return VI_EXIT_DATA;
+  }
+  size_t dim = vi_model_dim(m), rows = vi_table_nrows(t);
+  if (vi_table_ncols(t) != dim) {
+    fprintf(stderr, "%s: error: %zu columns, but the model has %zu unconstrained parameters\n", path,
+            vi_table_ncols(t), dim);
+    vi_table_free(t);
+    vi_diags_free(&d);
+    return VI_EXIT_DATA;
+  }
+  double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad);
+  char *buf = NULL;
+  size_t bufsize = 0;
+  FILE *out = open_memstream(&buf, &bufsize);
+  int rc = VI_EXIT_OK;
+  if (!theta || !grad || !out) {
+    fprintf(stderr, "error: out of memory\n");
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
+  fprintf(out, "lp");
+  for (size_t i = 0; i < dim; i++) fprintf(out, ",grad[%zu]", i + 1);
+  fprintf(out, "\n");
+  for (size_t r = 0; r < rows && rc == VI_EXIT_OK; r++) {
+    for (size_t k = 0; k < dim; k++) {
+      struct vi_column c;
+      vi_table_column(t, k, &c);
+      if (c.n_missing || c.n_text) {
+        fprintf(stderr, "%s: error: column '%s' has a missing or non-numeric value\n", path, c.name);
+        rc = VI_EXIT_DATA;
+        goto done;
+      }
+      theta[k] = c.num[r];
+    }
+    double lp;
+    if (vi_model_log_density(m, theta, &lp, grad)) {
+      fprintf(stderr, "%s: error: cannot evaluate the log density at point %zu: %s\n", path, r + 1, vi_model_error(m));
+      rc = VI_EXIT_EVAL;
+      break;
+    }
+    fprintf(out, "%.17g", lp);
+    for (size_t k = 0; k < dim; k++) fprintf(out, ",%.17g", grad[k]);
+    fprintf(out, "\n");
+  }
+done:
+  if (out) fclose(out);
+  if (rc == VI_EXIT_OK && buf) fwrite(buf, 1, bufsize, stdout);
+  free(buf);
+  free(theta);
+  free(grad);
+  vi_table_free(t);
+  vi_diags_free(&d);
+  return rc;
+}
+
+static int time_gradient_mode(struct vi_model *m, long n) {
+  size_t dim = vi_model_dim(m);
+  double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad);
+  if (!theta || !grad) {
+    free(theta);
+    free(grad);
+    return VI_EXIT_EVAL;
+  }
+  for (size_t i = 0; i < dim; i++) theta[i] = 0.1 * (double)((int)(i % 7) - 3);
+  double lp;
+  if (vi_model_log_density(m, theta, &lp, grad)) {
+    fprintf(stderr, "error: cannot evaluate the log density: %s\n", vi_model_error(m));
+    free(theta);
+    free(grad);
+    return VI_EXIT_EVAL;
+  }
+  double t0 = now();
+  for (long e = 0; e < n; e++) {
+    theta[0] += 1e-9;
+    if (vi_model_log_density(m, theta, &lp, grad)) {
+      fprintf(stderr, "error: cannot evaluate the log density: %s\n", vi_model_error(m));
+      free(theta);
+      free(grad);
+      return VI_EXIT_EVAL;
+    }
+  }
+  double dt = now() - t0;
+  printf("lp=%.10g dim=%zu static_tape=%d\nper_gradient_us=%.3f\n", lp, dim, vi_model_is_static(m),
+         n ? 1e6 * dt / (double)n : 0.0);
+  free(theta);
+  free(grad);
+  return VI_EXIT_OK;
+}
+
+
+/* ---- fitting ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+static int density_cb(void *ctx, const double *theta, double *lp, double *grad) {
+  struct vi_model *m = ctx;
+  if (vi_model_log_density(m, theta, lp, grad)) return 1;
+  return isfinite(*lp) ? 0 : 1;
+}
+
+struct progress {
+  int tty;
+  double t0;
+};
+
+static void progress_cb(void *ctx, int iter, double elbo, double rel) {
+  struct progress *p = ctx;
+  if (!p->tty) return;
+  fprintf(stderr, "\r  iteration %6d   ELBO %14.6g   relative change %10.4g   %6.1f s ", iter, elbo, rel,
+          now() - p->t0);
+  fflush(stderr);
+}
+
+static const char *base_name(const char *path) {
+  const char *b = strrchr(path, '/');
+  return b ? b + 1 : path;
+}
+
+static int fit_mode(struct cli *a, struct vi_model *m) {
+  double t0 = now();
+  size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
+  struct vi_density den = {dim, m, density_cb};
+  struct vi_arena arena;
+  vi_arena_init(&arena);
+  struct vi_diags d;
+  vi_diags_init(&d);
+  struct progress prog = {!a->quiet && isatty(2), t0};
+  a->opt.progress = progress_cb;
+  a->opt.progress_ctx = &prog;
+  a->opt.cancel = &interrupted;
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, &old);
+  int rc = VI_EXIT_OK;
+  double *theta = NULL, *log_p = NULL, *log_q = NULL, *draws = NULL, *mean_row = NULL;
+  struct vi_summary_stats *st = NULL;
+  struct vi_advi_result res;
+  memset(&res, 0, sizeof res);
+
+  /* the initial point must be evaluable: say so plainly if not */
+  enum vi_advi_stop stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
+  if (prog.tty) fprintf(stderr, "\r%90s\r", "");
+  if (stop == VI_ADVI_INTERRUPTED || interrupted) {
+    fprintf(stderr, "interrupted: no output written\n");
+    rc = VI_EXIT_INTERRUPTED;
+    goto done;
+  }
+  if (stop == VI_ADVI_ERROR) {
+    fputs(d.buf && d.len ? d.buf : "error: the fit failed\n", stderr);
+    if (vi_model_error(m)[0]) fprintf(stderr, "%s\n", vi_model_error(m));
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
+  theta = malloc((S ? S : 1) * (dim ? dim : 1) * sizeof *theta);
+  log_p = malloc((S ? S : 1) * sizeof *log_p);
+  log_q = malloc((S ? S : 1) * sizeof *log_q);
+  draws = malloc((S ? S : 1) * (P ? P : 1) * sizeof *draws);
+  mean_row = malloc((P ? P : 1) * sizeof *mean_row);
+  st = calloc(P ? P : 1, sizeof *st);
+  if (!theta || !log_p || !log_q || !draws || !mean_row || !st) {
+    fprintf(stderr, "error: out of memory for %zu draws of %zu quantities\n", S, P);
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
+  if (vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
+    fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", stderr);
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
+  struct vi_rng rng;
+  vi_rng_seed(&rng, a->seed, 0x9e);
+  size_t failed = 0;
+  if (vi_model_write(m, res.mu, mean_row, &rng)) {
+    for (size_t k = 0; k < P; k++) mean_row[k] = NAN;
+  }
+  for (size_t i = 0; i < S; i++) {
+    if (interrupted) break;
+    if (vi_model_write(m, theta + i * dim, draws + i * P, &rng)) {
+      failed++;
+      for (size_t k = 0; k < P; k++) draws[i * P + k] = NAN;
+    }
+  }
+  if (interrupted) {
+    fprintf(stderr, "interrupted: no output written\n");
+    rc = VI_EXIT_INTERRUPTED;
+    goto done;
+  }
+  vi_summary_compute(draws, S, P, st);
+  double khat = vi_psis_khat(log_p, log_q, S);
+  double secs = now() - t0;
+  const char **names = malloc((P ? P : 1) * sizeof *names);
+  const char **unames = malloc((dim ? dim : 1) * sizeof *unames);
+  if (!names || !unames) {
+    free(names);
+    free(unames);
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
+  for (size_t k = 0; k < P; k++) names[k] = vi_model_out_name(m, k);
+  for (size_t k = 0; k < dim; k++) unames[k] = vi_model_coord_name(m, k);
+
+  /* files first, so a failure to write is reported before the table */
+  struct vi_draws_info info = {base_name(vi_model_file(m)), a->nfiles ? a->files[0] : NULL, a->draws, &a->opt, &res};
+  int wr = VI_OK;
+  if (a->summary && !wr) wr = vi_summary_write_csv(a->summary, P, names, st, &d);
+  if (a->draws && !wr) wr = vi_summary_write_draws(a->draws, &info, P, names, mean_row, S, draws, log_p, log_q, &d);
+  if (a->params && !wr) wr = vi_summary_write_params(a->params, &res, unames, &d);
+  if (wr) {
+    fputs(d.buf && d.len ? d.buf : "error: could not write an output file\n", stderr);
+    free(names);
+    free(unames);
+    rc = VI_EXIT_IO;
+    goto done;
+  }
+  printf("model:       %s\n", vi_model_file(m));
+  if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
+  printf("algorithm:   %s, %zu unconstrained parameters, seed %llu\n", vi_algo_name(res.algorithm), dim, a->seed);
+  printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
+  if (res.algorithm == VI_ALGO_DADVI) printf(", %d fixed draws", res.draws_m);
+  printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
+  printf("ELBO:        %.6g\n", res.elbo);
+  printf("Pareto k:    %.2f (%s)\n", khat, vi_psis_verdict(khat));
+  printf("time:        %.3f s\n", secs);
+  if (!res.converged)
+    fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller --tol-rel-obj, "
+                    "or --algorithm fullrank\n", res.reason);
+  if (isfinite(khat) && khat > 0.7)
+    fprintf(stderr, "warning: Pareto k = %.2f: the approximation is poor and the summaries may be unreliable\n", khat);
+  if (failed)
+    fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
+                    "failed); they are NaN in the output\n", failed, S);
+  printf("\n");
+  vi_summary_print(stdout, P, names, st);
+  free(names);
+  free(unames);
+done:
+  sigaction(SIGINT, &old, NULL);
+  free(theta);
+  free(log_p);
+  free(log_q);
+  free(draws);
+  free(mean_row);
+  free(st);
+  vi_diags_free(&d);
+  vi_arena_free(&arena);
+  return rc;
+}
+
+int vi_cli_main(int argc, char **argv) {
+  struct cli a;
+  int r = parse_args(argc, argv, &a);
+  if (r) {
+    free(a.files);
+    free(a.assigns);
+    return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
+  }
+  struct vi_diags d;
+  vi_diags_init(&d);
+  struct vi_model *m = NULL;
+  int rc = VI_EXIT_OK;
+  r = vi_model_load(a.model, &m, &d);
+  if (!r) {
+    struct vi_data_inputs in = {a.files, a.nfiles, a.assigns, a.nassigns, a.seed};
+    (void)0;
+    r = vi_model_bind(m, &in, &d);
+  }
+  if (r) {
+    fputs(d.buf ? d.buf : "error: failed\n", stderr);
+    rc = status_exit(r);
+    if (rc == VI_EXIT_OK) rc = VI_EXIT_DATA;
+    goto out;
+  }
+  if (d.buf && d.len) fputs(d.buf, stderr); /* warnings */
+  if (a.check) {
+    vi_model_print_layout(m, stdout);
+    rc = VI_EXIT_OK;
+  } else if (a.logdens) {
+    rc = log_density_mode(m, a.logdens);
+  } else if (a.time_grad) {
+    rc = time_gradient_mode(m, a.time_grad);
+  } else {
+    rc = fit_mode(&a, m);
+  }
+out:
+  vi_model_free(m);
+  vi_diags_free(&d);
+  free(a.files);
+  free(a.assigns);
+  return rc;
+}

@@ -1,0 +1,46 @@
+/* interp.h: executes the statements of a checked program over run-time
+ * values, eagerly; with a tape in the context, every differentiable operation
+ * is recorded (see include/vi/tape.h). Private to the runtime. */
+#ifndef VI_INTERP_H
+#define VI_INTERP_H
+#include <stdio.h>
+
+#include "vi/check.h"
+#include "vi/stdlib.h"
+#include "vi/tape.h"
+
+struct vi_interp {
+  const struct vi_program *p;
+  const struct vi_symtab *st;
+  struct vi_val *slots;  /* current value of every variable */
+  uint8_t *owned;        /* slot storage is private and may be written in place */
+  uint8_t *shared;       /* a view of the owned storage was handed out: copy before writing */
+  int block;             /* block being executed */
+  int print_ok;          /* print() writes to stderr */
+  FILE *out;             /* where print() writes */
+};
+
+enum { VI_FLOW_BREAK = 100, VI_FLOW_CONTINUE = 101 };
+
+/* Allocates the slot arrays in a (persistent). */
+int vi_interp_init(struct vi_interp *I, const struct vi_program *p, const struct vi_symtab *st,
+                   struct vi_arena *a);
+/* Executes statement s (and everything below it). */
+int vi_interp_exec(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s);
+/* Evaluates e into *out. */
+int vi_interp_eval(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out);
+/* Evaluates an int-valued size expression; checks it is >= 0. */
+int vi_interp_size(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, int *out);
+/* Evaluates the sizes of a declaration into dims (array dims, then rows, cols). */
+int vi_interp_decl_dims(struct vi_interp *I, struct vi_ctx *c, const struct vi_decl *d, int *dims);
+/* Stores v into the slot (whole assignment), converting int to real where the
+ * slot is real; checks the shape against dims when dims != NULL. */
+int vi_interp_store(struct vi_interp *I, struct vi_ctx *c, int slot, struct vi_val *v, const int *dims,
+                    struct vi_srcloc loc);
+/* Adds a value (scalar or container: summed) to the target. */
+int vi_interp_add_target(struct vi_interp *I, struct vi_ctx *c, struct vi_val *v, struct vi_srcloc loc);
+
+/* Shape description "vector[3]", "array[2,3] real" of a value, into buf (>= 96). */
+char *vi_val_shape_str(const struct vi_val *v, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,487 @@
+/* model.c: loading, parameter layout, the log density with its gradient
+ * (record once, then replay the tape), and constrained outputs. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_impl.h"
+#include "vi/transform.h"
+
+static char *xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = malloc(n);
+  if (p) memcpy(p, s, n);
+  return p;
+}
+
+int vi_model_load_string(const char *name, const char *src, size_t len, struct vi_model **out,
+                         struct vi_diags *d) {
+  *out = NULL;
+  struct vi_model *m = calloc(1, sizeof *m);
+  if (!m) return VI_ERR_NOMEM;
+  vi_arena_init(&m->ast);
+  vi_arena_init(&m->data);
+  vi_arena_init(&m->eval);
+  vi_arena_init(&m->scratch);
+  vi_tape_init(&m->tape);
+  vi_diags_init(&m->ediag);
+  m->file = xstrdup(name);
+  m->src = malloc(len + 1);
+  if (!m->file || !m->src) {
+    vi_model_free(m);
+    return VI_ERR_NOMEM;
+  }
+  memcpy(m->src, src, len);
+  m->src[len] = 0;
+  m->srclen = len;
+  vi_diags_add_source(d, m->file, m->src);
+  vi_diags_add_source(&m->ediag, m->file, m->src);
+  m->prog = vi_parse(&m->ast, m->file, m->src, len, d);
+  if (!m->prog) {
+    vi_model_free(m);
+    return VI_ERR_SYNTAX;
+  }
+  int r = vi_check(m->prog, &m->ast, &m->st, d);
+  if (r) {
+    vi_model_free(m);
+    return r;
+  }
+  if (vi_interp_init(&m->I, m->prog, &m->st, &m->ast)) {
+    vi_model_free(m);
+    return VI_ERR_NOMEM;
+  }
+  *out = m;
+  return VI_OK;
+}
+
+int vi_model_load(const char *path, struct vi_model **out, struct vi_diags *d) {
+  char *text;
+  size_t len;
+  *out = NULL;
+  int r = vi_data_read_file(path, &text, &len, d);
+  if (r) return r;
+  if (memchr(text, 0, len)) {
+    /* the parser reports NUL bytes with their place */
+  }
+  r = vi_model_load_string(path, text, len, out, d);
+  free(text);
+  return r;
+}
+
+void vi_model_free(struct vi_model *m) {
+  if (!m) return;
+  for (int i = 0; i < m->ntables; i++) vi_table_free(m->tables[i]);
+  for (int i = 0; i < m->njsons; i++) vi_json_free(m->jsons[i]);
+  free(m->tables);
+  free(m->jsons);
+  if (m->out_names)
+    for (size_t i = 0; i < m->nout; i++) free(m->out_names[i]);
+  free(m->out_names);
+  if (m->coord_names)
+    for (size_t i = 0; i < m->dim; i++) free(m->coord_names[i]);
+  free(m->coord_names);
+  free(m->outs);
+  free(m->params);
+  free(m->theta);
+  free(m->grad);
+  vi_tape_free(&m->tape);
+  vi_diags_free(&m->ediag);
+  vi_arena_free(&m->ast);
+  vi_arena_free(&m->data);
+  vi_arena_free(&m->eval);
+  vi_arena_free(&m->scratch);
+  free(m->file);
+  free(m->src);
+  free(m);
+}
+
+size_t vi_model_dim(const struct vi_model *m) { return m->dim; }
+const char *vi_model_file(const struct vi_model *m) { return m->file; }
+const char *vi_model_error(const struct vi_model *m) { return m->errmsg; }
+int vi_model_is_static(const struct vi_model *m) { return m->recorded && !m->dynamic; }
+size_t vi_model_nout(const struct vi_model *m) { return m->nout; }
+const char *vi_model_out_name(const struct vi_model *m, size_t i) { return m->out_names[i]; }
+const char *vi_model_coord_name(const struct vi_model *m, size_t i) { return m->coord_names[i]; }
+
+int vi_model_out_block(const struct vi_model *m, size_t i) {
+  for (int k = 0; k < m->nouts; k++)
+    if (i >= m->outs[k].off && i < m->outs[k].off + m->outs[k].n) return m->outs[k].block;
+  return -1;
+}
+
+size_t vi_model_data_rows(const struct vi_model *m) {
+  size_t r = 0;
+  for (int i = 0; i < m->ntables; i++)
+    if (vi_table_nrows(m->tables[i]) > r) r = vi_table_nrows(m->tables[i]);
+  return r;
+}
+
+/* ---- layout ---- */
+
+static int transform_kind(const struct vi_decl *d) {
+  switch (d->cons) {
+  case VI_C_OFFSET_MULT: return VI_TR_OFFSET_MULT;
+  case VI_C_SIMPLEX: return VI_TR_SIMPLEX;
+  case VI_C_UNIT_VECTOR: return VI_TR_UNIT_VECTOR;
+  case VI_C_ORDERED: return VI_TR_ORDERED;
+  case VI_C_POS_ORDERED: return VI_TR_POS_ORDERED;
+  case VI_C_CHOL_CORR: return VI_TR_CHOL_CORR;
+  case VI_C_CHOL_COV: return VI_TR_CHOL_COV;
+  case VI_C_CORR: return VI_TR_CORR;
+  case VI_C_COV: return VI_TR_COV;
+  default:
+    if (d->lower && d->upper) return VI_TR_LOWER_UPPER;
+    if (d->lower) return VI_TR_LOWER;
+    if (d->upper) return VI_TR_UPPER;
+    return VI_TR_IDENTITY;
+  }
+}
+
+static const char *kind_name(int k) {
+  static const char *names[] = {"identity", "lower", "upper", "lower-upper", "offset-multiplier", "ordered",
+                                "positive-ordered", "simplex", "unit-vector", "cholesky-corr", "cholesky-cov",
+                                "corr-matrix", "cov-matrix"};
+  return k >= 0 && k < (int)(sizeof names / sizeof names[0]) ? names[k] : "?";
+}
+
+/* One element's rows/cols and the number of array elements. */
+static void elem_shape(struct vi_type t, const int *dims, size_t *count, int *rows, int *cols) {
+  size_t c = 1;
+  for (int i = 0; i < t.ndims; i++) c *= (size_t)dims[i];
+  *count = c;
+  *rows = *cols = 1;
+  if (t.base == VI_T_VECTOR) *rows = dims[t.ndims];
+  if (t.base == VI_T_ROW_VECTOR) *cols = dims[t.ndims];
+  if (t.base == VI_T_MATRIX) {
+    *rows = dims[t.ndims];
+    *cols = dims[t.ndims + 1];
+  }
+}
+
+/* Names of every element of a value, column-major over all indices (Stan's
+ * order), with offsets into our layout. */
+static int flat_names(const char *name, struct vi_type t, const int *dims, char **names, size_t *offs) {
+  int np = t.ndims + vi_type_nsizes(t);
+  struct vi_val v;
+  memset(&v, 0, sizeof v);
+  vi_val_set_shape(&v, t, dims);
+  size_t st[VI_MAXDIMS], s = 1;
+  int nd = t.ndims;
+  if (np > nd) {
+    st[nd] = 1;
+    if (np > nd + 1) st[nd + 1] = (size_t)dims[nd];
+  }
+  size_t inner = 1;
+  for (int p = nd; p < np; p++) inner *= (size_t)dims[p];
+  s = inner;
+  for (int i = nd; i-- > 0;) {
+    st[i] = s;
+    s *= (size_t)dims[i];
+  }
+  int ctr[VI_MAXDIMS] = {0};
+  for (size_t k = 0; k < v.n; k++) {
+    size_t o = 0;
+    char buf[512];
+    int len = snprintf(buf, sizeof buf, "%s", name);
+    for (int p = 0; p < np; p++) {
+      o += (size_t)ctr[p] * st[p];
+      if (len < (int)sizeof buf - 16) len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d", p ? "," : "[", ctr[p] + 1);
+    }
+    if (np && len < (int)sizeof buf - 2) snprintf(buf + len, sizeof buf - (size_t)len, "]");
+    names[k] = xstrdup(buf);
+    if (!names[k]) return VI_ERR_NOMEM;
+    if (offs) offs[k] = o;
+    for (int p = 0; p < np; p++) { /* first index fastest */
+      if (++ctr[p] < dims[p]) break;
+      ctr[p] = 0;
+    }
+  }
+  return VI_OK;
+}
+
+static int layout(struct vi_model *m, struct vi_diags *d) {
+  struct vi_ctx c = {.arena = &m->data, .diags = d};
+  const struct vi_program *p = m->prog;
+  m->params = calloc((size_t)p->nbody[VI_BLK_PARAMS] + 1, sizeof *m->params);
+  int nout = p->nbody[VI_BLK_PARAMS] + p->nbody[VI_BLK_TPARAMS] + p->nbody[VI_BLK_GQ];
+  m->outs = calloc((size_t)nout + 1, sizeof *m->outs);
+  if (!m->params || !m->outs) return VI_ERR_NOMEM;
+  size_t off = 0;
+  for (int i = 0; i < p->nbody[VI_BLK_PARAMS]; i++) {
+    const struct vi_decl *dc = p->body[VI_BLK_PARAMS][i]->u.decl;
+    struct vi_param *pp = &m->params[m->nparams++];
+    pp->decl = dc;
+    pp->kind = transform_kind(dc);
+    int r = vi_interp_decl_dims(&m->I, &c, dc, pp->dims);
+    if (r) return r;
+    elem_shape(dc->type, pp->dims, &pp->count, &pp->rows, &pp->cols);
+    if ((pp->kind == VI_TR_CHOL_COV && pp->rows < pp->cols))
+      return vi_error(d, dc->loc, "cholesky_factor_cov[%d, %d] needs at least as many rows as columns", pp->rows, pp->cols),
+             VI_ERR_DATA;
+    size_t per = pp->kind <= VI_TR_OFFSET_MULT ? (size_t)pp->rows * (size_t)pp->cols
+                                                : vi_transform_size(pp->kind, pp->rows, pp->cols);
+    pp->off = off;
+    pp->size = pp->count * per;
+    off += pp->size;
+    if (off > ((size_t)1 << 31)) return vi_error(d, dc->loc, "more than 2^31 unconstrained parameters"), VI_ERR_LIMIT;
+  }
+  m->dim = off;
+  m->theta = calloc(off ? off : 1, sizeof(double));
+  m->grad = calloc(off ? off : 1, sizeof(double));
+  m->coord_names = calloc(off ? off : 1, sizeof(char *));
+  if (!m->theta || !m->grad || !m->coord_names) return VI_ERR_NOMEM;
+  /* unconstrained coordinate names: constrained element names where the
+   * transform is elementwise, else name.1, name.2 ... */
+  for (int i = 0; i < m->nparams; i++) {
+    struct vi_param *pp = &m->params[i];
+    if (pp->kind <= VI_TR_OFFSET_MULT) {
+      /* our layout order: build names in layout order */
+      size_t n = pp->size;
+      char **tmp = calloc(n ? n : 1, sizeof *tmp);
+      size_t *offs = calloc(n ? n : 1, sizeof *offs);
+      if (!tmp || !offs || flat_names(pp->decl->name, pp->decl->type, pp->dims, tmp, offs)) {
+        free(tmp);
+        free(offs);
+        return VI_ERR_NOMEM;
+      }
+      for (size_t k = 0; k < n; k++) m->coord_names[pp->off + offs[k]] = tmp[k];
+      free(tmp);
+      free(offs);
+    } else {
+      for (size_t k = 0; k < pp->size; k++) {
+        char buf[300];
+        snprintf(buf, sizeof buf, "%s.%zu", pp->decl->name, k + 1);
+        m->coord_names[pp->off + k] = xstrdup(buf);
+      }
+    }
+  }
+  /* outputs: parameters, transformed parameters, generated quantities (top level) */
+  size_t o = 0;
+  for (int b = VI_BLK_PARAMS; b <= VI_BLK_GQ; b++) {
+    if (b == VI_BLK_MODEL) continue;
+    for (int i = 0; i < p->nbody[b]; i++) {
+      const struct vi_stmt *s = p->body[b][i];
+      if (s->kind != VI_S_DECL) continue;
+      struct vi_outvar *ov = &m->outs[m->nouts++];
+      ov->slot = s->u.decl->slot;
+      ov->block = b;
+      ov->t = s->u.decl->type;
+      int r = vi_interp_decl_dims(&m->I, &c, s->u.decl, ov->dims);
+      if (r) return r;
+      struct vi_val v;
+      memset(&v, 0, sizeof v);
+      vi_val_set_shape(&v, ov->t, ov->dims);
+      ov->off = o;
+      ov->n = v.n;
+      o += v.n;
+    }
+  }
+  m->nout = o;
+  m->out_names = calloc(o ? o : 1, sizeof(char *));
+  if (!m->out_names) return VI_ERR_NOMEM;
+  for (int i = 0; i < m->nouts; i++) {
+    struct vi_outvar *ov = &m->outs[i];
+    if (flat_names(m->st.decl[ov->slot]->name, ov->t, ov->dims, m->out_names + ov->off, NULL)) return VI_ERR_NOMEM;
+  }
+  return VI_OK;
+}
+
+int vi_model_bind(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d) {
+  int r = vi_bind_data(m, in, d);
+  if (r) return r;
+  r = layout(m, d);
+  if (r == VI_ERR_NOMEM) vi_error(d, (struct vi_srcloc){m->file, 0, 0}, "out of memory");
+  if (!r) m->bound = 1;
+  return r;
+}
+
+void vi_model_print_layout(const struct vi_model *m, FILE *f) {
+  fprintf(f, "%-24s %-28s %10s  %s\n", "parameter", "shape", "unconstr.", "transform");
+  for (int i = 0; i < m->nparams; i++) {
+    const struct vi_param *pp = &m->params[i];
+    struct vi_val v;
+    memset(&v, 0, sizeof v);
+    vi_val_set_shape(&v, pp->decl->type, pp->dims);
+    char shape[128];
+    vi_val_shape_str(&v, shape, sizeof shape);
+    fprintf(f, "%-24s %-28s %10zu  %s\n", pp->decl->name, shape, pp->size, kind_name(pp->kind));
+  }
+  fprintf(f, "total unconstrained dimension: %zu\n", m->dim);
+}
+
+/* ---- evaluation ---- */
+
+static void set_error(struct vi_model *m, struct vi_ctx *c) {
+  const char *msg = m->ediag.buf && m->ediag.buf[0] ? m->ediag.buf : c->err.failed ? c->err.msg : "evaluation failed";
+  snprintf(m->errmsg, sizeof m->errmsg, "%s", msg);
+  size_t n = strlen(m->errmsg);
+  while (n && m->errmsg[n - 1] == '\n') m->errmsg[--n] = 0;
+  vi_diags_clear(&m->ediag);
+}
+
+/* Constrains every parameter from u (adjoints into u_dx when recording) into
+ * its slot; adds the log-Jacobians to the target when jacobian is set. */
+static int constrain_params(struct vi_model *m, struct vi_ctx *c, const double *u, double *u_dx, int jacobian) {
+  for (int i = 0; i < m->nparams; i++) {
+    struct vi_param *pp = &m->params[i];
+    const struct vi_decl *dc = pp->decl;
+    struct vi_val lo, hi, out, lj;
+    struct vi_val *plo = NULL, *phi = NULL;
+    int r;
+    memset(&lo, 0, sizeof lo);
+    memset(&hi, 0, sizeof hi);
+    const struct vi_expr *elo = pp->kind == VI_TR_OFFSET_MULT ? dc->offset : dc->lower;
+    const struct vi_expr *ehi = pp->kind == VI_TR_OFFSET_MULT ? dc->multiplier : dc->upper;
+    if (elo) {
+      if ((r = vi_interp_eval(&m->I, c, elo, &lo)) || (r = vi_val_contig(c, &lo, elo->loc))) return r;
+      plo = &lo;
+    }
+    if (ehi) {
+      if ((r = vi_interp_eval(&m->I, c, ehi, &hi)) || (r = vi_val_contig(c, &hi, ehi->loc))) return r;
+      phi = &hi;
+    }
+    memset(&out, 0, sizeof out);
+    memset(&lj, 0, sizeof lj);
+    if (vi_val_set_shape(&out, dc->type, pp->dims)) return vi_ctx_error(c, dc->loc, "parameter too large");
+    r = vi_transform_constrain(c, pp->kind, u + pp->off, u_dx ? u_dx + pp->off : NULL, pp->count, pp->rows, pp->cols,
+                               plo, phi, &out, &lj, dc->loc);
+    if (r) return r;
+    m->I.slots[dc->slot] = out;
+    m->I.owned[dc->slot] = 0;
+    m->I.shared[dc->slot] = 0;
+    if (jacobian && c->tape && (r = vi_interp_add_target(&m->I, c, &lj, dc->loc))) return r;
+  }
+  return VI_OK;
+}
+
+/* Checks the declared constraints of the top-level declarations of a block. */
+static int check_block_constraints(struct vi_model *m, struct vi_ctx *c, int block) {
+  const struct vi_program *p = m->prog;
+  for (int i = 0; i < p->nbody[block]; i++) {
+    const struct vi_stmt *s = p->body[block][i];
+    if (s->kind != VI_S_DECL) continue;
+    const struct vi_decl *dc = s->u.decl;
+    int kind = transform_kind(dc);
+    if (kind == VI_TR_IDENTITY || kind == VI_TR_OFFSET_MULT) continue;
+    struct vi_val v = m->I.slots[dc->slot], lo, hi;
+    int r;
+    memset(&lo, 0, sizeof lo);
+    memset(&hi, 0, sizeof hi);
+    if (dc->lower && ((r = vi_interp_eval(&m->I, c, dc->lower, &lo)) || (r = vi_val_contig(c, &lo, dc->loc)))) return r;
+    if (dc->upper && ((r = vi_interp_eval(&m->I, c, dc->upper, &hi)) || (r = vi_val_contig(c, &hi, dc->loc)))) return r;
+    if ((r = vi_val_contig(c, &v, dc->loc))) return r;
+    size_t count;
+    int rows, cols, dims[VI_MAXDIMS];
+    memcpy(dims, v.dim, sizeof dims);
+    elem_shape(v.t, dims, &count, &rows, &cols);
+    char err[256];
+    long bad = vi_transform_check(kind, v.x, count, rows, cols, lo.x, dc->lower ? lo.n : 0, hi.x,
+                                  dc->upper ? hi.n : 0, err, sizeof err);
+    if (bad >= 0) {
+      char **names = calloc(v.n ? v.n : 1, sizeof *names);
+      size_t *offs = calloc(v.n ? v.n : 1, sizeof *offs);
+      const char *elname = dc->name;
+      if (names && offs && !flat_names(dc->name, v.t, dims, names, offs))
+        for (size_t k = 0; k < v.n; k++)
+          if (offs[k] == (size_t)bad) elname = names[k];
+      r = vi_ctx_error(c, dc->loc, "%s %s %s", vi_block_name(block), elname, err);
+      if (names)
+        for (size_t k = 0; k < v.n; k++) free(names[k]);
+      free(names);
+      free(offs);
+      return r;
+    }
+  }
+  return VI_OK;
+}
+
+static int run_block(struct vi_model *m, struct vi_ctx *c, int block) {
+  m->I.block = block;
+  for (int i = 0; i < m->prog->nbody[block]; i++) {
+    int r = vi_interp_exec(&m->I, c, m->prog->body[block][i]);
+    if (r == VI_FLOW_BREAK || r == VI_FLOW_CONTINUE) r = VI_OK;
+    if (r) return r;
+  }
+  return VI_OK;
+}
+
+static int record(struct vi_model *m) {
+  vi_arena_reset(&m->eval);
+  vi_tape_clear(&m->tape);
+  m->recorded = 0;
+  struct vi_ctx c = {.arena = &m->eval, .tape = &m->tape, .diags = &m->ediag};
+  int r = constrain_params(m, &c, m->theta, m->grad, 1);
+  if (!r) r = run_block(m, &c, VI_BLK_TPARAMS);
+  if (!r) r = check_block_constraints(m, &c, VI_BLK_TPARAMS);
+  if (!r) r = run_block(m, &c, VI_BLK_MODEL);
+  if (c.dynamic) m->dynamic = 1;
+  if (r) {
+    set_error(m, &c);
+    return VI_ERR_EVAL;
+  }
+  m->recorded = !m->dynamic;
+  return VI_OK;
+}
+
+int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, double *grad) {
+  if (m->dim) memcpy(m->theta, theta, m->dim * sizeof *theta);
+  int r;
+  if (m->recorded) {
+    r = vi_tape_forward(&m->tape);
+    if (r) {
+      snprintf(m->errmsg, sizeof m->errmsg, "%s:%d:%d: error: %s", m->tape.err.loc.file ? m->tape.err.loc.file : m->file,
+               m->tape.err.loc.line, m->tape.err.loc.col, m->tape.err.msg);
+      return VI_ERR_EVAL;
+    }
+  } else if ((r = record(m))) {
+    return r;
+  }
+  double v = vi_tape_target(&m->tape);
+  *lp = v;
+  if (grad) {
+    double *bufs[1] = {m->grad};
+    size_t ns[1] = {m->dim};
+    vi_tape_reverse(&m->tape, bufs, ns, 1);
+    memcpy(grad, m->grad, m->dim * sizeof *grad);
+  }
+  return VI_OK;
+}
+
+int vi_model_write(struct vi_model *m, const double *theta, double *out, struct vi_rng *rng) {
+  vi_arena_reset(&m->scratch);
+  struct vi_ctx c = {.arena = &m->scratch, .rng = rng, .diags = &m->ediag};
+  int r = constrain_params(m, &c, theta, NULL, 0);
+  if (!r) r = run_block(m, &c, VI_BLK_TPARAMS);
+  if (!r) r = check_block_constraints(m, &c, VI_BLK_TPARAMS);
+  if (!r) {
+    m->I.print_ok = 1;
+    r = run_block(m, &c, VI_BLK_GQ);
+    m->I.print_ok = 0;
+  }
+  if (!r) r = check_block_constraints(m, &c, VI_BLK_GQ);
+  if (r) {
+    set_error(m, &c);
+    return VI_ERR_EVAL;
+  }
+  for (int i = 0; i < m->nouts; i++) {
+    struct vi_outvar *ov = &m->outs[i];
+    struct vi_val v = m->I.slots[ov->slot];
+    char **names = NULL;
+    size_t *offs = calloc(ov->n ? ov->n : 1, sizeof *offs);
+    names = calloc(ov->n ? ov->n : 1, sizeof *names);
+    if (!offs || !names || flat_names("", ov->t, ov->dims, names, offs)) {
+      free(offs);
+      free(names);
+      return VI_ERR_NOMEM;
+    }
+    for (size_t k = 0; k < ov->n; k++) {
+      out[ov->off + k] = k < v.n ? vi_val_get(&v, offs[k]) : NAN;
+      free(names[k]);
+    }
+    free(names);
+    free(offs);
+  }
+  return VI_OK;
+}

@@ -1,0 +1,59 @@
+/* model_impl.h: the model object, shared by model.c and bind.c. Private. */
+#ifndef VI_MODEL_IMPL_H
+#define VI_MODEL_IMPL_H
+#include "interp.h"
+#include "vi/data.h"
+#include "vi/model.h"
+#include "vi/rng.h"
+
+struct vi_param {
+  const struct vi_decl *decl;
+  int kind;          /* enum vi_transform_kind */
+  int dims[VI_MAXDIMS];
+  size_t count;      /* array elements */
+  int rows, cols;    /* of one element */
+  size_t off, size;  /* in theta */
+};
+
+struct vi_outvar {
+  int slot;
+  int block;
+  int dims[VI_MAXDIMS];
+  struct vi_type t;
+  size_t off, n;     /* in the output vector */
+};
+
+struct vi_model {
+  char *file, *src;
+  size_t srclen;
+  struct vi_arena ast;      /* AST, symbols, names */
+  struct vi_arena data;     /* data and transformed data values */
+  struct vi_arena eval;     /* one evaluation: values, nodes */
+  struct vi_arena scratch;  /* vi_model_write */
+  struct vi_program *prog;
+  struct vi_symtab st;
+  struct vi_interp I;
+  struct vi_table **tables;
+  int ntables;
+  struct vi_json **jsons;
+  int njsons;
+  struct vi_param *params;
+  int nparams;
+  size_t dim;
+  double *theta, *grad;     /* the tape reads theta and writes grad */
+  struct vi_tape tape;
+  int recorded;             /* tape holds a replayable recording */
+  int dynamic;              /* control flow depends on parameters: re-record every time */
+  struct vi_diags ediag;    /* evaluation errors */
+  char errmsg[1024];
+  struct vi_outvar *outs;
+  int nouts;
+  size_t nout;
+  char **out_names;
+  char **coord_names;
+  int bound;
+};
+
+int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d);
+
+#endif

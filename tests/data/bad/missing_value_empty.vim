@@ -1,0 +1,13 @@
+// binder: empty cell
+data {
+  int<lower=0> N;
+  vector[N] x;
+  vector[N] y;
+}
+parameters {
+  real a;
+  real b;
+}
+model {
+  y ~ normal(a + b * x, 1);
+}

@@ -1,0 +1,11 @@
+// binder: fraction in an int column
+data {
+  int<lower=0> N;
+  array[N] int<lower=0> k;
+}
+parameters {
+  real<lower=0> lambda;
+}
+model {
+  k ~ poisson(lambda);
+}

@@ -1,0 +1,11 @@
+// UTF-16 text (with its BOM) read as bytes
+data {
+  int<lower=0> N;
+  vector[N] y;
+}
+parameters {
+  real mu;
+}
+model {
+  y ~ normal(mu, 1);
+}

@@ -1,0 +1,4 @@
+// expect: 3:7: parameters must be real-valued; 'k' is declared int
+parameters {
+  int k;
+}

@@ -1,0 +1,2 @@
+// expect: 2:32: variables of the parameters block cannot be initialised
+parameters { real mu; real z = 1; }

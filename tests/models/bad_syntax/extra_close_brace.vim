@@ -1,0 +1,5 @@
+// expect: 5:1: unbalanced '}'
+model {
+  y ~ normal(0, 1);
+}
+}

@@ -1,0 +1,4 @@
+// expect: 3:3: local variables cannot have constraints
+model {
+  real<lower=0> x = 1;
+}

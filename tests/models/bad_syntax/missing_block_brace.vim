@@ -1,0 +1,2 @@
+// expect: 2:7: expected '{' after 'model', found 'y'
+model y ~ normal(0, 1);

@@ -1,0 +1,4 @@
+// expect: 3:12: expected an expression, found ';'
+model {
+  real x = ;
+}

@@ -1,0 +1,3 @@
+// expect: 3:17: expected an expression, found '}'
+model {
+  target += 1 + }

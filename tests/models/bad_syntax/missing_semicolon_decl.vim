@@ -1,0 +1,5 @@
+// expect: 4:3: expected ';' after the declaration, found 'real'
+data {
+  int N
+  real y;
+}

@@ -1,0 +1,4 @@
+// expect: 3:7: 'lower' is a reserved word
+data {
+  int lower;
+}

@@ -1,0 +1,2 @@
+// expect: 2:1: expected a block such as 'data', 'parameters' or 'model', found 'y'
+y ~ normal(0, 1);

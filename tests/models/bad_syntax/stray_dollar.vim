@@ -1,0 +1,4 @@
+// expect: 3:9: stray character '$'
+data {
+  int N;$
+}

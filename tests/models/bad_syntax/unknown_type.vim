@@ -1,0 +1,4 @@
+// expect: 3:3: unknown type 'flaot' (did you mean 'real'?)
+data {
+  flaot x;
+}

@@ -1,0 +1,529 @@
+/* test_advi.c: variational fits on analytic densities whose answer is known,
+ * reproducibility, cancellation, and the Pareto k-hat diagnostic. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "vi/advi.h"
+#include "vi/rng.h"
+
+#define PI 3.14159265358979323846
+
+/* ---- analytic targets --------------------------------------------------- */
+
+/* Gaussian with mean m and precision matrix Lam (dense, d x d). */
+struct gauss {
+  size_t d;
+  const double *m, *lam;
+};
+
+static int gauss_lp(void *ctx, const double *t, double *lp, double *g) {
+  const struct gauss *p = ctx;
+  double s = 0;
+  for (size_t i = 0; i < p->d; i++) {
+    double gi = 0;
+    for (size_t j = 0; j < p->d; j++) gi -= p->lam[i * p->d + j] * (t[j] - p->m[j]);
+    g[i] = gi;
+    s += 0.5 * gi * (t[i] - p->m[i]);
+  }
+  *lp = s;
+  return 0;
+}
+
+/* Diagonal Gaussian with means m and sds s (cheap for large d). */
+struct diag {
+  size_t d;
+  const double *m, *s;
+};
+
+static int diag_lp(void *ctx, const double *t, double *lp, double *g) {
+  const struct diag *p = ctx;
+  double s = 0;
+  for (size_t i = 0; i < p->d; i++) {
+    double z = (t[i] - p->m[i]) / p->s[i];
+    s -= 0.5 * z * z;
+    g[i] = -z / p->s[i];
+  }
+  *lp = s;
+  return 0;
+}
+
+/* y = log x with x ~ Gamma(a, b): log p(y) = a y - b e^y. The Gaussian
+ * ELBO a m - b e^(m + s^2/2) + log s peaks at s^2 = 1/a, m = log(a/b) - 1/(2a). */
+struct lgamma_t {
+  double a, b;
+};
+
+static int lgamma_lp(void *ctx, const double *t, double *lp, double *g) {
+  const struct lgamma_t *p = ctx;
+  double e = exp(t[0]);
+  *lp = p->a * t[0] - p->b * e;
+  g[0] = p->a - p->b * e;
+  return 0;
+}
+
+/* Independent Student-t(nu) coordinates: heavier tails than any Gaussian. */
+static int student_lp(void *ctx, const double *t, double *lp, double *g) {
+  const size_t *d = ctx;
+  const double nu = 2;
+  double s = 0;
+  for (size_t i = 0; i < *d; i++) {
+    double u = 1 + t[i] * t[i] / nu;
+    s -= 0.5 * (nu + 1) * log(u);
+    g[i] = -(nu + 1) * t[i] / (nu * u);
+  }
+  *lp = s;
+  return 0;
+}
+
+static struct vi_arena arena;
+static struct vi_diags diags;
+
+static void setup(void) {
+  vi_arena_init(&arena);
+  vi_diags_init(&diags);
+}
+static void teardown(void) {
+  vi_arena_free(&arena);
+  vi_diags_free(&diags);
+}
+
+TestSuite(advi, .init = setup, .fini = teardown);
+
+static struct vi_advi_options opts(enum vi_algo a, uint64_t seed) {
+  struct vi_advi_options o;
+  vi_advi_options_default(&o);
+  o.algorithm = a;
+  o.seed = seed;
+  return o;
+}
+
+static double sd_of(const struct vi_advi_result *r, size_t i) { return exp(r->omega[i]); }
+
+/* ---- diagonal Gaussian ------------------------------------------------------ */
+
+static const double dm[3] = {1, -2, 3}, ds[3] = {0.5, 2, 10};
+
+Test(advi, dadvi_recovers_exact_means_and_sds_of_a_diagonal_gaussian) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 7);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert(r.converged);
+  for (size_t i = 0; i < 3; i++) {
+    cr_assert_float_eq(r.mu[i], dm[i], 1e-6 * ds[i], "mu[%zu] = %g", i, r.mu[i]);
+    cr_assert_float_eq(sd_of(&r, i), ds[i], 1e-6 * ds[i], "sd[%zu] = %g", i, sd_of(&r, i));
+  }
+  /* log Z of the unnormalised target = sum log(s sqrt(2 pi)) = ELBO at the exact fit */
+  double logz = 0;
+  for (int i = 0; i < 3; i++) logz += log(ds[i] * sqrt(2 * PI));
+  cr_assert_float_eq(r.elbo, logz, 1e-9);
+  cr_assert(r.grad_evals < 3000, "gradient evaluations %ld", r.grad_evals);
+}
+
+Test(advi, stan_meanfield_lands_near_the_diagonal_gaussian) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 11);
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+  cr_assert(r.eta > 0);
+  for (size_t i = 0; i < 3; i++) {
+    cr_assert(fabs(r.mu[i] - dm[i]) < 0.25 * ds[i], "mu[%zu] = %g", i, r.mu[i]);
+    cr_assert(fabs(r.omega[i] - log(ds[i])) < 0.25, "sd[%zu] = %g", i, sd_of(&r, i));
+  }
+}
+
+Test(advi, stan_meanfield_reports_non_convergence_when_the_iteration_cap_is_hit) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 11);
+  o.iter = 300;
+  o.tol_rel_obj = 1e-9;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_MAX_ITER);
+  cr_assert_not(r.converged);
+  cr_assert_eq(r.iterations, 300);
+  cr_assert(strstr(r.reason, "maximum of 300 iterations"), "%s", r.reason);
+}
+
+/* A unit Gaussian whose unnormalised log density carries the constant -1000,
+ * so the ELBO is far from 0 and relative changes become small. */
+static int offset_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  *lp = -1000 - 0.5 * (t[0] * t[0] + t[1] * t[1]);
+  g[0] = -t[0], g[1] = -t[1];
+  return 0;
+}
+
+Test(advi, stan_meanfield_converges_by_relative_elbo_change) {
+  struct vi_density den = {2, NULL, offset_lp};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 3);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert(r.converged);
+  /* relative changes: 1 at the first evaluation, then tiny: the (upper)
+   * median of the circular buffer drops below 0.01 at the third evaluation */
+  cr_assert_eq(r.iterations, 300, "%d", r.iterations);
+  cr_assert(strstr(r.reason, "median relative ELBO change below tol_rel_obj = 0.01"), "%s",
+            r.reason);
+  cr_assert(fabs(r.elbo - (-1000 + log(2 * PI))) < 0.5, "ELBO %g", r.elbo);
+}
+
+/* ---- correlated 2-D Gaussian ----------------------------------------------- */
+
+/* sds 1 and 2, correlation 0.8: Sigma = [1 1.6; 1.6 4]. */
+static const double cm[2] = {1, -1};
+static const double csig[4] = {1, 1.6, 1.6, 4};
+static double clam[4];
+
+static struct gauss corr2(void) {
+  double det = csig[0] * csig[3] - csig[1] * csig[2];
+  clam[0] = csig[3] / det, clam[1] = -csig[1] / det;
+  clam[2] = -csig[2] / det, clam[3] = csig[0] / det;
+  return (struct gauss){2, cm, clam};
+}
+
+Test(advi, dadvi_meanfield_matches_the_known_meanfield_solution_of_a_correlated_gaussian) {
+  struct gauss p = corr2();
+  struct vi_density den = {2, &p, gauss_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 5);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  for (size_t i = 0; i < 2; i++) {
+    double sd = 1 / sqrt(clam[i * 2 + i]); /* 0.6 and 1.2 */
+    cr_assert_float_eq(r.mu[i], cm[i], 1e-6, "mu[%zu] = %g", i, r.mu[i]);
+    cr_assert(fabs(sd_of(&r, i) / sd - 1) < 0.05, "sd[%zu] = %g, want %g", i, sd_of(&r, i), sd);
+  }
+}
+
+Test(advi, stan_fullrank_recovers_the_covariance_of_a_correlated_gaussian) {
+  struct gauss p = corr2();
+  struct vi_density den = {2, &p, gauss_lp};
+  struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 2024);
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+  cr_assert_null(r.omega);
+  const double *L = r.L;
+  cr_assert_eq(L[0 * 2 + 1], 0.0, "L is lower triangular");
+  double s11 = L[0] * L[0], s21 = L[2] * L[0], s22 = L[2] * L[2] + L[3] * L[3];
+  cr_assert(fabs(s11 / csig[0] - 1) < 0.25, "Sigma11 %g", s11);
+  cr_assert(fabs(s22 / csig[3] - 1) < 0.25, "Sigma22 %g", s22);
+  double rho = s21 / sqrt(s11 * s22);
+  cr_assert(fabs(rho - 0.8) < 0.1, "correlation %g", rho);
+  cr_assert(fabs(r.mu[0] - cm[0]) < 0.25 && fabs(r.mu[1] - cm[1]) < 0.5, "mu %g %g", r.mu[0],
+            r.mu[1]);
+}
+
+/* ---- 100 dimensions ---------------------------------------------------------- */
+
+Test(advi, dadvi_fits_a_100_dimensional_gaussian) {
+  enum { D = 100 };
+  double m[D], s[D];
+  for (int i = 0; i < D; i++) m[i] = i / 10.0 - 5, s[i] = 0.1 + i / 50.0;
+  struct diag p = {D, m, s};
+  struct vi_density den = {D, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  for (int i = 0; i < D; i++) {
+    cr_assert_float_eq(r.mu[i], m[i], 1e-5 * s[i], "mu[%d] = %g", i, r.mu[i]);
+    cr_assert_float_eq(sd_of(&r, i), s[i], 1e-5 * s[i], "sd[%d] = %g", i, sd_of(&r, i));
+  }
+}
+
+/* ---- non-Gaussian target ------------------------------------------------------ */
+
+Test(advi, dadvi_converges_on_a_log_gamma_target_to_the_gaussian_elbo_optimum) {
+  struct lgamma_t p = {3, 2};
+  struct vi_density den = {1, &p, lgamma_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 99);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  double s = 1 / sqrt(p.a), m = log(p.a / p.b) - 0.5 / p.a;
+  cr_assert(fabs(r.mu[0] - m) < 0.05 * s, "mu %g, want %g", r.mu[0], m);
+  cr_assert(fabs(r.omega[0] - log(s)) < 0.05, "sd %g, want %g", sd_of(&r, 0), s);
+  cr_assert(r.mc_change < o.mc_tol);
+}
+
+Test(advi, stan_meanfield_lands_near_the_log_gamma_optimum) {
+  struct lgamma_t p = {3, 2};
+  struct vi_density den = {1, &p, lgamma_lp};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 99);
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+  double s = 1 / sqrt(p.a), m = log(p.a / p.b) - 0.5 / p.a;
+  cr_assert(fabs(r.mu[0] - m) < 0.3 * s, "mu %g, want %g", r.mu[0], m);
+  cr_assert(fabs(r.omega[0] - log(s)) < 0.3, "sd %g, want %g", sd_of(&r, 0), s);
+}
+
+/* ---- failures of the density --------------------------------------------------- */
+
+/* Defined only for theta > 0 (as a model whose support the transform missed). */
+static int halfline_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  if (t[0] <= 0) return 1;
+  *lp = -0.5 * (t[0] - 3) * (t[0] - 3);
+  g[0] = -(t[0] - 3);
+  return 0;
+}
+
+Test(advi, dadvi_shrinks_away_from_draws_where_the_density_fails) {
+  struct vi_density den = {1, NULL, halfline_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 4);
+  double init = 3;
+  o.init = &init;
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", r.reason);
+  /* every fixed draw must land in theta > 0 */
+  cr_assert(r.mu[0] > 0 && sd_of(&r, 0) < r.mu[0], "mu %g sd %g", r.mu[0], sd_of(&r, 0));
+}
+
+static int never_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx, (void)t, (void)lp, (void)g;
+  return 1;
+}
+
+Test(advi, a_density_that_never_evaluates_is_an_error_with_a_message) {
+  struct vi_density den = {2, NULL, never_lp};
+  for (int a = 0; a < 3; a++) {
+    struct vi_advi_options o = opts((enum vi_algo)a, 1);
+    struct vi_advi_result r;
+    vi_diags_clear(&diags);
+    cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+    cr_assert_not(r.converged);
+    cr_assert(strstr(diags.buf, "error: the log density cannot be evaluated at 100 random "
+                                "initial values"),
+              "%s", diags.buf);
+  }
+}
+
+Test(advi, bad_options_are_reported) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 1);
+  o.tol_rel_obj = 0;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "variational options: tol_rel_obj must be positive"), "%s",
+            diags.buf);
+}
+
+/* ---- reproducibility ---------------------------------------------------------- */
+
+static void fit_twice_identical(enum vi_algo a) {
+  struct gauss p = corr2();
+  struct vi_density den = {2, &p, gauss_lp};
+  struct vi_advi_options o = opts(a, 12345);
+  struct vi_advi_result r1, r2;
+  vi_advi_fit(&den, &o, &arena, &r1, &diags);
+  vi_advi_fit(&den, &o, &arena, &r2, &diags);
+  size_t n = a == VI_ALGO_FULLRANK ? 4 : 2;
+  cr_assert_eq(memcmp(r1.mu, r2.mu, 2 * sizeof(double)), 0);
+  cr_assert_eq(memcmp(a == VI_ALGO_FULLRANK ? r1.L : r1.omega,
+                      a == VI_ALGO_FULLRANK ? r2.L : r2.omega, n * sizeof(double)),
+               0);
+  cr_assert_eq(r1.grad_evals, r2.grad_evals);
+  double t1[20], t2[20], lp1[10], lp2[10], lq1[10], lq2[10];
+  vi_advi_draw(&r1, &den, 9, 10, t1, lp1, lq1, &diags);
+  vi_advi_draw(&r2, &den, 9, 10, t2, lp2, lq2, &diags);
+  cr_assert_eq(memcmp(t1, t2, sizeof t1), 0);
+  cr_assert_eq(memcmp(lq1, lq2, sizeof lq1), 0);
+  /* another seed gives another fit */
+  o.seed = 54321;
+  struct vi_advi_result r3;
+  vi_advi_fit(&den, &o, &arena, &r3, &diags);
+  cr_assert_neq(memcmp(r1.mu, r3.mu, 2 * sizeof(double)), 0);
+}
+
+Test(advi, every_algorithm_is_reproducible_bit_for_bit_given_the_seed) {
+  fit_twice_identical(VI_ALGO_DADVI);
+  fit_twice_identical(VI_ALGO_MEANFIELD);
+  fit_twice_identical(VI_ALGO_FULLRANK);
+}
+
+Test(advi, init_zero_starts_every_coordinate_at_zero) {
+  /* with iter 1 and no adaptation, Stan's first step moves mu by at most eta */
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 1);
+  o.init_radius = 0, o.adapt_engaged = 0, o.iter = 1, o.eta = 1e-9;
+  struct vi_advi_result r;
+  vi_advi_fit(&den, &o, &arena, &r, &diags);
+  for (int i = 0; i < 3; i++) {
+    cr_assert(fabs(r.mu[i]) < 1e-8, "mu[%d] = %g", i, r.mu[i]);
+    cr_assert(fabs(r.omega[i]) < 1e-8, "omega[%d] = %g", i, r.omega[i]);
+  }
+}
+
+/* ---- cancellation -------------------------------------------------------------- */
+
+struct cancel_ctx {
+  volatile sig_atomic_t flag;
+  int calls;
+};
+
+static void cancel_on_first(void *ctx, int iter, double elbo, double rel) {
+  struct cancel_ctx *c = ctx;
+  (void)iter, (void)elbo, (void)rel;
+  c->calls++;
+  c->flag = 1;
+}
+
+Test(advi, the_cancel_flag_stops_a_fit_cleanly) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  for (int a = 0; a < 3; a++) {
+    struct cancel_ctx c = {0, 0};
+    struct vi_advi_options o = opts((enum vi_algo)a, 1);
+    o.progress = cancel_on_first, o.progress_ctx = &c, o.cancel = &c.flag;
+    struct vi_advi_result r;
+    cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_INTERRUPTED, "%s",
+                 r.reason);
+    cr_assert_eq(c.calls, 1);
+    cr_assert_not(r.converged);
+    cr_assert(strstr(r.reason, "interrupted"), "%s", r.reason);
+    cr_assert_eq(r.iterations, a == VI_ALGO_DADVI ? 1 : 100);
+    cr_assert(isfinite(r.mu[0]));
+  }
+}
+
+Test(advi, a_cancel_flag_set_before_the_fit_returns_the_initial_point) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  volatile sig_atomic_t flag = 1;
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
+  o.cancel = &flag, o.init_radius = 0;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_INTERRUPTED);
+  cr_assert_eq(r.iterations, 0);
+  cr_assert_eq(r.mu[0], 0.0);
+}
+
+/* ---- progress ---------------------------------------------------------------------- */
+
+struct prog {
+  int n, last_iter;
+};
+
+static void count_progress(void *ctx, int iter, double elbo, double rel) {
+  struct prog *p = ctx;
+  cr_assert(isfinite(elbo) && rel >= 0);
+  cr_assert(iter > p->last_iter);
+  p->n++;
+  p->last_iter = iter;
+}
+
+Test(advi, stan_progress_is_reported_every_eval_elbo_iterations) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct prog pr = {0, 0};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 1);
+  o.iter = 1000, o.eval_elbo = 50, o.tol_rel_obj = 1e-12;
+  o.progress = count_progress, o.progress_ctx = &pr;
+  struct vi_advi_result r;
+  vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert_eq(pr.n, 20);
+  cr_assert_eq(pr.last_iter, 1000);
+}
+
+/* ---- draws and Pareto k ---------------------------------------------------------- */
+
+Test(advi, draws_follow_the_fitted_approximation_with_its_log_density) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 2);
+  struct vi_advi_result r;
+  vi_advi_fit(&den, &o, &arena, &r, &diags);
+  enum { S = 4000 };
+  static double th[S * 3], lp[S], lq[S];
+  cr_assert_eq(vi_advi_draw(&r, &den, 5, S, th, lp, lq, &diags), VI_OK);
+  for (int i = 0; i < 3; i++) {
+    double s = 0, ss = 0;
+    for (int k = 0; k < S; k++) s += th[k * 3 + i];
+    s /= S;
+    for (int k = 0; k < S; k++) ss += (th[k * 3 + i] - s) * (th[k * 3 + i] - s);
+    double sd = sqrt(ss / (S - 1));
+    cr_assert(fabs(s - dm[i]) < 4 * ds[i] / sqrt(S), "mean[%d] %g", i, s);
+    cr_assert(fabs(sd / ds[i] - 1) < 0.05, "sd[%d] %g", i, sd);
+  }
+  /* exact fit: log p - log q is the constant log Z at every draw */
+  double logz = 0;
+  for (int i = 0; i < 3; i++) logz += log(ds[i] * sqrt(2 * PI));
+  for (int k = 0; k < S; k++) cr_assert_float_eq(lp[k] - lq[k], logz, 1e-6);
+}
+
+/* log ratios whose exponentials have a Pareto tail with shape k */
+static void pareto_ratios(double k, size_t S, double *lp, double *lq, uint64_t seed) {
+  struct vi_rng r;
+  vi_rng_seed(&r, seed, 0);
+  for (size_t s = 0; s < S; s++) {
+    lp[s] = -k * log(vi_rng_uniform(&r));
+    lq[s] = 0;
+  }
+}
+
+Test(advi, pareto_khat_recovers_the_shape_of_a_pareto_tail) {
+  enum { S = 4000 };
+  static double lp[S], lq[S];
+  const double ks[3] = {0.2, 0.6, 1.0};
+  for (int i = 0; i < 3; i++) {
+    pareto_ratios(ks[i], S, lp, lq, 17 + (uint64_t)i);
+    double k = vi_psis_khat(lp, lq, S);
+    cr_assert(fabs(k - ks[i]) < 0.12, "k = %g, want %g", k, ks[i]);
+  }
+}
+
+Test(advi, pareto_khat_is_small_for_a_well_matched_approximation) {
+  /* target N(0, I), approximation N(0, 1.2^2 I): bounded weights */
+  size_t d = 4;
+  double m[4] = {0}, s[4] = {1, 1, 1, 1}, om[4], mu[4] = {0};
+  for (int i = 0; i < 4; i++) om[i] = log(1.2);
+  struct diag p = {d, m, s};
+  struct vi_density den = {d, &p, diag_lp};
+  struct vi_advi_result r = {.algorithm = VI_ALGO_DADVI, .dim = d, .mu = mu, .omega = om};
+  enum { S = 1000 };
+  static double th[S * 4], lp[S], lq[S];
+  vi_advi_draw(&r, &den, 3, S, th, lp, lq, &diags);
+  double k = vi_psis_khat(lp, lq, S);
+  cr_assert(k < 0.5, "k = %g", k);
+  cr_assert_str_eq(vi_psis_verdict(k), "good");
+}
+
+Test(advi, pareto_khat_flags_a_gaussian_fit_to_a_heavy_tailed_target) {
+  size_t d = 1;
+  struct vi_density den = {d, &d, student_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 8);
+  struct vi_advi_result r;
+  vi_advi_fit(&den, &o, &arena, &r, &diags);
+  enum { S = 1000 };
+  static double th[S], lp[S], lq[S];
+  vi_advi_draw(&r, &den, 3, S, th, lp, lq, &diags);
+  double k = vi_psis_khat(lp, lq, S);
+  cr_assert(k > 0.7, "k = %g", k);
+  cr_assert(strstr(vi_psis_verdict(k), "unreliable"), "%s", vi_psis_verdict(k));
+}
+
+Test(advi, pareto_verdicts_follow_the_thresholds) {
+  cr_assert_str_eq(vi_psis_verdict(0.3), "good");
+  cr_assert_str_eq(vi_psis_verdict(0.6), "ok");
+  cr_assert_str_eq(vi_psis_verdict(0.71),
+                   "unreliable: the approximation is poor; try --algorithm fullrank or check "
+                   "the model");
+  double lp[10] = {0}, lq[10] = {0};
+  cr_assert(isnan(vi_psis_khat(lp, lq, 10)));
+}
+
+Test(advi, algorithm_names_round_trip) {
+  enum vi_algo a;
+  cr_assert_eq(vi_algo_parse("fullrank", &a), 0);
+  cr_assert_eq(a, VI_ALGO_FULLRANK);
+  cr_assert_str_eq(vi_algo_name(VI_ALGO_DADVI), "dadvi");
+  cr_assert_eq(vi_algo_parse("nuts", &a), -1);
+}

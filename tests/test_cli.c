@@ -1,0 +1,218 @@
+/* test_cli.c: end-to-end tests of vi-run: malformed models and data give an
+ * error naming the place and a non-zero exit (never a crash), every
+ * benchmark model checks with its data, the examples fit, and output files
+ * are written completely or not at all. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *fallback) {
+  const char *v = getenv(name);
+  return v && *v ? v : fallback;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  buf[got] = 0;
+  fclose(f);
+  return buf;
+}
+
+struct run {
+  int status; /* exit code, or 1000 + signal */
+  char *out, *err;
+};
+
+/* Runs vi-run with args (a shell-quoted string) in dir. */
+static struct run run_vi(const char *dir, const char *args) {
+  char cmd[4096], outp[256], errp[256];
+  snprintf(outp, sizeof outp, "/tmp/vi-test-%d.out", (int)getpid());
+  snprintf(errp, sizeof errp, "/tmp/vi-test-%d.err", (int)getpid());
+  snprintf(cmd, sizeof cmd, "cd '%s' && timeout 120 '%s' %s </dev/null >%s 2>%s", dir,
+           env_or("VI_RUN", "build/vi-run"), args, outp, errp);
+  int st = system(cmd);
+  struct run r;
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+  r.out = slurp(outp);
+  r.err = slurp(errp);
+  unlink(outp);
+  unlink(errp);
+  if (!r.out) r.out = calloc(1, 1);
+  if (!r.err) r.err = calloc(1, 1);
+  return r;
+}
+
+static void run_free(struct run *r) {
+  free(r->out);
+  free(r->err);
+}
+
+static int ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+Test(cli, malformed_data_files_give_located_errors_and_nonzero_exit) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/tests/data/bad", env_or("VI_SOURCE_ROOT", "."));
+  DIR *d = opendir(dir);
+  cr_assert(d, "cannot open %s", dir);
+  struct dirent *e;
+  int cases = 0;
+  while ((e = readdir(d))) {
+    if (!ends_with(e->d_name, ".expect")) continue;
+    char base[256], path[1300], datafile[300], args[600] = "";
+    snprintf(base, sizeof base, "%.*s", (int)(strlen(e->d_name) - 7), e->d_name);
+    snprintf(path, sizeof path, "%s/%s.json", dir, base);
+    snprintf(datafile, sizeof datafile, "%s.%s", base, access(path, F_OK) == 0 ? "json" : "csv");
+    snprintf(path, sizeof path, "%s/%s.args", dir, base);
+    char *extra = slurp(path);
+    if (extra) {
+      extra[strcspn(extra, "\n")] = 0;
+      snprintf(args, sizeof args, "%s", extra);
+      free(extra);
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    char *expect = slurp(path);
+    cr_assert(expect);
+    expect[strcspn(expect, "\n")] = 0;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s.vim %s %s --check", base, datafile, args);
+    struct run r = run_vi(dir, cmd);
+    cr_expect(r.status >= 1 && r.status <= 127, "%s: exit status %d (want 1..127)\n%s", base, r.status, r.err);
+    cr_expect(strstr(r.err, expect) != NULL, "%s: stderr lacks\n  %s\ngot:\n%s", base, expect, r.err);
+    cr_expect(strstr(r.err, "error:") != NULL, "%s: no 'error:' line", base);
+    run_free(&r);
+    free(expect);
+    cases++;
+  }
+  closedir(d);
+  cr_assert(cases >= 20, "only %d malformed data cases", cases);
+}
+
+/* Each file's first line: // expect: LINE:COL: message substring */
+static void model_corpus(const char *sub, int min_cases) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/tests/models/%s", env_or("VI_SOURCE_ROOT", "."), sub);
+  DIR *d = opendir(dir);
+  cr_assert(d, "cannot open %s", dir);
+  struct dirent *e;
+  int cases = 0;
+  while ((e = readdir(d))) {
+    if (!ends_with(e->d_name, ".vim")) continue;
+    char path[1300];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    char *src = slurp(path);
+    cr_assert(src);
+    const char *p = strstr(src, "// expect: ");
+    cr_assert(p == src, "%s: first line must be '// expect: L:C: text'", e->d_name);
+    p += 11;
+    char want[512];
+    size_t n = strcspn(p, "\n");
+    const char *colon2 = NULL;
+    int line = 0, col = 0;
+    sscanf(p, "%d:%d:", &line, &col);
+    colon2 = strchr(strchr(p, ':') + 1, ':');
+    /* want "FILE:L:C: error: text" */
+    snprintf(want, sizeof want, "%s:%d:%d: error: %.*s", e->d_name, line, col, (int)(n - (size_t)(colon2 + 2 - p)),
+             colon2 + 2);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "'%s' --check", e->d_name);
+    struct run r = run_vi(dir, cmd);
+    cr_expect(r.status >= 1 && r.status <= 127, "%s: exit status %d", e->d_name, r.status);
+    cr_expect(strstr(r.err, want) != NULL, "%s: stderr lacks\n  %s\ngot:\n%s", e->d_name, want, r.err);
+    run_free(&r);
+    free(src);
+    cases++;
+  }
+  closedir(d);
+  cr_assert(cases >= min_cases, "only %d cases in %s", cases, sub);
+}
+
+Test(cli, malformed_models_syntax_errors_name_line_and_column) { model_corpus("bad_syntax", 30); }
+
+Test(cli, ill_typed_models_errors_name_line_and_column) { model_corpus("bad_check", 15); }
+
+Test(cli, every_benchmark_model_checks_with_its_data) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/../shared/bench/cases", env_or("VI_SOURCE_ROOT", "."));
+  DIR *d = opendir(dir);
+  if (!d) cr_skip_test("no ../shared/bench beside the source tree");
+  struct dirent *e;
+  int cases = 0;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char cdir[1400], path[1500];
+    snprintf(cdir, sizeof cdir, "%s/%s", dir, e->d_name);
+    snprintf(path, sizeof path, "%s/args", cdir);
+    char *args = slurp(path);
+    if (!args) continue;
+    args[strcspn(args, "\n")] = 0;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "model.vim data.csv %s --check", args);
+    struct run r = run_vi(cdir, cmd);
+    cr_expect(r.status == 0, "%s: --check exit %d\n%s", e->d_name, r.status, r.err);
+    cr_expect(strstr(r.out, "total unconstrained dimension") != NULL, "%s: no layout printed", e->d_name);
+    run_free(&r);
+    free(args);
+    cases++;
+  }
+  closedir(d);
+  cr_assert(cases >= 28, "only %d cases", cases);
+}
+
+Test(cli, a_failed_run_leaves_no_output_file_and_keeps_the_old_one) {
+  char dir[] = "/tmp/vi-cli-XXXXXX";
+  cr_assert(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/m.vim", dir);
+  FILE *f = fopen(path, "w");
+  fputs("parameters { real mu; }\nmodel { mu ~ normal(0, 1); reject(\"always\"); }\n", f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/old.csv", dir);
+  f = fopen(path, "w");
+  fputs("previous\n", f);
+  fclose(f);
+  struct run r = run_vi(dir, "m.vim --summary new.csv --draws old.csv");
+  cr_expect(r.status >= 1 && r.status <= 127, "exit %d", r.status);
+  cr_expect(strstr(r.err, "reject: always") != NULL, "stderr: %s", r.err);
+  snprintf(path, sizeof path, "%s/new.csv", dir);
+  cr_expect(access(path, F_OK) != 0, "new.csv was written by a failed run");
+  snprintf(path, sizeof path, "%s/old.csv", dir);
+  char *old = slurp(path);
+  cr_expect_str_eq(old, "previous\n");
+  free(old);
+  run_free(&r);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  cr_assert(system(cmd) == 0);
+}
+
+Test(cli, usage_errors_exit_4) {
+  struct run r = run_vi(".", "");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "usage:") != NULL);
+  run_free(&r);
+  r = run_vi(".", "x.vim --iter banana");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "--iter takes an integer") != NULL, "%s", r.err);
+  run_free(&r);
+}
+
+Test(cli, missing_model_file_is_reported) {
+  struct run r = run_vi(".", "no-such-model.vim --check");
+  cr_expect(r.status >= 1 && r.status <= 127);
+  cr_expect(strstr(r.err, "no-such-model.vim") != NULL && strstr(r.err, "error:") != NULL, "%s", r.err);
+  run_free(&r);
+}
