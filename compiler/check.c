@@ -93,8 +93,6 @@ static int declare(struct checker *k, const char *name, struct vi_srcloc loc, st
     else
       vi_error(k->d, loc, "'%s' is already declared", name);
   }
-  if (vi_stdlib_lookup(name))
-    vi_error(k->d, loc, "'%s' is the name of a built-in function; choose another name", name);
   int slot = new_slot(k, d, t);
   if (grow(k, (void **)&k->ents, &k->capents, k->nents + 1, sizeof *k->ents)) return slot;
   k->ents[k->nents].name = name;

@@ -138,7 +138,7 @@ static void fz_forward(const struct fz_prog *P, const struct vi_arg *L, size_t o
   for (int i = 0; i < P->nins; i++) {
     const struct fz_ins *in = &P->ins[i];
     double *restrict y = out && i == P->nins - 1 ? out : P->val + (size_t)i * FZ_B;
-    const int *restrict ai, *restrict bi;
+    const int *ai, *bi;
     const double *restrict a = fz_src(P, L, in->a, off, &ai);
     if (in->op == FZ_NEG || in->op == FZ_COPY) {
       double sgn = in->op == FZ_NEG ? -1 : 1;
@@ -442,9 +442,12 @@ struct fz_build {
   struct fz_ins ins[FZ_MAXINS];
   const struct vi_expr *iex[FZ_MAXINS];   /* expression of each instruction */
   const struct vi_expr *leaf[FZ_MAXLEAF];
-  uint8_t gbase[FZ_MAXLEAF];              /* leaf is the base of a multi-index */
-  struct fz_opd step[FZ_MAXINS + FZ_MAXLEAF]; /* FZ_REG: instruction k; else leaf k */
-  int nins, nleaf, nstep, fail;
+  const struct vi_expr *gex[FZ_MAXLEAF];  /* multi-indexed leaf: the index expression x[idx] */
+  uint8_t lkind[FZ_MAXLEAF];              /* FZ_VEC, FZ_SCAL or FZ_GATH */
+  const int *lix[FZ_MAXLEAF];             /* after evaluation: 0-based positions (FZ_GATH) */
+  struct fz_opd step[FZ_MAXINS + 2 * FZ_MAXLEAF]; /* FZ_REG: check instruction k; FZ_GATH: index
+                                                     of leaf k; else evaluate leaf k */
+  int nins, nleaf, nstep, nops, fail;
 };
 
 static const struct vi_expr *fz_strip(const struct vi_expr *e) {
@@ -478,21 +481,35 @@ static int fz_fusable(const struct vi_expr *e) {
   }
 }
 
-static struct fz_opd fz_leaf(struct fz_build *b, const struct vi_expr *e, int gbase) {
+/* A leaf: e evaluated normally; gex != NULL: e multi-indexed by gex. */
+static struct fz_opd fz_leaf(struct fz_build *b, const struct vi_expr *e, const struct vi_expr *gex) {
   struct fz_opd o = {FZ_VEC, 0};
-  if (b->nleaf == FZ_MAXLEAF) {
+  if (b->nleaf == FZ_MAXLEAF || !(is_vec_t(e->type) || (is_scal_t(e->type) && !gex))) {
     b->fail = 1;
     return o;
   }
-  if (is_scal_t(e->type) && !gbase)
-    o.kind = FZ_SCAL;
-  else if (!is_vec_t(e->type))
-    b->fail = 1;
+  o.kind = gex ? FZ_GATH : is_scal_t(e->type) ? FZ_SCAL : FZ_VEC;
   o.k = (uint8_t)b->nleaf;
-  b->gbase[b->nleaf] = (uint8_t)gbase;
+  b->lkind[b->nleaf] = o.kind;
+  b->gex[b->nleaf] = gex;
   b->leaf[b->nleaf++] = e;
-  b->step[b->nstep++] = o;
+  b->step[b->nstep++] = (struct fz_opd){FZ_VEC, o.k};
+  if (gex) {
+    b->step[b->nstep++] = o;
+    b->nops++;
+  }
   return o;
+}
+
+static void fz_emit(struct fz_build *b, struct fz_ins in, const struct vi_expr *e, struct fz_opd *o) {
+  if (b->fail || b->nins == FZ_MAXINS) {
+    b->fail = 1;
+    return;
+  }
+  b->ins[b->nins] = in;
+  b->iex[b->nins] = e;
+  *o = (struct fz_opd){FZ_REG, (uint8_t)b->nins++};
+  b->step[b->nstep++] = *o;
 }
 
 /* Compiles e (post-order, left to right: the interpreter's order). */
@@ -500,7 +517,8 @@ static struct fz_opd fz_compile(struct fz_build *b, const struct vi_expr *e) {
   struct fz_opd o = {FZ_REG, 0};
   e = fz_strip(e);
   if (b->fail) return o;
-  if (!fz_fusable(e)) return fz_leaf(b, e, 0);
+  if (!fz_fusable(e)) return fz_leaf(b, e, NULL);
+  if (e->kind == VI_E_INDEX) return fz_leaf(b, fz_strip(e->u.index.a), e);
   struct fz_ins in;
   memset(&in, 0, sizeof in);
   if (e->kind == VI_E_BINARY) {
@@ -509,34 +527,32 @@ static struct fz_opd fz_compile(struct fz_build *b, const struct vi_expr *e) {
     in.op = map[e->u.bin.op];
     in.a = fz_compile(b, e->u.bin.a);
     in.b = fz_compile(b, e->u.bin.b);
-  } else if (e->kind == VI_E_UNARY) {
+  } else {
     in.op = FZ_NEG;
     in.a = fz_compile(b, e->u.un.a);
-  } else {
-    in.op = FZ_GATHER;
-    in.a = fz_leaf(b, fz_strip(e->u.index.a), 1);
   }
-  if (b->fail || b->nins == FZ_MAXINS) {
-    b->fail = 1;
-    return o;
+  b->nops++;
+  fz_emit(b, in, e, &o);
+  return o;
+}
+
+/* Compiles a whole tree; its result is always a register. */
+static struct fz_opd fz_compile_root(struct fz_build *b, const struct vi_expr *e) {
+  struct fz_opd o = fz_compile(b, e);
+  if (!b->fail && o.kind != FZ_REG) {
+    struct fz_ins in = {FZ_COPY, 0, o, {0, 0}};
+    fz_emit(b, in, e, &o);
   }
-  b->ins[b->nins] = in;
-  b->iex[b->nins] = e;
-  o.k = (uint8_t)b->nins++;
-  b->step[b->nstep++] = o;
   return o;
 }
 
 /* Length of the result read from a variable without evaluating anything
  * (SIZE_MAX when no plain variable tells it). */
 static size_t fz_peek_len(const struct vi_interp *I, const struct fz_build *b) {
-  for (int i = 0; i < b->nins; i++) {
-    const struct vi_expr *x = b->ins[i].op == FZ_GATHER ? b->iex[i]->u.index.ix[0].lo : NULL;
-    if (x && x->kind == VI_E_VAR) return I->slots[x->u.var.slot].n;
+  for (int k = 0; k < b->nleaf; k++) {
+    const struct vi_expr *x = b->gex[k] ? b->gex[k]->u.index.ix[0].lo : b->leaf[k];
+    if (x->kind == VI_E_VAR && !is_scal_t(x->type)) return I->slots[x->u.var.slot].n;
   }
-  for (int k = 0; k < b->nleaf; k++)
-    if (!b->gbase[k] && b->leaf[k]->kind == VI_E_VAR && is_vec_t(b->leaf[k]->type))
-      return I->slots[b->leaf[k]->u.var.slot].n;
   return SIZE_MAX;
 }
 
@@ -550,60 +566,73 @@ static int fz_oom(struct vi_ctx *c, struct vi_srcloc loc) {
   return VI_ERR_NOMEM;
 }
 
+/* Evaluates a multi-index of leaf k (already evaluated into lv[k]) with the
+ * interpreter's checks; sets b->lix[k] and *count. */
+static int fz_eval_index(struct vi_interp *I, struct vi_ctx *c, struct fz_build *b, int k, const struct vi_val *lv,
+                         const int **src, size_t *count) {
+  const struct vi_expr *e = b->gex[k];
+  const struct vi_index *x = &e->u.index.ix[0];
+  struct vi_val v;
+  int r = vi_interp_eval(I, c, x->lo, &v);
+  if (r) return r;
+  if (!v.ix) return vi_ctx_error(c, x->lo->loc, "a multi-index must be an int array");
+  int size = (int)lv[k].n;
+  for (size_t i = 0; i < v.n; i++)
+    if (v.ix[i] < 1 || v.ix[i] > size)
+      return vi_ctx_error(c, x->lo->loc,
+                          "index %d out of range: %s has size %d at this position (element %zu of the multi-index)",
+                          v.ix[i], fz_expr_name(e), size, i + 1);
+  *count = v.n;
+  src[k] = v.ix;
+  for (int j = 0; j < k; j++) /* the same index array: share the 0-based copy */
+    if (src[j] == v.ix && b->lix[j]) {
+      b->lix[k] = b->lix[j];
+      return VI_OK;
+    }
+  int *ix = vi_arena_array(c->arena, v.n ? v.n : 1, sizeof *ix);
+  if (!ix) return fz_oom(c, e->loc);
+  for (size_t i = 0; i < v.n; i++) ix[i] = v.ix[i] - 1;
+  b->lix[k] = ix;
+  return VI_OK;
+}
+
 /* Evaluates the leaves and multi-indices in the interpreter's order, with its
- * checks; fills lv (leaf values), b->ins[].ix and *len. */
+ * checks; fills lv (leaf values), b->lix and *len. */
 static int fz_eval(struct vi_interp *I, struct vi_ctx *c, struct fz_build *b, struct vi_val *lv, size_t *len) {
-  size_t sz[FZ_MAXINS];
-  const int *src[FZ_MAXINS]; /* multi-index values, to share converted copies */
+  size_t sz[FZ_MAXINS], gsz[FZ_MAXLEAF];
+  const int *src[FZ_MAXLEAF] = {0}; /* multi-index values as evaluated */
   int r;
   for (int s = 0; s < b->nstep; s++) {
     struct fz_opd st = b->step[s];
-    if (st.kind != FZ_REG) {
+    if (st.kind == FZ_VEC) {
       if ((r = vi_interp_eval(I, c, b->leaf[st.k], &lv[st.k]))) return r;
       if ((r = vi_val_contig(c, &lv[st.k], b->leaf[st.k]->loc))) return r;
       continue;
     }
+    if (st.kind == FZ_GATH) {
+      if ((r = fz_eval_index(I, c, b, st.k, lv, src, &gsz[st.k]))) return r;
+      continue;
+    }
     struct fz_ins *in = &b->ins[st.k];
     const struct vi_expr *e = b->iex[st.k];
-    src[st.k] = NULL;
-    if (in->op == FZ_GATHER) {
-      const struct vi_index *x = &e->u.index.ix[0];
-      struct vi_val v;
-      if ((r = vi_interp_eval(I, c, x->lo, &v))) return r;
-      if (!v.ix) return vi_ctx_error(c, x->lo->loc, "a multi-index must be an int array");
-      int size = (int)lv[in->a.k].n;
-      for (size_t i = 0; i < v.n; i++)
-        if (v.ix[i] < 1 || v.ix[i] > size)
-          return vi_ctx_error(c, x->lo->loc,
-                              "index %d out of range: %s has size %d at this position (element %zu of the multi-index)",
-                              v.ix[i], fz_expr_name(e), size, i + 1);
-      src[st.k] = v.ix;
-      for (int j = 0; j < st.k; j++)
-        if (src[j] == v.ix && sz[j] == v.n) in->ix = b->ins[j].ix;
-      if (!in->ix) {
-        int *ix = vi_arena_array(c->arena, v.n ? v.n : 1, sizeof *ix);
-        if (!ix) return fz_oom(c, e->loc);
-        for (size_t i = 0; i < v.n; i++) ix[i] = v.ix[i] - 1;
-        in->ix = ix;
-      }
-      sz[st.k] = v.n;
+    size_t n[2] = {0, 0};
+    int scal[2] = {0, 0};
+    struct fz_opd o[2] = {in->a, in->b};
+    for (int i = 0; i < (in->op == FZ_NEG || in->op == FZ_COPY ? 1 : 2); i++) {
+      n[i] = o[i].kind == FZ_REG ? sz[o[i].k] : o[i].kind == FZ_GATH ? gsz[o[i].k] : lv[o[i].k].n;
+      scal[i] = o[i].kind == FZ_SCAL;
+    }
+    if (in->op == FZ_NEG || in->op == FZ_COPY) {
+      sz[st.k] = n[0];
       continue;
     }
-    size_t na = in->a.kind == FZ_REG ? sz[in->a.k] : lv[in->a.k].n;
-    int sa = in->a.kind == FZ_SCAL;
-    if (in->op == FZ_NEG) {
-      sz[st.k] = na;
-      continue;
-    }
-    size_t nb = in->b.kind == FZ_REG ? sz[in->b.k] : lv[in->b.k].n;
-    int sb = in->b.kind == FZ_SCAL;
-    if (!sa && !sb && na != nb) {
+    if (!scal[0] && !scal[1] && n[0] != n[1]) {
       static const char *const names[] = {[VI_OP_ADD] = "add", [VI_OP_SUB] = "subtract",
                                           [VI_OP_MUL] = "multiply", [VI_OP_DIV] = "divide",
                                           [VI_OP_EMUL] = "elt_multiply", [VI_OP_EDIV] = "elt_divide"};
-      return vi_ctx_error(c, e->loc, "%s: sizes do not match (%zu and %zu elements)", names[e->u.bin.op], na, nb);
+      return vi_ctx_error(c, e->loc, "%s: sizes do not match (%zu and %zu elements)", names[e->u.bin.op], n[0], n[1]);
     }
-    sz[st.k] = sa ? nb : na;
+    sz[st.k] = scal[0] ? n[1] : n[0];
   }
   *len = sz[b->nins - 1];
   return VI_OK;
@@ -621,14 +650,15 @@ static struct fz_prog *fz_prog_new(struct vi_ctx *c, const struct fz_build *b, s
   memcpy(P->ins, b->ins, sizeof P->ins);
   int nb = 0;
   for (int k = 0; k < b->nleaf; k++) {
-    P->brow[k] = b->leaf[k] && is_scal_t(b->leaf[k]->type) && !b->gbase[k] ? nb++ : -1;
+    P->brow[k] = b->lkind[k] == FZ_SCAL ? nb++ : -1;
+    P->lix[k] = b->lix[k];
     P->sink[k] = n->a[lb + k].dx;
   }
   for (int i = 0; i < P->nins; i++) {
     struct fz_ins *in = &P->ins[i];
-    in->var = in->a.kind == FZ_REG ? P->ins[in->a.k].var : P->sink[in->a.k] != NULL;
-    if (in->op != FZ_GATHER && in->op != FZ_NEG)
-      in->var |= in->b.kind == FZ_REG ? P->ins[in->b.k].var : P->sink[in->b.k] != NULL;
+    struct fz_opd o[2] = {in->a, in->b};
+    int no = in->op == FZ_NEG || in->op == FZ_COPY ? 1 : 2;
+    for (int j = 0; j < no; j++) in->var |= o[j].kind == FZ_REG ? P->ins[o[j].k].var : P->sink[o[j].k] != NULL;
   }
   size_t nreg = (size_t)b->nins * FZ_B;
   P->val = vi_arena_array(c->arena, nreg, sizeof(double));
@@ -643,8 +673,8 @@ int vi_fuse_expr(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e,
   if (!c->tape || !is_vec_t(e->type)) return VI_FUSE_NO;
   struct fz_build b;
   memset(&b, 0, sizeof b);
-  struct fz_opd root = fz_compile(&b, e);
-  if (b.fail || root.kind != FZ_REG || b.nins < 2 || fz_peek_len(I, &b) < FZ_MINLEN) return VI_FUSE_NO;
+  fz_compile_root(&b, e);
+  if (b.fail || b.nops < 2 || fz_peek_len(I, &b) < FZ_MINLEN) return VI_FUSE_NO;
   struct vi_val lv[FZ_MAXLEAF];
   size_t len;
   int r = fz_eval(I, c, &b, lv, &len);
@@ -672,8 +702,8 @@ int vi_fuse_density(struct vi_interp *I, struct vi_ctx *c, const struct vi_func 
   if (!fz_is_reals(lhs->type) || is_scal_t(lhs->type) || !fz_is_reals(args[1]->type)) return VI_FUSE_NO;
   struct fz_build b;
   memset(&b, 0, sizeof b);
-  struct fz_opd root = fz_compile(&b, args[0]);
-  if (b.fail || root.kind != FZ_REG || b.nins < 1 || fz_peek_len(I, &b) < FZ_MINLEN) return VI_FUSE_NO;
+  fz_compile_root(&b, args[0]);
+  if (b.fail || b.nops < 1 || fz_peek_len(I, &b) < FZ_MINLEN) return VI_FUSE_NO;
   struct vi_val yv, sv, lv[FZ_MAXLEAF];
   size_t len;
   int r;

@@ -1,2 +1,0 @@
-// expect: 2:19: 'exp' is the name of a built-in function; choose another name
-parameters { real exp; }
