@@ -39,6 +39,8 @@ void vi_advi_options_default(struct vi_advi_options *o) {
   o->draws_max = 2048;
   o->mc_tol = 0.05;
   o->grad_tol = 1e-6;
+  o->lr_max_dim = 200;
+  o->lr_draws = 1;
 }
 
 static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank"};
@@ -62,6 +64,7 @@ struct fit {
   const struct vi_advi_options *o;
   struct vi_advi_result *res;
   struct vi_diags *d;
+  struct vi_arena *arena; /* the caller's: arrays of the result */
   struct vi_arena *work; /* temporaries, freed when the fit returns */
   struct vi_rng rng;
   size_t dim;
@@ -407,22 +410,56 @@ nomem:
 
 /* ---------------------------------------------------------------------------
  * Deterministic ADVI: F(mu, omega) = -(1/M sum_m log p(mu + e^omega z_m) + sum omega),
- * minimised by L-BFGS. */
+ * minimised by L-BFGS.
+ *
+ * Regression posteriors are often strongly correlated (unscaled predictors),
+ * which makes F badly conditioned in mu. So mu is optimised in preconditioned
+ * coordinates u, mu = a + P u, where P is the Cholesky factor of the inverse
+ * of the Hessian of F with respect to mu (the linear-response covariance of
+ * Giordano, Broderick & Jordan 2018), or, when that is unavailable (a large
+ * dimension, a Hessian that is not positive definite), the diagonal of the
+ * mean-field sds. In u coordinates a unit step is about one posterior sd, so
+ * the gradient and the Monte Carlo stopping rule are both measured in posterior
+ * sds rather than in the (much smaller) mean-field sds. */
+
+enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 16 };
 
 struct dadvi {
   struct fit *f;
-  size_t dim, n;    /* n = 2 dim optimisation variables */
+  size_t dim, n;    /* n = 2 dim optimisation variables (u, omega) */
   const double *z;  /* M x dim fixed draws */
   int m;
+  double *a;        /* dim: anchor, mu = a + P u */
+  const double *P;  /* dim x dim lower-triangular row-major preconditioner, or NULL */
+  double *pd;       /* dim: diagonal preconditioner used when P is NULL */
+  double *mu, *gmu; /* dim scratch */
 };
 
-/* F and its gradient at x; returns -1 (F = +inf) when a draw cannot be evaluated. */
+/* mu = a + P u for the optimisation variables x = (u, omega). */
+static void dadvi_mu(const struct dadvi *p, const double *x, double *mu) {
+  size_t d = p->dim;
+  for (size_t i = 0; i < d; i++) {
+    double v = p->a[i];
+    if (p->P) {
+      for (size_t j = 0; j <= i; j++) v += p->P[i * d + j] * x[j];
+    } else {
+      v += p->pd[i] * x[i];
+    }
+    mu[i] = v;
+  }
+}
+
+/* F and its gradient (with respect to u and omega) at x; returns -1
+ * (F = +inf) when a draw cannot be evaluated. */
 static int dadvi_eval(struct dadvi *p, const double *x, double *fx, double *gx) {
   struct fit *f = p->f;
   size_t d = p->dim;
-  const double *mu = x, *om = x + d;
+  const double *om = x + d;
+  double *mu = p->mu, *gmu = p->gmu;
   double sum = 0, lp;
-  memset(gx, 0, p->n * sizeof *gx);
+  dadvi_mu(p, x, mu);
+  memset(gmu, 0, d * sizeof *gmu);
+  memset(gx + d, 0, d * sizeof *gx);
   for (int m = 0; m < p->m; m++) {
     const double *z = p->z + (size_t)m * d;
     for (size_t i = 0; i < d; i++) f->zeta[i] = mu[i] + exp(om[i]) * z[i];
@@ -432,27 +469,36 @@ static int dadvi_eval(struct dadvi *p, const double *x, double *fx, double *gx) 
     }
     sum += lp;
     for (size_t i = 0; i < d; i++) {
-      gx[i] -= f->g[i];
+      gmu[i] -= f->g[i];
       gx[d + i] -= f->g[i] * z[i];
     }
   }
   double h = 0;
   for (size_t i = 0; i < d; i++) {
-    gx[i] /= p->m;
+    gmu[i] /= p->m;
     gx[d + i] = gx[d + i] / p->m * exp(om[i]) - 1;
     h += om[i];
+  }
+  /* dF/du = P^T dF/dmu */
+  for (size_t j = 0; j < d; j++) {
+    if (p->P) {
+      double s = 0;
+      for (size_t i = j; i < d; i++) s += p->P[i * d + j] * gmu[i];
+      gx[j] = s;
+    } else {
+      gx[j] = p->pd[j] * gmu[j];
+    }
   }
   *fx = -(sum / p->m + h);
   return isfinite(*fx) ? 0 : -1;
 }
 
-/* Largest gradient component in sd units: |dF/dmu_i| sd_i and |dF/domega_i|. */
+/* Largest gradient component: in u coordinates a unit is about one
+ * posterior sd, so this is |dF/dmu| in sd units and |dF/domega|. */
 static double dadvi_gnorm(const struct dadvi *p, const double *x, const double *g) {
+  (void)x;
   double m = 0;
-  for (size_t i = 0; i < p->dim; i++) {
-    m = fmax(m, fabs(g[i]) * exp(x[p->dim + i]));
-    m = fmax(m, fabs(g[p->dim + i]));
-  }
+  for (size_t i = 0; i < p->n; i++) m = fmax(m, fabs(g[i]));
   return m;
 }
 
@@ -545,9 +591,11 @@ static int line_search(struct dadvi *p, const double *x, double f0, const double
 
 enum lbfgs_end { LBFGS_OK, LBFGS_STALLED, LBFGS_MAXIT, LBFGS_CANCEL };
 
-/* Minimises F from x (updated in place) to grad_tol; *fx holds F(x) on
- * entry (finite) and on exit. Counts iterations into the result. */
-static enum lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx) {
+/* Minimises F from x (updated in place) until the gradient is below tol or
+ * max_it iterations; *fx, gx hold F(x) and its gradient on entry (finite)
+ * and on exit. Counts iterations into the result. */
+static enum lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx, double tol,
+                            int max_it) {
   struct fit *f = p->f;
   const struct vi_advi_options *o = f->o;
   size_t n = p->n;
@@ -567,8 +615,8 @@ static enum lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx) 
   }
   int mem = 0, head = 0, flat = 0;
   double hconst = 0.5 * (double)p->dim * (1 + LOG_2PI);
-  for (int it = 0; it < o->iter; it++) {
-    if (dadvi_gnorm(p, x, gx) < o->grad_tol) {
+  for (int it = 0; it < max_it; it++) {
+    if (dadvi_gnorm(p, x, gx) < tol) {
       end = LBFGS_OK;
       break;
     }
@@ -635,7 +683,7 @@ static enum lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx) 
       break;
     }
   }
-  if (end == LBFGS_MAXIT && dadvi_gnorm(p, x, gx) < o->grad_tol) end = LBFGS_OK;
+  if (end == LBFGS_MAXIT && dadvi_gnorm(p, x, gx) < tol) end = LBFGS_OK;
   vi_arena_restore(f->work, mark);
   return end;
 }
@@ -659,6 +707,125 @@ static void dadvi_draws(struct vi_rng *r, double *z, size_t dim, int first, int 
   }
 }
 
+
+/* Cholesky factorisation in place: the lower triangle of the symmetric d x d
+ * matrix a (row-major) becomes R with a = R R^T, the upper triangle zero.
+ * Returns -1 when a is not numerically positive definite. */
+static int cholesky(double *a, size_t d) {
+  for (size_t j = 0; j < d; j++) {
+    double s = a[j * d + j], diag = s;
+    for (size_t k = 0; k < j; k++) s -= a[j * d + k] * a[j * d + k];
+    if (!(s > 1e-12 * diag) || !isfinite(s)) return -1;
+    s = sqrt(s);
+    a[j * d + j] = s;
+    for (size_t i = j + 1; i < d; i++) {
+      double t = a[i * d + j];
+      for (size_t k = 0; k < j; k++) t -= a[i * d + k] * a[j * d + k];
+      a[i * d + j] = t / s;
+    }
+    for (size_t k = j + 1; k < d; k++) a[j * d + k] = 0;
+  }
+  return 0;
+}
+
+/* L = lower Cholesky factor of H^{-1} for a symmetric positive definite H,
+ * using R (d x d) as scratch. Returns -1 when H is not positive definite. */
+static int inverse_factor(const double *H, double *R, double *L, size_t d) {
+  memcpy(R, H, d * d * sizeof *R);
+  if (cholesky(R, d) != 0) return -1;
+  /* L = R^{-1} (lower triangular), column by column by forward substitution */
+  memset(L, 0, d * d * sizeof *L);
+  for (size_t c = 0; c < d; c++) {
+    for (size_t i = c; i < d; i++) {
+      double s = i == c ? 1 : 0;
+      for (size_t k = c; k < i; k++) s -= R[i * d + k] * L[k * d + c];
+      L[i * d + c] = s / R[i * d + i];
+    }
+  }
+  /* H^{-1} = R^{-T} R^{-1}: entry (i, j) = sum_k L_ki L_kj over k >= max(i, j) */
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double s = 0;
+      for (size_t k = i; k < d; k++) s += L[k * d + i] * L[k * d + j];
+      R[i * d + j] = s;
+      R[j * d + i] = s;
+    }
+  if (cholesky(R, d) != 0) return -1;
+  memcpy(L, R, d * d * sizeof *L);
+  return 0;
+}
+
+/* Hessian of F with respect to mu at x, by forward differences of dF/dmu =
+ * -(1/K) sum_k grad log p(mu + e^omega z_k) over the first K fixed draws
+ * (K + K dim gradients), symmetrised. Exact up to rounding for a Gaussian
+ * density. Returns -1 when a shifted draw cannot be evaluated. */
+static int dadvi_hessian(struct dadvi *p, const double *x, int K, double *H, double *g0,
+                         double *gj) {
+  struct fit *f = p->f;
+  size_t d = p->dim;
+  const double *om = x + d;
+  double lp;
+  dadvi_mu(p, x, p->mu);
+  for (size_t c = 0; c <= d; c++) { /* c == 0: the base point; c > 0: shift coordinate c - 1 */
+    double *out = c == 0 ? g0 : gj, h = 0;
+    if (c > 0) {
+      double m0 = p->mu[c - 1];
+      h = (m0 + 1e-4 * exp(om[c - 1])) - m0;
+      if (!(h > 0)) return -1;
+    }
+    memset(out, 0, d * sizeof *out);
+    for (int k = 0; k < K; k++) {
+      const double *z = p->z + (size_t)k * d;
+      for (size_t i = 0; i < d; i++) f->zeta[i] = p->mu[i] + exp(om[i]) * z[i];
+      if (c > 0) f->zeta[c - 1] += h;
+      if (density(f, f->zeta, &lp, f->g) != 0) return -1;
+      for (size_t i = 0; i < d; i++) out[i] += f->g[i];
+    }
+    if (c > 0)
+      for (size_t i = 0; i < d; i++) H[i * d + (c - 1)] = -(gj[i] - g0[i]) / (h * K);
+  }
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = 0; j < i; j++) {
+      double s = 0.5 * (H[i * d + j] + H[j * d + i]);
+      H[i * d + j] = s;
+      H[j * d + i] = s;
+    }
+  return 0;
+}
+
+/* Scratch and results of the linear-response step. */
+struct dadvi_lr {
+  int full;           /* the dimension allows Hessians */
+  int ok;             /* L holds the LR factor at the current point */
+  double *H, *R, *L;  /* d x d: Hessian, scratch, Cholesky factor of H^{-1} */
+  double *g0, *gj;    /* d scratch */
+  double *sd;         /* d: marginal sds implied by the preconditioner */
+};
+
+/* Re-anchors at the current mu (u = 0) with a fresh preconditioner: the LR
+ * factor (lr->ok = 1) when possible, else the mean-field sds. F's value is
+ * unchanged; its gradient in the new coordinates must be re-evaluated. */
+static void dadvi_precondition(struct dadvi *p, double *x, struct dadvi_lr *lr) {
+  size_t d = p->dim;
+  int K = p->m < HESS_DRAWS ? p->m : HESS_DRAWS;
+  lr->ok = lr->full && dadvi_hessian(p, x, K, lr->H, lr->g0, lr->gj) == 0;
+  dadvi_mu(p, x, p->mu);
+  memcpy(p->a, p->mu, d * sizeof *p->a);
+  memset(x, 0, d * sizeof *x);
+  if (lr->ok) lr->ok = inverse_factor(lr->H, lr->R, lr->L, d) == 0;
+  if (lr->ok) {
+    p->P = lr->L;
+    for (size_t i = 0; i < d; i++) {
+      double s = 0;
+      for (size_t j = 0; j <= i; j++) s += lr->L[i * d + j] * lr->L[i * d + j];
+      lr->sd[i] = sqrt(s);
+    }
+  } else {
+    p->P = NULL;
+    for (size_t i = 0; i < d; i++) p->pd[i] = lr->sd[i] = exp(x[d + i]);
+  }
+}
+
 static enum vi_advi_stop fit_dadvi(struct fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
@@ -667,15 +834,34 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
   int mmax = o->draws_max;
   if (mmax < m) mmax = m;
   if ((size_t)mmax > ((size_t)-1 / sizeof(double)) / (d ? d : 1)) goto nomem;
+  struct dadvi_lr lr = {0};
+  lr.full = o->lr_max_dim > 0 && d <= (size_t)o->lr_max_dim;
+  size_t dd = lr.full ? d * d : 1;
   double *z = vi_arena_array(f->work, (size_t)mmax * d, sizeof *z);
   double *x = vi_arena_array(f->work, 2 * d, sizeof *x);
   double *gx = vi_arena_array(f->work, 2 * d, sizeof *gx);
   double *xprev = vi_arena_array(f->work, 2 * d, sizeof *xprev);
-  if (!z || !x || !gx || !xprev) goto nomem;
+  double *a = vi_arena_array(f->work, d, sizeof *a);
+  double *pd = vi_arena_array(f->work, d, sizeof *pd);
+  double *mu = vi_arena_array(f->work, d, sizeof *mu);
+  double *gmu = vi_arena_array(f->work, d, sizeof *gmu);
+  lr.H = vi_arena_array(f->work, dd, sizeof *lr.H);
+  lr.R = vi_arena_array(f->work, dd, sizeof *lr.R);
+  lr.L = vi_arena_array(f->work, dd, sizeof *lr.L);
+  lr.g0 = vi_arena_array(f->work, d, sizeof *lr.g0);
+  lr.gj = vi_arena_array(f->work, d, sizeof *lr.gj);
+  lr.sd = vi_arena_array(f->work, d, sizeof *lr.sd);
+  if (!z || !x || !gx || !xprev || !a || !pd || !mu || !gmu || !lr.H || !lr.R || !lr.L ||
+      !lr.g0 || !lr.gj || !lr.sd)
+    goto nomem;
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
   dadvi_draws(&f->rng, z, d, 0, m);
-  struct dadvi p = {f, d, 2 * d, z, m};
-  memcpy(x, f->init, d * sizeof *x);
+  struct dadvi p = {f, d, 2 * d, z, m, a, NULL, pd, mu, gmu};
+  memcpy(a, f->init, d * sizeof *a);
+  for (size_t i = 0; i < d; i++) {
+    pd[i] = 1;
+    x[i] = 0;
+  }
   double fx;
   /* start at sd 1; shrink the scale when some draws fall where the density fails */
   int ok = 0;
@@ -690,11 +876,37 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     set_reason(res, "cannot evaluate the ELBO at the initial approximation");
     return VI_ADVI_ERROR;
   }
+  if (lr.full) {
+    /* precondition from the start, and move each sd to its mean-field value
+     * for a Gaussian with this Hessian (1 / sqrt(H_ii)) when that evaluates */
+    dadvi_precondition(&p, x, &lr);
+    if (lr.ok) {
+      memcpy(xprev, x, 2 * d * sizeof *x);
+      for (size_t i = 0; i < d; i++) x[d + i] = -0.5 * log(lr.H[i * d + i]);
+      if (dadvi_eval(&p, x, &fx, gx) != 0) memcpy(x, xprev, 2 * d * sizeof *x);
+    }
+    if (dadvi_eval(&p, x, &fx, gx) != 0) { /* cannot happen: F was finite here */
+      vi_error(f->d, noloc(), "cannot evaluate the ELBO at the initial approximation");
+      set_reason(res, "cannot evaluate the ELBO at the initial approximation");
+      return VI_ADVI_ERROR;
+    }
+  }
   res->stop = VI_ADVI_MAX_ITER;
   for (int stage = 0;; stage++) {
-    enum lbfgs_end e = lbfgs(&p, x, &fx, gx);
+    enum lbfgs_end e;
+    int used = 0;
+    for (;;) { /* rounds of L-BFGS, re-preconditioned in between */
+      int cap = o->iter - used, before = res->iterations;
+      if (cap > DADVI_ROUND_ITER) cap = DADVI_ROUND_ITER;
+      e = lbfgs(&p, x, &fx, gx, o->grad_tol, cap);
+      used += res->iterations - before;
+      if (e != LBFGS_MAXIT || used >= o->iter) break;
+      dadvi_precondition(&p, x, &lr);
+      if (dadvi_eval(&p, x, &fx, gx) != 0) break;
+    }
     res->draws_m = p.m;
     double gn = dadvi_gnorm(&p, x, gx);
+    lr.ok = 0;
     if (e == LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
       set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
@@ -709,10 +921,13 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
                  res->iterations, p.m, gn);
       break;
     }
+    /* the LR covariance at the optimum: the sd units of the stopping rule and
+     * the next stage's preconditioner */
+    dadvi_precondition(&p, x, &lr);
     if (stage > 0) {
       double ch = 0;
       for (size_t i = 0; i < d; i++) {
-        ch = fmax(ch, fabs(x[i] - xprev[i]) / exp(x[d + i]));
+        ch = fmax(ch, fabs(a[i] - xprev[i]) / lr.sd[i]);
         ch = fmax(ch, fabs(x[d + i] - xprev[d + i]));
       }
       res->mc_change = ch;
@@ -732,7 +947,8 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
                  res->mc_change, o->mc_tol, p.m);
       break;
     }
-    memcpy(xprev, x, 2 * d * sizeof *x);
+    memcpy(xprev, a, d * sizeof *x);
+    memcpy(xprev + d, x + d, d * sizeof *x);
     dadvi_draws(&f->rng, z, d, p.m, p.m);
     p.m *= 2;
     if (dadvi_eval(&p, x, &fx, gx) != 0) {
@@ -749,9 +965,16 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
       }
     }
   }
-  memcpy(res->mu, x, d * sizeof *x);
+  dadvi_mu(&p, x, res->mu);
   memcpy(res->omega, x + d, d * sizeof *x);
   res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx;
+  if (lr.ok && o->lr_draws) {
+    res->L = vi_arena_array(f->arena, dd, sizeof *res->L);
+    if (res->L) {
+      memcpy(res->L, lr.L, dd * sizeof *res->L);
+      res->lr_cov = 1;
+    }
+  }
   return res->stop;
 nomem:
   vi_error(f->d, noloc(), "out of memory for the fixed draws (dimension %zu)", d);
@@ -801,7 +1024,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   }
   struct vi_arena work;
   vi_arena_init(&work);
-  struct fit f = {.den = den, .o = o, .res = res, .d = d, .work = &work, .dim = dim};
+  struct fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim};
   f.init = vi_arena_array(&work, dim, sizeof(double));
   f.zeta = vi_arena_array(&work, dim, sizeof(double));
   f.eta = vi_arena_array(&work, dim, sizeof(double));

@@ -218,6 +218,8 @@ static int infer(struct binder *b, int idx, int *value, int *found) {
       if (col.n_text) {
         *value = (int)col.nlevels;
         *found = 1;
+        b->m->levels[sv->slot] = col.levels;
+        b->m->nlevels[sv->slot] = col.nlevels;
       }
     }
   }
@@ -507,6 +509,9 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
   vi_rng_seed(&rng, in->seed, 0x7d);
   b.c.rng = &rng;
   b.bound = vi_arena_array(&m->data, (size_t)m->st.nslots + 1, 1);
+  m->levels = vi_arena_array(&m->data, (size_t)m->st.nslots + 1, sizeof *m->levels);
+  m->nlevels = vi_arena_array(&m->data, (size_t)m->st.nslots + 1, sizeof *m->nlevels);
+  if (!m->levels || !m->nlevels) return VI_ERR_NOMEM;
   const struct vi_program *p = m->prog;
   b.decls = vi_arena_array(&m->data, (size_t)p->nbody[VI_BLK_DATA] + 1, sizeof *b.decls);
   if (!b.bound || !b.decls) return VI_ERR_NOMEM;

@@ -416,6 +416,7 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);
   printf("\n");
+  for (size_t k = 0; k < P; k++) names[k] = vi_model_out_label(m, k);
   vi_summary_print(stdout, P, names, st);
   free(names);
   free(unames);

@@ -38,7 +38,7 @@ enum {
 
 #define FZ_LOG_SQRT_2PI 0.91893853320467274178032973640562 /* log(sqrt(2 pi)) */
 
-enum fz_op { FZ_ADD, FZ_SUB, FZ_MUL, FZ_DIV, FZ_NEG, FZ_COPY };
+enum fz_op { FZ_ADD, FZ_SUB, FZ_MUL, FZ_DIV, FZ_NEG, FZ_COPY, FZ_FMA /* y = a + b c */ };
 enum fz_kind {
   FZ_REG,  /* register k: the output of instruction k */
   FZ_VEC,  /* leaf k: a vector of the program's length */
@@ -54,7 +54,7 @@ struct fz_opd {
 struct fz_ins {
   uint8_t op;         /* enum fz_op; the result is register <index of the instruction> */
   uint8_t var;        /* the result depends on a differentiable leaf */
-  struct fz_opd a, b; /* b unused by NEG and COPY */
+  struct fz_opd a, b, c; /* b unused by NEG and COPY; c only by FMA */
 };
 
 /* Everything a fused node's kernels need; arena-allocated at record time. */
@@ -106,28 +106,32 @@ static void fz_bcast(struct fz_prog *P, const struct vi_arg *L) {
   }
 }
 
-/* Runs BODY for j in [0, m) with av, bv the operands' element j, one loop per
- * combination of gathered (ai/bi set) and contiguous operands. */
-#define FZ_EACH2(m, ap, ai, bp, bi, BODY)                                                     \
+/* Runs DECL; BODY for j in [0, m) with av, bv the operands' element j, one
+ * loop per combination of gathered (ai/bi set) and contiguous operands. */
+#define FZ_EACH2(m, ap, ai, bp, bi, DECL, BODY)                                               \
   do {                                                                                        \
     if (ai && bi)                                                                             \
       for (size_t j = 0; j < (m); j++) {                                                      \
         const double av = ap[ai[j]], bv = bp[bi[j]];                                          \
+        DECL;                                                                                 \
         BODY;                                                                                 \
       }                                                                                       \
     else if (ai)                                                                              \
       for (size_t j = 0; j < (m); j++) {                                                      \
         const double av = ap[ai[j]], bv = bp[j];                                              \
+        DECL;                                                                                 \
         BODY;                                                                                 \
       }                                                                                       \
     else if (bi)                                                                              \
       for (size_t j = 0; j < (m); j++) {                                                      \
         const double av = ap[j], bv = bp[bi[j]];                                              \
+        DECL;                                                                                 \
         BODY;                                                                                 \
       }                                                                                       \
     else                                                                                      \
       for (size_t j = 0; j < (m); j++) {                                                      \
         const double av = ap[j], bv = bp[j];                                                  \
+        DECL;                                                                                 \
         BODY;                                                                                 \
       }                                                                                       \
   } while (0)
@@ -150,10 +154,19 @@ static void fz_forward(const struct fz_prog *P, const struct vi_arg *L, size_t o
     }
     const double *restrict b = fz_src(P, L, in->b, off, &bi);
     switch (in->op) {
-    case FZ_ADD: FZ_EACH2(m, a, ai, b, bi, y[j] = av + bv); break;
-    case FZ_SUB: FZ_EACH2(m, a, ai, b, bi, y[j] = av - bv); break;
-    case FZ_MUL: FZ_EACH2(m, a, ai, b, bi, y[j] = av * bv); break;
-    case FZ_DIV: FZ_EACH2(m, a, ai, b, bi, y[j] = av / bv); break;
+    case FZ_ADD: FZ_EACH2(m, a, ai, b, bi, (void)0, y[j] = av + bv); break;
+    case FZ_SUB: FZ_EACH2(m, a, ai, b, bi, (void)0, y[j] = av - bv); break;
+    case FZ_MUL: FZ_EACH2(m, a, ai, b, bi, (void)0, y[j] = av * bv); break;
+    case FZ_DIV: FZ_EACH2(m, a, ai, b, bi, (void)0, y[j] = av / bv); break;
+    case FZ_FMA: { /* (b, c) as (av, bv); a as x */
+      const int *ci;
+      const double *restrict c = fz_src(P, L, in->c, off, &ci);
+      if (ai)
+        FZ_EACH2(m, b, bi, c, ci, const double x = a[ai[j]], y[j] = x + av * bv);
+      else
+        FZ_EACH2(m, b, bi, c, ci, const double x = a[j], y[j] = x + av * bv);
+      break;
+    }
     default: break;
     }
   }
@@ -273,6 +286,14 @@ static void fz_backward(struct fz_prog *P, const struct vi_arg *L, size_t off, s
       const double *a = fz_src(P, L, in->a, off, &ai), *b = fz_src(P, L, in->b, off, &bi);
       FZ_DELIVER(P, in->a, off, m, b, bi, g[j] * v);
       FZ_DELIVER(P, in->b, off, m, a, ai, g[j] * v);
+      break;
+    }
+    case FZ_FMA: { /* y = a + b c;  da += g;  db += g c;  dc += g b */
+      const int *bi, *ci;
+      const double *b = fz_src(P, L, in->b, off, &bi), *c = fz_src(P, L, in->c, off, &ci);
+      fz_pass(P, in->a, g, off, m);
+      FZ_DELIVER(P, in->b, off, m, c, ci, g[j] * v);
+      FZ_DELIVER(P, in->c, off, m, b, bi, g[j] * v);
       break;
     }
     case FZ_DIV: { /* y = a / b;  da += g / b;  db -= g y / b */
@@ -540,7 +561,7 @@ static struct fz_opd fz_compile(struct fz_build *b, const struct vi_expr *e) {
 static struct fz_opd fz_compile_root(struct fz_build *b, const struct vi_expr *e) {
   struct fz_opd o = fz_compile(b, e);
   if (!b->fail && o.kind != FZ_REG) {
-    struct fz_ins in = {FZ_COPY, 0, o, {0, 0}};
+    struct fz_ins in = {FZ_COPY, 0, o, {0, 0}, {0, 0}};
     fz_emit(b, in, e, &o);
   }
   return o;
@@ -643,11 +664,37 @@ static struct fz_prog *fz_prog_new(struct vi_ctx *c, const struct fz_build *b, s
                                    size_t len) {
   struct fz_prog *P = vi_arena_alloc(c->arena, sizeof *P);
   if (!P) return NULL;
-  P->nins = b->nins;
   P->nleaf = b->nleaf;
   P->lb = lb;
   P->len = len;
-  memcpy(P->ins, b->ins, sizeof P->ins);
+  /* lowering: a product consumed by a sum becomes one FMA instruction */
+  int map[FZ_MAXINS], fma[FZ_MAXINS], gone[FZ_MAXINS] = {0};
+  for (int i = 0; i < b->nins; i++) {
+    const struct fz_ins *in = &b->ins[i];
+    fma[i] = -1;
+    if (in->op != FZ_ADD) continue;
+    if (in->b.kind == FZ_REG && b->ins[in->b.k].op == FZ_MUL)
+      fma[i] = 1;
+    else if (in->a.kind == FZ_REG && b->ins[in->a.k].op == FZ_MUL)
+      fma[i] = 0;
+    if (fma[i] >= 0) gone[fma[i] ? in->b.k : in->a.k] = 1;
+  }
+  for (int i = 0; i < b->nins; i++) {
+    if (gone[i]) continue;
+    struct fz_ins in = b->ins[i];
+    if (fma[i] >= 0) {
+      const struct fz_ins *mul = &b->ins[fma[i] ? in.b.k : in.a.k];
+      in.op = FZ_FMA;
+      in.a = fma[i] ? in.a : in.b;
+      in.b = mul->a;
+      in.c = mul->b;
+    }
+    struct fz_opd *o[3] = {&in.a, &in.b, &in.c};
+    for (int j = 0; j < 3; j++)
+      if (o[j]->kind == FZ_REG) o[j]->k = (uint8_t)map[o[j]->k];
+    map[i] = P->nins;
+    P->ins[P->nins++] = in;
+  }
   int nb = 0;
   for (int k = 0; k < b->nleaf; k++) {
     P->brow[k] = b->lkind[k] == FZ_SCAL ? nb++ : -1;
@@ -656,11 +703,11 @@ static struct fz_prog *fz_prog_new(struct vi_ctx *c, const struct fz_build *b, s
   }
   for (int i = 0; i < P->nins; i++) {
     struct fz_ins *in = &P->ins[i];
-    struct fz_opd o[2] = {in->a, in->b};
-    int no = in->op == FZ_NEG || in->op == FZ_COPY ? 1 : 2;
+    struct fz_opd o[3] = {in->a, in->b, in->c};
+    int no = in->op == FZ_NEG || in->op == FZ_COPY ? 1 : in->op == FZ_FMA ? 3 : 2;
     for (int j = 0; j < no; j++) in->var |= o[j].kind == FZ_REG ? P->ins[o[j].k].var : P->sink[o[j].k] != NULL;
   }
-  size_t nreg = (size_t)b->nins * FZ_B;
+  size_t nreg = (size_t)P->nins * FZ_B;
   P->val = vi_arena_array(c->arena, nreg, sizeof(double));
   P->adj = vi_arena_array(c->arena, nreg, sizeof(double));
   P->bc = vi_arena_array(c->arena, (size_t)(nb ? nb : 1) * FZ_B, sizeof(double));

@@ -79,6 +79,9 @@ void vi_model_free(struct vi_model *m) {
   if (m->out_names)
     for (size_t i = 0; i < m->nout; i++) free(m->out_names[i]);
   free(m->out_names);
+  if (m->out_labels)
+    for (size_t i = 0; i < m->nout; i++) free(m->out_labels[i]);
+  free(m->out_labels);
   if (m->coord_names)
     for (size_t i = 0; i < m->dim; i++) free(m->coord_names[i]);
   free(m->coord_names);
@@ -104,6 +107,9 @@ int vi_model_is_static(const struct vi_model *m) { return m->recorded && !m->dyn
 size_t vi_model_nout(const struct vi_model *m) { return m->nout; }
 const char *vi_model_out_name(const struct vi_model *m, size_t i) { return m->out_names[i]; }
 const char *vi_model_coord_name(const struct vi_model *m, size_t i) { return m->coord_names[i]; }
+const char *vi_model_out_label(const struct vi_model *m, size_t i) {
+  return m->out_labels && m->out_labels[i] ? m->out_labels[i] : m->out_names[i];
+}
 
 int vi_model_out_block(const struct vi_model *m, size_t i) {
   for (int k = 0; k < m->nouts; k++)
@@ -162,7 +168,8 @@ static void elem_shape(struct vi_type t, const int *dims, size_t *count, int *ro
 
 /* Names of every element of a value, column-major over all indices (Stan's
  * order), with offsets into our layout. */
-static int flat_names(const char *name, struct vi_type t, const int *dims, char **names, size_t *offs) {
+static int flat_names_l(const char *name, struct vi_type t, const int *dims, char **names, size_t *offs,
+                        const char *const *const *labels) {
   int np = t.ndims + vi_type_nsizes(t);
   struct vi_val v;
   memset(&v, 0, sizeof v);
@@ -187,7 +194,12 @@ static int flat_names(const char *name, struct vi_type t, const int *dims, char 
     int len = snprintf(buf, sizeof buf, "%s", name);
     for (int p = 0; p < np; p++) {
       o += (size_t)ctr[p] * st[p];
-      if (len < (int)sizeof buf - 16) len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d", p ? "," : "[", ctr[p] + 1);
+      if (len < (int)sizeof buf - 16) {
+        if (labels && labels[p])
+          len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%.60s", p ? "," : "[", labels[p][ctr[p]]);
+        else
+          len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d", p ? "," : "[", ctr[p] + 1);
+      }
     }
     if (np && len < (int)sizeof buf - 2) snprintf(buf + len, sizeof buf - (size_t)len, "]");
     names[k] = xstrdup(buf);
@@ -199,6 +211,10 @@ static int flat_names(const char *name, struct vi_type t, const int *dims, char 
     }
   }
   return VI_OK;
+}
+
+static int flat_names(const char *name, struct vi_type t, const int *dims, char **names, size_t *offs) {
+  return flat_names_l(name, t, dims, names, offs, NULL);
 }
 
 static int layout(struct vi_model *m, struct vi_diags *d) {
@@ -281,9 +297,26 @@ static int layout(struct vi_model *m, struct vi_diags *d) {
   m->nout = o;
   m->out_names = calloc(o ? o : 1, sizeof(char *));
   if (!m->out_names) return VI_ERR_NOMEM;
+  m->out_labels = calloc(o ? o : 1, sizeof(char *));
+  if (!m->out_labels) return VI_ERR_NOMEM;
   for (int i = 0; i < m->nouts; i++) {
     struct vi_outvar *ov = &m->outs[i];
-    if (flat_names(m->st.decl[ov->slot]->name, ov->t, ov->dims, m->out_names + ov->off, NULL)) return VI_ERR_NOMEM;
+    const struct vi_decl *dc = m->st.decl[ov->slot];
+    if (flat_names(dc->name, ov->t, ov->dims, m->out_names + ov->off, NULL)) return VI_ERR_NOMEM;
+    /* sizes that count the levels of a text column label their elements */
+    const struct vi_expr *se[VI_MAXDIMS];
+    const char *const *labels[VI_MAXDIMS] = {0};
+    int k = 0, any = 0;
+    for (int j = 0; j < dc->type.ndims; j++) se[k++] = dc->dims[j];
+    if (dc->rows) se[k++] = dc->rows;
+    if (dc->cols) se[k++] = dc->cols;
+    for (int j = 0; j < k; j++)
+      if (se[j]->kind == VI_E_VAR && m->levels && m->levels[se[j]->u.var.slot] &&
+          m->nlevels[se[j]->u.var.slot] == (size_t)ov->dims[j]) {
+        labels[j] = m->levels[se[j]->u.var.slot];
+        any = 1;
+      }
+    if (any && flat_names_l(dc->name, ov->t, ov->dims, m->out_labels + ov->off, NULL, labels)) return VI_ERR_NOMEM;
   }
   return VI_OK;
 }

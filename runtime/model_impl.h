@@ -51,6 +51,9 @@ struct vi_model {
   size_t nout;
   char **out_names;
   char **coord_names;
+  char **out_labels;        /* names with text levels in place of indices ("a[Aitkin]") */
+  const char *const **levels; /* per slot: text levels of an int size inferred from a text column */
+  size_t *nlevels;
   int bound;
 };
 

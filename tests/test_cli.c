@@ -216,3 +216,15 @@ Test(cli, missing_model_file_is_reported) {
   cr_expect(strstr(r.err, "no-such-model.vim") != NULL && strstr(r.err, "error:") != NULL, "%s", r.err);
   run_free(&r);
 }
+
+Test(cli, text_levels_label_the_elements_they_index) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  struct run r = run_vi(dir, "hierarchical.vim hierarchical.csv --quiet --output-samples 100");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  /* counties are coded in order of first appearance: Aitkin first, Carver tenth */
+  cr_expect(strstr(r.out, "\na[Aitkin] ") != NULL, "no a[Aitkin] row:\n%s", r.out);
+  cr_expect(strstr(r.out, "\na[Carver] ") != NULL, "no a[Carver] row:\n%s", r.out);
+  cr_expect(strstr(r.out, "\na_raw[Aitkin] ") != NULL, "no a_raw[Aitkin] row");
+  run_free(&r);
+}

@@ -80,6 +80,8 @@ struct vi_advi_options {
   int draws_max;                /* largest M tried (2048) */
   double mc_tol;                /* accept when the fit moves < mc_tol sds when M doubles (0.05) */
   double grad_tol;              /* L-BFGS stops when every |dF/dmu_i| sd_i and |dF/domega_i| < grad_tol (1e-6) */
+  int lr_max_dim;               /* use linear-response covariances when dim <= this (200); 0 = never */
+  int lr_draws;                 /* report draws from N(mu, Sigma_LR) when it is available (1) */
   /* hooks */
   vi_advi_progress_fn progress; /* may be NULL */
   void *progress_ctx;
@@ -101,7 +103,11 @@ struct vi_advi_result {
   double *mu;             /* dim: mean on the unconstrained scale */
   double *omega;          /* dim: log sd (dadvi, meanfield); NULL for fullrank */
   double *L;              /* dim*dim: fullrank Cholesky factor, ROW-MAJOR, L[i*dim+j],
-                             zero above the diagonal; NULL for meanfield/dadvi */
+                             zero above the diagonal; fullrank, or dadvi with lr_cov;
+                             NULL otherwise */
+  int lr_cov;             /* dadvi: 1 when L is the Cholesky factor of the linear-response
+                             covariance (draws and log_q use it); omega still holds the
+                             mean-field log sds */
 };
 
 /* CmdStan's defaults (iter 10000, grad_samples 1, elbo_samples 100,

@@ -62,6 +62,9 @@ const char *vi_model_coord_name(const struct vi_model *m, size_t i);
  * quantities, each flattened with Stan's element names and order. */
 size_t vi_model_nout(const struct vi_model *m);
 const char *vi_model_out_name(const struct vi_model *m, size_t i);
+/* The name with text levels in place of indices where the data had them
+ * ("a[Aitkin]"); else the same as vi_model_out_name. */
+const char *vi_model_out_label(const struct vi_model *m, size_t i);
 /* Which block output i comes from (enum vi_block). */
 int vi_model_out_block(const struct vi_model *m, size_t i);
 /* Evaluates the outputs at theta in double precision (generated quantities
