@@ -688,26 +688,6 @@ static enum lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx, 
   return end;
 }
 
-/* Appends `count` draws (antithetic pairs, each coordinate scaled to unit
- * mean square within the block) at row `first` of z. */
-static void dadvi_draws(struct vi_rng *r, double *z, size_t dim, int first, int count) {
-  int half = count / 2;
-  double *blk = z + (size_t)first * dim;
-  for (int k = 0; k < half; k++)
-    for (size_t i = 0; i < dim; i++) {
-      double u = vi_rng_normal(r);
-      blk[(size_t)(2 * k) * dim + i] = u;
-      blk[(size_t)(2 * k + 1) * dim + i] = -u;
-    }
-  for (size_t i = 0; i < dim; i++) {
-    double ss = 0;
-    for (int k = 0; k < count; k++) ss += blk[(size_t)k * dim + i] * blk[(size_t)k * dim + i];
-    double sc = ss > 0 ? sqrt(count / ss) : 1;
-    for (int k = 0; k < count; k++) blk[(size_t)k * dim + i] *= sc;
-  }
-}
-
-
 /* Cholesky factorisation in place: the lower triangle of the symmetric d x d
  * matrix a (row-major) becomes R with a = R R^T, the upper triangle zero.
  * Returns -1 when a is not numerically positive definite. */
@@ -726,6 +706,53 @@ static int cholesky(double *a, size_t d) {
     for (size_t k = j + 1; k < d; k++) a[j * d + k] = 0;
   }
   return 0;
+}
+
+/* Appends `count` draws at row `first` of z: antithetic pairs (so the block
+ * mean is exactly 0) whose second moment is then made exactly the identity,
+ * z <- R^{-1} z with R R^T the block's second-moment matrix, when the block
+ * has at least dim pairs and `gram` (dim x dim scratch) is given; otherwise
+ * each coordinate is scaled to unit mean square. With an identity second
+ * moment the fixed-draw objective is exact for a Gaussian density, so the
+ * mean-field sds of correlated coordinates do not pick up the spurious
+ * sample correlations of the draws. */
+static void dadvi_draws(struct vi_rng *r, double *z, size_t dim, int first, int count,
+                        double *gram) {
+  int half = count / 2;
+  double *blk = z + (size_t)first * dim;
+  for (int k = 0; k < half; k++)
+    for (size_t i = 0; i < dim; i++) {
+      double u = vi_rng_normal(r);
+      blk[(size_t)(2 * k) * dim + i] = u;
+      blk[(size_t)(2 * k + 1) * dim + i] = -u;
+    }
+  if (gram && (size_t)half >= dim && dim > 0) {
+    memset(gram, 0, dim * dim * sizeof *gram);
+    for (int k = 0; k < count; k++) {
+      const double *v = blk + (size_t)k * dim;
+      for (size_t i = 0; i < dim; i++)
+        for (size_t j = 0; j <= i; j++) gram[i * dim + j] += v[i] * v[j];
+    }
+    for (size_t i = 0; i < dim; i++)
+      for (size_t j = 0; j <= i; j++) gram[j * dim + i] = gram[i * dim + j] /= count;
+    if (cholesky(gram, dim) == 0) {
+      for (int k = 0; k < count; k++) { /* forward substitution R w = v, in place */
+        double *v = blk + (size_t)k * dim;
+        for (size_t i = 0; i < dim; i++) {
+          double t = v[i];
+          for (size_t j = 0; j < i; j++) t -= gram[i * dim + j] * v[j];
+          v[i] = t / gram[i * dim + i];
+        }
+      }
+      return;
+    }
+  }
+  for (size_t i = 0; i < dim; i++) {
+    double ss = 0;
+    for (int k = 0; k < count; k++) ss += blk[(size_t)k * dim + i] * blk[(size_t)k * dim + i];
+    double sc = ss > 0 ? sqrt(count / ss) : 1;
+    for (int k = 0; k < count; k++) blk[(size_t)k * dim + i] *= sc;
+  }
 }
 
 /* L = lower Cholesky factor of H^{-1} for a symmetric positive definite H,
@@ -836,6 +863,8 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
   if ((size_t)mmax > ((size_t)-1 / sizeof(double)) / (d ? d : 1)) goto nomem;
   struct dadvi_lr lr = {0};
   lr.full = o->lr_max_dim > 0 && d <= (size_t)o->lr_max_dim;
+  /* enough draws for an identity second moment (dim antithetic pairs) */
+  if (lr.full && (size_t)m < 2 * d && 2 * d <= (size_t)mmax) m = (int)(2 * d);
   size_t dd = lr.full ? d * d : 1;
   double *z = vi_arena_array(f->work, (size_t)mmax * d, sizeof *z);
   double *x = vi_arena_array(f->work, 2 * d, sizeof *x);
@@ -855,7 +884,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
       !lr.g0 || !lr.gj || !lr.sd)
     goto nomem;
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
-  dadvi_draws(&f->rng, z, d, 0, m);
+  dadvi_draws(&f->rng, z, d, 0, m, lr.full ? lr.R : NULL);
   struct dadvi p = {f, d, 2 * d, z, m, a, NULL, pd, mu, gmu};
   memcpy(a, f->init, d * sizeof *a);
   for (size_t i = 0; i < d; i++) {
@@ -906,6 +935,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     }
     res->draws_m = p.m;
     double gn = dadvi_gnorm(&p, x, gx);
+    if (getenv("FIT2_DEBUG")) fprintf(stderr, "stage %d done: M %d it %d ge %ld gn %g e %d\n", stage, p.m, res->iterations, res->grad_evals, gn, (int)e);
     lr.ok = 0;
     if (e == LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
@@ -931,6 +961,10 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
         ch = fmax(ch, fabs(x[d + i] - xprev[d + i]));
       }
       res->mc_change = ch;
+      if (getenv("FIT2_DEBUG")) {
+        fprintf(stderr, "stage %d M %d it %d ge %ld lr %d ch %g\n", stage, p.m, res->iterations, res->grad_evals, lr.ok, ch);
+        for (size_t i = 0; i < d; i++) fprintf(stderr, "  mu %g dmu/sd %g sd %g om %g dom %g\n", a[i], (a[i]-xprev[i])/lr.sd[i], lr.sd[i], x[d+i], x[d+i]-xprev[d+i]);
+      }
       if (ch < o->mc_tol) {
         res->stop = VI_ADVI_CONVERGED;
         set_reason(res,
@@ -949,7 +983,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     }
     memcpy(xprev, a, d * sizeof *x);
     memcpy(xprev + d, x + d, d * sizeof *x);
-    dadvi_draws(&f->rng, z, d, p.m, p.m);
+    dadvi_draws(&f->rng, z, d, p.m, p.m, lr.full ? lr.R : NULL);
     p.m *= 2;
     if (dadvi_eval(&p, x, &fx, gx) != 0) {
       /* a new draw falls where the density fails: shrink the scales until it does not */

@@ -17,45 +17,7 @@
 #include "lib.h"
 #include "special.h"
 
-/* ---- signature matching ---- */
-
-struct sig {
-  int n;               /* number of arguments */
-  struct vi_type a[4]; /* argument types; real accepts int of the same dims */
-  struct vi_type r;    /* result */
-};
-
-#define I_ {VI_T_INT, 0}
-#define R_ {VI_T_REAL, 0}
-#define V_ {VI_T_VECTOR, 0}
-#define RV_ {VI_T_ROW_VECTOR, 0}
-#define M_ {VI_T_MATRIX, 0}
-#define AI_ {VI_T_INT, 1}
-#define AR_ {VI_T_REAL, 1}
-#define AV_ {VI_T_VECTOR, 1}
-#define ARV_ {VI_T_ROW_VECTOR, 1}
-#define AAI_ {VI_T_INT, 2}
-#define AAR_ {VI_T_REAL, 2}
-
-static struct vi_type sig_match(const struct sig *s, size_t ns, const struct vi_type *a, int n) {
-  for (size_t k = 0; k < ns; k++) {
-    if (s[k].n != n) continue;
-    int ok = 1;
-    for (int i = 0; ok && i < n; i++) {
-      struct vi_type p = s[k].a[i];
-      ok = a[i].ndims == p.ndims &&
-           (a[i].base == p.base || (p.base == VI_T_REAL && a[i].base == VI_T_INT));
-    }
-    if (ok) return s[k].r;
-  }
-  return vi_ty(VI_T_ERROR, 0);
-}
-
-#define RULE(fn, ...)                                                  \
-  static struct vi_type rule_##fn(const struct vi_type *a, int n) {    \
-    static const struct sig s[] = {__VA_ARGS__};                       \
-    return sig_match(s, VI_COUNTOF(s), a, n);                          \
-  }
+#define RULE VI_RULE
 
 #define FN(name)                                                                          \
   static int fn_##name(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, \

@@ -37,6 +37,19 @@ struct vi_type vi_rule_reduce(const struct vi_type *a, int n) {
   return vi_ty(VI_T_REAL, 0);
 }
 
+struct vi_type vi_sig_match(const struct vi_sig *s, size_t ns, const struct vi_type *a, int n) {
+  for (size_t k = 0; k < ns; k++) {
+    if (s[k].n != n) continue;
+    int ok = 1;
+    for (int i = 0; ok && i < n; i++) {
+      struct vi_type p = s[k].a[i];
+      ok = a[i].ndims == p.ndims && (a[i].base == p.base || (p.base == VI_T_REAL && a[i].base == VI_T_INT));
+    }
+    if (ok) return s[k].r;
+  }
+  return vi_ty(VI_T_ERROR, 0);
+}
+
 int vi_apply_unary(struct vi_ctx *c, struct vi_val *out, struct vi_val *a,
                    const struct vi_opdef *op, struct vi_srcloc loc) {
   int r = vi_val_contig(c, a, loc);

@@ -41,6 +41,34 @@ struct vi_type vi_rule_density(const struct vi_type *a, int n);
 /* Reductions over any real/int container or scalar: one argument -> real. */
 struct vi_type vi_rule_reduce(const struct vi_type *a, int n);
 
+/* ---- signature tables ----
+ * A rule written as a list of signatures:
+ *   VI_RULE(tri_left, {2, {VI_M_, VI_V_}, VI_V_}, {2, {VI_M_, VI_M_}, VI_M_})
+ * defines rule_tri_left. A real parameter also accepts an int of the same
+ * dimensions. */
+struct vi_sig {
+  int n;               /* number of arguments */
+  struct vi_type a[5]; /* argument types */
+  struct vi_type r;    /* result */
+};
+struct vi_type vi_sig_match(const struct vi_sig *s, size_t ns, const struct vi_type *a, int n);
+#define VI_RULE(fn, ...)                                             \
+  static struct vi_type rule_##fn(const struct vi_type *a, int n) {  \
+    static const struct vi_sig s[] = {__VA_ARGS__};                  \
+    return vi_sig_match(s, VI_COUNTOF(s), a, n);                     \
+  }
+#define I_ {VI_T_INT, 0}
+#define R_ {VI_T_REAL, 0}
+#define V_ {VI_T_VECTOR, 0}
+#define RV_ {VI_T_ROW_VECTOR, 0}
+#define M_ {VI_T_MATRIX, 0}
+#define AI_ {VI_T_INT, 1}
+#define AR_ {VI_T_REAL, 1}
+#define AV_ {VI_T_VECTOR, 1}
+#define ARV_ {VI_T_ROW_VECTOR, 1}
+#define AAI_ {VI_T_INT, 2}
+#define AAR_ {VI_T_REAL, 2}
+
 /* ---- elementwise drivers ---- */
 
 /* out = op(a) elementwise, for any shape of a (ints are converted to real).
