@@ -35,10 +35,10 @@ void vi_advi_options_default(struct vi_advi_options *o) {
   o->tol_rel_obj = 0.01;
   o->output_samples = 1000;
   o->init_radius = 2.0;
-  o->draws_start = 32;
+  o->draws_start = 16;
   o->draws_max = 2048;
   o->mc_tol = 0.05;
-  o->grad_tol = 1e-6;
+  o->grad_tol = 1e-3;
   o->lr_max_dim = 200;
   o->lr_draws = 1;
 }
@@ -422,7 +422,11 @@ nomem:
  * the gradient and the Monte Carlo stopping rule are both measured in posterior
  * sds rather than in the (much smaller) mean-field sds. */
 
-enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 16 };
+enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 8, PRE_DRAWS = 4, PRE_ITER = 100,
+       PRE_ROUND_ITER = 10 };
+#define PRE_TOL 0.1   /* gradient tolerance of the few-draw phase */
+#define LR_REUSE 0.3  /* reuse a Hessian within this many sds / log sds */
+#define LR_FINAL 0.02 /* ... but report one computed this close */
 
 struct dadvi {
   struct fit *f;
@@ -823,25 +827,50 @@ static int dadvi_hessian(struct dadvi *p, const double *x, int K, double *H, dou
 /* Scratch and results of the linear-response step. */
 struct dadvi_lr {
   int full;           /* the dimension allows Hessians */
-  int ok;             /* L holds the LR factor at the current point */
+  int ok;             /* L holds the LR factor computed at (at_mu, at_om) with k draws */
+  int k;
   double *H, *R, *L;  /* d x d: Hessian, scratch, Cholesky factor of H^{-1} */
   double *g0, *gj;    /* d scratch */
   double *sd;         /* d: marginal sds implied by the preconditioner */
+  double *at_mu, *at_om; /* d: where H was computed */
 };
 
-/* Re-anchors at the current mu (u = 0) with a fresh preconditioner: the LR
- * factor (lr->ok = 1) when possible, else the mean-field sds. F's value is
- * unchanged; its gradient in the new coordinates must be re-evaluated. */
-static void dadvi_precondition(struct dadvi *p, double *x, struct dadvi_lr *lr) {
+/* Distance of (mu, omega) from where the Hessian was computed: mean moves in
+ * sds and log-sd moves, the largest. */
+static double lr_distance(const struct dadvi_lr *lr, size_t d, const double *mu,
+                          const double *om) {
+  double ch = 0;
+  for (size_t i = 0; i < d; i++) {
+    ch = fmax(ch, fabs(mu[i] - lr->at_mu[i]) / lr->sd[i]);
+    ch = fmax(ch, fabs(om[i] - lr->at_om[i]));
+  }
+  return ch;
+}
+
+/* Re-anchors at the current mu (u = 0) with a preconditioner: the LR factor
+ * (lr->ok = 1) when possible, else the mean-field sds. The Hessian is reused
+ * when it was computed with as many draws within `reuse` (sds, log sds) of
+ * the current point. F's value is unchanged; its gradient in the new
+ * coordinates must be re-evaluated. */
+static void dadvi_precondition(struct dadvi *p, double *x, struct dadvi_lr *lr, double reuse) {
   size_t d = p->dim;
   int K = p->m < HESS_DRAWS ? p->m : HESS_DRAWS;
-  lr->ok = lr->full && dadvi_hessian(p, x, K, lr->H, lr->g0, lr->gj) == 0;
   dadvi_mu(p, x, p->mu);
+  if (lr->ok && lr->k == K && lr_distance(lr, d, p->mu, x + d) < reuse) {
+    memcpy(p->a, p->mu, d * sizeof *p->a);
+    memset(x, 0, d * sizeof *x);
+    p->P = lr->L;
+    return;
+  }
+  lr->ok = lr->full && dadvi_hessian(p, x, K, lr->H, lr->g0, lr->gj) == 0;
   memcpy(p->a, p->mu, d * sizeof *p->a);
   memset(x, 0, d * sizeof *x);
   if (lr->ok) lr->ok = inverse_factor(lr->H, lr->R, lr->L, d) == 0;
   if (lr->ok) {
     p->P = lr->L;
+    lr->k = K;
+    memcpy(lr->at_mu, p->a, d * sizeof *p->a);
+    memcpy(lr->at_om, x + d, d * sizeof *x);
     for (size_t i = 0; i < d; i++) {
       double s = 0;
       for (size_t j = 0; j <= i; j++) s += lr->L[i * d + j] * lr->L[i * d + j];
@@ -851,6 +880,48 @@ static void dadvi_precondition(struct dadvi *p, double *x, struct dadvi_lr *lr) 
     p->P = NULL;
     for (size_t i = 0; i < d; i++) p->pd[i] = lr->sd[i] = exp(x[d + i]);
   }
+}
+
+/* L-BFGS in rounds of DADVI_ROUND_ITER iterations, re-preconditioned in
+ * between, until the gradient is below tol or max_it iterations in all. */
+static enum lbfgs_end dadvi_rounds(struct dadvi *p, double *x, double *fx, double *gx,
+                                   struct dadvi_lr *lr, double tol, int max_it, int round) {
+  enum lbfgs_end e;
+  int used = 0;
+  for (;;) {
+    int cap = max_it - used, before = p->f->res->iterations;
+    if (cap > round) cap = round;
+    e = lbfgs(p, x, fx, gx, tol, cap);
+    used += p->f->res->iterations - before;
+    if (e != LBFGS_MAXIT || used >= max_it) return e;
+    dadvi_precondition(p, x, lr, 0);
+    if (dadvi_eval(p, x, fx, gx) != 0) return LBFGS_STALLED;
+  }
+}
+
+/* Whether N(mu, Sigma_LR) has a larger ELBO than the mean-field fit (F at
+ * x), both estimated with the same fixed draws. The LR covariance is exact
+ * for a Gaussian density, but can be far too wide where the density is not
+ * close to one (funnels), so it is reported only when it fits better. */
+static int lr_beats_meanfield(struct dadvi *p, const double *x, double fx,
+                              const struct dadvi_lr *lr) {
+  struct fit *f = p->f;
+  size_t d = p->dim;
+  double sum = 0, lp, h = 0;
+  dadvi_mu(p, x, p->mu);
+  for (int m = 0; m < p->m; m++) {
+    const double *z = p->z + (size_t)m * d;
+    for (size_t i = 0; i < d; i++) {
+      double v = p->mu[i];
+      for (size_t j = 0; j <= i; j++) v += lr->L[i * d + j] * z[j];
+      f->zeta[i] = v;
+    }
+    if (density(f, f->zeta, &lp, f->g) != 0) return 0;
+    sum += lp;
+  }
+  for (size_t i = 0; i < d; i++) h += log(lr->L[i * d + i]);
+  double elbo_lr = sum / p->m + h, elbo_mf = -fx;
+  return elbo_lr > elbo_mf;
 }
 
 static enum vi_advi_stop fit_dadvi(struct fit *f) {
@@ -880,7 +951,9 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
   lr.g0 = vi_arena_array(f->work, d, sizeof *lr.g0);
   lr.gj = vi_arena_array(f->work, d, sizeof *lr.gj);
   lr.sd = vi_arena_array(f->work, d, sizeof *lr.sd);
-  if (!z || !x || !gx || !xprev || !a || !pd || !mu || !gmu || !lr.H || !lr.R || !lr.L ||
+  lr.at_mu = vi_arena_array(f->work, d, sizeof *lr.at_mu);
+  lr.at_om = vi_arena_array(f->work, d, sizeof *lr.at_om);
+  if (!lr.at_mu || !lr.at_om ||!z || !x || !gx || !xprev || !a || !pd || !mu || !gmu || !lr.H || !lr.R || !lr.L ||
       !lr.g0 || !lr.gj || !lr.sd)
     goto nomem;
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
@@ -905,38 +978,48 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     set_reason(res, "cannot evaluate the ELBO at the initial approximation");
     return VI_ADVI_ERROR;
   }
+  /* travel towards the optimum with a few draws (cheap iterations), then
+   * move each sd to its mean-field value for a Gaussian with the Hessian
+   * there (1 / sqrt(H_ii)) when that evaluates */
+  int m_full = p.m;
+  p.m = m_full < PRE_DRAWS ? m_full : PRE_DRAWS;
+  if (dadvi_eval(&p, x, &fx, gx) == 0) {
+    if (lr.full) {
+      dadvi_precondition(&p, x, &lr, 0);
+      if (dadvi_eval(&p, x, &fx, gx) != 0) goto badinit;
+    }
+    enum lbfgs_end e0 = dadvi_rounds(&p, x, &fx, gx, &lr, PRE_TOL, PRE_ITER, PRE_ROUND_ITER);
+    if (e0 == LBFGS_CANCEL) {
+      res->stop = VI_ADVI_INTERRUPTED;
+      set_reason(res, "interrupted at iteration %d", res->iterations);
+      goto done;
+    }
+  }
+  p.m = m_full;
+  if (dadvi_eval(&p, x, &fx, gx) != 0) {
+    int fixed = 0;
+    for (int t = 0; t < 12 && !fixed; t++) {
+      for (size_t i = 0; i < d; i++) x[d + i] -= 1;
+      fixed = dadvi_eval(&p, x, &fx, gx) == 0;
+    }
+    if (!fixed) goto badinit;
+  }
   if (lr.full) {
-    /* precondition from the start, and move each sd to its mean-field value
-     * for a Gaussian with this Hessian (1 / sqrt(H_ii)) when that evaluates */
-    dadvi_precondition(&p, x, &lr);
+    dadvi_precondition(&p, x, &lr, 0);
+    int evaluated = 0;
     if (lr.ok) {
       memcpy(xprev, x, 2 * d * sizeof *x);
       for (size_t i = 0; i < d; i++) x[d + i] = -0.5 * log(lr.H[i * d + i]);
-      if (dadvi_eval(&p, x, &fx, gx) != 0) memcpy(x, xprev, 2 * d * sizeof *x);
+      evaluated = dadvi_eval(&p, x, &fx, gx) == 0;
+      if (!evaluated) memcpy(x, xprev, 2 * d * sizeof *x);
     }
-    if (dadvi_eval(&p, x, &fx, gx) != 0) { /* cannot happen: F was finite here */
-      vi_error(f->d, noloc(), "cannot evaluate the ELBO at the initial approximation");
-      set_reason(res, "cannot evaluate the ELBO at the initial approximation");
-      return VI_ADVI_ERROR;
-    }
+    if (!evaluated && dadvi_eval(&p, x, &fx, gx) != 0) goto badinit;
   }
   res->stop = VI_ADVI_MAX_ITER;
   for (int stage = 0;; stage++) {
-    enum lbfgs_end e;
-    int used = 0;
-    for (;;) { /* rounds of L-BFGS, re-preconditioned in between */
-      int cap = o->iter - used, before = res->iterations;
-      if (cap > DADVI_ROUND_ITER) cap = DADVI_ROUND_ITER;
-      e = lbfgs(&p, x, &fx, gx, o->grad_tol, cap);
-      used += res->iterations - before;
-      if (e != LBFGS_MAXIT || used >= o->iter) break;
-      dadvi_precondition(&p, x, &lr);
-      if (dadvi_eval(&p, x, &fx, gx) != 0) break;
-    }
+    enum lbfgs_end e = dadvi_rounds(&p, x, &fx, gx, &lr, o->grad_tol, o->iter, DADVI_ROUND_ITER);
     res->draws_m = p.m;
     double gn = dadvi_gnorm(&p, x, gx);
-    if (getenv("FIT2_DEBUG")) fprintf(stderr, "stage %d done: M %d it %d ge %ld gn %g e %d\n", stage, p.m, res->iterations, res->grad_evals, gn, (int)e);
-    lr.ok = 0;
     if (e == LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
       set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
@@ -951,9 +1034,9 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
                  res->iterations, p.m, gn);
       break;
     }
-    /* the LR covariance at the optimum: the sd units of the stopping rule and
-     * the next stage's preconditioner */
-    dadvi_precondition(&p, x, &lr);
+    /* the LR covariance near the optimum: the sd units of the stopping rule
+     * and the next stage's preconditioner */
+    dadvi_precondition(&p, x, &lr, LR_REUSE);
     if (stage > 0) {
       double ch = 0;
       for (size_t i = 0; i < d; i++) {
@@ -961,10 +1044,6 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
         ch = fmax(ch, fabs(x[d + i] - xprev[d + i]));
       }
       res->mc_change = ch;
-      if (getenv("FIT2_DEBUG")) {
-        fprintf(stderr, "stage %d M %d it %d ge %ld lr %d ch %g\n", stage, p.m, res->iterations, res->grad_evals, lr.ok, ch);
-        for (size_t i = 0; i < d; i++) fprintf(stderr, "  mu %g dmu/sd %g sd %g om %g dom %g\n", a[i], (a[i]-xprev[i])/lr.sd[i], lr.sd[i], x[d+i], x[d+i]-xprev[d+i]);
-      }
       if (ch < o->mc_tol) {
         res->stop = VI_ADVI_CONVERGED;
         set_reason(res,
@@ -999,9 +1078,21 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
       }
     }
   }
+done:
   dadvi_mu(&p, x, res->mu);
   memcpy(res->omega, x + d, d * sizeof *x);
   res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx;
+  if (lr.ok && o->lr_draws && res->stop != VI_ADVI_INTERRUPTED) {
+    /* the reported covariance: computed at the returned point */
+    dadvi_mu(&p, x, mu);
+    if (lr_distance(&lr, d, mu, x + d) > LR_FINAL) {
+      lr.ok = 0;
+      dadvi_precondition(&p, x, &lr, 0);
+    }
+  } else {
+    lr.ok = 0;
+  }
+  if (lr.ok && o->lr_draws) lr.ok = lr_beats_meanfield(&p, x, fx, &lr);
   if (lr.ok && o->lr_draws) {
     res->L = vi_arena_array(f->arena, dd, sizeof *res->L);
     if (res->L) {
@@ -1010,6 +1101,10 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     }
   }
   return res->stop;
+badinit:
+  vi_error(f->d, noloc(), "cannot evaluate the ELBO at the initial approximation");
+  set_reason(res, "cannot evaluate the ELBO at the initial approximation");
+  return VI_ADVI_ERROR;
 nomem:
   vi_error(f->d, noloc(), "out of memory for the fixed draws (dimension %zu)", d);
   set_reason(res, "out of memory");

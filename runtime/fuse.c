@@ -455,6 +455,58 @@ static void fz_dens_bwd(struct vi_node *n) {
 
 static const struct vi_opdef fz_op_normal = {"normal_lpdf", fz_normal_fwd, fz_dens_bwd};
 
+/* ---- bernoulli_logit_lpmf(n | program) ----
+ * with s = 2 n - 1, t = s alpha: lp = log inv_logit(t) = min(t, 0) - log1p(exp(-|t|)),
+ * dalpha = s inv_logit(-t). Checks as the stdlib's: the outcomes are 0 or 1
+ * (once: they are data), then a NaN log density names the NaN element of
+ * the location. No constant terms: under `~` the value is 0 (and nothing
+ * more is checked) only when nothing is differentiable. */
+static int fz_bernoulli_logit_fwd(struct vi_node *n) {
+  struct fz_prog *P = (struct fz_prog *)n->p;
+  const struct vi_arg *L = n->a + P->lb;
+  const size_t N = P->len;
+  const double *y = n->a[0].x;
+  if (!P->checked)
+    for (size_t i = 0; i < N; i++)
+      if (y[i] != 0 && y[i] != 1) return vi_node_fail(n, "n[%zu] is %.17g, must be 0 or 1", i + 1, y[i]);
+  P->checked = 1;
+  n->y[0] = 0;
+  if (P->propto && !vi_node_is_var(n)) return 0; /* nothing kept (and the location is not checked) */
+  int mu_var = P->ins[P->nins - 1].var;
+  for (int k = 0; k < n->na; k++)
+    if (P->part[k]) memset(P->part[k], 0, n->a[k].n * sizeof(double));
+  fz_bcast(P, L);
+  double lp = 0;
+  for (size_t off = 0; off < N; off += FZ_B) {
+    size_t m = N - off < FZ_B ? N - off : FZ_B;
+    fz_forward(P, L, off, m, NULL);
+    const double *restrict al = P->val + (size_t)(P->nins - 1) * FZ_B, *restrict yb = y + off;
+    double *restrict w = P->adj + (size_t)(P->nins - 1) * FZ_B;
+    for (size_t j = 0; j < m; j++) {
+      double sg = 2 * yb[j] - 1, t = sg * al[j], e = exp(-fabs(t));
+      lp += (t < 0 ? t : 0) - log1p(e);
+      w[j] = sg * (t > 0 ? e : 1) / (1 + e);
+    }
+    if (mu_var) fz_backward(P, L, off, m, w);
+  }
+  fz_flush_sums(P);
+  if (isnan(lp))
+    for (size_t off = 0; off < N; off += FZ_B) {
+      size_t m = N - off < FZ_B ? N - off : FZ_B;
+      fz_forward(P, L, off, m, NULL);
+      const double *al = P->val + (size_t)(P->nins - 1) * FZ_B;
+      for (size_t j = 0; j < m; j++)
+        if (isnan(al[j])) {
+          if (N == 1) return vi_node_fail(n, "logit probability parameter is nan, must not be nan");
+          return vi_node_fail(n, "logit probability parameter[%zu] is nan, must not be nan", off + j + 1);
+        }
+    }
+  n->y[0] = lp;
+  return 0;
+}
+
+static const struct vi_opdef fz_op_bernoulli_logit = {"bernoulli_logit_lpmf", fz_bernoulli_logit_fwd, fz_dens_bwd};
+
 /* ---- recording ---- */
 
 /* The program being compiled from the AST, and the order in which the
@@ -745,8 +797,20 @@ static int fz_is_reals(struct vi_type t) {
 
 int vi_fuse_density(struct vi_interp *I, struct vi_ctx *c, const struct vi_func *f, const struct vi_expr *lhs,
                     struct vi_expr *const *args, int nargs, int flags, struct vi_srcloc loc, struct vi_val *out) {
-  if (!c->tape || !f || !f->name || strcmp(f->name, "normal_lpdf") != 0 || nargs != 2) return VI_FUSE_NO;
-  if (!fz_is_reals(lhs->type) || is_scal_t(lhs->type) || !fz_is_reals(args[1]->type)) return VI_FUSE_NO;
+  if (!c->tape || !f || !f->name) return VI_FUSE_NO;
+  const struct vi_opdef *op;
+  int lb; /* node operands before the leaves: y (and sigma) */
+  if (strcmp(f->name, "normal_lpdf") == 0 && nargs == 2 && fz_is_reals(lhs->type) && !is_scal_t(lhs->type) &&
+      fz_is_reals(args[1]->type)) {
+    op = &fz_op_normal;
+    lb = 2;
+  } else if (strcmp(f->name, "bernoulli_logit_lpmf") == 0 && nargs == 1 && lhs->type.base == VI_T_INT &&
+             lhs->type.ndims == 1) {
+    op = &fz_op_bernoulli_logit;
+    lb = 1;
+  } else {
+    return VI_FUSE_NO;
+  }
   struct fz_build b;
   memset(&b, 0, sizeof b);
   fz_compile_root(&b, args[0]);
@@ -755,25 +819,26 @@ int vi_fuse_density(struct vi_interp *I, struct vi_ctx *c, const struct vi_func 
   size_t len;
   int r;
   if ((r = vi_interp_eval(I, c, lhs, &yv)) || (r = fz_eval(I, c, &b, lv, &len)) ||
-      (r = vi_interp_eval(I, c, args[1], &sv)))
+      (lb == 2 && (r = vi_interp_eval(I, c, args[1], &sv))))
     return r;
-  if ((r = vi_val_contig(c, &yv, loc)) || (r = vi_val_contig(c, &sv, loc))) return r;
+  if ((r = vi_val_contig(c, &yv, loc)) || (lb == 2 && (r = vi_val_contig(c, &sv, loc)))) return r;
+  const char *what = lb == 2 ? "location" : "logit probability";
   if (len != yv.n)
-    return vi_ctx_error(c, loc, "%s: size of location (%zu) does not match size of the variate (%zu)", f->name, len,
+    return vi_ctx_error(c, loc, "%s: size of %s (%zu) does not match size of the variate (%zu)", f->name, what, len,
                         yv.n);
-  int sig_vec = !is_scal_t(sv.t);
+  int sig_vec = lb == 2 && !is_scal_t(sv.t);
   if (sig_vec && sv.n != yv.n)
     return vi_ctx_error(c, loc, "%s: size of scale (%zu) does not match size of the variate (%zu)", f->name, sv.n,
                         yv.n);
-  struct vi_node *n = vi_node_new(c, &fz_op_normal, b.nleaf + 2, 1, loc);
+  struct vi_node *n = vi_node_new(c, op, b.nleaf + lb, 1, loc);
   if (!n) return VI_ERR_NOMEM;
   vi_node_arg(n, 0, &yv);
-  vi_node_arg(n, 1, &sv);
-  for (int k = 0; k < b.nleaf; k++) vi_node_arg(n, k + 2, &lv[k]);
+  if (lb == 2) vi_node_arg(n, 1, &sv);
+  for (int k = 0; k < b.nleaf; k++) vi_node_arg(n, k + lb, &lv[k]);
   size_t naux = 0;
   for (int k = 0; k < n->na; k++) naux += n->a[k].dx ? n->a[k].n : 0;
   if (naux && vi_node_aux(c, n, naux)) return VI_ERR_NOMEM;
-  struct fz_prog *P = fz_prog_new(c, &b, n, 2, len);
+  struct fz_prog *P = fz_prog_new(c, &b, n, lb, len);
   if (!P) return fz_oom(c, loc);
   double *q = n->aux;
   for (int k = 0; k < n->na; k++) { /* partials, laid out as the stdlib densities do */
@@ -781,7 +846,7 @@ int vi_fuse_density(struct vi_interp *I, struct vi_ctx *c, const struct vi_func 
     P->part[k] = q;
     q += n->a[k].n;
   }
-  for (int k = 0; k < b.nleaf; k++) P->sink[k] = P->part[k + 2]; /* the program accumulates into them */
+  for (int k = 0; k < b.nleaf; k++) P->sink[k] = P->part[k + lb]; /* the program accumulates into them */
   P->propto = flags & VI_CALL_PROPTO;
   P->sig_vec = sig_vec;
   n->p = P;

@@ -16,7 +16,10 @@
 #include <string.h>
 
 static int oom(struct vi_ctx *c, struct vi_srcloc loc) {
-  vi_ctx_error(c, loc, "out of memory");
+  if (c->arena->limit)
+    vi_ctx_error(c, loc, "out of memory: this needs more than the memory limit of %zu MiB", c->arena->limit >> 20);
+  else
+    vi_ctx_error(c, loc, "out of memory");
   return VI_ERR_NOMEM;
 }
 

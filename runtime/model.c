@@ -25,6 +25,9 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
   vi_arena_init(&m->data);
   vi_arena_init(&m->eval);
   vi_arena_init(&m->scratch);
+  /* a model that asks for more than this gets an error naming the limit,
+   * not an allocation the system cannot back */
+  m->data.limit = m->eval.limit = m->scratch.limit = VI_MODEL_MEMORY_LIMIT;
   vi_tape_init(&m->tape);
   vi_diags_init(&m->ediag);
   m->file = xstrdup(name);

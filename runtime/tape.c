@@ -113,7 +113,7 @@ struct vi_node *vi_node_new(struct vi_ctx *c, const struct vi_opdef *op, int nar
   n->err = &c->err;
   return n;
 oom:
-  vi_ctx_error(c, loc, "out of memory (the evaluation needs more than the memory limit allows)");
+  vi_ctx_error(c, loc, "out of memory: the evaluation needs more than the memory limit of %zu MiB", c->arena->limit >> 20);
   return NULL;
 }
 
@@ -132,7 +132,7 @@ void vi_node_arg_raw(struct vi_node *n, int i, const double *x, double *dx, size
 int vi_node_aux(struct vi_ctx *c, struct vi_node *n, size_t len) {
   n->aux = vi_arena_array(c->arena, len ? len : 1, sizeof(double));
   n->naux = len;
-  if (!n->aux) return vi_ctx_error(c, n->loc, "out of memory"), VI_ERR_NOMEM;
+  if (!n->aux) return vi_ctx_error(c, n->loc, "out of memory: more than the memory limit of %zu MiB", c->arena->limit >> 20), VI_ERR_NOMEM;
   return VI_OK;
 }
 

@@ -18,14 +18,14 @@
 #define CONST VI_DINC_CONST
 #define VI_PI 3.14159265358979323846
 
-static const struct vi_darg A_Y = {"random variable", "variate", VI_DCHK_NOT_NAN};
-static const struct vi_darg A_YF = {"random variable", "variate", VI_DCHK_FINITE};
-static const struct vi_darg A_YNN = {"random variable", "variate", VI_DCHK_NONNEG};
-static const struct vi_darg A_LOC = {"location parameter", "location", VI_DCHK_FINITE};
-static const struct vi_darg A_SCALE = {"scale parameter", "scale", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_SHAPE = {"shape parameter", "shape", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_INVSCALE = {"inverse scale parameter", "inverse scale", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_DOF = {"degrees of freedom parameter", "degrees of freedom", VI_DCHK_POS_FINITE};
+#define A_Y {"random variable", "variate", VI_DCHK_NOT_NAN}
+#define A_YF {"random variable", "variate", VI_DCHK_FINITE}
+#define A_YNN {"random variable", "variate", VI_DCHK_NONNEG}
+#define A_LOC {"location parameter", "location", VI_DCHK_FINITE}
+#define A_SCALE {"scale parameter", "scale", VI_DCHK_POS_FINITE}
+#define A_SHAPE {"shape parameter", "shape", VI_DCHK_POS_FINITE}
+#define A_INVSCALE {"inverse scale parameter", "inverse scale", VI_DCHK_POS_FINITE}
+#define A_DOF {"degrees of freedom parameter", "degrees of freedom", VI_DCHK_POS_FINITE}
 
 /* ---- normal ---- */
 
@@ -313,8 +313,8 @@ static int uniform_xcheck(struct vi_node *n, const double *v, size_t i) {
   return vi_node_fail(n, "upper bound parameter is %.17g, must be greater than the lower bound %.17g",
                       v[2], v[1]);
 }
-static const struct vi_darg A_LB = {"lower bound parameter", "lower bound", VI_DCHK_FINITE};
-static const struct vi_darg A_UB = {"upper bound parameter", "upper bound", VI_DCHK_FINITE};
+#define A_LB {"lower bound parameter", "lower bound", VI_DCHK_FINITE}
+#define A_UB {"upper bound parameter", "upper bound", VI_DCHK_FINITE}
 static const struct vi_udist d_uniform = {
     {"uniform_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LB, A_UB}, uniform_elem, uniform_xcheck};
 VI_UDIST_IMPL(uniform_lpdf, d_uniform)
@@ -717,11 +717,11 @@ VI_UDIST_IMPL(double_exponential_lccdf, d_dexp_lccdf)
 
 /* ---- _rng ---- */
 
-static const struct vi_darg R_LOC = {"location parameter", "location", VI_DCHK_FINITE};
-static const struct vi_darg R_SCALE = {"scale parameter", "scale", VI_DCHK_POS_FINITE};
-static const struct vi_darg R_SHAPE = {"shape parameter", "shape", VI_DCHK_POS_FINITE};
-static const struct vi_darg R_INVSCALE = {"inverse scale parameter", "inverse scale", VI_DCHK_POS_FINITE};
-static const struct vi_darg R_DOF = {"degrees of freedom parameter", "degrees of freedom", VI_DCHK_POS_FINITE};
+#define R_LOC {"location parameter", "location", VI_DCHK_FINITE}
+#define R_SCALE {"scale parameter", "scale", VI_DCHK_POS_FINITE}
+#define R_SHAPE {"shape parameter", "shape", VI_DCHK_POS_FINITE}
+#define R_INVSCALE {"inverse scale parameter", "inverse scale", VI_DCHK_POS_FINITE}
+#define R_DOF {"degrees of freedom parameter", "degrees of freedom", VI_DCHK_POS_FINITE}
 
 #define RNG_FN(name) static double name(struct vi_rng *r, const double *p, char *msg, size_t nmsg)
 #define RNG_UNUSED (void)msg, (void)nmsg

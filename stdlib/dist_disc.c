@@ -16,21 +16,21 @@
 #define B3 VI_DB(3)
 #define CONST VI_DINC_CONST
 
-static const struct vi_darg A_COUNT = {"count variate", "variate", VI_DCHK_NONNEG};
-static const struct vi_darg A_BOOL = {"n", "variate", VI_DCHK_BOOL};
-static const struct vi_darg A_SUCC = {"successes variable", "variate", VI_DCHK_NONNEG};
-static const struct vi_darg A_POP = {"population size parameter", "population size", VI_DCHK_NONNEG};
-static const struct vi_darg A_PROB = {"probability parameter", "probability", VI_DCHK_PROB};
-static const struct vi_darg A_LOGIT = {"logit probability parameter", "logit probability", VI_DCHK_NOT_NAN};
-static const struct vi_darg A_LOGRATE = {"log rate parameter", "log rate", VI_DCHK_NOT_NAN};
-static const struct vi_darg A_RATE = {"rate parameter", "rate", VI_DCHK_NONNEG};
-static const struct vi_darg A_LOC = {"location parameter", "location", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_LOGLOC = {"log location parameter", "log location", VI_DCHK_FINITE};
-static const struct vi_darg A_PREC = {"precision parameter", "precision", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_SHAPE = {"shape parameter", "shape", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_INVSCALE = {"inverse scale parameter", "inverse scale", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_PRIOR1 = {"first prior sample size parameter", "first prior size", VI_DCHK_POS_FINITE};
-static const struct vi_darg A_PRIOR2 = {"second prior sample size parameter", "second prior size", VI_DCHK_POS_FINITE};
+#define A_COUNT {"count variate", "variate", VI_DCHK_NONNEG}
+#define A_BOOL {"n", "variate", VI_DCHK_BOOL}
+#define A_SUCC {"successes variable", "variate", VI_DCHK_NONNEG}
+#define A_POP {"population size parameter", "population size", VI_DCHK_NONNEG}
+#define A_PROB {"probability parameter", "probability", VI_DCHK_PROB}
+#define A_LOGIT {"logit probability parameter", "logit probability", VI_DCHK_NOT_NAN}
+#define A_LOGRATE {"log rate parameter", "log rate", VI_DCHK_NOT_NAN}
+#define A_RATE {"rate parameter", "rate", VI_DCHK_NONNEG}
+#define A_LOC {"location parameter", "location", VI_DCHK_POS_FINITE}
+#define A_LOGLOC {"log location parameter", "log location", VI_DCHK_FINITE}
+#define A_PREC {"precision parameter", "precision", VI_DCHK_POS_FINITE}
+#define A_SHAPE {"shape parameter", "shape", VI_DCHK_POS_FINITE}
+#define A_INVSCALE {"inverse scale parameter", "inverse scale", VI_DCHK_POS_FINITE}
+#define A_PRIOR1 {"first prior sample size parameter", "first prior size", VI_DCHK_POS_FINITE}
+#define A_PRIOR2 {"second prior sample size parameter", "second prior size", VI_DCHK_POS_FINITE}
 
 /* n <= N for binomial-type variates */
 static int successes_xcheck(struct vi_node *n, const double *v, size_t i) {
@@ -259,7 +259,7 @@ VI_UDIST_IMPL(neg_binomial_2_log_lpmf, d_neg_binomial_2_log)
 #define RNG_FN(name) static double name(struct vi_rng *r, const double *p, char *msg, size_t nmsg)
 #define RNG_UNUSED (void)msg, (void)nmsg
 
-static const struct vi_darg R_POP = {"population size parameter", "population size", VI_DCHK_NONNEG};
+#define R_POP {"population size parameter", "population size", VI_DCHK_NONNEG}
 
 RNG_FN(bernoulli_draw) { RNG_UNUSED; return vi_rng_uniform(r) < p[0]; }
 RNG_FN(bernoulli_logit_draw) { RNG_UNUSED; return vi_rng_uniform(r) < vi_inv_logit(p[0]); }

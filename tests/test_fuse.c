@@ -14,7 +14,7 @@
 
 enum { N = 200, J = 5 };
 
-/* Writes the data (N, J, x, y, w, g with one g out of range when bad_g) as
+/* Writes the data (N, J, x, y, w, g, yb with one g out of range when bad_g) as
  * JSON into a fresh temp dir; returns the file's path (static buffer per call). */
 static void write_data(char *path, size_t size, int bad_g) {
   char dir[] = "/tmp/vi_test_fuse_XXXXXX";
@@ -30,12 +30,14 @@ static void write_data(char *path, size_t size, int bad_g) {
   for (int i = 0; i < N; i++) fprintf(f, "%s%.17g", i ? "," : "", 0.5 + 0.25 * (i % 3));
   fprintf(f, "],\n\"g\": [");
   for (int i = 0; i < N; i++) fprintf(f, "%s%d", i ? "," : "", bad_g && i == 6 ? J + 1 : 1 + (i * 7) % J);
+  fprintf(f, "],\n\"yb\": [");
+  for (int i = 0; i < N; i++) fprintf(f, "%s%d", i ? "," : "", sin(3.0 * i) > 0.2);
   fprintf(f, "]}\n");
   fclose(f);
 }
 
 static const char *DATA = "data {\n  int N;\n  int J;\n  vector[N] x;\n  vector[N] y;\n  vector[N] w;\n"
-                          "  array[N] int g;\n}\n";
+                          "  array[N] int g;\n  array[N] int yb;\n}\n";
 
 /* Loads "DATA + rest" and binds the data file. */
 static struct vi_model *load(const char *rest, const char *datafile) {
@@ -116,6 +118,13 @@ Test(fuse, constant_scale_under_tilde_drops_log_sigma_like_the_loop) {
                      "    y[n] ~ normal(x[n] * a[g[n]], w[n]);\n  }\n}\n");
 }
 
+Test(fuse, bernoulli_logit_with_gathered_location_matches_loop) {
+  expect_same(PARAMS "model {\n  yb ~ bernoulli_logit(a[g] + b[g] .* x);\n}\n",
+              PARAMS "model {\n  for (n in 1:N) yb[n] ~ bernoulli_logit(a[g[n]] + b[g[n]] * x[n]);\n}\n");
+  expect_same(PARAMS "model {\n  target += bernoulli_logit_lpmf(yb | sigma * (x - a[g]));\n}\n",
+              PARAMS "model {\n  for (n in 1:N) target += bernoulli_logit_lpmf(yb[n] | sigma * (x[n] - a[g[n]]));\n}\n");
+}
+
 #define PARAMS2 "parameters {\n  vector[J] a;\n  vector[J] b;\n  real m;\n  vector[N] v;\n  real<lower=0> sigma;\n}\n"
 
 Test(fuse, every_operator_and_leaf_kind_matches_loop) {
@@ -162,17 +171,17 @@ Test(fuse, bad_scale_at_replay_fails_with_the_stdlib_message) {
   snprintf(fused, sizeof fused, "%s", error_at(PARAMS3 "model {\n  y ~ normal(a[g] + b[g] .* x, sigma);\n}\n", -1));
   const char *plain = error_at(PARAMS3 "model {\n  vector[N] mu;\n  for (n in 1:N) mu[n] = a[g[n]] + b[g[n]] * x[n];\n"
                                        "  y ~ normal(mu, sigma);\n}\n", -1);
-  cr_assert_str_eq(fused, "model.vim:15:7: error: normal_lpdf: scale parameter is -1, must be positive");
+  cr_assert_str_eq(fused, "model.vim:16:7: error: normal_lpdf: scale parameter is -1, must be positive");
   cr_assert(strstr(plain, "normal_lpdf: scale parameter is -1, must be positive") != NULL, "plain: %s", plain);
   snprintf(fused, sizeof fused, "%s", error_at(PARAMS3 "model {\n  y ~ normal(a[g] + b[g] .* x, sigma * w);\n}\n", 0));
-  cr_assert_str_eq(fused, "model.vim:15:7: error: normal_lpdf: scale parameter[1] is 0, must be positive");
+  cr_assert_str_eq(fused, "model.vim:16:7: error: normal_lpdf: scale parameter[1] is 0, must be positive");
 }
 
 Test(fuse, infinite_location_at_replay_names_the_element) {
   const char *msg = error_at("parameters {\n  vector[J] a;\n  real<lower=0> sigma;\n  real t;\n}\n"
                              "model {\n  y ~ normal(a[g] + x / t, sigma);\n}\n", 0);
   /* x[1] / 0 is +-inf: the first element of the location */
-  cr_assert_str_eq(msg, "model.vim:15:7: error: normal_lpdf: location parameter[1] is inf, must be finite");
+  cr_assert_str_eq(msg, "model.vim:16:7: error: normal_lpdf: location parameter[1] is inf, must be finite");
 }
 
 Test(fuse, out_of_range_multi_index_is_reported_like_the_interpreter) {
@@ -183,7 +192,7 @@ Test(fuse, out_of_range_multi_index_is_reported_like_the_interpreter) {
   double *theta = calloc(dim, sizeof *theta), lp;
   cr_assert_eq(vi_model_log_density(m, theta, &lp, NULL), VI_ERR_EVAL);
   const char *msg = vi_model_error(m);
-  cr_assert(strstr(msg, "model.vim:15:16: error: index 6 out of range: a has size 5 at this position "
+  cr_assert(strstr(msg, "model.vim:16:16: error: index 6 out of range: a has size 5 at this position "
                         "(element 7 of the multi-index)") != NULL, "got: %s", msg);
   free(theta);
   vi_model_free(m);
@@ -197,7 +206,7 @@ Test(fuse, mismatched_sizes_are_reported_like_the_stdlib) {
   double *theta = calloc(dim, sizeof *theta), lp;
   cr_assert_eq(vi_model_log_density(m, theta, &lp, NULL), VI_ERR_EVAL);
   const char *msg = vi_model_error(m);
-  cr_assert(strstr(msg, "model.vim:15:26: error: elt_multiply: sizes do not match (200 and 199 elements)") != NULL,
+  cr_assert(strstr(msg, "model.vim:16:26: error: elt_multiply: sizes do not match (200 and 199 elements)") != NULL,
             "got: %s", msg);
   free(theta);
   vi_model_free(m);

@@ -4,12 +4,22 @@
  * Three algorithms:
  *   - VI_ALGO_DADVI (the default, `--algorithm dadvi`): deterministic ADVI
  *     (Giordano, Ingram & Broderick 2024). A fixed set of M standard-normal
- *     draws (antithetic pairs, each coordinate scaled to unit second moment)
- *     makes the mean-field ELBO a deterministic function of (mu, omega =
- *     log sd); it is maximised with L-BFGS (strong-Wolfe line search) to a
- *     gradient tolerance. M then doubles (the new draw set contains the old
- *     one) until the fit moves by less than mc_tol posterior sds, which
- *     estimates the Monte Carlo error of the returned fit.
+ *     draws (antithetic pairs; each block of new draws is whitened to an
+ *     exact identity second moment when it has at least dim pairs, else
+ *     scaled per coordinate) makes the mean-field ELBO a deterministic
+ *     function of (mu, omega = log sd); it is maximised with L-BFGS
+ *     (strong-Wolfe line search), first with 4 draws to travel cheaply, then
+ *     with M = max(draws_start, 2 dim) draws. For dim <= lr_max_dim, mu is
+ *     optimised in coordinates preconditioned by the linear-response (LR)
+ *     covariance Sigma_LR = (d^2 F / d mu^2)^{-1} (Giordano, Broderick &
+ *     Jordan 2018; the Hessian by forward differences of the gradient over
+ *     the fixed draws), so gradients and moves are measured in posterior sds.
+ *     M then doubles (the new draw set contains the old one) until the means
+ *     move by less than mc_tol LR sds and the log sds by less than mc_tol,
+ *     which estimates the Monte Carlo error of the returned fit. The
+ *     maximised objective is always the mean-field ELBO; output draws come
+ *     from N(mu, Sigma_LR) when it is available and has the larger ELBO on
+ *     the fixed draws (res->lr_cov), else from the mean-field Gaussian.
  *   - VI_ALGO_MEANFIELD / VI_ALGO_FULLRANK: stochastic-gradient ADVI as
  *     CmdStan 2.x `variational` (Kucukelbir et al. 2017): eta adaptation,
  *     adaptive step sizes, the relative-ELBO-change stopping rule.
@@ -76,11 +86,14 @@ struct vi_advi_options {
   const double *init;           /* initial mu (dim values), or NULL for random */
   double init_radius;           /* random init uniform(-R, R) (2); 0 = all zeros */
   /* dadvi only */
-  int draws_start;              /* first M (32; rounded up to even) */
+  int draws_start;              /* first M (16; rounded up to even; raised to 2 dim when LR is used) */
   int draws_max;                /* largest M tried (2048) */
-  double mc_tol;                /* accept when the fit moves < mc_tol sds when M doubles (0.05) */
-  double grad_tol;              /* L-BFGS stops when every |dF/dmu_i| sd_i and |dF/domega_i| < grad_tol (1e-6) */
-  int lr_max_dim;               /* use linear-response covariances when dim <= this (200); 0 = never */
+  double mc_tol;                /* accept when the fit moves < mc_tol sds (LR sds when available) and
+                                   log sds when M doubles (0.05) */
+  double grad_tol;              /* L-BFGS stops when every |dF/du_i| and |dF/domega_i| < grad_tol (1e-3),
+                                   u = mu in sd units (LR sds, or mean-field sds without LR) */
+  int lr_max_dim;               /* use linear-response covariances (preconditioning, sd units, draws)
+                                   when dim <= this (200); 0 = never */
   int lr_draws;                 /* report draws from N(mu, Sigma_LR) when it is available (1) */
   /* hooks */
   vi_advi_progress_fn progress; /* may be NULL */

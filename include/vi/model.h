@@ -17,6 +17,9 @@
 
 struct vi_model;
 
+/* Memory one model may use for its data and for one evaluation (bytes). */
+#define VI_MODEL_MEMORY_LIMIT ((size_t)4 << 30)
+
 /* Reads, parses and checks a model file. On error *out is NULL and d holds
  * the diagnostics. */
 int vi_model_load(const char *path, struct vi_model **out, struct vi_diags *d);
