@@ -105,6 +105,14 @@ static void csv_name(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* CmdStan's header form of an element name: beta[2,1] -> beta.2.1 */
+static void cmdstan_name(FILE *f, const char *s) {
+  for (; *s; s++) {
+    if (*s == '[' || *s == ',') fputc('.', f);
+    else if (*s != ']') fputc(*s, f);
+  }
+}
+
 int vi_summary_fprint_csv(FILE *f, size_t P, const char *const *names,
                           const struct vi_summary_stats *st) {
   fputs("param,mean,sd,q5,q50,q95\n", f);
@@ -180,7 +188,7 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
   fputs("lp__,log_p__,log_g__", f);
   for (size_t p = 0; p < P; p++) {
     fputc(',', f);
-    csv_name(f, names[p]);
+    cmdstan_name(f, names[p]);
   }
   fputc('\n', f);
   if (stan && o->adapt_engaged)

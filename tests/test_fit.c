@@ -177,3 +177,20 @@ Test(fit, every_example_fits) {
   snprintf(rm, sizeof rm, "/tmp/vi-ex-%d.out", (int)getpid());
   unlink(rm);
 }
+
+Test(fit, draws_header_uses_cmdstan_dotted_element_names) {
+  char out[256], cmd[2048];
+  snprintf(out, sizeof out, "/tmp/vi-fit-es-%d.csv", (int)getpid());
+  snprintf(cmd, sizeof cmd, "cd '%s/examples' && '%s' eight_schools.vim eight_schools.csv --quiet --output-samples 20 --draws %s >/dev/null",
+           env_or("VI_SOURCE_ROOT", "."), env_or("VI_RUN", "build/vi-run"), out);
+  cr_assert_eq(system(cmd), 0);
+  FILE *f = fopen(out, "r");
+  cr_assert(f);
+  char line[4096];
+  while (fgets(line, sizeof line, f) && line[0] == '#') {
+  }
+  fclose(f);
+  unlink(out);
+  cr_expect(strncmp(line, "lp__,log_p__,log_g__,mu,tau,eta.1,eta.2,", 40) == 0, "header: %s", line);
+  cr_expect(strstr(line, ",theta.8\n") != NULL, "header: %s", line);
+}
