@@ -407,11 +407,16 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   printf("ELBO:        %.6g\n", res.elbo);
   printf("Pareto k:    %.2f (%s)\n", khat, vi_psis_verdict(khat));
   printf("time:        %.3f s\n", secs);
-  if (!res.converged)
-    fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller --tol-rel-obj, "
-                    "or --algorithm fullrank\n", res.reason);
+  if (!res.converged) {
+    if (res.algorithm == VI_ALGO_DADVI)
+      fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
+    else
+      fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller "
+                      "--tol-rel-obj, or the default algorithm (leave out --algorithm)\n", res.reason);
+  }
   if (isfinite(khat) && khat > 0.7)
-    fprintf(stderr, "warning: Pareto k = %.2f: the approximation is poor and the summaries may be unreliable\n", khat);
+    fprintf(stderr, "warning: Pareto k = %.2f: the approximation is poor and the summaries may be unreliable%s\n",
+            khat, res.algorithm == VI_ALGO_MEANFIELD ? "; try --algorithm fullrank" : "");
   if (failed)
     fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);

@@ -132,7 +132,7 @@ Test(summary, the_draws_csv_follows_cmdstans_variational_layout) {
   cr_assert_not_null(hdr);
   for (const char *p = buf; p < hdr; p = strchr(p, '\n') + 1) cr_assert_eq(*p, '#');
   cr_assert_str_eq(hdr,
-                   "lp__,log_p__,log_g__,beta[1],\"Sigma[2,1]\"\n"
+                   "lp__,log_p__,log_g__,beta.1,Sigma.2.1\n"
                    "# Stepsize adaptation complete.\n"
                    "# eta = 0.1\n"
                    "0,0,0,0.25,2.5\n"
@@ -155,7 +155,7 @@ Test(summary, dadvi_draws_have_no_stepsize_lines_and_name_the_algorithm) {
   fclose(f);
   cr_assert(strstr(buf, "#     algorithm = dadvi\n"), "%s", buf);
   cr_assert_null(strstr(buf, "Stepsize"));
-  cr_assert(strstr(buf, "\"Sigma[2,1]\"\n0,0,0,1,2\n0,0,0,1,2\n"), "%s", buf);
+  cr_assert(strstr(buf, "Sigma.2.1\n0,0,0,1,2\n0,0,0,1,2\n"), "%s", buf);
 }
 
 Test(summary, variational_parameters_are_written_per_unconstrained_coordinate) {

@@ -243,6 +243,8 @@ struct vi_fparam {
   int slot;             /* checker */
 };
 
+struct vi_ffi_fn;
+
 /* A user function: `real foo(real x, data vector v) { ... }`, or a foreign
  * function: `real hill(real x) = extern("lib.so", "hill", grad = "hill_grad");` */
 struct vi_fundef {
@@ -254,6 +256,7 @@ struct vi_fundef {
   struct vi_stmt *body;      /* VI_S_BLOCK, or NULL for a forward declaration / extern */
   const char *ext_lib, *ext_sym, *ext_grad; /* extern: library, symbol, gradient symbol (or NULL) */
   struct vi_srcloc ext_loc;
+  const struct vi_ffi_fn *ext_fn; /* runtime: the opened foreign function (vi_ffi_open) */
   int nslots;                /* checker: local storage size */
 };
 
