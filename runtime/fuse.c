@@ -11,9 +11,11 @@
  * (a scalar leaf gets one sum per block). A multi-indexed leaf x[idx] is an
  * operand read in place (x[idx[i]]) and its adjoint is scattered straight
  * into the leaf's (dx[idx[i]] += g[i]): gathers cost no pass of their own.
+ * A product consumed by a sum is lowered to one FMA instruction (y = a + b c:
+ * `alpha + beta * x`, `a[g] + b[g] .* x`), one loop instead of two.
  *
- * A density over a fused location (`y ~ normal(a[g] + b[g] .* x, sigma)`)
- * makes the density the program's final reduction: forward computes the
+ * A density over a fused location (`y ~ normal(a[g] + b[g] .* x, sigma)`,
+ * `y ~ bernoulli_logit(alpha + x * beta)`, and their _lpdf/_lpmf calls) makes the density the program's final reduction: forward computes the
  * summed log density and, in the same pass, seeds the program's reverse
  * sweep with d lp / d mu_i, so that the partials of lp with respect to every
  * operand are in aux when the pass ends (as the stdlib density nodes keep
@@ -72,7 +74,7 @@ struct fz_prog {
   double *adj;                 /* nins * FZ_B register adjoints */
   double *bc;                  /* FZ_B per scalar leaf: its value broadcast */
   double *tmp;                 /* FZ_B: contributions on their way to a scalar leaf */
-  /* densities (normal_lpdf): node operands y, sigma, then the leaves */
+  /* densities: node operands y (normal_lpdf: and sigma), then the leaves */
   int propto;                  /* VI_CALL_PROPTO */
   int sig_vec;                 /* sigma is a container (one per element) */
   int checked;                 /* the constant operands passed their checks */
