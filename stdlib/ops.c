@@ -129,6 +129,10 @@ static const struct vi_opdef op_minus = {"minus", neg_fwd, neg_bwd};
  *   C[:, j] = sum_l A[:, l] B[l, j]     (axpy over contiguous columns)
  *   dA[:, l] += dC[:, j] B[l, j]        (dA += dC B^T)
  *   dB[l, j] += A[:, l] . dC[:, j]      (dB += A^T dC) */
+/* Row blocks keep a slice of the output (forward) or of its adjoint
+ * (backward) in L1 while every column of A streams past it once. */
+enum { MATMUL_BLOCK = 512 };
+
 static int matmul_fwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
   const double *A = n->a[0].x, *B = n->a[1].x;
@@ -137,22 +141,30 @@ static int matmul_fwd(struct vi_node *n) {
     for (size_t j = 0; j < c; j++) {
       const double *bj = B + j * k;
       double s = 0;
+#pragma omp simd reduction(+ : s)
       for (size_t l = 0; l < k; l++) s += A[l] * bj[l];
       C[j] = s;
     }
     return 0;
   }
+  double acc[MATMUL_BLOCK];
   for (size_t j = 0; j < c; j++) {
     double *cj = C + j * r;
-    memset(cj, 0, r * sizeof *cj);
-    for (size_t l = 0; l < k; l++) {
-      const double *al = A + l * r;
-      const double blj = B[l + j * k];
-      for (size_t i = 0; i < r; i++) cj[i] += al[i] * blj;
+    const double *bj = B + j * k;
+    for (size_t i0 = 0; i0 < r; i0 += MATMUL_BLOCK) {
+      size_t m = r - i0 < MATMUL_BLOCK ? r - i0 : MATMUL_BLOCK;
+      memset(acc, 0, m * sizeof *acc);
+      for (size_t l = 0; l < k; l++) {
+        const double *al = A + l * r + i0;
+        const double blj = bj[l];
+        for (size_t i = 0; i < m; i++) acc[i] += al[i] * blj;
+      }
+      memcpy(cj + i0, acc, m * sizeof *acc);
     }
   }
   return 0;
 }
+/* C = A B;  dA += dC B',  dB += A' dC */
 static void matmul_bwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
   const double *A = n->a[0].x, *B = n->a[1].x, *dC = n->dy;
@@ -160,11 +172,16 @@ static void matmul_bwd(struct vi_node *n) {
   for (size_t j = 0; j < c; j++) {
     const double *dcj = dC + j * r;
     if (dB)
-      for (size_t l = 0; l < k; l++) {
-        const double *al = A + l * r;
-        double s = 0;
-        for (size_t i = 0; i < r; i++) s += al[i] * dcj[i];
-        dB[l + j * k] += s;
+      for (size_t i0 = 0; i0 < r; i0 += MATMUL_BLOCK) {
+        size_t m = r - i0 < MATMUL_BLOCK ? r - i0 : MATMUL_BLOCK;
+        const double *d = dcj + i0;
+        for (size_t l = 0; l < k; l++) {
+          const double *al = A + l * r + i0;
+          double s = 0;
+#pragma omp simd reduction(+ : s)
+          for (size_t i = 0; i < m; i++) s += al[i] * d[i];
+          dB[l + j * k] += s;
+        }
       }
     if (dA)
       for (size_t l = 0; l < k; l++) {
