@@ -1181,8 +1181,7 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
   struct vi_arena a;
   vi_arena_init(&a);
   double *eta = vi_arena_array(&a, dim, sizeof *eta);
-  double *g = vi_arena_array(&a, dim, sizeof *g);
-  if (!eta || !g) {
+  if (!eta) {
     vi_arena_free(&a);
     vi_error(d, noloc(), "out of memory while drawing from the approximation");
     return VI_ERR_NOMEM;
@@ -1210,7 +1209,7 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
     if (log_q) log_q[s] = -0.5 * ss - 0.5 * (double)dim * LOG_2PI - logdet;
     if (log_p) {
       double lp;
-      if (den->logp_grad(den->ctx, t, &lp, g) != 0 || isnan(lp)) lp = -INFINITY;
+      if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY; /* value only */
       log_p[s] = lp;
     }
   }

@@ -47,8 +47,9 @@ struct vi_density {
   size_t dim; /* unconstrained dimension */
   void *ctx;
   /* log density (Jacobian included; constants may be dropped) and its
-   * gradient at theta. Returns 0, or nonzero when it cannot be evaluated at
-   * theta (treated as -inf: such draws are dropped and redrawn). */
+   * gradient at theta; grad may be NULL when only the value is wanted (the
+   * draws for Pareto k). Returns 0, or nonzero when it cannot be evaluated
+   * at theta (treated as -inf: such draws are dropped and redrawn). */
   int (*logp_grad)(void *ctx, const double *theta, double *lp, double *grad);
 };
 
