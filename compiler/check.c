@@ -1,4 +1,10 @@
-/* check.c: names, types and block rules (include/vi/check.h). */
+/* check.c: names, types and block rules (include/vi/check.h).
+ *
+ * User functions are checked first, in the order of the functions block, and
+ * their parameters and locals take the first slots: function i (counting
+ * only definitions with a body) owns the contiguous range
+ * [sum of the nslots of the definitions before it, + fd->nslots). The
+ * interpreter relies on that to save and restore a frame on every call. */
 #include "vi/check.h"
 
 #include <stdio.h>
@@ -24,6 +30,10 @@ struct checker {
   int block;      /* enum vi_block being checked */
   int loops;      /* loop nesting, for break/continue */
   int oom;
+  struct vi_fundef **canon; /* per entry of p->funs: the definition its name resolves to */
+  struct vi_fundef *fun;    /* function whose body is being checked, or NULL */
+  int fun_first;            /* its first slot (its parameters come first) */
+  int void_ok;              /* the expression being checked is a statement: void calls allowed */
 };
 
 static const struct vi_type T_ERR = {VI_T_ERROR, 0}, T_INT = {VI_T_INT, 0}, T_REAL = {VI_T_REAL, 0};
@@ -116,6 +126,35 @@ static int assignable(struct vi_type to, struct vi_type from) {
   return to.base == VI_T_REAL && from.base == VI_T_INT;
 }
 
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The function the name `name` resolves to among the user functions, or NULL. */
+static struct vi_fundef *find_user(struct checker *k, const char *name) {
+  for (int i = 0; i < k->p->nfuns; i++)
+    if (strcmp(k->p->funs[i]->name, name) == 0) return k->canon ? k->canon[i] : k->p->funs[i];
+  return NULL;
+}
+
+static int user_accepts(const struct vi_fundef *f, const struct vi_type *ts, int n) {
+  if (n != f->nparams) return 0;
+  for (int i = 0; i < n; i++)
+    if (!assignable(f->params[i].type, ts[i])) return 0;
+  return 1;
+}
+
+static void user_sig_str(const struct vi_fundef *f, char *buf, size_t size) {
+  size_t len = 0;
+  char tb[64];
+  len += (size_t)snprintf(buf, size, "(");
+  for (int i = 0; i < f->nparams && len + 80 < size; i++)
+    len += (size_t)snprintf(buf + len, size - len, "%s%s%s", i ? ", " : "", f->params[i].data_only ? "data " : "",
+                            tstr(f->params[i].type, tb));
+  if (len + 80 < size) snprintf(buf + len, size - len, ") => %s", tstr(f->ret, tb));
+}
+
 struct vi_type vi_index_type(struct vi_type t, int nix, const uint8_t *keep) {
   int inner = t.base == VI_T_MATRIX ? 2 : (t.base == VI_T_VECTOR || t.base == VI_T_ROW_VECTOR) ? 1 : 0;
   if (nix > t.ndims + inner) return T_ERR;
@@ -163,6 +202,18 @@ static const char *op_func(int op) {
   }
 }
 
+/* May _rng functions be called here? */
+static int rng_allowed(const struct checker *k) {
+  if (k->block == VI_BLK_FUNCTIONS) return k->fun && ends_with(k->fun->name, "_rng");
+  return k->block == VI_BLK_TDATA || k->block == VI_BLK_GQ;
+}
+
+/* May `target +=`, `~` and _lp functions be used here? */
+static int target_allowed(const struct checker *k) {
+  if (k->block == VI_BLK_FUNCTIONS) return k->fun && ends_with(k->fun->name, "_lp");
+  return k->block == VI_BLK_MODEL || k->block == VI_BLK_TPARAMS;
+}
+
 /* Types a call of the standard-library function fname; reports errors at loc. */
 static struct vi_type call_builtin(struct checker *k, const char *fname, const char *shown,
                                    struct vi_type *ts, int n, struct vi_srcloc loc,
@@ -187,9 +238,8 @@ static struct vi_type call_builtin(struct checker *k, const char *fname, const c
              f->sig ? "; it takes " : "", f->sig ? f->sig : "");
     return T_ERR;
   }
-  if ((f->flags & VI_FN_RNG) && k->block != VI_BLK_TDATA && k->block != VI_BLK_GQ &&
-      k->block != VI_BLK_FUNCTIONS)
-    vi_error(k->d, loc, "'%s' draws random numbers and is allowed only in transformed data and generated quantities", shown);
+  if ((f->flags & VI_FN_RNG) && !rng_allowed(k))
+    vi_error(k->d, loc, "'%s' draws random numbers and is allowed only in transformed data and generated quantities (and in _rng functions)", shown);
   return r;
 }
 
@@ -233,6 +283,51 @@ static struct vi_type index_expr(struct checker *k, struct vi_expr *e) {
     vi_error(k->d, e->loc, "too many indices (%d) for a value of type %s", e->u.index.nix, tstr(t, tb));
   }
   return r;
+}
+
+/* Types a call of the user function uf; e->u.call's arguments are typed (ts). */
+static struct vi_type call_user(struct checker *k, struct vi_expr *e, struct vi_fundef *uf, struct vi_type *ts, int n,
+                                int void_ok) {
+  const char *name = e->u.call.name;
+  if (!user_accepts(uf, ts, n)) {
+    char buf[512], sig[512];
+    argtypes_str(ts, n, buf, sizeof buf);
+    user_sig_str(uf, sig, sizeof sig);
+    vi_error(k->d, e->loc, "no signature of '%s' takes (%s); it takes %s", name, buf, sig);
+    return T_ERR;
+  }
+  e->u.call.user = uf;
+  e->u.call.fn = uf;
+  int bad = 0;
+  for (int i = 0; i < n; i++)
+    if (uf->params[i].data_only && !e->u.call.args[i]->is_data) {
+      vi_error(k->d, e->u.call.args[i]->loc,
+               "argument %d of '%s' ('%s') is declared data, but this value can depend on parameters", i + 1, name,
+               uf->params[i].name);
+      bad = 1;
+    }
+  if (ends_with(uf->name, "_rng") && !rng_allowed(k)) {
+    vi_error(k->d, e->loc, "'%s' draws random numbers and is allowed only in transformed data and generated quantities (and in _rng functions)", name);
+    bad = 1;
+  }
+  if (ends_with(uf->name, "_lp") && !target_allowed(k)) {
+    vi_error(k->d, e->loc, "'%s' changes the target and may be called only in the model block, transformed parameters and _lp functions", name);
+    bad = 1;
+  }
+  if (uf->ext_lib && !uf->ext_grad) {
+    int data = 1;
+    for (int i = 0; i < n; i++) data &= e->u.call.args[i]->is_data;
+    if (!data || k->block == VI_BLK_TPARAMS || k->block == VI_BLK_MODEL) {
+      vi_error(k->d, e->loc, "'%s' has no gradient function (grad = ...), so it cannot be used where parameters reach it",
+               name);
+      bad = 1;
+    }
+  }
+  if (uf->ret.base == VI_T_VOID && !void_ok) {
+    vi_error(k->d, e->loc, "'%s' returns nothing (void) and cannot be used as a value", name);
+    bad = 1;
+  }
+  return bad ? T_ERR : uf->ret;
 }
 
 static struct vi_type expr(struct checker *k, struct vi_expr *e) {
@@ -311,6 +406,8 @@ static struct vi_type expr(struct checker *k, struct vi_expr *e) {
     break;
   }
   case VI_E_CALL: {
+    int void_ok = k->void_ok;
+    k->void_ok = 0;
     int n = e->u.call.nargs;
     struct vi_type ts[32];
     if (n > 32) {
@@ -325,8 +422,8 @@ static struct vi_type expr(struct checker *k, struct vi_expr *e) {
     if (bad) break;
     const char *name = e->u.call.name;
     if (strcmp(name, "target") == 0 && n == 0) {
-      if (k->block != VI_BLK_MODEL && k->block != VI_BLK_TPARAMS)
-        vi_error(k->d, e->loc, "target() is available only in the model and transformed parameters blocks");
+      if (!target_allowed(k))
+        vi_error(k->d, e->loc, "target() is available only in the model and transformed parameters blocks and _lp functions");
       t = T_REAL;
       break;
     }
@@ -351,9 +448,19 @@ static struct vi_type expr(struct checker *k, struct vi_expr *e) {
                               strstr(name, "_lccdf") || propto);
     if (e->u.call.bar && !is_dens)
       vi_error(k->d, e->loc, "'|' separates the variate only in calls of _lpdf, _lpmf, _lcdf and _lccdf functions");
+    struct vi_fundef *uf = find_user(k, fname);
+    if (uf && (user_accepts(uf, ts, n) || !vi_stdlib_lookup(fname) ||
+               is_err(vi_stdlib_lookup(fname)->rule(ts, n)))) {
+      t = call_user(k, e, uf, ts, n, void_ok);
+      break;
+    }
     const struct vi_func *f = NULL;
     t = call_builtin(k, fname, name, ts, n, e->loc, &f);
     e->u.call.fn = f;
+    if (!is_err(t) && t.base == VI_T_VOID && !void_ok) {
+      vi_error(k->d, e->loc, "'%s' returns nothing (void) and cannot be used as a value", name);
+      t = T_ERR;
+    }
     (void)propto;
     break;
   }
@@ -412,6 +519,11 @@ static int data_only_expr(struct checker *k, const struct vi_expr *e) {
   switch (e->kind) {
   case VI_E_VAR: {
     int s = e->u.var.slot, b = k->slot_block[s];
+    if (b == VI_BLK_FUNCTIONS) { /* inside a function: `data` arguments and ints */
+      if (k->fun && s >= k->fun_first && s < k->fun_first + k->fun->nparams && k->fun->params[s - k->fun_first].data_only)
+        return 1;
+      return k->slot_type[s].base == VI_T_INT;
+    }
     return b == VI_BLK_DATA || b == VI_BLK_TDATA || (k->slot_decl[s] == NULL && k->slot_type[s].base == VI_T_INT);
   }
   case VI_E_INT:
@@ -498,6 +610,50 @@ static void decl(struct checker *k, struct vi_decl *d, int top) {
 
 static void stmt(struct checker *k, struct vi_stmt *s, int top);
 
+/* Does the cumulative function dist+suffix (user or built-in) accept the
+ * bound type followed by the distribution's argument types ts[1..n)? */
+static int cdf_accepts(struct checker *k, const char *dist, const char *suffix, struct vi_type bound,
+                       const struct vi_type *ts, int n) {
+  char name[160];
+  snprintf(name, sizeof name, "%s%s", dist, suffix);
+  struct vi_type t2[33];
+  t2[0] = bound;
+  for (int i = 1; i < n && i < 33; i++) t2[i] = ts[i];
+  struct vi_fundef *uf = find_user(k, name);
+  if (uf && user_accepts(uf, t2, n) && uf->ret.base == VI_T_REAL && uf->ret.ndims == 0) return 1;
+  const struct vi_func *f = vi_stdlib_lookup(name);
+  return f && !is_err(f->rule(t2, n));
+}
+
+/* `y ~ dist(args) T[L, U]`: a univariate variate, scalar bounds, and the
+ * cumulative functions the normalisation needs (Stan: _lcdf when there is an
+ * upper bound, _lccdf for a lower bound alone). ts: types of y and args. */
+static void truncation(struct checker *k, struct vi_stmt *s, const struct vi_type *ts, int n) {
+  char tb[64];
+  const char *dist = s->u.tilde.dist;
+  struct vi_expr *lo = s->u.tilde.trunc_lo, *hi = s->u.tilde.trunc_hi;
+  if (!is_scalar(ts[0])) {
+    vi_error(k->d, s->u.tilde.lhs->loc, "truncation T[,] needs a univariate variate (int or real), not %s",
+             tstr(ts[0], tb));
+    return;
+  }
+  struct vi_expr *bs[2] = {lo, hi};
+  for (int i = 0; i < 2; i++) {
+    if (!bs[i] || is_err(bs[i]->type)) continue;
+    if (!is_scalar(bs[i]->type)) {
+      vi_error(k->d, bs[i]->loc, "a truncation bound must be an int or real, not %s", tstr(bs[i]->type, tb));
+      return;
+    }
+  }
+  if (!lo && !hi) return;
+  const char *suffix = hi ? "_lcdf" : "_lccdf";
+  struct vi_type b1 = hi ? hi->type : lo->type;
+  if (is_err(b1) || (lo && is_err(lo->type))) return;
+  if (!cdf_accepts(k, dist, suffix, b1, ts, n) || (hi && lo && !cdf_accepts(k, dist, suffix, lo->type, ts, n)))
+    vi_error(k->d, s->u.tilde.dist_loc, "truncation %s needs '%s%s' for these arguments, which does not exist",
+             hi && lo ? "T[L, U]" : hi ? "T[, U]" : "T[L, ]", dist, suffix);
+}
+
 static void block_scope(struct checker *k, struct vi_stmt *s) {
   int mark = k->nents;
   stmt(k, s, 0);
@@ -531,6 +687,10 @@ static void stmt(struct checker *k, struct vi_stmt *s, int top) {
       vi_error(k->d, v->loc, "cannot assign to '%s': it belongs to the %s block", v->u.var.name, vi_block_name(b));
       break;
     }
+    if (k->fun && slot >= k->fun_first && slot < k->fun_first + k->fun->nparams) {
+      vi_error(k->d, v->loc, "cannot assign to the function argument '%s'", v->u.var.name);
+      break;
+    }
     if (s->u.assign.op == VI_AS_SET) {
       if (!assignable(l, r))
         vi_error(k->d, s->u.assign.op_loc, "cannot assign a value of type %s to '%s' of type %s", tstr(r, tb),
@@ -548,8 +708,8 @@ static void stmt(struct checker *k, struct vi_stmt *s, int top) {
     break;
   }
   case VI_S_TILDE: {
-    if (k->block != VI_BLK_MODEL) {
-      vi_error(k->d, s->loc, "'~' statements are allowed only in the model block");
+    if (k->block != VI_BLK_MODEL && !(k->fun && ends_with(k->fun->name, "_lp"))) {
+      vi_error(k->d, s->loc, "'~' statements are allowed only in the model block and _lp functions");
     }
     struct vi_type ts[33];
     int n = s->u.tilde.nargs, bad = 0;
@@ -567,6 +727,31 @@ static void stmt(struct checker *k, struct vi_stmt *s, int top) {
     if (s->u.tilde.trunc_hi) expr(k, s->u.tilde.trunc_hi);
     if (bad) break;
     char fname[160];
+    struct vi_fundef *uf = NULL;
+    snprintf(fname, sizeof fname, "%s_lpdf", s->u.tilde.dist);
+    if (!(uf = find_user(k, fname))) {
+      snprintf(fname, sizeof fname, "%s_lpmf", s->u.tilde.dist);
+      uf = find_user(k, fname);
+    }
+    if (uf && (user_accepts(uf, ts, n + 1) || !vi_stdlib_lookup(fname))) {
+      if (!user_accepts(uf, ts, n + 1)) {
+        char buf[512], sig[512];
+        argtypes_str(ts, n + 1, buf, sizeof buf);
+        user_sig_str(uf, sig, sizeof sig);
+        vi_error(k->d, s->u.tilde.dist_loc, "no signature of '%s' takes (%s); it takes %s", fname, buf, sig);
+        break;
+      }
+      for (int i = 0; i < n + 1; i++) {
+        struct vi_expr *a = i ? s->u.tilde.args[i - 1] : s->u.tilde.lhs;
+        if (uf->params[i].data_only && !a->is_data)
+          vi_error(k->d, a->loc, "argument %d of '%s' ('%s') is declared data, but this value can depend on parameters",
+                   i + 1, fname, uf->params[i].name);
+      }
+      s->u.tilde.user = uf;
+      s->u.tilde.fn = NULL;
+      if (s->u.tilde.has_trunc) truncation(k, s, ts, n + 1);
+      break;
+    }
     snprintf(fname, sizeof fname, "%s_lpdf", s->u.tilde.dist);
     const struct vi_func *f = vi_stdlib_lookup(fname);
     if (!f) {
@@ -600,13 +785,13 @@ static void stmt(struct checker *k, struct vi_stmt *s, int top) {
                f->sig ? "; it takes " : "", f->sig ? f->sig : "");
       break;
     }
-    if (s->u.tilde.has_trunc)
-      vi_error(k->d, s->loc, "truncation T[,] is not supported yet");
     s->u.tilde.fn = f;
+    if (s->u.tilde.has_trunc) truncation(k, s, ts, n + 1);
     break;
   }
   case VI_S_TARGET: {
-    if (k->block != VI_BLK_MODEL) vi_error(k->d, s->loc, "'target +=' is allowed only in the model block");
+    if (k->block != VI_BLK_MODEL && !(k->fun && ends_with(k->fun->name, "_lp")))
+      vi_error(k->d, s->loc, "'target +=' is allowed only in the model block and _lp functions");
     struct vi_type t = expr(k, s->u.expr);
     if (!is_err(t) && (t.base < VI_T_INT || t.base > VI_T_MATRIX))
       vi_error(k->d, s->u.expr->loc, "'target +=' needs a real or a container of reals, not %s", tstr(t, tb));
@@ -674,15 +859,143 @@ static void stmt(struct checker *k, struct vi_stmt *s, int top) {
   case VI_S_CONTINUE:
     if (!k->loops) vi_error(k->d, s->loc, "'%s' outside a loop", s->kind == VI_S_BREAK ? "break" : "continue");
     break;
-  case VI_S_RETURN:
-    vi_error(k->d, s->loc, "'return' outside a function");
-    break;
-  case VI_S_EXPR: {
+  case VI_S_RETURN: {
+    if (!k->fun) {
+      vi_error(k->d, s->loc, "'return' outside a function");
+      break;
+    }
+    struct vi_type want = k->fun->ret;
+    if (!s->u.expr) {
+      if (want.base != VI_T_VOID)
+        vi_error(k->d, s->loc, "'%s' must return a value of type %s", k->fun->name, tstr(want, tb));
+      break;
+    }
     struct vi_type t = expr(k, s->u.expr);
-    if (!is_err(t)) vi_error(k->d, s->loc, "the value of this expression is not used");
+    if (want.base == VI_T_VOID)
+      vi_error(k->d, s->u.expr->loc, "'%s' is a void function and cannot return a value", k->fun->name);
+    else if (!is_err(t) && !assignable(want, t))
+      vi_error(k->d, s->u.expr->loc, "'%s' returns %s, but this value is %s", k->fun->name, tstr(want, tb),
+               tstr(t, tb2));
+    break;
+  }
+  case VI_S_EXPR: {
+    k->void_ok = s->u.expr->kind == VI_E_CALL;
+    struct vi_type t = expr(k, s->u.expr);
+    k->void_ok = 0;
+    if (!is_err(t) && t.base != VI_T_VOID) vi_error(k->d, s->loc, "the value of this expression is not used");
     break;
   }
   case VI_S_EMPTY: break;
+  }
+}
+
+static int same_signature(const struct vi_fundef *a, const struct vi_fundef *b) {
+  if (a->nparams != b->nparams || a->ret.base != b->ret.base || a->ret.ndims != b->ret.ndims) return 0;
+  for (int i = 0; i < a->nparams; i++)
+    if (a->params[i].type.base != b->params[i].type.base || a->params[i].type.ndims != b->params[i].type.ndims ||
+        a->params[i].data_only != b->params[i].data_only)
+      return 0;
+  return 1;
+}
+
+/* Can execution fall off the end of s (no return, reject or fatal_error on
+ * every path)? Conservative: loops may run zero times. */
+static int falls_through(const struct vi_stmt *s) {
+  switch (s->kind) {
+  case VI_S_RETURN:
+  case VI_S_REJECT:
+  case VI_S_FATAL: return 0;
+  case VI_S_BLOCK:
+    for (int i = 0; i < s->u.block.n; i++)
+      if (!falls_through(s->u.block.stmts[i])) return 0;
+    return 1;
+  case VI_S_IF: return !s->u.ifs.els || falls_through(s->u.ifs.then) || falls_through(s->u.ifs.els);
+  default: return 1;
+  }
+}
+
+/* The functions block: signatures first (so calls may refer to functions
+ * defined later, recursion included), then every body in order. */
+static void functions(struct checker *k) {
+  struct vi_program *p = k->p;
+  if (!p->nfuns) return;
+  k->canon = vi_arena_array(k->a, (size_t)p->nfuns, sizeof *k->canon);
+  if (!k->canon) {
+    k->oom = 1;
+    return;
+  }
+  char tb[64];
+  for (int i = 0; i < p->nfuns; i++) {
+    struct vi_fundef *f = p->funs[i];
+    k->canon[i] = f;
+    int defines = f->body || f->ext_lib;
+    for (int j = 0; j < i; j++) {
+      struct vi_fundef *g = p->funs[j];
+      if (strcmp(g->name, f->name) != 0) continue;
+      int gdefines = g->body || g->ext_lib;
+      if (!same_signature(f, g))
+        vi_error(k->d, f->loc, "'%s' does not match its declaration at line %d (functions cannot be overloaded)",
+                 f->name, g->loc.line);
+      else if (defines && gdefines)
+        vi_error(k->d, f->loc, "function '%s' is already defined (at line %d)", f->name, g->loc.line);
+      else if (!defines && !gdefines)
+        vi_error(k->d, f->loc, "function '%s' is already declared (at line %d)", f->name, g->loc.line);
+      break;
+    }
+    for (int j = 0; j < p->nfuns; j++) /* every entry of a name resolves to its first definition */
+      if (strcmp(p->funs[j]->name, f->name) == 0 && (p->funs[j]->body || p->funs[j]->ext_lib)) {
+        k->canon[i] = p->funs[j];
+        break;
+      }
+    const struct vi_func *b = vi_stdlib_lookup(f->name);
+    if (b) {
+      struct vi_type ts[64];
+      int n = f->nparams < 64 ? f->nparams : 64;
+      for (int a = 0; a < n; a++) ts[a] = f->params[a].type;
+      if (!is_err(b->rule(ts, n)))
+        vi_error(k->d, f->loc, "'%s' is a built-in function with this signature; a user function cannot redefine it",
+                 f->name);
+    }
+    if (ends_with(f->name, "_lpdf") || ends_with(f->name, "_lpmf")) {
+      int pmf = ends_with(f->name, "_lpmf");
+      if (!f->nparams)
+        vi_error(k->d, f->loc, "'%s' needs the variate as its first argument", f->name);
+      else if ((f->params[0].type.base == VI_T_INT) != pmf)
+        vi_error(k->d, f->params[0].loc, "the first argument of a %s function must be %s, not %s",
+                 pmf ? "_lpmf" : "_lpdf", pmf ? "an int or int array" : "real-valued", tstr(f->params[0].type, tb));
+      if (f->ret.base != VI_T_REAL || f->ret.ndims != 0)
+        vi_error(k->d, f->loc, "'%s' must return real", f->name);
+    }
+  }
+  for (int i = 0; i < p->nfuns; i++) {
+    struct vi_fundef *f = p->funs[i];
+    if (!f->body && !f->ext_lib && !(k->canon[i]->body || k->canon[i]->ext_lib))
+      vi_error(k->d, f->loc, "function '%s' is declared but never defined", f->name);
+    if (!f->body) continue;
+    k->block = VI_BLK_FUNCTIONS;
+    k->fun = f;
+    k->fun_first = k->nslots;
+    int mark = k->nents;
+    for (int a = 0; a < f->nparams; a++) {
+      struct vi_decl *pd = vi_arena_alloc(k->a, sizeof *pd);
+      if (!pd) {
+        k->oom = 1;
+        return;
+      }
+      memset(pd, 0, sizeof *pd);
+      pd->name = f->params[a].name;
+      pd->loc = f->params[a].loc;
+      pd->type = f->params[a].type;
+      pd->block = VI_BLK_FUNCTIONS;
+      pd->is_local = 1;
+      f->params[a].slot = pd->slot = declare(k, pd->name, pd->loc, pd, pd->type);
+    }
+    stmt(k, f->body, 0);
+    if (f->ret.base != VI_T_VOID && falls_through(f->body))
+      vi_error(k->d, f->loc, "'%s' can reach the end of its body without returning a value", f->name);
+    k->nents = mark;
+    f->nslots = k->nslots - k->fun_first;
+    k->fun = NULL;
   }
 }
 
@@ -693,8 +1006,7 @@ int vi_check(struct vi_program *p, struct vi_arena *a, struct vi_symtab *st, str
   k.d = d;
   k.a = a;
   int before = d->nerrors;
-  for (int i = 0; i < p->nfuns; i++)
-    vi_error(d, p->funs[i]->loc, "user-defined functions are not supported yet ('%s')", p->funs[i]->name);
+  functions(&k);
   for (int b = VI_BLK_DATA; b < VI_BLK__COUNT; b++) {
     k.block = b;
     int mark = k.nents;

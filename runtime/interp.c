@@ -9,11 +9,18 @@
 #include "interp.h"
 
 #include "fuse.h"
+#include "vi/ffi.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__GNUC__)
+#define VI_NOINLINE __attribute__((noinline))
+#else
+#define VI_NOINLINE
+#endif
 
 static int oom(struct vi_ctx *c, struct vi_srcloc loc) {
   if (c->arena->limit)
@@ -33,7 +40,14 @@ int vi_interp_init(struct vi_interp *I, const struct vi_program *p, const struct
   I->owned = vi_arena_array(a, n, 1);
   I->shared = vi_arena_array(a, n, 1);
   I->out = stderr;
-  return I->slots && I->owned && I->shared ? VI_OK : VI_ERR_NOMEM;
+  I->fun_first = vi_arena_array(a, p->nfuns ? (size_t)p->nfuns : 1, sizeof *I->fun_first);
+  I->fun_active = vi_arena_array(a, p->nfuns ? (size_t)p->nfuns : 1, sizeof *I->fun_active);
+  int first = 0;
+  for (int i = 0; i < p->nfuns && I->fun_first; i++) {
+    I->fun_first[i] = first;
+    if (p->funs[i]->body) first += p->funs[i]->nslots;
+  }
+  return I->slots && I->owned && I->shared && I->fun_first && I->fun_active ? VI_OK : VI_ERR_NOMEM;
 }
 
 char *vi_val_shape_str(const struct vi_val *v, char *buf, size_t size) {
@@ -498,6 +512,209 @@ static const char *expr_name(const struct vi_expr *e) {
   return e->kind == VI_E_VAR ? e->u.var.name : "the value";
 }
 
+/* ---- user functions ---- */
+
+static int fun_index(const struct vi_interp *I, const struct vi_fundef *fd) {
+  for (int i = 0; i < I->p->nfuns; i++)
+    if (I->p->funs[i] == fd) return i;
+  return -1;
+}
+
+int vi_interp_call_user(struct vi_interp *I, struct vi_ctx *c, const struct vi_fundef *fd, struct vi_val *args,
+                        int nargs, int propto, struct vi_val *out, struct vi_srcloc loc) {
+  int r;
+  memset(out, 0, sizeof *out);
+  for (int i = 0; i < nargs && i < fd->nparams; i++)
+    if ((r = promote(c, &args[i], fd->params[i].type.base, loc))) return r;
+  if (fd->ext_lib) {
+    if (!fd->ext_fn) return vi_ctx_error(c, loc, "the foreign function '%s' is not loaded", fd->name);
+    return vi_ffi_call(c, fd->ext_fn, args, nargs, out, loc);
+  }
+  int fi = fun_index(I, fd);
+  if (fi < 0 || !fd->body) return vi_ctx_error(c, loc, "'%s' has no body", fd->name);
+  if (I->depth >= VI_INTERP_MAX_DEPTH)
+    return vi_ctx_error(c, loc, "recursion deeper than %d calls in '%s'", VI_INTERP_MAX_DEPTH, fd->name);
+  int first = I->fun_first[fi], ns = fd->nslots;
+  /* recursion: save the frame of the activation of fd still in progress */
+  struct vi_val *saved = NULL;
+  uint8_t *sflags = NULL;
+  if (I->fun_active[fi] && ns) {
+    saved = vi_arena_array(c->arena, (size_t)ns, sizeof *saved);
+    sflags = vi_arena_array(c->arena, 2 * (size_t)ns, 1);
+    if (!saved || !sflags) return oom(c, loc);
+    memcpy(saved, I->slots + first, (size_t)ns * sizeof *saved);
+    memcpy(sflags, I->owned + first, (size_t)ns);
+    memcpy(sflags + ns, I->shared + first, (size_t)ns);
+  }
+  for (int i = 0; i < fd->nparams; i++) {
+    int slot = fd->params[i].slot;
+    struct vi_val v = args[i];
+    v.t = fd->params[i].type;
+    I->slots[slot] = v;
+    I->owned[slot] = 0;
+    I->shared[slot] = 0;
+  }
+  int plain = I->plain_density;
+  size_t len = strlen(fd->name);
+  if (len > 5 && (strcmp(fd->name + len - 5, "_lpdf") == 0 || strcmp(fd->name + len - 5, "_lpmf") == 0))
+    I->plain_density = !propto || plain;
+  I->depth++;
+  I->fun_active[fi]++;
+  r = vi_interp_exec(I, c, fd->body);
+  I->fun_active[fi]--;
+  I->depth--;
+  I->plain_density = plain;
+  if (r == VI_FLOW_RETURN) {
+    *out = I->ret;
+    memset(&I->ret, 0, sizeof I->ret);
+    r = fd->ret.base == VI_T_VOID ? VI_OK : promote(c, out, fd->ret.base, loc);
+  } else if (r == VI_OK && fd->ret.base != VI_T_VOID) {
+    r = vi_ctx_error(c, loc, "'%s' ended without returning a value", fd->name);
+  } else if (r == VI_FLOW_BREAK || r == VI_FLOW_CONTINUE) {
+    r = VI_OK;
+  }
+  if (r == VI_OK && fd->ret.base == VI_T_VOID) out->t.base = VI_T_VOID;
+  if (saved) {
+    memcpy(I->slots + first, saved, (size_t)ns * sizeof *saved);
+    memcpy(I->owned + first, sflags, (size_t)ns);
+    memcpy(I->shared + first, sflags + ns, (size_t)ns);
+  }
+  return r;
+}
+
+/* Calls the user or built-in function named dist+suffix. */
+static int call_named(struct vi_interp *I, struct vi_ctx *c, const char *dist, const char *suffix, struct vi_val *args,
+                      int n, struct vi_val *out, struct vi_srcloc loc) {
+  char name[160];
+  snprintf(name, sizeof name, "%s%s", dist, suffix);
+  for (int i = 0; i < I->p->nfuns; i++) {
+    const struct vi_fundef *fd = I->p->funs[i];
+    if (strcmp(fd->name, name) == 0 && (fd->body || fd->ext_lib) && fd->nparams == n)
+      return vi_interp_call_user(I, c, fd, args, n, 0, out, loc);
+  }
+  const struct vi_func *f = vi_stdlib_lookup(name);
+  if (!f) return vi_ctx_error(c, loc, "'%s' is not available", name);
+  return call_func(c, f, args, n, 0, out, loc);
+}
+
+/* The truncation of `y ~ dist(args) T[L, U]` (Stan Reference Manual,
+ * "Truncated distributions"): adds -log(F(U) - F(L)) as
+ * -log_diff_exp(lcdf(U), lcdf(L)), -lccdf(L) or -lcdf(U); for a discrete
+ * distribution the lower bound enters as L - 1 (P(y >= L) = 1 - F(L - 1)).
+ * A variate outside [L, U] makes the log density -inf. args[0] is y. */
+static int exec_truncation(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s, struct vi_val *args, int n,
+                           int discrete) {
+  int r;
+  struct vi_val lo, hi, t, tmp[2];
+  const struct vi_expr *le = s->u.tilde.trunc_lo, *he = s->u.tilde.trunc_hi;
+  struct vi_srcloc loc = s->u.tilde.dist_loc;
+  if (le && (r = vi_interp_eval(I, c, le, &lo))) return r;
+  if (he && (r = vi_interp_eval(I, c, he, &hi))) return r;
+  double y = scalar_of(c, &args[0]);
+  if ((le && y < scalar_of(c, &lo)) || (he && y > scalar_of(c, &hi))) {
+    if ((r = vi_val_real_scalar(c, &t, -INFINITY))) return oom(c, loc);
+    return vi_interp_add_target(I, c, &t, s->loc);
+  }
+  if (le && discrete) { /* L - 1 */
+    struct vi_val one;
+    if (vi_val_int_scalar(c, &one, 1)) return oom(c, loc);
+    tmp[0] = lo;
+    tmp[1] = one;
+    if ((r = call_func(c, op_func(VI_OP_SUB), tmp, 2, 0, &lo, loc))) return r;
+  }
+  struct vi_val *a = vi_arena_array(c->arena, (size_t)n, sizeof *a);
+  if (!a) return oom(c, loc);
+  memcpy(a, args, (size_t)n * sizeof *a);
+  if (he) {
+    a[0] = hi;
+    if ((r = call_named(I, c, s->u.tilde.dist, "_lcdf", a, n, &t, loc))) return r;
+    if (le) {
+      memcpy(a, args, (size_t)n * sizeof *a);
+      a[0] = lo;
+      struct vi_val fl;
+      if ((r = call_named(I, c, s->u.tilde.dist, "_lcdf", a, n, &fl, loc))) return r;
+      tmp[0] = t;
+      tmp[1] = fl;
+      const struct vi_func *lde = vi_stdlib_lookup("log_diff_exp");
+      if (!lde) return vi_ctx_error(c, loc, "log_diff_exp is not available");
+      if ((r = call_func(c, lde, tmp, 2, 0, &t, loc))) return r;
+    }
+  } else {
+    a[0] = lo;
+    if ((r = call_named(I, c, s->u.tilde.dist, "_lccdf", a, n, &t, loc))) return r;
+  }
+  struct vi_val neg;
+  if ((r = call_func(c, op_func(VI_OP_NEG), &t, 1, 0, &neg, loc))) return r;
+  return vi_interp_add_target(I, c, &neg, s->loc);
+}
+
+/* Expression kinds with large frames, kept out of vi_interp_eval (see exec_tilde). */
+static VI_NOINLINE int eval_binary(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
+  int r;
+  int op = e->u.bin.op;
+  struct vi_val ab[2];
+  if (c->tape && (e->type.base == VI_T_VECTOR || e->type.base == VI_T_ROW_VECTOR) && e->type.ndims == 0) {
+    r = vi_fuse_expr(I, c, e, out);
+    if (r != VI_FUSE_NO) return r;
+  }
+  if ((r = vi_interp_eval(I, c, e->u.bin.a, &ab[0]))) return r;
+  if (op == VI_OP_AND || op == VI_OP_OR) {
+    double a = scalar_of(c, &ab[0]);
+    if (op == VI_OP_AND && a == 0) return vi_val_int_scalar(c, out, 0) ? oom(c, e->loc) : VI_OK;
+    if (op == VI_OP_OR && a != 0) return vi_val_int_scalar(c, out, 1) ? oom(c, e->loc) : VI_OK;
+    if ((r = vi_interp_eval(I, c, e->u.bin.b, &ab[1]))) return r;
+    return vi_val_int_scalar(c, out, scalar_of(c, &ab[1]) != 0) ? oom(c, e->loc) : VI_OK;
+  }
+  if ((r = vi_interp_eval(I, c, e->u.bin.b, &ab[1]))) return r;
+  if (op >= VI_OP_LT && op <= VI_OP_NE) {
+    double a = scalar_of(c, &ab[0]), b = scalar_of(c, &ab[1]);
+    int v = op == VI_OP_LT ? a < b : op == VI_OP_LE ? a <= b : op == VI_OP_GT ? a > b : op == VI_OP_GE ? a >= b
+          : op == VI_OP_EQ ? a == b : a != b;
+    return vi_val_int_scalar(c, out, v) ? oom(c, e->loc) : VI_OK;
+  }
+  const struct vi_func *f = op_func(op);
+  if (!f) return vi_ctx_error(c, e->loc, "operator %s is not available", vi_op_name(op));
+  return call_func(c, f, ab, 2, 0, out, e->loc);
+}
+
+static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
+  int r;
+  const struct vi_func *f = e->u.call.user ? NULL : e->u.call.fn;
+  if (!f && !e->u.call.user) return vi_ctx_error(c, e->loc, "'%s' cannot be evaluated here", e->u.call.name);
+  int n = e->u.call.nargs;
+  struct vi_val *args = vi_arena_array(c->arena, n ? (size_t)n : 1, sizeof *args);
+  if (!args) return oom(c, e->loc);
+  for (int i = 0; i < n; i++)
+    if ((r = vi_interp_eval(I, c, e->u.call.args[i], &args[i]))) return r;
+  size_t len = strlen(e->u.call.name);
+  int flags = len > 6 && !I->plain_density &&
+                      (strcmp(e->u.call.name + len - 6, "_lupdf") == 0 ||
+                       strcmp(e->u.call.name + len - 6, "_lupmf") == 0)
+                  ? VI_CALL_PROPTO
+                  : 0;
+  if (e->u.call.user) return vi_interp_call_user(I, c, e->u.call.user, args, n, flags, out, e->loc);
+  if ((f->flags & VI_FN_RNG) && !c->rng)
+    return vi_ctx_error(c, e->loc, "'%s' needs a random number generator here", f->name);
+  if (c->tape && e->u.call.bar && n >= 1) {
+    struct vi_val fv;
+    r = vi_fuse_density(I, c, f, e->u.call.args[0], e->u.call.args + 1, n - 1, flags, e->loc, &fv);
+    if (r != VI_FUSE_NO) {
+      *out = fv;
+      return r;
+    }
+  }
+  return call_func(c, f, args, n, flags, out, e->loc);
+}
+
+static VI_NOINLINE int eval_index(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
+  int r;
+  struct vi_val a;
+  if ((r = vi_interp_eval(I, c, e->u.index.a, &a))) return r;
+  struct ixspec sp[VI_MAXDIMS];
+  if ((r = eval_indices(I, c, &a, e->u.index.ix, e->u.index.nix, sp, expr_name(e)))) return r;
+  return index_value(c, &a, sp, out, e->loc);
+}
+
 int vi_interp_eval(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
   int r;
   memset(out, 0, sizeof *out);
@@ -532,32 +749,7 @@ int vi_interp_eval(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *
     if (!f) return vi_ctx_error(c, e->loc, "operator %s is not available", vi_op_name(e->u.un.op));
     return call_func(c, f, &a, 1, 0, out, e->loc);
   }
-  case VI_E_BINARY: {
-    int op = e->u.bin.op;
-    struct vi_val ab[2];
-    if (c->tape && (e->type.base == VI_T_VECTOR || e->type.base == VI_T_ROW_VECTOR) && e->type.ndims == 0) {
-      r = vi_fuse_expr(I, c, e, out);
-      if (r != VI_FUSE_NO) return r;
-    }
-    if ((r = vi_interp_eval(I, c, e->u.bin.a, &ab[0]))) return r;
-    if (op == VI_OP_AND || op == VI_OP_OR) {
-      double a = scalar_of(c, &ab[0]);
-      if (op == VI_OP_AND && a == 0) return vi_val_int_scalar(c, out, 0) ? oom(c, e->loc) : VI_OK;
-      if (op == VI_OP_OR && a != 0) return vi_val_int_scalar(c, out, 1) ? oom(c, e->loc) : VI_OK;
-      if ((r = vi_interp_eval(I, c, e->u.bin.b, &ab[1]))) return r;
-      return vi_val_int_scalar(c, out, scalar_of(c, &ab[1]) != 0) ? oom(c, e->loc) : VI_OK;
-    }
-    if ((r = vi_interp_eval(I, c, e->u.bin.b, &ab[1]))) return r;
-    if (op >= VI_OP_LT && op <= VI_OP_NE) {
-      double a = scalar_of(c, &ab[0]), b = scalar_of(c, &ab[1]);
-      int v = op == VI_OP_LT ? a < b : op == VI_OP_LE ? a <= b : op == VI_OP_GT ? a > b : op == VI_OP_GE ? a >= b
-            : op == VI_OP_EQ ? a == b : a != b;
-      return vi_val_int_scalar(c, out, v) ? oom(c, e->loc) : VI_OK;
-    }
-    const struct vi_func *f = op_func(op);
-    if (!f) return vi_ctx_error(c, e->loc, "operator %s is not available", vi_op_name(op));
-    return call_func(c, f, ab, 2, 0, out, e->loc);
-  }
+  case VI_E_BINARY: return eval_binary(I, c, e, out);
   case VI_E_COND: {
     struct vi_val cv;
     if ((r = vi_interp_eval(I, c, e->u.cond.c, &cv))) return r;
@@ -565,38 +757,8 @@ int vi_interp_eval(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *
     if ((r = vi_interp_eval(I, c, pick, out))) return r;
     return promote(c, out, e->type.base, e->loc);
   }
-  case VI_E_CALL: {
-    const struct vi_func *f = e->u.call.fn;
-    if (!f) return vi_ctx_error(c, e->loc, "'%s' cannot be evaluated here", e->u.call.name);
-    int n = e->u.call.nargs;
-    struct vi_val *args = vi_arena_array(c->arena, n ? (size_t)n : 1, sizeof *args);
-    if (!args) return oom(c, e->loc);
-    for (int i = 0; i < n; i++)
-      if ((r = vi_interp_eval(I, c, e->u.call.args[i], &args[i]))) return r;
-    size_t len = strlen(e->u.call.name);
-    int flags = len > 6 && (strcmp(e->u.call.name + len - 6, "_lupdf") == 0 ||
-                            strcmp(e->u.call.name + len - 6, "_lupmf") == 0)
-                    ? VI_CALL_PROPTO
-                    : 0;
-    if ((f->flags & VI_FN_RNG) && !c->rng)
-      return vi_ctx_error(c, e->loc, "'%s' needs a random number generator here", f->name);
-    if (c->tape && e->u.call.bar && n >= 1) {
-      struct vi_val fv;
-      r = vi_fuse_density(I, c, f, e->u.call.args[0], e->u.call.args + 1, n - 1, flags, e->loc, &fv);
-      if (r != VI_FUSE_NO) {
-        *out = fv;
-        return r;
-      }
-    }
-    return call_func(c, f, args, n, flags, out, e->loc);
-  }
-  case VI_E_INDEX: {
-    struct vi_val a;
-    if ((r = vi_interp_eval(I, c, e->u.index.a, &a))) return r;
-    struct ixspec sp[VI_MAXDIMS];
-    if ((r = eval_indices(I, c, &a, e->u.index.ix, e->u.index.nix, sp, expr_name(e)))) return r;
-    return index_value(c, &a, sp, out, e->loc);
-  }
+  case VI_E_CALL: return eval_call(I, c, e, out);
+  case VI_E_INDEX: return eval_index(I, c, e, out);
   case VI_E_ARRAY:
   case VI_E_ROWVEC: return eval_list(I, c, e, out);
   }
@@ -758,73 +920,117 @@ static int exec_loop_body(struct vi_interp *I, struct vi_ctx *c, const struct vi
   return r;
 }
 
+/* Kept out of vi_interp_exec so that its stack frame stays small: user
+ * functions recurse through it. */
+static VI_NOINLINE int exec_tilde(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
+  int r;
+  const struct vi_func *f = s->u.tilde.fn;
+  int n = s->u.tilde.nargs + 1;
+  struct vi_val v;
+  if (s->u.tilde.user || s->u.tilde.has_trunc) {
+    const struct vi_fundef *uf = s->u.tilde.user;
+    struct vi_val *args = vi_arena_array(c->arena, (size_t)n, sizeof *args), *cp;
+    if (!args || !(cp = vi_arena_array(c->arena, (size_t)n, sizeof *cp))) return oom(c, s->loc);
+    if ((r = vi_interp_eval(I, c, s->u.tilde.lhs, &args[0]))) return r;
+    for (int i = 1; i < n; i++)
+      if ((r = vi_interp_eval(I, c, s->u.tilde.args[i - 1], &args[i]))) return r;
+    memcpy(cp, args, (size_t)n * sizeof *cp);
+    if (uf)
+      r = vi_interp_call_user(I, c, uf, cp, n, !I->plain_density, &v, s->u.tilde.dist_loc);
+    else
+      r = call_func(c, f, cp, n, I->plain_density ? 0 : VI_CALL_PROPTO, &v, s->u.tilde.dist_loc);
+    if (r || (r = vi_interp_add_target(I, c, &v, s->loc))) return r;
+    if (!s->u.tilde.has_trunc) return VI_OK;
+    int discrete = uf ? uf->params[0].type.base == VI_T_INT : (f->flags & VI_FN_LPMF) != 0;
+    return exec_truncation(I, c, s, args, n, discrete);
+  }
+  if (c->tape) {
+    r = vi_fuse_density(I, c, f, s->u.tilde.lhs, s->u.tilde.args, s->u.tilde.nargs, VI_CALL_PROPTO,
+                        s->u.tilde.dist_loc, &v);
+    if (r != VI_FUSE_NO) return r ? r : vi_interp_add_target(I, c, &v, s->loc);
+  }
+  struct vi_val *args = vi_arena_array(c->arena, (size_t)n, sizeof *args);
+  if (!args) return oom(c, s->loc);
+  if ((r = vi_interp_eval(I, c, s->u.tilde.lhs, &args[0]))) return r;
+  for (int i = 1; i < n; i++)
+    if ((r = vi_interp_eval(I, c, s->u.tilde.args[i - 1], &args[i]))) return r;
+  if ((r = call_func(c, f, args, n, VI_CALL_PROPTO, &v, s->u.tilde.dist_loc))) return r;
+  return vi_interp_add_target(I, c, &v, s->loc);
+}
+
+static VI_NOINLINE int exec_for(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
+  int r, stop;
+  int lo, hi;
+  struct vi_val v;
+  if ((r = vi_interp_eval(I, c, s->u.loop.lo, &v))) return r;
+  lo = v.ix[0];
+  if ((r = vi_interp_eval(I, c, s->u.loop.hi, &v))) return r;
+  hi = v.ix[0];
+  for (long long i = lo; i <= hi; i++) {
+    struct vi_val iv;
+    if (vi_val_int_scalar(c, &iv, (int)i)) return oom(c, s->loc);
+    I->slots[s->u.loop.slot] = iv;
+    r = exec_loop_body(I, c, s->u.loop.body, &stop);
+    if (stop) return r;
+  }
+  return VI_OK;
+}
+
+static VI_NOINLINE int exec_foreach(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
+  int r, stop;
+  struct vi_val cv;
+  if ((r = vi_interp_eval(I, c, s->u.loop.lo, &cv))) return r;
+  int count = cv.t.ndims ? cv.dim[0] : (int)cv.n;
+  for (int i = 0; i < count; i++) {
+    struct ixspec sp[VI_MAXDIMS];
+    for (int p = 0; p < npos(&cv); p++) sp[p] = (struct ixspec){1, cv.dim[p], NULL, 0};
+    if (cv.t.ndims) {
+      sp[0] = (struct ixspec){0, 1, NULL, i};
+    } else if (cv.t.base == VI_T_MATRIX) { /* column-major over all elements */
+      int rows = cv.dim[0];
+      sp[0] = (struct ixspec){0, 1, NULL, i % rows};
+      sp[1] = (struct ixspec){0, 1, NULL, i / rows};
+    } else {
+      sp[0] = (struct ixspec){0, 1, NULL, i};
+    }
+    struct vi_val ev;
+    if ((r = index_value(c, &cv, sp, &ev, s->loc))) return r;
+    I->slots[s->u.loop.slot] = ev;
+    r = exec_loop_body(I, c, s->u.loop.body, &stop);
+    if (stop) return r;
+  }
+  return VI_OK;
+}
+
+static VI_NOINLINE int exec_print(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
+  int r;
+  char buf[1024];
+  if ((r = format_args(I, c, s->u.print.args, s->u.print.n, buf, sizeof buf))) return r;
+  if (I->print_ok && I->out) fprintf(I->out, "%s\n", buf);
+  return VI_OK;
+}
+
+static VI_NOINLINE int exec_reject(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
+  int r;
+  char buf[1024];
+  if ((r = format_args(I, c, s->u.print.args, s->u.print.n, buf, sizeof buf))) return r;
+  c->dynamic = 1; /* never replay a tape that ended in a rejection */
+  return vi_ctx_error(c, s->loc, "%s: %s", s->kind == VI_S_REJECT ? "reject" : "fatal_error", buf);
+}
+
 int vi_interp_exec(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
   int r, stop;
   switch (s->kind) {
   case VI_S_DECL: return exec_decl(I, c, s->u.decl);
   case VI_S_ASSIGN: return exec_assign(I, c, s);
-  case VI_S_TILDE: {
-    const struct vi_func *f = s->u.tilde.fn;
-    int n = s->u.tilde.nargs + 1;
-    struct vi_val v;
-    if (c->tape) {
-      r = vi_fuse_density(I, c, f, s->u.tilde.lhs, s->u.tilde.args, s->u.tilde.nargs, VI_CALL_PROPTO,
-                          s->u.tilde.dist_loc, &v);
-      if (r != VI_FUSE_NO) return r ? r : vi_interp_add_target(I, c, &v, s->loc);
-    }
-    struct vi_val *args = vi_arena_array(c->arena, (size_t)n, sizeof *args);
-    if (!args) return oom(c, s->loc);
-    if ((r = vi_interp_eval(I, c, s->u.tilde.lhs, &args[0]))) return r;
-    for (int i = 1; i < n; i++)
-      if ((r = vi_interp_eval(I, c, s->u.tilde.args[i - 1], &args[i]))) return r;
-    if ((r = call_func(c, f, args, n, VI_CALL_PROPTO, &v, s->u.tilde.dist_loc))) return r;
-    return vi_interp_add_target(I, c, &v, s->loc);
-  }
+  case VI_S_TILDE: return exec_tilde(I, c, s);
   case VI_S_TARGET: {
     struct vi_val v;
     if ((r = vi_interp_eval(I, c, s->u.expr, &v))) return r;
     return vi_interp_add_target(I, c, &v, s->loc);
   }
-  case VI_S_FOR: {
-    int lo, hi;
-    struct vi_val v;
-    if ((r = vi_interp_eval(I, c, s->u.loop.lo, &v))) return r;
-    lo = v.ix[0];
-    if ((r = vi_interp_eval(I, c, s->u.loop.hi, &v))) return r;
-    hi = v.ix[0];
-    for (long long i = lo; i <= hi; i++) {
-      struct vi_val iv;
-      if (vi_val_int_scalar(c, &iv, (int)i)) return oom(c, s->loc);
-      I->slots[s->u.loop.slot] = iv;
-      r = exec_loop_body(I, c, s->u.loop.body, &stop);
-      if (stop) return r;
-    }
-    return VI_OK;
-  }
-  case VI_S_FOREACH: {
-    struct vi_val cv;
-    if ((r = vi_interp_eval(I, c, s->u.loop.lo, &cv))) return r;
-    int count = cv.t.ndims ? cv.dim[0] : (int)cv.n;
-    for (int i = 0; i < count; i++) {
-      struct ixspec sp[VI_MAXDIMS];
-      for (int p = 0; p < npos(&cv); p++) sp[p] = (struct ixspec){1, cv.dim[p], NULL, 0};
-      if (cv.t.ndims) {
-        sp[0] = (struct ixspec){0, 1, NULL, i};
-      } else if (cv.t.base == VI_T_MATRIX) { /* column-major over all elements */
-        int rows = cv.dim[0];
-        sp[0] = (struct ixspec){0, 1, NULL, i % rows};
-        sp[1] = (struct ixspec){0, 1, NULL, i / rows};
-      } else {
-        sp[0] = (struct ixspec){0, 1, NULL, i};
-      }
-      struct vi_val ev;
-      if ((r = index_value(c, &cv, sp, &ev, s->loc))) return r;
-      I->slots[s->u.loop.slot] = ev;
-      r = exec_loop_body(I, c, s->u.loop.body, &stop);
-      if (stop) return r;
-    }
-    return VI_OK;
-  }
+  case VI_S_FOR: return exec_for(I, c, s);
+  case VI_S_FOREACH: return exec_foreach(I, c, s);
   case VI_S_WHILE:
     for (long long iter = 0;; iter++) {
       struct vi_val v;
@@ -843,22 +1049,20 @@ int vi_interp_exec(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *
     for (int i = 0; i < s->u.block.n; i++)
       if ((r = vi_interp_exec(I, c, s->u.block.stmts[i]))) return r;
     return VI_OK;
-  case VI_S_PRINT: {
-    char buf[1024];
-    if ((r = format_args(I, c, s->u.print.args, s->u.print.n, buf, sizeof buf))) return r;
-    if (I->print_ok && I->out) fprintf(I->out, "%s\n", buf);
-    return VI_OK;
-  }
+  case VI_S_PRINT: return exec_print(I, c, s);
   case VI_S_REJECT:
-  case VI_S_FATAL: {
-    char buf[1024];
-    if ((r = format_args(I, c, s->u.print.args, s->u.print.n, buf, sizeof buf))) return r;
-    c->dynamic = 1; /* never replay a tape that ended in a rejection */
-    return vi_ctx_error(c, s->loc, "%s: %s", s->kind == VI_S_REJECT ? "reject" : "fatal_error", buf);
-  }
+  case VI_S_FATAL: return exec_reject(I, c, s);
   case VI_S_BREAK: return VI_FLOW_BREAK;
   case VI_S_CONTINUE: return VI_FLOW_CONTINUE;
-  case VI_S_RETURN: return vi_ctx_error(c, s->loc, "return outside a function");
+  case VI_S_RETURN:
+    if (!I->depth) return vi_ctx_error(c, s->loc, "return outside a function");
+    memset(&I->ret, 0, sizeof I->ret);
+    if (s->u.expr) {
+      struct vi_val v;
+      if ((r = vi_interp_eval(I, c, s->u.expr, &v))) return r;
+      I->ret = v;
+    }
+    return VI_FLOW_RETURN;
   case VI_S_EXPR: {
     struct vi_val v;
     return vi_interp_eval(I, c, s->u.expr, &v);

@@ -18,9 +18,15 @@ struct vi_interp {
   int block;             /* block being executed */
   int print_ok;          /* print() writes to stderr */
   FILE *out;             /* where print() writes */
+  int *fun_first;        /* per entry of p->funs with a body: its first slot (see compiler/check.c) */
+  int *fun_active;       /* per entry of p->funs: calls in progress (a frame is saved only on recursion) */
+  int depth;             /* user-function calls in progress */
+  int plain_density;     /* inside a user _lpdf called as _lpdf: _lupdf calls keep their constants */
+  struct vi_val ret;     /* value of the `return` being executed */
 };
 
-enum { VI_FLOW_BREAK = 100, VI_FLOW_CONTINUE = 101 };
+enum { VI_FLOW_BREAK = 100, VI_FLOW_CONTINUE = 101, VI_FLOW_RETURN = 102 };
+enum { VI_INTERP_MAX_DEPTH = 1000 }; /* nested user-function calls */
 
 /* Allocates the slot arrays in a (persistent). */
 int vi_interp_init(struct vi_interp *I, const struct vi_program *p, const struct vi_symtab *st,
@@ -37,6 +43,11 @@ int vi_interp_decl_dims(struct vi_interp *I, struct vi_ctx *c, const struct vi_d
  * slot is real; checks the shape against dims when dims != NULL. */
 int vi_interp_store(struct vi_interp *I, struct vi_ctx *c, int slot, struct vi_val *v, const int *dims,
                     struct vi_srcloc loc);
+/* Calls the user or foreign function fd with evaluated arguments (ints are
+ * promoted where the parameter is real). propto: called under `~` or as
+ * _lupdf. Saves and restores the function's slots, so recursion works. */
+int vi_interp_call_user(struct vi_interp *I, struct vi_ctx *c, const struct vi_fundef *fd, struct vi_val *args,
+                        int nargs, int propto, struct vi_val *out, struct vi_srcloc loc);
 /* Adds a value (scalar or container: summed) to the target. */
 int vi_interp_add_target(struct vi_interp *I, struct vi_ctx *c, struct vi_val *v, struct vi_srcloc loc);
 

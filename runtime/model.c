@@ -1,12 +1,14 @@
 /* model.c: loading, parameter layout, the log density with its gradient
  * (record once, then replay the tape), and constrained outputs. */
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model_impl.h"
+#include "vi/ffi.h"
 #include "vi/transform.h"
 
 static char *xstrdup(const char *s) {
@@ -14,6 +16,31 @@ static char *xstrdup(const char *s) {
   char *p = malloc(n);
   if (p) memcpy(p, s, n);
   return p;
+}
+
+/* Opens every foreign function of the functions block (libraries are looked
+ * up first in the model file's directory); errors go to d at the declaration. */
+static int open_foreign(struct vi_model *m, struct vi_diags *d) {
+  char dir[4096];
+  const char *slash = strrchr(m->file, '/');
+  size_t n = slash ? (size_t)(slash - m->file) : 0;
+  if (n >= sizeof dir) n = sizeof dir - 1;
+  if (slash && n == 0) n = 1; /* "/model.vim" */
+  memcpy(dir, slash ? m->file : ".", slash ? n : 1);
+  dir[slash ? n : 1] = 0;
+  int status = VI_OK;
+  for (int i = 0; i < m->prog->nfuns; i++) {
+    struct vi_fundef *fd = m->prog->funs[i];
+    if (!fd->ext_lib) continue;
+    struct vi_ffi_fn *fn = NULL;
+    int r = vi_ffi_open(fd, dir, &fn, d);
+    if (r) {
+      status = r;
+      continue;
+    }
+    fd->ext_fn = fn;
+  }
+  return status;
 }
 
 int vi_model_load_string(const char *name, const char *src, size_t len, struct vi_model **out,
@@ -47,6 +74,7 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
     return VI_ERR_SYNTAX;
   }
   int r = vi_check(m->prog, &m->ast, &m->st, d);
+  if (!r) r = open_foreign(m, d);
   if (r) {
     vi_model_free(m);
     return r;
@@ -75,6 +103,12 @@ int vi_model_load(const char *path, struct vi_model **out, struct vi_diags *d) {
 
 void vi_model_free(struct vi_model *m) {
   if (!m) return;
+  if (m->prog)
+    for (int i = 0; i < m->prog->nfuns; i++) {
+      /* the loader set ext_fn from a vi_ffi_open result: this model owns it */
+      vi_ffi_close((struct vi_ffi_fn *)(uintptr_t)m->prog->funs[i]->ext_fn);
+      m->prog->funs[i]->ext_fn = NULL;
+    }
   for (int i = 0; i < m->ntables; i++) vi_table_free(m->tables[i]);
   for (int i = 0; i < m->njsons; i++) vi_json_free(m->jsons[i]);
   free(m->tables);

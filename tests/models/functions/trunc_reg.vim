@@ -1,0 +1,24 @@
+// Regression of a response known to lie in [0, 10]: a user function for the
+// linear predictor, doubly truncated likelihood, half-normal prior via T[0, ].
+functions {
+  real line(real a, real b, real x) {
+    return a + b * x;
+  }
+}
+data {
+  int N;
+  vector[N] x;
+  vector[N] y;
+}
+parameters {
+  real a;
+  real b;
+  real<lower=0> sigma;
+}
+model {
+  a ~ normal(2, 5);
+  b ~ normal(0, 5);
+  sigma ~ normal(0, 2) T[0, ];
+  for (n in 1:N)
+    y[n] ~ normal(line(a, b, x[n]), sigma) T[0, 10];
+}
