@@ -715,6 +715,188 @@ static const struct vi_udist d_dexp_lccdf = {
 VI_UDIST_IMPL(double_exponential_lcdf, d_dexp_lcdf)
 VI_UDIST_IMPL(double_exponential_lccdf, d_dexp_lccdf)
 
+/* std_normal: normal with mu = 0, sigma = 1 */
+static double std_normal_cdf_common(const double *v, double *g, int upper) {
+  double w[3] = {v[0], 0, 1}, gw[3];
+  double lp = normal_cdf_common(w, gw, upper ? -1 : 1);
+  g[0] = gw[0];
+  return lp;
+}
+
+/* ---- cdfs through the incomplete gamma and beta functions ----
+ * The shape derivatives come from vi_gamma_pq_log / vi_inc_beta_log
+ * (stdlib/special.h); x derivatives from the densities. */
+
+/* log P(a, x) (upper = 0) or log Q(a, x) (upper = 1), with d/da and d/dx. */
+static double gamma_cdf_core(double a, double x, int upper, double *dla, double *dlx) {
+  if (x <= 0 || x == INFINITY) {
+    *dla = *dlx = 0;
+    return (x <= 0) == !upper ? -INFINITY : 0;
+  }
+  struct vi_inc_log r = vi_gamma_pq_log(a, x);
+  double lf = upper ? r.lq : r.lp;
+  double ldens = (a - 1) * log(x) - x - vi_lgamma(a); /* log dP/dx */
+  *dlx = (upper ? -1 : 1) * exp(ldens - lf);
+  *dla = upper ? r.dlq[0] : r.dlp[0];
+  return lf;
+}
+
+/* gamma(y | alpha, beta): F = P(alpha, beta y) */
+static double gamma_cdf_common(const double *v, double *g, int upper) {
+  double dla, dlx, lp = gamma_cdf_core(v[1], v[2] * v[0], upper, &dla, &dlx);
+  g[0] = dlx * v[2];
+  g[1] = dla;
+  g[2] = dlx * v[0];
+  return lp;
+}
+/* chi_square(y | nu): F = P(nu / 2, y / 2) */
+static double chi_square_cdf_common(const double *v, double *g, int upper) {
+  double dla, dlx, lp = gamma_cdf_core(0.5 * v[1], 0.5 * v[0], upper, &dla, &dlx);
+  g[0] = 0.5 * dlx;
+  g[1] = 0.5 * dla;
+  return lp;
+}
+/* inv_gamma(y | alpha, beta): F = Q(alpha, beta / y) */
+static double inv_gamma_cdf_common(const double *v, double *g, int upper) {
+  double y = v[0], b = v[2], dla, dlx;
+  if (y <= 0) return upper ? 0 : -INFINITY;
+  double lp = gamma_cdf_core(v[1], b / y, !upper, &dla, &dlx);
+  g[0] = -dlx * b / (y * y);
+  g[1] = dla;
+  g[2] = dlx / y;
+  return lp;
+}
+/* inv_chi_square(y | nu): F = Q(nu / 2, 1 / (2 y)) */
+static double inv_chi_square_cdf_common(const double *v, double *g, int upper) {
+  double y = v[0], dla, dlx;
+  if (y <= 0) return upper ? 0 : -INFINITY;
+  double lp = gamma_cdf_core(0.5 * v[1], 0.5 / y, !upper, &dla, &dlx);
+  g[0] = -dlx * 0.5 / (y * y);
+  g[1] = 0.5 * dla;
+  return lp;
+}
+/* scaled_inv_chi_square(y | nu, s): F = Q(nu / 2, nu s^2 / (2 y)) */
+static double sinvchi_cdf_common(const double *v, double *g, int upper) {
+  double y = v[0], nu = v[1], s = v[2], dla, dlx;
+  if (y <= 0) return upper ? 0 : -INFINITY;
+  double x = 0.5 * nu * s * s / y;
+  double lp = gamma_cdf_core(0.5 * nu, x, !upper, &dla, &dlx);
+  g[0] = -dlx * x / y;
+  g[1] = 0.5 * dla + dlx * 0.5 * s * s / y;
+  g[2] = dlx * nu * s / y;
+  return lp;
+}
+
+/* beta(y | a, b): F = I_y(a, b), dF/dy = y^(a-1) (1-y)^(b-1) / B(a, b) */
+static double beta_cdf_common(const double *v, double *g, int upper) {
+  double y = v[0], a = v[1], b = v[2];
+  if (y <= 0) return upper ? 0 : -INFINITY;
+  if (y >= 1) return upper ? -INFINITY : 0;
+  struct vi_inc_log r = vi_inc_beta_log(a, b, y);
+  double lf = upper ? r.lq : r.lp;
+  const double *d = upper ? r.dlq : r.dlp;
+  double ldens = (a - 1) * log(y) + (b - 1) * log1p(-y) - vi_lbeta(a, b);
+  g[0] = (upper ? -1 : 1) * exp(ldens - lf);
+  g[1] = d[0];
+  g[2] = d[1];
+  return lf;
+}
+
+/* student_t(y | nu, mu, sigma), t = (y - mu) / sigma: the tail beyond |t| is
+ * J = I_x(nu/2, 1/2) / 2 with x = nu / (nu + t^2); F = J for t < 0, 1 - J
+ * otherwise. dF/dt is the t density; d log J / dnu = (d log I / da) / 2 +
+ * (dI/dx / I) dx/dnu with dx/dnu = t^2 / (nu + t^2)^2. For x >= 1/2,
+ * I_x(a, 1/2) = 1 - I_{1-x}(1/2, a) with 1 - x = t^2 / (nu + t^2) exactly. */
+static double student_t_cdf_common(const double *v, double *g, int upper) {
+  double nu = v[1], s = v[3], t = (v[0] - v[2]) / s, t2 = t * t;
+  double a = 0.5 * nu, x = nu / (nu + t2), omx = t2 / (nu + t2), li, dli_da;
+  if (x < 0.5) {
+    struct vi_inc_log r = vi_inc_beta_log(a, 0.5, x);
+    li = r.lp, dli_da = r.dlp[0];
+  } else {
+    struct vi_inc_log r = vi_inc_beta_log(0.5, a, omx);
+    li = r.lq, dli_da = r.dlq[1];
+  }
+  double ltail = li - VI_LOG2, lbody = vi_log1m_exp(ltail); /* log J, log(1 - J) */
+  double dltail_dnu = 0.5 * dli_da;
+  if (t2 > 0 && x > 0) {
+    double ldidx = (a - 1) * log(x) - 0.5 * log(omx) - vi_lbeta(a, 0.5);
+    dltail_dnu += exp(ldidx - li) * t2 / ((nu + t2) * (nu + t2));
+  }
+  double ldens = vi_lgamma(0.5 * (nu + 1)) - vi_lgamma(a) - 0.5 * log(nu * VI_PI) -
+                 0.5 * (nu + 1) * log1p(t2 / nu); /* log dF/dt */
+  int below = t < 0;
+  double lf, dlf_dt, dlf_dnu; /* log of the probability taken, its derivatives */
+  if (below != upper) {       /* F below the centre, or 1 - F above it: the tail */
+    lf = ltail;
+    dlf_dt = (below ? 1 : -1) * exp(ldens - lf);
+    dlf_dnu = dltail_dnu;
+  } else {
+    lf = lbody;
+    dlf_dt = (below ? -1 : 1) * exp(ldens - lf);
+    dlf_dnu = -dltail_dnu * exp(ltail - lbody);
+  }
+  g[0] = dlf_dt / s;
+  g[1] = dlf_dnu;
+  g[2] = -g[0];
+  g[3] = -g[0] * t;
+  return lf;
+}
+
+/* skew_normal(y | xi, omega, alpha), z = (y - xi) / omega:
+ * F = Phi(z) - 2 T(z, alpha), 1 - F = Phi(-z) + 2 T(z, alpha);
+ * dF/dz = 2 phi(z) Phi(alpha z); dF/dalpha = -exp(-z^2 (1 + alpha^2) / 2) / (pi (1 + alpha^2)) */
+static double skew_normal_cdf_common(const double *v, double *g, int upper) {
+  double om = v[2], al = v[3], z = (v[0] - v[1]) / om, t = vi_owens_t(z, al);
+  /* log F and log(1 - F): the lower tail of a right-skewed (and by symmetry
+   * the upper tail of a left-skewed) distribution by quadrature, where
+   * Phi(z) - 2 T(z, alpha) would cancel; a side close to 1 as log1m of the
+   * other side */
+  double l_lo, l_up, f;
+  if (z < 0 && al > 0) l_lo = vi_skew_normal_lower_log(z, al);
+  else f = vi_Phi(z) - 2 * t, l_lo = log(f > 0 ? f : 0);
+  if (z > 0 && al < 0) l_up = vi_skew_normal_lower_log(-z, -al);
+  else f = vi_Phi(-z) + 2 * t, l_up = log(f > 0 ? f : 0);
+  double lf = upper ? l_up : l_lo, lo = upper ? l_lo : l_up;
+  if (lo < -2.5) lf = vi_log1m_exp(lo);
+  double sg = upper ? -1 : 1, u = 1 + al * al;
+  double dz = sg * exp(VI_LOG2 - 0.5 * z * z - VI_LOG_SQRT_2PI + vi_log_Phi(al * z) - lf);
+  g[0] = dz / om;
+  g[1] = -dz / om;
+  g[2] = -dz * z / om;
+  g[3] = -sg * exp(-0.5 * z * z * u - log(VI_PI * u) - lf);
+  return lf;
+}
+
+#define CDF_PAIR(dist, common, nargs, ...)                                                     \
+  static double dist##_lcdf_elem(const double *v, double *g, unsigned inc, unsigned var) {     \
+    (void)inc, (void)var;                                                                      \
+    return common(v, g, 0);                                                                    \
+  }                                                                                            \
+  static double dist##_lccdf_elem(const double *v, double *g, unsigned inc, unsigned var) {    \
+    (void)inc, (void)var;                                                                      \
+    return common(v, g, 1);                                                                    \
+  }                                                                                            \
+  static const struct vi_udist d_##dist##_lcdf = {                                             \
+      {#dist "_lcdf", vi_udist_fwd, vi_udist_bwd}, nargs, {__VA_ARGS__}, dist##_lcdf_elem, NULL}; \
+  static const struct vi_udist d_##dist##_lccdf = {                                            \
+      {#dist "_lccdf", vi_udist_fwd, vi_udist_bwd}, nargs, {__VA_ARGS__}, dist##_lccdf_elem, NULL}; \
+  VI_UDIST_IMPL(dist##_lcdf, d_##dist##_lcdf)                                                  \
+  VI_UDIST_IMPL(dist##_lccdf, d_##dist##_lccdf)
+
+#define A_YPROB {"random variable", "variate", VI_DCHK_PROB}
+#define A_SKEW {"shape parameter", "shape", VI_DCHK_FINITE}
+CDF_PAIR(std_normal, std_normal_cdf_common, 1, A_Y)
+CDF_PAIR(gamma, gamma_cdf_common, 3, A_YNN, A_SHAPE, A_INVSCALE)
+CDF_PAIR(chi_square, chi_square_cdf_common, 2, A_YNN, A_DOF)
+CDF_PAIR(inv_gamma, inv_gamma_cdf_common, 3, A_YNN, A_SHAPE, A_SCALE)
+CDF_PAIR(inv_chi_square, inv_chi_square_cdf_common, 2, A_YNN, A_DOF)
+CDF_PAIR(scaled_inv_chi_square, sinvchi_cdf_common, 3, A_YNN, A_DOF, A_SCALE)
+CDF_PAIR(beta, beta_cdf_common, 3, A_YPROB, {"first shape parameter", "first shape", VI_DCHK_POS_FINITE},
+         {"second shape parameter", "second shape", VI_DCHK_POS_FINITE})
+CDF_PAIR(student_t, student_t_cdf_common, 4, A_Y, A_DOF, A_LOC, A_SCALE)
+CDF_PAIR(skew_normal, skew_normal_cdf_common, 4, A_Y, A_LOC, A_SCALE, A_SKEW)
+
 /* ---- _rng ---- */
 
 #define R_LOC {"location parameter", "location", VI_DCHK_FINITE}
@@ -847,15 +1029,36 @@ static struct vi_type rule_normal_id_glm(const struct vi_type *a, int n) { retur
   "r" y ",r[-1,1],r[0.5,2];v4" y ",v4[-1,1],r[0.5,2];v3" y ",v3[-1,1],v3[0.5,2];r" y   \
   ",v3[-1,1],r[0.5,2]@1;d:v3" y ",v3[-1,1],d:r[0.5,2]@1;!r" y ",r[-1,1],r[-2,-0.5]"
 
+/* Test specs of the incomplete-gamma/beta cdfs: both branches of the series /
+ * continued fraction (small and large x), vectorised forms, a bad shape and a
+ * bad variate that must fail. */
+#define T_GAMMA_CDF                                                                              \
+  "r[0.2,3],r[0.5,3],r[0.5,2];r[4,8],r[0.5,2],r[1,2];r[0.01,0.1],r[20,40],r[1,2];r[60,90],r[2,4],r[1,2];" \
+  "v3[0.2,3],r[0.5,3],v3[0.5,2];"               \
+  "v3[0.2,3],v3[0.5,3],r[0.5,2];!r[1,2],r[-2,-1],r[0.5,2];!r[1,2],r[1,2],r[-2,-1];!r[-2,-1],r[1,2],r[1,2]"
+#define T_CHI_CDF \
+  "r[0.2,3],r[0.5,4];r[6,10],r[0.5,3];v3[0.2,3],r[0.5,4];v3[0.2,5],v3[0.5,4];!r[1,2],r[-2,-1];!r[-2,-1],r[1,2]"
+#define T_INVCHI_CDF \
+  "r[0.2,3],r[0.5,4];r[0.02,0.1],r[0.5,3];v3[0.2,3],r[0.5,4];v3[0.1,3],v3[0.5,4];!r[1,2],r[-2,-1];!r[-2,-1],r[1,2]"
+#define T_SINVCHI_CDF                                                                       \
+  "r[0.2,3],r[0.5,4],r[0.5,2];r[0.02,0.1],r[1,3],r[0.5,1];v3[0.2,3],r[0.5,4],v3[0.5,2];"    \
+  "v3[0.2,3],v3[0.5,4],r[0.5,2];!r[1,2],r[-2,-1],r[0.5,2];!r[1,2],r[1,2],r[-2,-1]"
+#define T_BETA_CDF                                                                          \
+  "r[0.05,0.95],r[0.5,3],r[0.5,3];r[0.01,0.1],r[2,4],r[0.5,1];r[0.9,0.99],r[0.5,1],r[2,4];" \
+  "v3[0.1,0.9],r[0.5,3],v3[0.5,3];!r[1.1,2],r[1,2],r[1,2];!r[0.1,0.9],r[-2,-1],r[1,2]"
+#define T_STUDENT_CDF                                                                       \
+  "r[-3,3],r[1,5],r[-1,1],r[0.5,2];r[2,6],r[0.5,3],r[-1,0],r[0.5,1];r[-6,-2],r[2,8],r[0,1],r[0.5,1];" \
+  "v3[-2,2],v3[1,5],v3[-1,1],v3[0.5,2];v3[-2,2],r[1,5],r[-1,1],r[0.5,2];!r[-2,2],r[-2,-1],r[-1,1],r[0.5,2];" \
+  "r[-60,-30],r[20,40],r[0,1],r[0.5,1];r[30,60],r[0.5,2],r[-1,0],r[0.5,1];!r[-2,2],r[1,2],r[-1,1],r[-2,-1]"
+#define T_SKEW_CDF                                                                          \
+  "r[-2,2],r[-1,1],r[0.5,2],r[-2,2];r[-1,1],r[-1,1],r[0.5,2],r[2,5];v3[-2,2],v3[-1,1],r[0.5,2],v3[-2,2];" \
+  "v3[-2,2],r[-1,1],v3[0.5,2],r[-0.5,0.5];r[-4,-3],r[0,0.5],r[0.5,1],r[2,4];r[3,4],r[0,0.5],r[0.5,1],r[-4,-2];" \
+  "!r[-2,2],r[-1,1],r[-2,-1],r[-2,2]"
+
 const struct vi_func vi_stdlib_dist_cont[] = {
     {"normal_lpdf", vi_drule_reals3, normal_lpdf, SIG3, LPDF,
      T_LOCSCALE("[-2,2]") ";d:v5[-2,2],v5[-1,1],r[0.5,2];d:v5[-2,2],v5[-1,1],r[0.5,2]@1;"
                           "v3[-2,2],v3[-1,1],d:r[0.5,2]@1;!r[-1,1],r[-1,1],r[0,0]"},
-    {"normal_id_glm_lpdf", rule_normal_id_glm, normal_id_glm_lpdf,
-     "(real or vector, matrix, real or vector, vector, real or vector) => real", LPDF,
-     "v4[-2,2],m4x2[-1,1],r[-1,1],v2[-1,1],r[0.5,2];v3[-2,2],m3x2[-1,1],v3[-1,1],v2[-1,1],v3[0.5,2];"
-     "d:v4[-2,2],d:m4x3[-1,1],r[-1,1],v3[-1,1],r[0.5,2]@1;d:v3[-2,2],d:m3x2[-1,1],r[-1,1],v2[-1,1],d:r[0.5,2]@1;"
-     "!v3[-2,2],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1]"},
     {"normal_id_glm_lpdf", rule_normal_id_glm, normal_id_glm_lpdf,
      "(real or vector, matrix, real or vector, vector, real or vector) => real", LPDF,
      "v4[-2,2],m4x2[-1,1],r[-1,1],v2[-1,1],r[0.5,2];v3[-2,2],m3x2[-1,1],v3[-1,1],v2[-1,1],v3[0.5,2];"
@@ -940,6 +1143,26 @@ const struct vi_func vi_stdlib_dist_cont[] = {
     {"double_exponential_lccdf", vi_drule_reals3, double_exponential_lccdf, SIG3, CDF,
      "r[0.2,2],r[-1,0],r[0.5,2];r[-2,-1.2],r[-1,1],r[0.5,2];v3[1.2,2],r[-1,1],v3[0.5,2];"
      "!r[0,1],r[0,1],r[-2,-0.5]"},
+    {"std_normal_lcdf", vi_drule_reals1, std_normal_lcdf, "(reals) => real", CDF,
+     "r[-3,3];r[-30,-20];r[20,30];v4[-3,3];!r[-2,2],r[-2,2]"},
+    {"std_normal_lccdf", vi_drule_reals1, std_normal_lccdf, "(reals) => real", CDF,
+     "r[-3,3];r[-30,-20];r[20,30];v4[-3,3];!r[-2,2],r[-2,2]"},
+    {"gamma_lcdf", vi_drule_reals3, gamma_lcdf, SIG3, CDF, T_GAMMA_CDF},
+    {"gamma_lccdf", vi_drule_reals3, gamma_lccdf, SIG3, CDF, T_GAMMA_CDF},
+    {"inv_gamma_lcdf", vi_drule_reals3, inv_gamma_lcdf, SIG3, CDF, T_GAMMA_CDF},
+    {"inv_gamma_lccdf", vi_drule_reals3, inv_gamma_lccdf, SIG3, CDF, T_GAMMA_CDF},
+    {"chi_square_lcdf", vi_drule_reals2, chi_square_lcdf, SIG2, CDF, T_CHI_CDF},
+    {"chi_square_lccdf", vi_drule_reals2, chi_square_lccdf, SIG2, CDF, T_CHI_CDF},
+    {"inv_chi_square_lcdf", vi_drule_reals2, inv_chi_square_lcdf, SIG2, CDF, T_INVCHI_CDF},
+    {"inv_chi_square_lccdf", vi_drule_reals2, inv_chi_square_lccdf, SIG2, CDF, T_INVCHI_CDF},
+    {"scaled_inv_chi_square_lcdf", vi_drule_reals3, scaled_inv_chi_square_lcdf, SIG3, CDF, T_SINVCHI_CDF},
+    {"scaled_inv_chi_square_lccdf", vi_drule_reals3, scaled_inv_chi_square_lccdf, SIG3, CDF, T_SINVCHI_CDF},
+    {"beta_lcdf", vi_drule_reals3, beta_lcdf, SIG3, CDF, T_BETA_CDF},
+    {"beta_lccdf", vi_drule_reals3, beta_lccdf, SIG3, CDF, T_BETA_CDF},
+    {"student_t_lcdf", vi_drule_reals4, student_t_lcdf, SIG4, CDF, T_STUDENT_CDF},
+    {"student_t_lccdf", vi_drule_reals4, student_t_lccdf, SIG4, CDF, T_STUDENT_CDF},
+    {"skew_normal_lcdf", vi_drule_reals4, skew_normal_lcdf, SIG4, CDF, T_SKEW_CDF},
+    {"skew_normal_lccdf", vi_drule_reals4, skew_normal_lccdf, SIG4, CDF, T_SKEW_CDF},
     /* random numbers: no derivative, no test spec */
     {"normal_rng", vi_drule_rng_real2, normal_rng, "(reals, reals) => real or array[] real", RNG, NULL},
     {"std_normal_rng", rule_rng0, std_normal_rng, "() => real", RNG, NULL},

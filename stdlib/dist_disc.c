@@ -602,8 +602,9 @@ const struct vi_func vi_stdlib_dist_disc[] = {
      "i[1,4],v4[-2,2];ia5[1,3],v3[-2,2];ia5[1,3],v3[-2,2]@1;!i[0,0],v3[-2,2]"},
     {"ordered_logistic_lpmf", rule_ordered_logistic, ordered_logistic_lpmf,
      "(ints, real or vector, vector) => real", LPMF,
-     "i[1,4],r[-1,1],v3[-3,-2.5];i[1,4],r[-1,1],v3[0.2,0.8];ia7[1,3],r[-1,1],v2[-0.5,0.5];"
-     "ia5[1,2],v5[-2,2],v1[-0.1,0.1]@1;!i[1,4],r[-1,1],v3[1,1]"}, /* the harness has no ordered spec: these draws happen to be ordered */
+     "i[1,4],r[-1,1],ordered3[-3,-2.5];i[1,4],r[-1,1],ordered3[-2,2];ia7[1,4],r[-1,1],ordered3[-2,2];"
+     "ia5[1,3],v5[-2,2],ordered2[-1,1];ia5[1,2],v5[-2,2],ordered1[-0.1,0.1]@1;ia6[1,4],v6[-2,2],ordered3[-2,2]@1;"
+     "!i[1,4],r[-1,1],v3[1,1];!i[5,5],r[-1,1],ordered3[-2,2];!i[0,0],r[-1,1],ordered3[-2,2]"},
     {"bernoulli_rng", vi_drule_rng_int1, bernoulli_rng, "(reals) => int or array[] int", RNG, NULL},
     {"bernoulli_logit_rng", vi_drule_rng_int1, bernoulli_logit_rng, "(reals) => int or array[] int", RNG, NULL},
     {"binomial_rng", vi_drule_rng_int_n2, binomial_rng, "(ints, reals) => int or array[] int", RNG, NULL},

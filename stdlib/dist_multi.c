@@ -703,15 +703,18 @@ const struct vi_func vi_stdlib_dist_multi[] = {
     {"multi_normal_cholesky_lpdf", rule_multi, multi_normal_cholesky_lpdf,
      "(vectors, vectors, matrix) => real", VI_FN_LPDF,
      "v3[-2,2],v3[-1,1],chol3;v2[-2,2],v2[-1,1],chol2@1;d:v3[-2,2],v3[-1,1],d:chol3@1;"
-     "!v3[-2,2],v2[-1,1],chol3"},
+     "!v3[-2,2],v2[-1,1],chol3;av4x3[-2,2],v3[-1,1],chol3;av4x3[-2,2],av4x3[-1,1],chol3;"
+     "d:av5x2[-2,2],av5x2[-1,1],chol2@1;!av4x3[-2,2],av3x3[-1,1],chol3"},
     {"multi_normal_lpdf", rule_multi, multi_normal_lpdf, "(vectors, vectors, matrix) => real",
      VI_FN_LPDF,
      "v3[-2,2],v3[-1,1],spd3;v2[-2,2],v2[-1,1],spd2@1;d:v3[-2,2],v3[-1,1],d:spd3@1;"
-     "!v3[-2,2],v3[-1,1],m3x3[-1,1]"},
+     "!v3[-2,2],v3[-1,1],m3x3[-1,1];av4x3[-2,2],v3[-1,1],spd3;av3x3[-2,2],av3x3[-1,1],spd3;"
+     "d:av5x2[-2,2],av5x2[-1,1],spd2@1;!av4x3[-2,2],av3x3[-1,1],spd3"},
     {"multi_student_t_lpdf", rule_mst, multi_student_t_lpdf,
      "(vectors, real, vectors, matrix) => real", VI_FN_LPDF,
      "v3[-2,2],r[2,6],v3[-1,1],spd3;v2[-2,2],r[2,6],v2[-1,1],spd2@1;"
-     "!v3[-2,2],r[-2,-1],v3[-1,1],spd3"},
+     "!v3[-2,2],r[-2,-1],v3[-1,1],spd3;av4x3[-2,2],r[2,6],v3[-1,1],spd3;"
+     "av3x2[-2,2],r[2,6],av3x2[-1,1],spd2"},
     {"dirichlet_lpdf", rule_dirichlet, dirichlet_lpdf, "(vectors, vectors) => real", VI_FN_LPDF,
      "simplex3,v3[0.5,3];simplex4,v4[0.5,3]@1;d:simplex3,v3[0.5,3]@1;!simplex3,v3[-2,-1]"},
     {"lkj_corr_cholesky_lpdf", rule_lkj, lkj_corr_cholesky_lpdf, "(matrix, real) => real",

@@ -12,6 +12,7 @@
  * NaN in gives NaN out; outside a function's domain the result is NaN (or
  * +-Inf at poles), as in Stan's math library, not an error. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib.h"
@@ -390,6 +391,41 @@ static int is_nan_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args
   return int_test(c, out, args, nargs, 2, "is_nan", loc);
 }
 
+/* to_int(x): x truncated toward zero, for data only (no derivative); int
+ * arguments pass through; arrays keep their shape. Errors: a differentiable
+ * argument, NaN or a value outside the int range. */
+static struct vi_type rule_to_int(const struct vi_type *a, int n) {
+  if (n != 1 || (a[0].base != VI_T_INT && a[0].base != VI_T_REAL)) return vi_ty(VI_T_ERROR, 0);
+  return vi_ty(VI_T_INT, a[0].ndims);
+}
+
+static int to_int_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                       struct vi_srcloc loc) {
+  (void)flags;
+  if (nargs != 1 || rule_to_int(&args[0].t, 1).base == VI_T_ERROR)
+    return vi_ctx_error(c, loc, "to_int: expected one int or real argument (or an array of them)");
+  if (!vi_val_is_const(&args[0]))
+    return vi_ctx_error(c, loc, "to_int: argument must be data (to_int has no derivative)");
+  struct vi_val *a = &args[0];
+  for (size_t i = 0; i < a->n; i++) {
+    double x = vi_val_get(a, i);
+    if (isnan(x) || !(x > -2147483649.0 && x < 2147483648.0)) {
+      char idx[32] = "";
+      if (a->t.ndims > 0) snprintf(idx, sizeof idx, "[%zu]", i + 1);
+      return vi_ctx_error(c, loc, "to_int: argument%s is %g, must be in the int range [-2147483648, 2147483647]",
+                          idx, x);
+    }
+  }
+  if (a->t.ndims == 0) {
+    double x = vi_val_get(a, 0);
+    return vi_val_int_scalar(c, out, (int)x) ? vi_ctx_error(c, loc, "out of memory") : VI_OK;
+  }
+  memset(out, 0, sizeof *out);
+  if (vi_val_new_int(c, out, vi_ty(VI_T_INT, a->t.ndims), a->dim)) return vi_ctx_error(c, loc, "out of memory");
+  for (size_t i = 0; i < a->n; i++) out->ix[i] = (int)vi_val_get(a, i);
+  return VI_OK;
+}
+
 /* ---- constants ---- */
 
 static struct vi_type rule_const(const struct vi_type *a, int n) {
@@ -458,5 +494,8 @@ const struct vi_func vi_stdlib_math[] = {
      "d:r[0.1,2]; d:r[-2,-0.1]; i[-3,3]"},
     {"is_inf", rule_real_to_int, is_inf_impl, "(real) => int", 0, "d:r"},
     {"is_nan", rule_real_to_int, is_nan_impl, "(real) => int", 0, "d:r"},
+    {"to_int", rule_to_int, to_int_impl,
+     "(data real) => int; (data int) => int; (data array[...] real) => array[...] int", VI_FN_NOGRAD,
+     "d:r[-5,5]; d:r[-5,5]; d:a3[-5,5]; d:i[-5,5]; !d:r[3e9,4e9]; !d:r[-4e9,-3e9]; !d:a2[3e9,4e9]"},
 };
 const size_t vi_stdlib_math_n = VI_COUNTOF(vi_stdlib_math);

@@ -417,6 +417,65 @@ static int fn_mdivide_left(struct vi_ctx *c, struct vi_val *out, struct vi_val *
   return vi_node_run(c, n, out);
 }
 
+/* y = B A^-1 (B M x N, A N x N): each row solves A' y_r' = b_r'.
+ * Adjoint: B̄ = Ȳ A^-T (rows solve A b̄_r' = ȳ_r');  dB += B̄;  dA -= Y' B̄.
+ * i[0] = N, i[1] = M; aux: LU (N^2), pivots (N), B̄ (M N), scratch (N). */
+static int mdr_fwd(struct vi_node *n) {
+  int N = n->i[0], M = n->i[1];
+  double *lu = n->aux, *piv = lu + (size_t)N * N, *t = piv + N + (size_t)N * M;
+  memcpy(lu, n->a[1].x, (size_t)N * N * sizeof(double));
+  if (lu_factor(lu, N, piv)) return vi_node_fail(n, "matrix is singular");
+  for (int r = 0; r < M; r++) {
+    for (int k = 0; k < N; k++) t[k] = n->a[0].x[r + (size_t)k * M];
+    lu_solve(lu, N, piv, t, 1);
+    for (int k = 0; k < N; k++) n->y[r + (size_t)k * M] = t[k];
+  }
+  return 0;
+}
+
+static void mdr_bwd(struct vi_node *n) {
+  int N = n->i[0], M = n->i[1];
+  double *lu = n->aux, *piv = lu + (size_t)N * N, *Bb = piv + N, *t = Bb + (size_t)N * M;
+  double *dB = n->a[0].dx, *dA = n->a[1].dx;
+  for (int r = 0; r < M; r++) {
+    for (int k = 0; k < N; k++) t[k] = n->dy[r + (size_t)k * M];
+    lu_solve(lu, N, piv, t, 0);
+    for (int k = 0; k < N; k++) Bb[r + (size_t)k * M] = t[k];
+  }
+  if (dB)
+    for (size_t k = 0; k < (size_t)N * M; k++) dB[k] += Bb[k];
+  if (dA)
+    for (int j = 0; j < N; j++)
+      for (int i = 0; i < N; i++) {
+        double s = 0;
+        for (int r = 0; r < M; r++) s += n->y[r + (size_t)i * M] * Bb[r + (size_t)j * M];
+        dA[i + (size_t)j * N] -= s;
+      }
+}
+
+static const struct vi_opdef op_mdr = {"mdivide_right", mdr_fwd, mdr_bwd};
+
+static int fn_mdivide_right(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                            int flags, struct vi_srcloc loc) {
+  const char *f = "mdivide_right";
+  struct vi_val *B = &args[0], *A = &args[1];
+  if (contig2(c, B, A, loc) || check_square(c, A, f, loc)) return VI_ERR_EVAL;
+  int N = vi_val_rows(A), M = vi_val_rows(B);
+  if (vi_val_cols(B) != N)
+    return vi_ctx_error(c, loc, "%s: sizes do not match (%d columns and %d x %d matrix)", f,
+                        vi_val_cols(B), N, N);
+  memset(out, 0, sizeof *out);
+  vi_val_shape_like(out, B);
+  struct vi_node *n = new_node(c, &op_mdr, 2, out->n, f, loc);
+  if (!n) return VI_ERR_NOMEM;
+  n->i[0] = N;
+  n->i[1] = M;
+  vi_node_arg(n, 0, B);
+  vi_node_arg(n, 1, A);
+  if (vi_node_aux(c, n, (size_t)N * N + N + out->n + N)) return VI_ERR_NOMEM;
+  return vi_node_run(c, n, out);
+}
+
 /* y = A^-1.  Adjoint: dA -= Y' Ȳ Y'.  i[0] = N; aux: LU (N^2), pivots (N), scratch N^2. */
 static int inv_fwd(struct vi_node *n) {
   int N = n->i[0];
@@ -1051,6 +1110,9 @@ const struct vi_func vi_stdlib_matrix[] = {
     {"mdivide_left", rule_tri_left, fn_mdivide_left,
      "(matrix, vector) => vector; (matrix, matrix) => matrix", 0,
      "spd3,v3[-1,1]; spd3,m3x2[-1,1]; m3x3[-1,1],v3[-1,1]; !spd3,v2[-1,1]"},
+    {"mdivide_right", rule_tri_right, fn_mdivide_right,
+     "(row_vector, matrix) => row_vector; (matrix, matrix) => matrix", 0,
+     "rv3[-1,1],spd3; m2x3[-1,1],spd3; rv3[-1,1],m3x3[-1,1]; !rv2[-1,1],spd3"},
     {"inverse", rule_mat_to_mat, fn_inverse, "(matrix) => matrix", 0,
      "spd3; m3x3[-1,1]; !m2x3[-1,1]"},
     {"log_determinant", rule_mat_to_real, fn_log_determinant, "(matrix) => real", 0,

@@ -72,4 +72,32 @@ double vi_gamma_q(double a, double x);
  * otherwise). d/dx = x^(a-1) (1-x)^(b-1) / Beta(a, b). About 1e-14 relative. */
 double vi_inc_beta(double a, double b, double x);
 
+/* A regularized incomplete function F of two shapes (the second unused for
+ * the gamma) on the log scale: lp = log F, lq = log(1 - F), each accurate
+ * where it is small (no underflow far in the tails), and their derivatives
+ * with respect to the shapes: dlp[k] = d lp / d shape_k, dlq[k] likewise. */
+struct vi_inc_log {
+  double lp, lq;
+  double dlp[2], dlq[2];
+};
+/* log P(a, x), log Q(a, x) and their derivatives in a, for a > 0, x >= 0
+ * (NaNs otherwise). The derivative is the exact derivative of the series
+ * (x < a + 1) or of the continued fraction (x >= a + 1), differentiated term
+ * by term (forward mode). d P / dx = x^(a-1) e^-x / Gamma(a). */
+struct vi_inc_log vi_gamma_pq_log(double a, double x);
+/* log I_x(a, b), log(1 - I_x(a, b)) and their derivatives in a (k = 0) and
+ * b (k = 1), for a, b > 0, 0 <= x <= 1 (NaNs otherwise); the continued
+ * fraction differentiated term by term. dI/dx = x^(a-1) (1-x)^(b-1) / B(a, b). */
+struct vi_inc_log vi_inc_beta_log(double a, double b, double x);
+/* Owen's T function T(h, a) = (1 / 2 pi) int_0^a exp(-h^2 (1 + t^2) / 2) / (1 + t^2) dt,
+ * by adaptive Gauss-Kronrod quadrature (|a| <= 1) and the reflection
+ * T(h, a) = (p + q) / 2 - p q - T(a h, 1 / a), p = Phi(-h), q = Phi(-a h)
+ * (h, a >= 0). dT/da = exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2)). */
+double vi_owens_t(double h, double a);
+/* log F(z) of the standard skew normal with shape alpha in its lower tail
+ * (z < 0, alpha > 0; NaN otherwise), where Phi(z) - 2 T(z, alpha) cancels:
+ * adaptive quadrature of int_0^inf 2 phi(z - u) Phi(alpha (z - u)) du,
+ * scaled by the integrand at u = 0 so that it does not underflow. */
+double vi_skew_normal_lower_log(double z, double alpha);
+
 #endif

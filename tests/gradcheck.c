@@ -18,7 +18,7 @@ enum { GC_MAXARGS = 8, GC_MAXN = 4096 };
 
 enum gc_kind {
   GC_REAL, GC_INT, GC_VEC, GC_ROWVEC, GC_MAT, GC_ARR, GC_IARR,
-  GC_SPD, GC_CHOL, GC_SIMPLEX, GC_CORR, GC_CHOLCORR
+  GC_SPD, GC_CHOL, GC_SIMPLEX, GC_CORR, GC_CHOLCORR, GC_ORDERED, GC_ARRVEC
 };
 
 struct gc_arg {
@@ -105,7 +105,8 @@ static int parse_arg(const char *s, const char *e, struct gc_arg *a) {
   static const struct {
     const char *pre;
     int kind;
-  } kinds[] = {{"cholcorr", GC_CHOLCORR}, {"chol", GC_CHOL}, {"corr", GC_CORR},
+  } kinds[] = {{"ordered", GC_ORDERED},   {"av", GC_ARRVEC},
+               {"cholcorr", GC_CHOLCORR}, {"chol", GC_CHOL}, {"corr", GC_CORR},
                {"simplex", GC_SIMPLEX},   {"spd", GC_SPD},   {"rv", GC_ROWVEC},
                {"ia", GC_IARR},           {"r", GC_REAL},    {"i", GC_INT},
                {"v", GC_VEC},             {"m", GC_MAT},     {"a", GC_ARR}};
@@ -122,11 +123,11 @@ static int parse_arg(const char *s, const char *e, struct gc_arg *a) {
   if (a->kind != GC_REAL && a->kind != GC_INT) {
     int r = parse_uint(&s, &a->rows);
     if (r < 0) return -1;
-    if (r && a->kind == GC_MAT) {
+    if (r && (a->kind == GC_MAT || a->kind == GC_ARRVEC)) {
       if (*s != 'x') return -1;
       s++;
       if (parse_uint(&s, &a->cols) != 1) return -1;
-    } else if (a->kind != GC_MAT) {
+    } else if (a->kind != GC_MAT && a->kind != GC_ARRVEC) {
       a->cols = a->rows;
     }
   }
@@ -143,7 +144,9 @@ static int parse_arg(const char *s, const char *e, struct gc_arg *a) {
   switch (a->kind) {
   case GC_REAL: a->t = gc_ty(VI_T_REAL, 0); a->n = 1; break;
   case GC_INT: a->t = gc_ty(VI_T_INT, 0); a->n = 1; break;
+  case GC_ARRVEC: a->t = gc_ty(VI_T_VECTOR, 1); a->n = (size_t)a->rows * (size_t)a->cols; break;
   case GC_VEC:
+  case GC_ORDERED:
   case GC_SIMPLEX: a->t = gc_ty(VI_T_VECTOR, 0); a->n = (size_t)a->rows; break;
   case GC_ROWVEC: a->t = gc_ty(VI_T_ROW_VECTOR, 0); a->n = (size_t)a->rows; break;
   case GC_ARR: a->t = gc_ty(VI_T_REAL, 1); a->n = (size_t)a->rows; break;
@@ -253,6 +256,14 @@ static void draw_arg(struct vi_rng *r, struct gc_arg *a) {
     for (size_t i = 0; i < a->n; i++) a->x[i] /= t;
     break;
   }
+  case GC_ORDERED: /* sorted uniform draws (insertion sort) */
+    for (size_t i = 0; i < a->n; i++) {
+      double v = unif(r, a->lo, a->hi);
+      size_t j = i;
+      for (; j > 0 && a->x[j - 1] > v; j--) a->x[j] = a->x[j - 1];
+      a->x[j] = v;
+    }
+    break;
   default:
     for (size_t i = 0; i < a->n; i++) a->x[i] = unif(r, a->lo, a->hi);
   }

@@ -1,8 +1,11 @@
 /* test_dist_values.c: the distributions' values against 50-digit references
  * (computed with mpmath from the Stan Functions Reference formulas and
- * R-equivalent densities), propto dropping exactly the constant terms,
- * argument checks with their messages, and _rng draws (types, ranges,
- * moments). Gradients are checked table-wide by test_stdlib_grad.c. */
+ * R-equivalent densities), every non-_rng row of the standard-library table
+ * against R (tests/reference/make_values.R writes tests/reference/values.txt;
+ * 12 significant digits; a row without a reference value fails), propto
+ * dropping exactly the constant terms, argument checks with their messages,
+ * and _rng draws (types, ranges, moments). Gradients are checked table-wide
+ * by test_stdlib_grad.c. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -41,7 +44,7 @@ static void env_free(struct env *e) {
 
 /* Parses one argument: "r0.7" real, "i3" int, "v:0.1:-1.2" vector,
  * "ia:1:0:1" int array, "a:..." real array, "m2x2:..." matrix (column-major),
- * "A2:..." array of vectors of size 2.
+ * "A2:..." array of vectors of size 2, "w:..." row vector.
  * A leading '*' makes a real argument differentiable (adjoints zeroed). */
 static void parse_arg(struct env *e, const char *s, struct vi_val *v) {
   memset(v, 0, sizeof *v);
@@ -50,12 +53,13 @@ static void parse_arg(struct env *e, const char *s, struct vi_val *v) {
   double buf[64];
   int n = 0, rows = 0, cols = 0;
   struct vi_type t = {VI_T_REAL, 0};
-  if (s[0] == 'r' || (s[0] == 'i' && s[1] != 'a')) {
+  if ((s[0] == 'r' || (s[0] == 'i' && s[1] != 'a')) && s[1] != 'v') {
     t.base = s[0] == 'r' ? VI_T_REAL : VI_T_INT;
     buf[n++] = strtod(s + 1, NULL);
   } else {
     if (s[0] == 'A') t.base = VI_T_VECTOR, t.ndims = 1, rows = (int)strtol(s + 1, NULL, 10);
     if (s[0] == 'v') t.base = VI_T_VECTOR;
+    else if (s[0] == 'w') t.base = VI_T_ROW_VECTOR;
     else if (s[0] == 'i') t.base = VI_T_INT, t.ndims = 1;
     else if (s[0] == 'a') t.ndims = 1;
     if (s[0] == 'm') {
@@ -194,6 +198,82 @@ Test(dist_values, every_distribution_matches_its_reference) {
     double err = fabs(got - k->want) / fmax(1, fabs(k->want));
     cr_expect(err < 1e-13, "%s(%s) = %.17g, want %.17g", k->fn, k->args, got, k->want);
   }
+}
+
+/* ---- every row against R (tests/reference/values.txt) ---- */
+
+/* Splits line at '|' into at most 4 fields (in place); returns the count. */
+static int split_fields(char *line, char **f) {
+  int n = 0;
+  f[n++] = line;
+  for (char *p = line; *p && n < 4; p++)
+    if (*p == '|') *p = 0, f[n++] = p + 1;
+  return n;
+}
+
+/* Relative agreement to 12 significant digits (exact for ints, NaN, Inf). */
+static int agrees(double got, double want) {
+  if (isnan(want)) return isnan(got);
+  if (isinf(want) || want == 0) return got == want || fabs(got) < 1e-300;
+  return fabs(got - want) <= 1e-12 * fabs(want);
+}
+
+Test(dist_values, every_row_matches_the_r_reference_values) {
+  const char *root = getenv("VI_SOURCE_ROOT");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/reference/values.txt", root ? root : ".");
+  FILE *fp = fopen(path, "r");
+  cr_assert(fp != NULL, "cannot open %s (run from the source root or set VI_SOURCE_ROOT)", path);
+  size_t nrows = vi_stdlib_count();
+  int *covered = calloc(nrows, sizeof(int));
+  char line[4096];
+  int nlines = 0;
+  while (fgets(line, sizeof line, fp)) {
+    line[strcspn(line, "\n")] = 0;
+    if (!line[0]) continue;
+    char *f[4];
+    cr_assert_eq(split_fields(line, f), 4, "malformed reference line %d", nlines + 1);
+    nlines++;
+    for (size_t k = 0; k < nrows; k++)
+      if (strcmp(vi_stdlib_at(k)->name, f[0]) == 0) covered[k] = 1;
+    const struct vi_func *fn = vi_stdlib_lookup(f[0]);
+    cr_assert(fn != NULL, "no row %s", f[0]);
+    struct env e;
+    env_init(&e, 1);
+    struct vi_val a[8], out;
+    int na = 0;
+    char args[4096];
+    snprintf(args, sizeof args, "%s", f[1]);
+    for (char *save = NULL, *tok = strtok_r(args, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+      parse_arg(&e, tok, &a[na++]);
+    struct vi_srcloc loc = {"model.vim", 1, 1};
+    int r = fn->impl(&e.c, &out, a, na, atoi(f[2]), loc);
+    cr_expect_eq(r, VI_OK, "%s(%s) failed: %s", f[0], f[1], e.diags.buf ? e.diags.buf : "");
+    if (r == VI_OK) {
+      size_t i = 0;
+      for (char *save = NULL, *tok = strtok_r(f[3], ":", &save); tok; tok = strtok_r(NULL, ":", &save), i++) {
+        double want = strtod(tok, NULL);
+        cr_expect(i < out.n, "%s(%s): result has %zu elements, the reference more", f[0], f[1], out.n);
+        if (i >= out.n) break;
+        double got = vi_val_get(&out, i);
+        cr_expect(agrees(got, want), "%s(%s)[%zu] = %.17g, R says %.17g", f[0], f[1], i + 1, got, want);
+      }
+      cr_expect_eq(i, out.n, "%s(%s): result has %zu elements, the reference %zu", f[0], f[1], out.n, i);
+    }
+    env_free(&e);
+  }
+  fclose(fp);
+  /* every row except random number generators has a reference value */
+  int missing = 0;
+  for (size_t k = 0; k < nrows; k++) {
+    const struct vi_func *fn = vi_stdlib_at(k);
+    if (fn->flags & VI_FN_RNG) continue;
+    cr_expect(covered[k], "row %s has no reference value in tests/reference/values.txt", fn->name);
+    missing += !covered[k];
+  }
+  free(covered);
+  cr_assert_gt(nlines, 250);
+  cr_assert_eq(missing, 0);
 }
 
 Test(dist_values, lkj_cholesky_is_lkj_corr_plus_jacobian_for_k3) {
@@ -480,4 +560,28 @@ Test(dist_values, rng_without_a_generator_is_an_error) {
   cr_assert_neq(r, VI_OK);
   cr_assert(strstr(e.diags.buf, "normal_rng: random numbers are only available in transformed data and generated quantities"));
   env_free(&e);
+}
+
+Test(dist_values, to_int_takes_data_only_and_names_bad_values) {
+  struct env e;
+  env_init(&e, 1);
+  double y = 0;
+  cr_assert_eq(call(&e, "to_int", "r-2.7", 0, &y), VI_OK);
+  cr_assert_eq(y, -2);
+  cr_assert_neq(call(&e, "to_int", "*r1.5", 0, &y), VI_OK);
+  cr_assert(e.diags.buf && strstr(e.diags.buf, "to_int: argument must be data"), "%s", e.diags.buf);
+  vi_diags_clear(&e.diags);
+  cr_assert_neq(call(&e, "to_int", "a:1:nan", 0, &y), VI_OK);
+  cr_assert(e.diags.buf && strstr(e.diags.buf, "to_int: argument[2] is nan"), "%s", e.diags.buf);
+  env_free(&e);
+}
+
+Test(dist_values, far_tails_of_the_cdfs_stay_finite) {
+  /* log P(150, 1.3 * 0.001): the probability underflows a double, its log does not */
+  double lp = value_of("gamma_lcdf", "r0.001,r150,r1.3", 0);
+  cr_assert(isfinite(lp) && lp < -1500, "gamma_lcdf = %g", lp);
+  double lt = value_of("student_t_lcdf", "r-40,r10000,r0,r1", 0);
+  cr_assert(isfinite(lt) && lt < -700, "student_t_lcdf = %g", lt);
+  double ls = value_of("skew_normal_lcdf", "r-2.5,r0,r1,r4", 0);
+  cr_assert(isfinite(ls) && ls < -60, "skew_normal_lcdf = %g", ls);
 }
