@@ -682,27 +682,25 @@ static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const st
   const struct vi_func *f = e->u.call.user ? NULL : e->u.call.fn;
   if (!f && !e->u.call.user) return vi_ctx_error(c, e->loc, "'%s' cannot be evaluated here", e->u.call.name);
   int n = e->u.call.nargs;
-  struct vi_val *args = vi_arena_array(c->arena, n ? (size_t)n : 1, sizeof *args);
-  if (!args) return oom(c, e->loc);
-  for (int i = 0; i < n; i++)
-    if ((r = vi_interp_eval(I, c, e->u.call.args[i], &args[i]))) return r;
   size_t len = strlen(e->u.call.name);
   int flags = len > 6 && !I->plain_density &&
                       (strcmp(e->u.call.name + len - 6, "_lupdf") == 0 ||
                        strcmp(e->u.call.name + len - 6, "_lupmf") == 0)
                   ? VI_CALL_PROPTO
                   : 0;
+  /* a fusable density evaluates its own arguments: try it before evaluating
+   * them here, or their nodes would be recorded twice */
+  if (f && c->tape && e->u.call.bar && n >= 1) {
+    r = vi_fuse_density(I, c, f, e->u.call.args[0], e->u.call.args + 1, n - 1, flags, e->loc, out);
+    if (r != VI_FUSE_NO) return r;
+  }
+  struct vi_val *args = vi_arena_array(c->arena, n ? (size_t)n : 1, sizeof *args);
+  if (!args) return oom(c, e->loc);
+  for (int i = 0; i < n; i++)
+    if ((r = vi_interp_eval(I, c, e->u.call.args[i], &args[i]))) return r;
   if (e->u.call.user) return vi_interp_call_user(I, c, e->u.call.user, args, n, flags, out, e->loc);
   if ((f->flags & VI_FN_RNG) && !c->rng)
     return vi_ctx_error(c, e->loc, "'%s' needs a random number generator here", f->name);
-  if (c->tape && e->u.call.bar && n >= 1) {
-    struct vi_val fv;
-    r = vi_fuse_density(I, c, f, e->u.call.args[0], e->u.call.args + 1, n - 1, flags, e->loc, &fv);
-    if (r != VI_FUSE_NO) {
-      *out = fv;
-      return r;
-    }
-  }
   return call_func(c, f, args, n, flags, out, e->loc);
 }
 
