@@ -342,25 +342,32 @@ static int fn_mdivide_left_tri_low(struct vi_ctx *c, struct vi_val *out, struct 
   return vi_node_run(c, n, out);
 }
 
-static int fn_mdivide_right_tri_low(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
-                                    int nargs, int flags, struct vi_srcloc loc) {
-  const char *f = "mdivide_right_tri_low";
-  struct vi_val *B = &args[0], *L = &args[1];
-  if (contig2(c, B, L, loc) || check_square(c, L, f, loc)) return VI_ERR_EVAL;
-  int N = vi_val_rows(L), M = vi_val_rows(B);
+/* B / A for a square A (N x N) and B with N columns: one node of op, with
+ * scratch for the factorisation (lu) or the triangular solve. */
+static int right_divide(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, const char *f,
+                        const struct vi_opdef *op, int lu, struct vi_srcloc loc) {
+  struct vi_val *B = &args[0], *A = &args[1];
+  if (contig2(c, B, A, loc) || check_square(c, A, f, loc)) return VI_ERR_EVAL;
+  int N = vi_val_rows(A), M = vi_val_rows(B);
   if (vi_val_cols(B) != N)
     return vi_ctx_error(c, loc, "%s: sizes do not match (%d columns and %d x %d matrix)", f,
                         vi_val_cols(B), N, N);
   memset(out, 0, sizeof *out);
   vi_val_shape_like(out, B);
-  struct vi_node *n = new_node(c, &op_trilow_right, 2, out->n, f, loc);
+  struct vi_node *n = new_node(c, op, 2, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = N;
   n->i[1] = M;
   vi_node_arg(n, 0, B);
-  vi_node_arg(n, 1, L);
-  if (vi_node_aux(c, n, 2 * (size_t)N)) return VI_ERR_NOMEM;
+  vi_node_arg(n, 1, A);
+  size_t aux = lu ? (size_t)N * N + N + out->n + N : 2 * (size_t)N;
+  if (vi_node_aux(c, n, aux)) return VI_ERR_NOMEM;
   return vi_node_run(c, n, out);
+}
+
+static int fn_mdivide_right_tri_low(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
+                                    int nargs, int flags, struct vi_srcloc loc) {
+  return right_divide(c, out, args, "mdivide_right_tri_low", &op_trilow_right, 0, loc);
 }
 
 /* ---- LU-based: mdivide_left, inverse, log_determinant, determinant ---- */
@@ -457,23 +464,7 @@ static const struct vi_opdef op_mdr = {"mdivide_right", mdr_fwd, mdr_bwd};
 
 static int fn_mdivide_right(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                             int flags, struct vi_srcloc loc) {
-  const char *f = "mdivide_right";
-  struct vi_val *B = &args[0], *A = &args[1];
-  if (contig2(c, B, A, loc) || check_square(c, A, f, loc)) return VI_ERR_EVAL;
-  int N = vi_val_rows(A), M = vi_val_rows(B);
-  if (vi_val_cols(B) != N)
-    return vi_ctx_error(c, loc, "%s: sizes do not match (%d columns and %d x %d matrix)", f,
-                        vi_val_cols(B), N, N);
-  memset(out, 0, sizeof *out);
-  vi_val_shape_like(out, B);
-  struct vi_node *n = new_node(c, &op_mdr, 2, out->n, f, loc);
-  if (!n) return VI_ERR_NOMEM;
-  n->i[0] = N;
-  n->i[1] = M;
-  vi_node_arg(n, 0, B);
-  vi_node_arg(n, 1, A);
-  if (vi_node_aux(c, n, (size_t)N * N + N + out->n + N)) return VI_ERR_NOMEM;
-  return vi_node_run(c, n, out);
+  return right_divide(c, out, args, "mdivide_right", &op_mdr, 1, loc);
 }
 
 /* y = A^-1.  Adjoint: dA -= Y' Ȳ Y'.  i[0] = N; aux: LU (N^2), pivots (N), scratch N^2. */
