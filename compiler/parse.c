@@ -305,8 +305,22 @@ static struct vi_expr *new_expr(struct parser *p, int kind, struct vi_srcloc loc
   if (e) {
     e->kind = (uint8_t)kind;
     e->loc = loc;
+    e->depth = 1;
   }
   return e;
+}
+
+/* Makes e at least one taller than child; refuses trees past the limit. */
+static int grow(struct parser *p, struct vi_expr *e, const struct vi_expr *child) {
+  if (!e || !child) return 1;
+  if (child->depth + 1 > e->depth) e->depth = (uint16_t)(child->depth + 1);
+  if (e->depth > VI_MAX_EXPR_DEPTH) {
+    error(p, e->loc, "expression too deep: more than %d nested operations (limit %d)", VI_MAX_EXPR_DEPTH,
+          VI_MAX_EXPR_DEPTH);
+    p->abort = 1;
+    return 0;
+  }
+  return 1;
 }
 
 static struct vi_expr *new_bin(struct parser *p, int op, struct vi_srcloc loc,
@@ -316,6 +330,7 @@ static struct vi_expr *new_bin(struct parser *p, int op, struct vi_srcloc loc,
     e->u.bin.op = (uint8_t)op;
     e->u.bin.a = a;
     e->u.bin.b = b;
+    if (!grow(p, e, a) || !grow(p, e, b)) return NULL;
   }
   return e;
 }
@@ -326,6 +341,7 @@ static struct vi_expr *new_un(struct parser *p, int kind, int op, struct vi_srcl
   if (e) {
     e->u.un.op = (uint8_t)op;
     e->u.un.a = a;
+    if (!grow(p, e, a)) return NULL;
   }
   return e;
 }
@@ -459,6 +475,9 @@ static struct vi_expr *parse_indexing(struct parser *p, struct vi_expr *base) {
   e->u.index.a = base;
   e->u.index.ix = ix;
   e->u.index.nix = n;
+  if (!grow(p, e, base)) return NULL;
+  for (int i = 0; i < n; i++)
+    if ((ix[i].lo && !grow(p, e, ix[i].lo)) || (ix[i].hi && !grow(p, e, ix[i].hi))) return NULL;
   return e;
 }
 
@@ -486,6 +505,8 @@ static struct vi_expr *parse_list(struct parser *p, int kind, int close, const c
   if (!e) return NULL;
   e->u.list.elems = (struct vi_expr **)v.v;
   e->u.list.n = v.n;
+  for (int i = 0; i < v.n; i++)
+    if (!grow(p, e, e->u.list.elems[i])) return NULL;
   return e;
 }
 
@@ -528,6 +549,8 @@ static struct vi_expr *parse_primary(struct parser *p) {
       e->u.call.args = (struct vi_expr **)args.v;
       e->u.call.nargs = args.n;
       e->u.call.bar = bar;
+      for (int i = 0; i < args.n; i++)
+        if (!grow(p, e, e->u.call.args[i])) return NULL;
       return e;
     }
     if (t.kw == VI_KW_TARGET) {
@@ -644,6 +667,7 @@ static struct vi_expr *parse_expr(struct parser *p) {
         e->u.cond.c = c;
         e->u.cond.a = a;
         e->u.cond.b = b;
+        if (!grow(p, e, c) || !grow(p, e, a) || !grow(p, e, b)) e = NULL;
       }
       c = e;
     }

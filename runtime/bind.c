@@ -533,6 +533,7 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
   /* transformed data, once, in double precision */
   m->I.block = VI_BLK_TDATA;
   m->I.print_ok = 1;
+  vi_interp_enter(&m->I, __builtin_frame_address(0));
   for (int i = 0; i < p->nbody[VI_BLK_TDATA] && !r; i++) {
     r = vi_interp_exec(&m->I, &b.c, p->body[VI_BLK_TDATA][i]);
     if (r == VI_FLOW_BREAK || r == VI_FLOW_CONTINUE) r = VI_OK;

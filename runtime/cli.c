@@ -317,6 +317,7 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
   sigaction(SIGINT, &sa, &old);
+  vi_model_set_cancel(m, &interrupted);
   int rc = VI_EXIT_OK;
   double *theta = NULL, *log_p = NULL, *log_q = NULL, *draws = NULL, *mean_row = NULL;
   struct vi_summary_stats *st = NULL;
@@ -426,6 +427,7 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   free(names);
   free(unames);
 done:
+  vi_model_set_cancel(m, NULL);
   sigaction(SIGINT, &old, NULL);
   free(theta);
   free(log_p);

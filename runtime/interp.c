@@ -9,6 +9,8 @@
 #include "interp.h"
 
 #include "fuse.h"
+
+#include <sys/resource.h>
 #include "vi/ffi.h"
 
 #include <math.h>
@@ -520,6 +522,26 @@ static int fun_index(const struct vi_interp *I, const struct vi_fundef *fd) {
   return -1;
 }
 
+void vi_interp_enter(struct vi_interp *I, const void *frame) {
+  I->stack_base = frame;
+  if (!I->stack_limit) {
+    struct rlimit rl;
+    size_t lim = (size_t)8 << 20;
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) lim = (size_t)rl.rlim_cur;
+    I->stack_limit = lim / 2; /* the other half is for kernels and the caller */
+  }
+}
+
+int vi_interp_stack_check(struct vi_interp *I, struct vi_ctx *c, struct vi_srcloc loc) {
+  if (!I->stack_base) return VI_OK;
+  char here;
+  const char *h = &here;
+  if (h < I->stack_base && (size_t)(I->stack_base - h) > I->stack_limit)
+    return vi_ctx_error(c, loc, "evaluation nests too deeply: the C stack limit of %zu KiB is reached (recursion?)",
+                        I->stack_limit >> 10);
+  return VI_OK;
+}
+
 int vi_interp_call_user(struct vi_interp *I, struct vi_ctx *c, const struct vi_fundef *fd, struct vi_val *args,
                         int nargs, int propto, struct vi_val *out, struct vi_srcloc loc) {
   int r;
@@ -907,6 +929,10 @@ static int format_args(struct vi_interp *I, struct vi_ctx *c, struct vi_expr *co
 }
 
 static int exec_loop_body(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *body, int *stop) {
+  if (I->cancel && *I->cancel) { /* Ctrl-C: a loop that never ends must still stop */
+    *stop = 1;
+    return vi_ctx_error(c, body->loc, "interrupted");
+  }
   int r = vi_interp_exec(I, c, body);
   *stop = 0;
   if (r == VI_FLOW_BREAK) {
@@ -1017,6 +1043,7 @@ static VI_NOINLINE int exec_reject(struct vi_interp *I, struct vi_ctx *c, const 
 }
 
 int vi_interp_exec(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
+  if (I->stack_base && vi_interp_stack_check(I, c, s->loc)) return VI_ERR_LIMIT;
   int r, stop;
   switch (s->kind) {
   case VI_S_DECL: return exec_decl(I, c, s->u.decl);

@@ -3,6 +3,7 @@
  * is recorded (see include/vi/tape.h). Private to the runtime. */
 #ifndef VI_INTERP_H
 #define VI_INTERP_H
+#include <signal.h>
 #include <stdio.h>
 
 #include "vi/check.h"
@@ -23,7 +24,18 @@ struct vi_interp {
   int depth;             /* user-function calls in progress */
   int plain_density;     /* inside a user _lpdf called as _lpdf: _lupdf calls keep their constants */
   struct vi_val ret;     /* value of the `return` being executed */
+  const char *stack_base; /* frame address where evaluation entered (vi_interp_enter), or NULL */
+  size_t stack_limit;    /* bytes of C stack evaluation may use below stack_base */
+  volatile sig_atomic_t *cancel; /* when set and nonzero, loops stop with "interrupted" */
 };
+
+/* Marks the current frame as the bottom of evaluation, so that recursion
+ * (user functions, deeply nested blocks) is stopped with an error before it
+ * can exhaust the C stack. Call it where a block's evaluation starts. */
+void vi_interp_enter(struct vi_interp *I, const void *frame);
+/* VI_OK, or an error at loc when the C stack used since vi_interp_enter
+ * passes the limit. */
+int vi_interp_stack_check(struct vi_interp *I, struct vi_ctx *c, struct vi_srcloc loc);
 
 enum { VI_FLOW_BREAK = 100, VI_FLOW_CONTINUE = 101, VI_FLOW_RETURN = 102 };
 enum { VI_INTERP_MAX_DEPTH = 1000 }; /* nested user-function calls */

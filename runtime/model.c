@@ -122,6 +122,7 @@ void vi_model_free(struct vi_model *m) {
   if (m->coord_names)
     for (size_t i = 0; i < m->dim; i++) free(m->coord_names[i]);
   free(m->coord_names);
+  for (int i = 0; m->outs && i < m->nouts; i++) free(m->outs[i].offs);
   free(m->outs);
   free(m->params);
   free(m->theta);
@@ -141,10 +142,20 @@ size_t vi_model_dim(const struct vi_model *m) { return m->dim; }
 const char *vi_model_file(const struct vi_model *m) { return m->file; }
 const char *vi_model_error(const struct vi_model *m) { return m->errmsg; }
 int vi_model_is_static(const struct vi_model *m) { return m->recorded && !m->dynamic; }
+void vi_model_set_cancel(struct vi_model *m, volatile sig_atomic_t *flag) { m->I.cancel = flag; }
 size_t vi_model_nout(const struct vi_model *m) { return m->nout; }
-const char *vi_model_out_name(const struct vi_model *m, size_t i) { return m->out_names[i]; }
-const char *vi_model_coord_name(const struct vi_model *m, size_t i) { return m->coord_names[i]; }
+static int make_names(struct vi_model *m);
+
+static int names_ready(const struct vi_model *m) {
+  /* names are a cache: building them does not change what the model is */
+  return make_names((struct vi_model *)m) == VI_OK;
+}
+const char *vi_model_out_name(const struct vi_model *m, size_t i) { return names_ready(m) ? m->out_names[i] : "?"; }
+const char *vi_model_coord_name(const struct vi_model *m, size_t i) {
+  return names_ready(m) ? m->coord_names[i] : "?";
+}
 const char *vi_model_out_label(const struct vi_model *m, size_t i) {
+  if (!names_ready(m)) return "?";
   return m->out_labels && m->out_labels[i] ? m->out_labels[i] : m->out_names[i];
 }
 
@@ -283,8 +294,39 @@ static int layout(struct vi_model *m, struct vi_diags *d) {
   m->dim = off;
   m->theta = calloc(off ? off : 1, sizeof(double));
   m->grad = calloc(off ? off : 1, sizeof(double));
+  if (!m->theta || !m->grad) return VI_ERR_NOMEM;
+  /* outputs: parameters, transformed parameters, generated quantities (top level) */
+  size_t o = 0;
+  for (int b = VI_BLK_PARAMS; b <= VI_BLK_GQ; b++) {
+    if (b == VI_BLK_MODEL) continue;
+    for (int i = 0; i < p->nbody[b]; i++) {
+      const struct vi_stmt *s = p->body[b][i];
+      if (s->kind != VI_S_DECL) continue;
+      struct vi_outvar *ov = &m->outs[m->nouts++];
+      ov->slot = s->u.decl->slot;
+      ov->block = b;
+      ov->t = s->u.decl->type;
+      int r = vi_interp_decl_dims(&m->I, &c, s->u.decl, ov->dims);
+      if (r) return r;
+      struct vi_val v;
+      memset(&v, 0, sizeof v);
+      vi_val_set_shape(&v, ov->t, ov->dims);
+      ov->off = o;
+      ov->n = v.n;
+      o += v.n;
+    }
+  }
+  m->nout = o;
+  return VI_OK;
+}
+
+/* Element names (and the offsets vi_model_write uses) are made when first
+ * asked for: a model with millions of elements checks without them. */
+static int make_names(struct vi_model *m) {
+  if (m->out_names) return VI_OK;
+  size_t off = m->dim;
   m->coord_names = calloc(off ? off : 1, sizeof(char *));
-  if (!m->theta || !m->grad || !m->coord_names) return VI_ERR_NOMEM;
+  if (!m->coord_names) return VI_ERR_NOMEM;
   /* unconstrained coordinate names: constrained element names where the
    * transform is elementwise, else name.1, name.2 ... */
   for (int i = 0; i < m->nparams; i++) {
@@ -310,36 +352,19 @@ static int layout(struct vi_model *m, struct vi_diags *d) {
       }
     }
   }
-  /* outputs: parameters, transformed parameters, generated quantities (top level) */
-  size_t o = 0;
-  for (int b = VI_BLK_PARAMS; b <= VI_BLK_GQ; b++) {
-    if (b == VI_BLK_MODEL) continue;
-    for (int i = 0; i < p->nbody[b]; i++) {
-      const struct vi_stmt *s = p->body[b][i];
-      if (s->kind != VI_S_DECL) continue;
-      struct vi_outvar *ov = &m->outs[m->nouts++];
-      ov->slot = s->u.decl->slot;
-      ov->block = b;
-      ov->t = s->u.decl->type;
-      int r = vi_interp_decl_dims(&m->I, &c, s->u.decl, ov->dims);
-      if (r) return r;
-      struct vi_val v;
-      memset(&v, 0, sizeof v);
-      vi_val_set_shape(&v, ov->t, ov->dims);
-      ov->off = o;
-      ov->n = v.n;
-      o += v.n;
-    }
+  for (int i = 0; i < m->nouts; i++) {
+    struct vi_outvar *ov = &m->outs[i];
+    ov->offs = calloc(ov->n ? ov->n : 1, sizeof *ov->offs);
+    if (!ov->offs) return VI_ERR_NOMEM;
   }
-  m->nout = o;
-  m->out_names = calloc(o ? o : 1, sizeof(char *));
+  m->out_names = calloc(m->nout ? m->nout : 1, sizeof(char *));
   if (!m->out_names) return VI_ERR_NOMEM;
-  m->out_labels = calloc(o ? o : 1, sizeof(char *));
+  m->out_labels = calloc(m->nout ? m->nout : 1, sizeof(char *));
   if (!m->out_labels) return VI_ERR_NOMEM;
   for (int i = 0; i < m->nouts; i++) {
     struct vi_outvar *ov = &m->outs[i];
     const struct vi_decl *dc = m->st.decl[ov->slot];
-    if (flat_names(dc->name, ov->t, ov->dims, m->out_names + ov->off, NULL)) return VI_ERR_NOMEM;
+    if (flat_names(dc->name, ov->t, ov->dims, m->out_names + ov->off, ov->offs)) return VI_ERR_NOMEM;
     /* sizes that count the levels of a text column label their elements */
     const struct vi_expr *se[VI_MAXDIMS];
     const char *const *labels[VI_MAXDIMS] = {0};
@@ -469,6 +494,7 @@ static int check_block_constraints(struct vi_model *m, struct vi_ctx *c, int blo
 
 static int run_block(struct vi_model *m, struct vi_ctx *c, int block) {
   m->I.block = block;
+  vi_interp_enter(&m->I, __builtin_frame_address(0));
   for (int i = 0; i < m->prog->nbody[block]; i++) {
     int r = vi_interp_exec(&m->I, c, m->prog->body[block][i]);
     if (r == VI_FLOW_BREAK || r == VI_FLOW_CONTINUE) r = VI_OK;
@@ -520,6 +546,10 @@ int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, do
 }
 
 int vi_model_write(struct vi_model *m, const double *theta, double *out, struct vi_rng *rng) {
+  if (make_names(m)) {
+    snprintf(m->errmsg, sizeof m->errmsg, "out of memory for the names of %zu outputs", m->nout);
+    return VI_ERR_NOMEM;
+  }
   vi_arena_reset(&m->scratch);
   struct vi_ctx c = {.arena = &m->scratch, .rng = rng, .diags = &m->ediag};
   int r = constrain_params(m, &c, theta, NULL, 0);
@@ -538,20 +568,7 @@ int vi_model_write(struct vi_model *m, const double *theta, double *out, struct 
   for (int i = 0; i < m->nouts; i++) {
     struct vi_outvar *ov = &m->outs[i];
     struct vi_val v = m->I.slots[ov->slot];
-    char **names = NULL;
-    size_t *offs = calloc(ov->n ? ov->n : 1, sizeof *offs);
-    names = calloc(ov->n ? ov->n : 1, sizeof *names);
-    if (!offs || !names || flat_names("", ov->t, ov->dims, names, offs)) {
-      free(offs);
-      free(names);
-      return VI_ERR_NOMEM;
-    }
-    for (size_t k = 0; k < ov->n; k++) {
-      out[ov->off + k] = k < v.n ? vi_val_get(&v, offs[k]) : NAN;
-      free(names[k]);
-    }
-    free(names);
-    free(offs);
+    for (size_t k = 0; k < ov->n; k++) out[ov->off + k] = ov->offs[k] < v.n ? vi_val_get(&v, ov->offs[k]) : NAN;
   }
   return VI_OK;
 }

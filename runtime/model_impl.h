@@ -21,6 +21,7 @@ struct vi_outvar {
   int dims[VI_MAXDIMS];
   struct vi_type t;
   size_t off, n;     /* in the output vector */
+  size_t *offs;      /* element k (Stan's order) is at offs[k] in our layout (made with the names) */
 };
 
 struct vi_model {

@@ -32,6 +32,11 @@ struct vi_type {
 
 /* ---- expressions ---- */
 
+/* The tallest expression tree a model may hold. Chains such as 1 + 1 + ...
+ * are parsed by loops, but the checker and the interpreter walk trees
+ * recursively, so their height is bounded here. */
+enum { VI_MAX_EXPR_DEPTH = 1000 };
+
 enum vi_expr_kind {
   VI_E_INT,       /* integer literal: ival */
   VI_E_REAL,      /* real literal: rval */
@@ -77,6 +82,7 @@ struct vi_expr {
   struct vi_srcloc loc;
   struct vi_type type; /* checker */
   uint8_t is_data;     /* checker: depends only on data and transformed data */
+  uint16_t depth;      /* height of the tree below (1 for a leaf), at most VI_MAX_EXPR_DEPTH */
   union {
     long long ival;
     double rval;

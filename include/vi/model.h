@@ -9,6 +9,7 @@
  */
 #ifndef VI_MODEL_H
 #define VI_MODEL_H
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -60,6 +61,10 @@ void vi_model_print_layout(const struct vi_model *m, FILE *f);
 /* Name of unconstrained coordinate i ("beta[1]", "sigma" ...; transformed
  * coordinates of structured types are numbered). */
 const char *vi_model_coord_name(const struct vi_model *m, size_t i);
+
+/* Loops in the model stop with an "interrupted" error once *flag is
+ * nonzero (a signal handler sets it); NULL turns this off. */
+void vi_model_set_cancel(struct vi_model *m, volatile sig_atomic_t *flag);
 
 /* Constrained outputs: parameters, transformed parameters, generated
  * quantities, each flattened with Stan's element names and order. */
