@@ -47,7 +47,10 @@ void vi_arena_reset(struct vi_arena *a) {
 void *vi_arena_alloc(struct vi_arena *a, size_t size) {
   size_t need = (size + 15) & ~(size_t)15;
   if (need < size) return NULL;
-  if (a->limit && (need > a->limit || a->used_total > a->limit - need)) return NULL;
+  if (a->limit && (need > a->limit || a->used_total > a->limit - need)) {
+    a->hit_limit = 1;
+    return NULL;
+  }
   struct vi_arena_block *b = a->head;
   if (!b || b->size - b->used < need) {
     /* take a spare block that fits, else a new one */

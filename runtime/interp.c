@@ -413,6 +413,8 @@ static int call_func(struct vi_ctx *c, const struct vi_func *f, struct vi_val *a
   int r = f->impl(c, out, args, n, flags, loc);
   if (r) {
     if (c->diags && c->diags->nerrors == 0) vi_ctx_error(c, loc, "%s failed", f->name);
+    if (c->diags && c->arena->hit_limit)
+      vi_note(c->diags, loc, "the memory limit is %zu MiB", c->arena->limit >> 20);
     return r;
   }
   if (out->t.base == VI_T_INT && c->tape && !c->dynamic)

@@ -11,6 +11,7 @@ struct vi_arena {
   struct vi_arena_block *spare; /* blocks kept by vi_arena_reset */
   size_t used_total;            /* bytes handed out since the last reset */
   size_t limit;                 /* 0 = no limit; else allocation fails past it */
+  int hit_limit;                /* an allocation failed because of the limit */
 };
 
 struct vi_arena_mark {
