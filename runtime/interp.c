@@ -538,9 +538,13 @@ int vi_interp_stack_check(struct vi_interp *I, struct vi_ctx *c, struct vi_srclo
   if (!I->stack_base) return VI_OK;
   char here;
   const char *h = &here;
-  if (h < I->stack_base && (size_t)(I->stack_base - h) > I->stack_limit)
-    return vi_ctx_error(c, loc, "evaluation nests too deeply: the C stack limit of %zu KiB is reached (recursion?)",
+  if (h < I->stack_base && (size_t)(I->stack_base - h) > I->stack_limit) {
+    if (I->cur_fn)
+      return vi_ctx_error(c, loc, "recursion too deep in '%s' (%d calls): the C stack limit of %zu KiB is reached",
+                          I->cur_fn, I->depth, I->stack_limit >> 10);
+    return vi_ctx_error(c, loc, "evaluation nests too deeply: the C stack limit of %zu KiB is reached",
                         I->stack_limit >> 10);
+  }
   return VI_OK;
 }
 
@@ -557,7 +561,8 @@ int vi_interp_call_user(struct vi_interp *I, struct vi_ctx *c, const struct vi_f
   int fi = fun_index(I, fd);
   if (fi < 0 || !fd->body) return vi_ctx_error(c, loc, "'%s' has no body", fd->name);
   if (I->depth >= VI_INTERP_MAX_DEPTH)
-    return vi_ctx_error(c, loc, "recursion deeper than %d calls in '%s'", VI_INTERP_MAX_DEPTH, fd->name);
+    return vi_ctx_error(c, loc, "recursion too deep in '%s': more than %d calls (limit %d)", fd->name,
+                        VI_INTERP_MAX_DEPTH, VI_INTERP_MAX_DEPTH);
   int first = I->fun_first[fi], ns = fd->nslots;
   /* recursion: save the frame of the activation of fd still in progress */
   struct vi_val *saved = NULL;
@@ -582,11 +587,14 @@ int vi_interp_call_user(struct vi_interp *I, struct vi_ctx *c, const struct vi_f
   size_t len = strlen(fd->name);
   if (len > 5 && (strcmp(fd->name + len - 5, "_lpdf") == 0 || strcmp(fd->name + len - 5, "_lpmf") == 0))
     I->plain_density = !propto || plain;
+  const char *outer_fn = I->cur_fn;
+  I->cur_fn = fd->name;
   I->depth++;
   I->fun_active[fi]++;
   r = vi_interp_exec(I, c, fd->body);
   I->fun_active[fi]--;
   I->depth--;
+  I->cur_fn = outer_fn;
   I->plain_density = plain;
   if (r == VI_FLOW_RETURN) {
     *out = I->ret;

@@ -27,6 +27,7 @@ struct vi_interp {
   const char *stack_base; /* frame address where evaluation entered (vi_interp_enter), or NULL */
   size_t stack_limit;    /* bytes of C stack evaluation may use below stack_base */
   volatile sig_atomic_t *cancel; /* when set and nonzero, loops stop with "interrupted" */
+  const char *cur_fn;    /* innermost user function being executed, or NULL */
 };
 
 /* Marks the current frame as the bottom of evaluation, so that recursion

@@ -1,4 +1,4 @@
-// expect: recursion deeper than 1000 calls in 'f'
+// expect: recursion too deep in 'f'
 functions {
   real f(real x) {
     return f(x);
