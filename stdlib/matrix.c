@@ -321,35 +321,17 @@ static void trilow_right_bwd(struct vi_node *n) {
 static const struct vi_opdef op_trilow_right = {"mdivide_right_tri_low", trilow_right_fwd,
                                                 trilow_right_bwd};
 
-static int fn_mdivide_left_tri_low(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
-                                   int nargs, int flags, struct vi_srcloc loc) {
-  const char *f = "mdivide_left_tri_low";
-  struct vi_val *L = &args[0], *B = &args[1];
-  if (contig2(c, L, B, loc) || check_square(c, L, f, loc)) return VI_ERR_EVAL;
-  int N = vi_val_rows(L), M = vi_val_cols(B);
-  if (vi_val_rows(B) != N)
+/* A \ B (left) or B / A (right) for a square A (N x N): one node of op,
+ * with scratch for the LU factorisation (lu) or the triangular solve. */
+static int solve(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, const char *f,
+                 const struct vi_opdef *op, int left, int lu, struct vi_srcloc loc) {
+  struct vi_val *A = &args[left ? 0 : 1], *B = &args[left ? 1 : 0];
+  if (contig2(c, &args[0], &args[1], loc) || check_square(c, A, f, loc)) return VI_ERR_EVAL;
+  int N = vi_val_rows(A), M = left ? vi_val_cols(B) : vi_val_rows(B);
+  if (left && vi_val_rows(B) != N)
     return vi_ctx_error(c, loc, "%s: sizes do not match (%d x %d matrix and %d rows)", f, N, N,
                         vi_val_rows(B));
-  memset(out, 0, sizeof *out);
-  vi_val_shape_like(out, B);
-  struct vi_node *n = new_node(c, &op_trilow_left, 2, out->n, f, loc);
-  if (!n) return VI_ERR_NOMEM;
-  n->i[0] = N;
-  n->i[1] = M;
-  vi_node_arg(n, 0, L);
-  vi_node_arg(n, 1, B);
-  if (vi_node_aux(c, n, out->n)) return VI_ERR_NOMEM;
-  return vi_node_run(c, n, out);
-}
-
-/* B / A for a square A (N x N) and B with N columns: one node of op, with
- * scratch for the factorisation (lu) or the triangular solve. */
-static int right_divide(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, const char *f,
-                        const struct vi_opdef *op, int lu, struct vi_srcloc loc) {
-  struct vi_val *B = &args[0], *A = &args[1];
-  if (contig2(c, B, A, loc) || check_square(c, A, f, loc)) return VI_ERR_EVAL;
-  int N = vi_val_rows(A), M = vi_val_rows(B);
-  if (vi_val_cols(B) != N)
+  if (!left && vi_val_cols(B) != N)
     return vi_ctx_error(c, loc, "%s: sizes do not match (%d columns and %d x %d matrix)", f,
                         vi_val_cols(B), N, N);
   memset(out, 0, sizeof *out);
@@ -358,16 +340,23 @@ static int right_divide(struct vi_ctx *c, struct vi_val *out, struct vi_val *arg
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = N;
   n->i[1] = M;
-  vi_node_arg(n, 0, B);
-  vi_node_arg(n, 1, A);
-  size_t aux = lu ? (size_t)N * N + N + out->n + N : 2 * (size_t)N;
+  vi_node_arg(n, 0, &args[0]);
+  vi_node_arg(n, 1, &args[1]);
+  size_t nn = (size_t)N * (size_t)N, aux = left ? (lu ? nn + N + out->n : out->n)
+                                                : (lu ? nn + N + out->n + N : 2 * (size_t)N);
   if (vi_node_aux(c, n, aux)) return VI_ERR_NOMEM;
   return vi_node_run(c, n, out);
 }
 
+static int fn_mdivide_left_tri_low(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
+                                   int nargs, int flags, struct vi_srcloc loc) {
+  return solve(c, out, args, "mdivide_left_tri_low", &op_trilow_left, 1, 0, loc);
+}
+
+
 static int fn_mdivide_right_tri_low(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                     int nargs, int flags, struct vi_srcloc loc) {
-  return right_divide(c, out, args, "mdivide_right_tri_low", &op_trilow_right, 0, loc);
+  return solve(c, out, args, "mdivide_right_tri_low", &op_trilow_right, 0, 0, loc);
 }
 
 /* ---- LU-based: mdivide_left, inverse, log_determinant, determinant ---- */
@@ -405,23 +394,7 @@ static const struct vi_opdef op_mdl = {"mdivide_left", mdl_fwd, mdl_bwd};
 
 static int fn_mdivide_left(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                            int flags, struct vi_srcloc loc) {
-  const char *f = "mdivide_left";
-  struct vi_val *A = &args[0], *B = &args[1];
-  if (contig2(c, A, B, loc) || check_square(c, A, f, loc)) return VI_ERR_EVAL;
-  int N = vi_val_rows(A), M = vi_val_cols(B);
-  if (vi_val_rows(B) != N)
-    return vi_ctx_error(c, loc, "%s: sizes do not match (%d x %d matrix and %d rows)", f, N, N,
-                        vi_val_rows(B));
-  memset(out, 0, sizeof *out);
-  vi_val_shape_like(out, B);
-  struct vi_node *n = new_node(c, &op_mdl, 2, out->n, f, loc);
-  if (!n) return VI_ERR_NOMEM;
-  n->i[0] = N;
-  n->i[1] = M;
-  vi_node_arg(n, 0, A);
-  vi_node_arg(n, 1, B);
-  if (vi_node_aux(c, n, (size_t)N * N + N + out->n)) return VI_ERR_NOMEM;
-  return vi_node_run(c, n, out);
+  return solve(c, out, args, "mdivide_left", &op_mdl, 1, 1, loc);
 }
 
 /* y = B A^-1 (B M x N, A N x N): each row solves A' y_r' = b_r'.
@@ -464,7 +437,7 @@ static const struct vi_opdef op_mdr = {"mdivide_right", mdr_fwd, mdr_bwd};
 
 static int fn_mdivide_right(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                             int flags, struct vi_srcloc loc) {
-  return right_divide(c, out, args, "mdivide_right", &op_mdr, 1, loc);
+  return solve(c, out, args, "mdivide_right", &op_mdr, 0, 1, loc);
 }
 
 /* y = A^-1.  Adjoint: dA -= Y' Ȳ Y'.  i[0] = N; aux: LU (N^2), pivots (N), scratch N^2. */
