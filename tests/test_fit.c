@@ -8,10 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *env_or(const char *name, const char *fallback) {
-  const char *v = getenv(name);
-  return v && *v ? v : fallback;
-}
+#include "testutil.h"
 
 /* Runs vi-run from tests/fit with args; returns the exit status. */
 static int run(const char *args) {

@@ -19,25 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 enum { MAX_ARGS = 16 };
-
-static const char *env_or(const char *name, const char *fallback) {
-  const char *v = getenv(name);
-  return v && *v ? v : fallback;
-}
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)(n > 0 ? n : 0) + 1);
-  size_t got = n > 0 ? fread(buf, 1, (size_t)n, f) : 0;
-  buf[got] = 0;
-  fclose(f);
-  return buf;
-}
 
 static double now(void) {
   struct timespec ts;

@@ -8,22 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
+
 #include "vi/stdlib.h"
 
 /* Whole file into a malloc'ed string, or NULL. */
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  size_t got = fread(s, 1, (size_t)n, f);
-  s[got] = 0;
-  fclose(f);
-  return s;
-}
-
 static char *source_file(const char *rel) {
   const char *root = getenv("VI_SOURCE_ROOT");
   char path[1024];

@@ -1,0 +1,31 @@
+/* testutil.h: small helpers shared by the end-to-end tests. */
+#ifndef VI_TESTUTIL_H
+#define VI_TESTUTIL_H
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The environment variable name, or fallback when unset or empty. */
+static inline const char *env_or(const char *name, const char *fallback) {
+  const char *v = getenv(name);
+  return v && *v ? v : fallback;
+}
+
+/* The whole file, NUL-terminated (malloc'd; the caller frees), or NULL. */
+static inline char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (!buf) {
+    fclose(f);
+    return NULL;
+  }
+  size_t got = fread(buf, 1, (size_t)n, f);
+  buf[got] = 0;
+  fclose(f);
+  return buf;
+}
+
+#endif
