@@ -124,6 +124,16 @@ static int check_symmetric(struct vi_node *n, const double *s, int K, const char
   return 0;
 }
 
+/* z = L^-1 (y_j - mu_j) for draw j (y or mu shared when yb / mub); returns z'z. */
+static double whiten(const double *L, int K, const double *y, const double *mu, int j, int yb, int mub, double *z) {
+  const double *yj = y + (yb ? 0 : (size_t)j * K), *mj = mu + (mub ? 0 : (size_t)j * K);
+  for (int i = 0; i < K; i++) z[i] = yj[i] - mj[i];
+  solve_lower(L, K, z);
+  double q = 0;
+  for (int i = 0; i < K; i++) q += z[i] * z[i];
+  return q;
+}
+
 /* ---- multi_normal_cholesky(y | mu, L) ----
  * lp = sum_j -0.5 |z_j|^2 - M sum log L_ii - M K/2 log(2 pi),  z_j = L^-1 (y_j - mu_j);
  * with w_j = L^-T z_j: dy_j = -w_j, dmu_j = w_j, dL = sum_j w_j z_j^T (lower) - M diag(1/L_ii) */
@@ -145,11 +155,7 @@ static int mnc_fwd(struct vi_node *n) {
   double lp = 0, sld = 0;
   for (int i = 0; i < K; i++) sld += log(L[i + i * K]);
   for (int j = 0; j < M; j++) {
-    const double *yj = y + (yb ? 0 : (size_t)j * K), *mj = mu + (mub ? 0 : (size_t)j * K);
-    for (int i = 0; i < K; i++) z[i] = yj[i] - mj[i];
-    solve_lower(L, K, z);
-    double q = 0;
-    for (int i = 0; i < K; i++) q += z[i] * z[i];
+    double q = whiten(L, K, y, mu, j, yb, mub, z);
     lp -= 0.5 * q;
     if (!p[0] && !p[1] && !p[2]) continue;
     memcpy(w, z, (size_t)K * sizeof *w);
@@ -191,11 +197,7 @@ static int mn_fwd(struct vi_node *n) {
   double lp = 0, sld = 0;
   for (int i = 0; i < K; i++) sld += log(L[i + i * K]);
   for (int j = 0; j < M; j++) {
-    const double *yj = y + (yb ? 0 : (size_t)j * K), *mj = mu + (mub ? 0 : (size_t)j * K);
-    for (int i = 0; i < K; i++) z[i] = yj[i] - mj[i];
-    solve_lower(L, K, z);
-    double q = 0;
-    for (int i = 0; i < K; i++) q += z[i] * z[i];
+    double q = whiten(L, K, y, mu, j, yb, mub, z);
     lp -= 0.5 * q;
     if (!p[0] && !p[1] && !p[2]) continue;
     solve_upper_t(L, K, z); /* z is now w_j */
@@ -243,11 +245,7 @@ static int mst_fwd(struct vi_node *n) {
   for (int i = 0; i < K; i++) sld += log(L[i + i * K]);
   double dnu_c = 0.5 * (vi_digamma(h) - vi_digamma(0.5 * nu) - K / nu);
   for (int j = 0; j < M; j++) {
-    const double *yj = y + (yb ? 0 : (size_t)j * K), *mj = mu + (mub ? 0 : (size_t)j * K);
-    for (int i = 0; i < K; i++) z[i] = yj[i] - mj[i];
-    solve_lower(L, K, z);
-    double q = 0;
-    for (int i = 0; i < K; i++) q += z[i] * z[i];
+    double q = whiten(L, K, y, mu, j, yb, mub, z);
     double l1 = log1p(q / nu);
     lp -= h * l1;
     if (p[1]) p[1][0] += dnu_c - 0.5 * l1 + h * q / (nu * (nu + q));
