@@ -39,7 +39,10 @@ static const char usage[] =
     "  --seed N                random seed (default 1); a run is reproducible bit for bit\n"
     "  --quiet                 no progress output\n"
     "fitting (CmdStan's names):\n"
-    "  --algorithm A           dadvi (default: deterministic ADVI), meanfield or fullrank\n"
+    "  --algorithm A           dadvi (default: deterministic mean-field ADVI with linear-response\n"
+    "                          covariances), meanfield or fullrank (the Gaussian family)\n"
+    "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default)\n"
+    "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
     "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
     "  --adapt-iter N --tol-rel-obj X --output-samples N --init 0|R\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
@@ -108,7 +111,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       fputs(usage, stdout);
       exit(0);
     }
-    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "iter", "grad-samples",
+    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "iter", "grad-samples",
                                          "elbo-samples", "eval-elbo", "eta", "adapt-engaged", "adapt-iter",
                                          "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", NULL};
     int known = 0;
@@ -131,6 +134,11 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
         fprintf(stderr, "error: --algorithm takes dadvi, meanfield or fullrank, not '%s'\n", val);
+        return VI_ERR_USAGE;
+      }
+    } else if (!strcmp(opt, "optimizer")) {
+      if (vi_optimizer_parse(val, &a->opt.optimizer) || a->opt.optimizer == VI_OPT_AUTO) {
+        fprintf(stderr, "error: --optimizer takes sgd or lbfgs, not '%s'\n", val);
         return VI_ERR_USAGE;
       }
     } else if (!strcmp(opt, "time-gradient")) {
@@ -401,15 +409,17 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   }
   printf("model:       %s\n", vi_model_file(m));
   if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
-  printf("algorithm:   %s, %zu unconstrained parameters, seed %llu\n", vi_algo_name(res.algorithm), dim, a->seed);
+  printf("algorithm:   %s", vi_algo_name(res.algorithm));
+  if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
+  printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
-  if (res.algorithm == VI_ALGO_DADVI) printf(", %d fixed draws", res.draws_m);
+  if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
   printf("ELBO:        %.6g\n", res.elbo);
   printf("Pareto k:    %.2f (%s)\n", khat, vi_psis_verdict(khat));
   printf("time:        %.3f s\n", secs);
   if (!res.converged) {
-    if (res.algorithm == VI_ALGO_DADVI)
+    if (res.optimizer == VI_OPT_LBFGS)
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
     else
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller "
@@ -417,7 +427,10 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   }
   if (isfinite(khat) && khat > 0.7)
     fprintf(stderr, "warning: Pareto k = %.2f: the approximation is poor and the summaries may be unreliable%s\n",
-            khat, res.algorithm == VI_ALGO_MEANFIELD ? "; try --algorithm fullrank" : "");
+            khat, res.algorithm == VI_ALGO_FULLRANK
+                      ? "; the posterior is far from Gaussian on the unconstrained scale: try "
+                        "reparameterising the model (e.g. non-centred) or use MCMC"
+                      : "; try --algorithm fullrank");
   if (failed)
     fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);

@@ -153,13 +153,18 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
                             const double *draws, const double *log_p, const double *log_q) {
   const struct vi_advi_options *o = info->opt;
   const struct vi_advi_result *r = info->res;
-  int stan = o->algorithm != VI_ALGO_DADVI;
+  enum vi_optimizer opt = r ? r->optimizer
+                        : o->optimizer != VI_OPT_AUTO ? o->optimizer
+                        : o->algorithm == VI_ALGO_MEANFIELD ? VI_OPT_SGD
+                                                            : VI_OPT_LBFGS;
+  int stan = opt == VI_OPT_SGD;
   fprintf(f, "# Written by vi in CmdStan's variational CSV layout\n");
   fprintf(f, "# stan_version_major = 2\n# stan_version_minor = 33\n# stan_version_patch = 0\n");
   fprintf(f, "# model = %s\n", info->model ? info->model : "model");
   fprintf(f, "# method = variational\n#   variational\n");
   fprintf(f, "#     algorithm = %s\n#       %s\n", vi_algo_name(o->algorithm),
           vi_algo_name(o->algorithm));
+  fprintf(f, "#     optimizer = %s\n", vi_optimizer_name(opt));
   fprintf(f, "#     iter = %d\n", o->iter);
   if (stan) {
     fprintf(f, "#     grad_samples = %d\n#     elbo_samples = %d\n", o->grad_samples,
@@ -182,7 +187,7 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
     fprintf(f, "# fit: iterations = %d, gradient_evaluations = %ld, converged = %d\n",
             r->iterations, r->grad_evals, r->converged);
     fprintf(f, "# fit: ELBO = %.9g\n", r->elbo);
-    if (r->algorithm == VI_ALGO_DADVI) fprintf(f, "# fit: draws_M = %d\n", r->draws_m);
+    if (!stan) fprintf(f, "# fit: draws_M = %d\n", r->draws_m);
     fprintf(f, "# fit: %s\n", r->reason);
   }
   fputs("lp__,log_p__,log_g__", f);

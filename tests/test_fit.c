@@ -116,6 +116,53 @@ Test(fit, beta_binomial_matches_the_exact_beta_posterior) {
   cr_expect(fabs(rows[0].sd / sd - 1) < 0.1, "sd %g, exact %g", rows[0].sd, sd);
 }
 
+/* Least squares for tests/fit/correlated_regression.csv: the exact
+ * posterior means and sds of (alpha, beta) for noise sd sigma. */
+static void least_squares(double sigma, double mean[2], double sd[2], double *rho) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/fit/correlated_regression.csv", env_or("VI_SOURCE_ROOT", "."));
+  FILE *f = fopen(path, "r");
+  cr_assert(f);
+  char line[128];
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, x, y;
+  cr_assert(fgets(line, sizeof line, f));
+  while (fgets(line, sizeof line, f) && sscanf(line, "%lf,%lf", &x, &y) == 2) {
+    n++, sx += x, sy += y, sxx += x * x, sxy += x * y;
+  }
+  fclose(f);
+  double det = n * sxx - sx * sx;
+  mean[1] = (n * sxy - sx * sy) / det;
+  mean[0] = (sy - mean[1] * sx) / n;
+  /* sigma^2 (X'X)^-1 = sigma^2 / det [[sxx, -sx], [-sx, n]] */
+  sd[0] = sigma * sqrt(sxx / det);
+  sd[1] = sigma * sqrt(n / det);
+  *rho = -sx / sqrt(sxx * n);
+}
+
+Test(fit, fullrank_recovers_a_strongly_correlated_gaussian_posterior) {
+  double mean[2], sd[2], rho;
+  least_squares(18, mean, sd, &rho);
+  cr_assert(rho < -0.98, "the test needs a strong correlation (%g)", rho);
+  for (int seed = 1; seed <= 3; seed++) {
+    char out[256], args[512];
+    snprintf(out, sizeof out, "/tmp/vi-fit-fr-%d.csv", (int)getpid());
+    snprintf(args, sizeof args,
+             "correlated_regression.vim correlated_regression.csv sigma=18 --algorithm fullrank "
+             "--seed %d --summary %s",
+             seed, out);
+    cr_assert_eq(run(args), 0);
+    struct row rows[4];
+    cr_assert_eq(read_summary(out, rows, 4), 2);
+    unlink(out);
+    for (int i = 0; i < 2; i++) {
+      cr_expect(fabs(rows[i].mean - mean[i]) < 0.02 * sd[i], "seed %d %s: mean %g, exact %g (sd %g)",
+                seed, rows[i].name, rows[i].mean, mean[i], sd[i]);
+      cr_expect(fabs(rows[i].sd / sd[i] - 1) < 0.02, "seed %d %s: sd %g, exact %g", seed,
+                rows[i].name, rows[i].sd, sd[i]);
+    }
+  }
+}
+
 Test(fit, draws_file_has_cmdstan_layout) {
   char out[256], args[512];
   snprintf(out, sizeof out, "/tmp/vi-fit-draws-%d.csv", (int)getpid());

@@ -20,9 +20,18 @@
  *     maximised objective is always the mean-field ELBO; output draws come
  *     from N(mu, Sigma_LR) when it is available and has the larger ELBO on
  *     the fixed draws (res->lr_cov), else from the mean-field Gaussian.
- *   - VI_ALGO_MEANFIELD / VI_ALGO_FULLRANK: stochastic-gradient ADVI as
- *     CmdStan 2.x `variational` (Kucukelbir et al. 2017): eta adaptation,
- *     adaptive step sizes, the relative-ELBO-change stopping rule.
+ *   - VI_ALGO_MEANFIELD / VI_ALGO_FULLRANK with VI_OPT_SGD: stochastic-
+ *     gradient ADVI as CmdStan 2.x `variational` (Kucukelbir et al. 2017):
+ *     eta adaptation, adaptive step sizes, the relative-ELBO-change stopping
+ *     rule. The default optimiser for meanfield.
+ *   - VI_ALGO_FULLRANK with VI_OPT_LBFGS (its default): the full-rank family
+ *     fitted like dadvi: fixed whitened draws, L-BFGS over (mu, L) in
+ *     coordinates standardised by a dadvi pilot fit, M doubled until the
+ *     means move < mc_tol sds and the log sds < mc_tol. Stan's stochastic
+ *     optimiser does not reach the optimum on strongly correlated posteriors
+ *     (unscaled regressions) in its 10000 iterations; this does.
+ *   - VI_ALGO_MEANFIELD with VI_OPT_LBFGS: dadvi's mean-field fit, reported
+ *     as the mean-field Gaussian (no linear-response covariance).
  *
  * Example:
  *   struct vi_advi_options o;
@@ -59,6 +68,13 @@ enum vi_algo {
   VI_ALGO_FULLRANK   /* CmdStan's stochastic fullrank ADVI */
 };
 
+/* How the ELBO is maximised. */
+enum vi_optimizer {
+  VI_OPT_AUTO = 0, /* the algorithm's default: sgd for meanfield, lbfgs otherwise */
+  VI_OPT_SGD,      /* CmdStan's stochastic gradient ascent (meanfield, fullrank) */
+  VI_OPT_LBFGS     /* fixed draws + L-BFGS, draws doubled until the fit is stable */
+};
+
 /* How a fit ended. */
 enum vi_advi_stop {
   VI_ADVI_CONVERGED = 0, /* stopping rule met; result usable */
@@ -74,6 +90,7 @@ typedef void (*vi_advi_progress_fn)(void *ctx, int iter, double elbo, double rel
 
 struct vi_advi_options {
   enum vi_algo algorithm;       /* default VI_ALGO_DADVI */
+  enum vi_optimizer optimizer;  /* default VI_OPT_AUTO */
   int iter;                     /* max iterations (Stan: 10000; dadvi: L-BFGS iterations per stage) */
   int grad_samples;             /* Stan: draws per gradient (1) */
   int elbo_samples;             /* Stan: draws per ELBO estimate (100) */
@@ -104,6 +121,7 @@ struct vi_advi_options {
 
 struct vi_advi_result {
   enum vi_algo algorithm;
+  enum vi_optimizer optimizer; /* the one used (never AUTO) */
   enum vi_advi_stop stop;
   int converged;          /* 1 iff stop == VI_ADVI_CONVERGED */
   char reason[256];       /* human-readable why it stopped */
@@ -135,6 +153,10 @@ void vi_advi_options_default(struct vi_advi_options *o);
 const char *vi_algo_name(enum vi_algo a);
 int vi_algo_parse(const char *name, enum vi_algo *out);
 
+/* Name of an optimiser ("auto", "sgd", "lbfgs"), and the reverse. */
+const char *vi_optimizer_name(enum vi_optimizer a);
+int vi_optimizer_parse(const char *name, enum vi_optimizer *out);
+
 /* Fits the approximation. The arrays of *res come from `arena` (borrowed;
  * they live as long as it). Errors (options out of range, out of memory, a
  * density that cannot be evaluated at the init or keeps failing) are recorded
@@ -162,8 +184,7 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
 double vi_psis_khat(const double *log_p, const double *log_q, size_t S);
 
 /* Plain-language verdict for a k-hat: "good" (k < 0.5), "ok" (0.5..0.7),
- * "unreliable: the approximation is poor; try --algorithm fullrank or check the
- * model" (k > 0.7), or "unknown" (NaN). Static string. */
+ * "unreliable: the approximation is poor" (k > 0.7), or "unknown" (NaN). Static string. */
 const char *vi_psis_verdict(double khat);
 
 #endif
