@@ -1147,7 +1147,7 @@ nomem:
  * exact for a Gaussian density once M >= 2 dim. M doubles until the means move
  * less than mc_tol sds and the log sds less than mc_tol. */
 
-enum { FR_MIN_DRAWS = 64 };
+enum { FR_MIN_DRAWS = 64, FR_MAX_DIM = 1000 };
 
 struct frk {
   const double *a, *C; /* anchor: dim, dim x dim lower-triangular row-major */
@@ -1284,7 +1284,17 @@ static enum vi_advi_stop fit_fullrank(struct fit *f) {
   if (m < FR_MIN_DRAWS) m = FR_MIN_DRAWS;
   if ((size_t)m < 2 * d) m = (int)(2 * d);
   int mmax = o->draws_max < m ? m : o->draws_max;
-  if (d > 4096 || (size_t)mmax > ((size_t)-1 / sizeof(double)) / (d ? d : 1)) goto nomem;
+  if (d > FR_MAX_DIM) {
+    /* M > dim draws are needed (else the objective is unbounded), so each
+     * evaluation costs O(dim^3) */
+    vi_error(f->d, noloc(),
+             "fullrank with the lbfgs optimiser is limited to %d unconstrained parameters "
+             "(this model has %zu): use the default algorithm, or --optimizer sgd",
+             FR_MAX_DIM, d);
+    set_reason(res, "too many parameters for fullrank with lbfgs");
+    return VI_ADVI_ERROR;
+  }
+  if ((size_t)mmax > ((size_t)-1 / sizeof(double)) / (d ? d : 1)) goto nomem;
   double *z = vi_arena_array(f->work, (size_t)mmax * d, sizeof *z);
   double *x = vi_arena_array(f->work, n, sizeof *x);
   double *gx = vi_arena_array(f->work, n, sizeof *gx);

@@ -176,6 +176,11 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     fputs(usage, stderr);
     return VI_ERR_USAGE;
   }
+  if (a->opt.algorithm == VI_ALGO_DADVI && a->opt.optimizer == VI_OPT_SGD) {
+    fprintf(stderr, "error: --optimizer sgd needs --algorithm meanfield or fullrank (dadvi is "
+                    "the deterministic L-BFGS fit)\n");
+    return VI_ERR_USAGE;
+  }
   return VI_OK;
 }
 

@@ -406,6 +406,20 @@ Test(advi, fullrank_lbfgs_finds_the_best_gaussian_for_a_skewed_target) {
   }
 }
 
+Test(advi, fullrank_lbfgs_refuses_more_than_1000_parameters_with_advice) {
+  enum { D = 1001 };
+  static double m[D], sd[D];
+  for (int i = 0; i < D; i++) m[i] = 0, sd[i] = 1;
+  struct diag p = {D, m, sd};
+  struct vi_density den = {D, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 1);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "limited to 1000 unconstrained parameters (this model has 1001)") &&
+                strstr(diags.buf, "--optimizer sgd"),
+            "%s", diags.buf);
+}
+
 Test(advi, dadvi_refuses_the_stochastic_optimiser) {
   struct diag p = {3, dm, ds};
   struct vi_density den = {3, &p, diag_lp};

@@ -192,6 +192,15 @@ Test(cli, usage_errors_exit_4) {
   cr_expect_eq(r.status, 4);
   cr_expect(strstr(r.err, "--iter takes an integer") != NULL, "%s", r.err);
   run_free(&r);
+  r = run_vi(".", "x.vim --optimizer newton");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "--optimizer takes sgd or lbfgs, not 'newton'") != NULL, "%s", r.err);
+  run_free(&r);
+  r = run_vi(".", "x.vim --optimizer sgd");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "--optimizer sgd needs --algorithm meanfield or fullrank") != NULL, "%s",
+            r.err);
+  run_free(&r);
 }
 
 Test(cli, missing_model_file_is_reported) {
