@@ -25,7 +25,7 @@ enum { STAN_N_RETRIES = 10, INIT_TRIES = 100, LBFGS_MEM = 8, DRAW_BALANCE_MAX_DI
 
 void vi_advi_options_default(struct vi_advi_options *o) {
   memset(o, 0, sizeof *o);
-  o->algorithm = VI_ALGO_DADVI;
+  o->algorithm = VI_ALGO_AUTO;
   o->iter = 10000;
   o->grad_samples = 1;
   o->elbo_samples = 100;
@@ -44,14 +44,14 @@ void vi_advi_options_default(struct vi_advi_options *o) {
   o->lr_draws = 1;
 }
 
-static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank"};
+static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank", "auto"};
 
 const char *vi_algo_name(enum vi_algo a) {
-  return (unsigned)a < 3 ? algo_names[a] : "unknown";
+  return (unsigned)a < 4 ? algo_names[a] : "unknown";
 }
 
 int vi_algo_parse(const char *name, enum vi_algo *out) {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     if (strcmp(name, algo_names[i]) == 0) {
       *out = (enum vi_algo)i;
       return 0;
@@ -1148,6 +1148,10 @@ nomem:
  * less than mc_tol sds and the log sds less than mc_tol. */
 
 enum { FR_MIN_DRAWS = 64, FR_MAX_DIM = 1000 };
+/* the default refines to full rank up to this many parameters and numbers
+ * touched per gradient (vi_advi_options.work) */
+enum { AUTO_FR_MAX_DIM = 100 };
+#define AUTO_FR_MAX_WORK 200000
 
 struct frk {
   const double *a, *C; /* anchor: dim, dim x dim lower-triangular row-major */
@@ -1272,7 +1276,9 @@ static int fr_pilot(struct fit *f, double *a, double *C) {
   return 0;
 }
 
-static enum vi_advi_stop fit_fullrank(struct fit *f) {
+/* a0, C0: a mean-field fit to start from (its means and the Cholesky factor
+ * of its covariance), or NULL to run the pilot here. */
+static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const double *C0) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -1308,7 +1314,10 @@ static enum vi_advi_stop fit_fullrank(struct fit *f) {
   double *pmu = vi_arena_array(f->work, d, sizeof *pmu);
   double *psd = vi_arena_array(f->work, d, sizeof *psd);
   if (!z || !x || !gx || !a || !C || !gram || !Lw || !w || !h || !sd || !pmu || !psd) goto nomem;
-  if (fr_pilot(f, a, C) != 0) {
+  if (a0) {
+    memcpy(a, a0, d * sizeof *a);
+    memcpy(C, C0, d * d * sizeof *C);
+  } else if (fr_pilot(f, a, C) != 0) {
     if (cancelled(f)) {
       memcpy(res->mu, f->init, d * sizeof *res->mu);
       memset(res->L, 0, d * d * sizeof *res->L);
@@ -1411,13 +1420,74 @@ nomem:
   return VI_ADVI_ERROR;
 }
 
+/* ---------------------------------------------------------------------------
+ * The default (`auto`): dadvi, then, for a small and cheap model, the
+ * full-rank family started from it (fit_fullrank), reported when it
+ * converged. The full-rank Gaussian contains the mean-field one, so its ELBO
+ * is at least as large; it corrects the mean-field bias of the means of
+ * correlated, non-Gaussian posteriors (latent Gaussian processes, hidden
+ * Markov models), and costs a few thousand more gradients. */
+
+static enum vi_advi_stop fit_auto(struct fit *f) {
+  const struct vi_advi_options *o = f->o;
+  struct vi_advi_result *res = f->res;
+  size_t d = f->dim;
+  enum vi_advi_stop st = fit_dadvi(f);
+  res->algorithm = VI_ALGO_DADVI;
+  if (st != VI_ADVI_CONVERGED && st != VI_ADVI_MAX_ITER) return st;
+  if (d == 0 || d > AUTO_FR_MAX_DIM || !all_finite(res->mu, d)) return st;
+  size_t work = o->work ? o->work(o->work_ctx) : 0;
+  if (work > AUTO_FR_MAX_WORK) return st;
+  double *C = vi_arena_array(f->work, d * d, sizeof *C);
+  struct vi_advi_result fr;
+  memset(&fr, 0, sizeof fr);
+  fr.mu = vi_arena_array(f->arena, d, sizeof *fr.mu);
+  fr.L = vi_arena_array(f->arena, d * d, sizeof *fr.L);
+  fr.mc_change = NAN;
+  if (!C || !fr.mu || !fr.L) return st; /* keep the mean-field answer */
+  if (res->lr_cov && res->L) {
+    memcpy(C, res->L, d * d * sizeof *C);
+  } else {
+    memset(C, 0, d * d * sizeof *C);
+    for (size_t i = 0; i < d; i++) C[i * d + i] = exp(res->omega[i]);
+  }
+  struct vi_advi_options fo = *o;
+  fo.algorithm = VI_ALGO_FULLRANK;
+  struct vi_diags quiet;
+  vi_diags_init(&quiet);
+  struct fit ff = *f;
+  ff.o = &fo;
+  ff.res = &fr;
+  ff.d = &quiet;
+  enum vi_advi_stop fst = fit_fullrank(&ff, res->mu, C);
+  vi_diags_free(&quiet);
+  res->grad_evals += fr.grad_evals;
+  res->iterations += fr.iterations;
+  if (fst == VI_ADVI_INTERRUPTED) {
+    set_reason(res, "interrupted while refining to the full-rank family (the mean-field fit "
+                    "is reported)");
+    return VI_ADVI_INTERRUPTED;
+  }
+  if (fst != VI_ADVI_CONVERGED || !all_finite(fr.mu, d) || !all_finite(fr.L, d * d)) return st;
+  res->algorithm = VI_ALGO_FULLRANK;
+  res->mu = fr.mu;
+  res->L = fr.L;
+  res->lr_cov = 0;
+  res->elbo = fr.elbo;
+  res->draws_m = fr.draws_m;
+  res->mc_change = fr.mc_change;
+  snprintf(res->reason, sizeof res->reason, "%s", fr.reason);
+  return VI_ADVI_CONVERGED;
+}
+
 static int check_options(const struct vi_density *den, const struct vi_advi_options *o,
                          struct vi_diags *d) {
   const char *bad = NULL;
   if (!den || !den->logp_grad) bad = "no density";
-  else if ((unsigned)o->algorithm > VI_ALGO_FULLRANK) bad = "unknown algorithm";
+  else if ((unsigned)o->algorithm > VI_ALGO_AUTO) bad = "unknown algorithm";
   else if ((unsigned)o->optimizer > VI_OPT_LBFGS) bad = "unknown optimizer";
-  else if (o->algorithm == VI_ALGO_DADVI && o->optimizer == VI_OPT_SGD)
+  else if ((o->algorithm == VI_ALGO_DADVI || o->algorithm == VI_ALGO_AUTO) &&
+           o->optimizer == VI_OPT_SGD)
     bad = "dadvi is deterministic (L-BFGS); for stochastic gradient ascent use "
           "--algorithm meanfield or fullrank";
   else if (o->iter <= 0) bad = "iter must be positive";
@@ -1472,9 +1542,10 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   } else if (choose_init(&f) == 0) {
     struct vi_advi_options mo = *o; /* meanfield with L-BFGS: dadvi without LR */
     mo.lr_draws = 0;
-    if (o->algorithm == VI_ALGO_DADVI) st = fit_dadvi(&f);
+    if (o->algorithm == VI_ALGO_AUTO) st = fit_auto(&f);
+    else if (o->algorithm == VI_ALGO_DADVI) st = fit_dadvi(&f);
     else if (res->optimizer == VI_OPT_SGD) st = fit_stan(&f);
-    else if (o->algorithm == VI_ALGO_FULLRANK) st = fit_fullrank(&f);
+    else if (o->algorithm == VI_ALGO_FULLRANK) st = fit_fullrank(&f, NULL, NULL);
     else {
       f.o = &mo;
       st = fit_dadvi(&f);

@@ -39,8 +39,10 @@ static const char usage[] =
     "  --seed N                random seed (default 1); a run is reproducible bit for bit\n"
     "  --quiet                 no progress output\n"
     "fitting (CmdStan's names):\n"
-    "  --algorithm A           dadvi (default: deterministic mean-field ADVI with linear-response\n"
-    "                          covariances), meanfield or fullrank (the Gaussian family)\n"
+    "  --algorithm A           auto (default: dadvi, then full rank for models of <= 100\n"
+    "                          parameters that are cheap to evaluate), dadvi (deterministic\n"
+    "                          mean-field ADVI with linear-response covariances), meanfield\n"
+    "                          or fullrank (the Gaussian family)\n"
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
     "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
@@ -133,7 +135,8 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "params")) a->params = val;
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
-        fprintf(stderr, "error: --algorithm takes dadvi, meanfield or fullrank, not '%s'\n", val);
+        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield or fullrank, not '%s'\n",
+                val);
         return VI_ERR_USAGE;
       }
     } else if (!strcmp(opt, "optimizer")) {
@@ -176,7 +179,8 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     fputs(usage, stderr);
     return VI_ERR_USAGE;
   }
-  if (a->opt.algorithm == VI_ALGO_DADVI && a->opt.optimizer == VI_OPT_SGD) {
+  if ((a->opt.algorithm == VI_ALGO_DADVI || a->opt.algorithm == VI_ALGO_AUTO) &&
+      a->opt.optimizer == VI_OPT_SGD) {
     fprintf(stderr, "error: --optimizer sgd needs --algorithm meanfield or fullrank (dadvi is "
                     "the deterministic L-BFGS fit)\n");
     return VI_ERR_USAGE;
@@ -273,8 +277,8 @@ static int time_gradient_mode(struct vi_model *m, long n) {
     }
   }
   double dt = now() - t0;
-  printf("lp=%.10g dim=%zu static_tape=%d\nper_gradient_us=%.3f\n", lp, dim, vi_model_is_static(m),
-         n ? 1e6 * dt / (double)n : 0.0);
+  printf("lp=%.10g dim=%zu static_tape=%d work=%zu\nper_gradient_us=%.3f\n", lp, dim,
+         vi_model_is_static(m), vi_model_work(m), n ? 1e6 * dt / (double)n : 0.0);
   free(theta);
   free(grad);
   return VI_EXIT_OK;
@@ -314,6 +318,8 @@ static const char *base_name(const char *path) {
   return b ? b + 1 : path;
 }
 
+static size_t work_cb(void *ctx) { return vi_model_work(ctx); }
+
 static int fit_mode(struct cli *a, struct vi_model *m) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
@@ -326,6 +332,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   a->opt.progress = progress_cb;
   a->opt.progress_ctx = &prog;
   a->opt.cancel = &interrupted;
+  a->opt.work = work_cb;
+  a->opt.work_ctx = m;
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
@@ -414,7 +422,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   }
   printf("model:       %s\n", vi_model_file(m));
   if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
-  printf("algorithm:   %s", vi_algo_name(res.algorithm));
+  printf("algorithm:   %s%s", a->opt.algorithm == VI_ALGO_AUTO ? "auto: " : "",
+         vi_algo_name(res.algorithm));
   if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);

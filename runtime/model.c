@@ -545,6 +545,18 @@ int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, do
   return VI_OK;
 }
 
+size_t vi_model_work(const struct vi_model *m) {
+  size_t w = 0;
+  for (size_t k = 0; k < m->tape.n; k++) {
+    const struct vi_node *n = m->tape.nodes[k];
+    size_t e = n->n;
+    for (int i = 0; i < n->na; i++)
+      if (n->a[i].n > e) e = n->a[i].n;
+    w += e;
+  }
+  return w;
+}
+
 int vi_model_write(struct vi_model *m, const double *theta, double *out, struct vi_rng *rng) {
   if (make_names(m)) {
     snprintf(m->errmsg, sizeof m->errmsg, "out of memory for the names of %zu outputs", m->nout);

@@ -162,8 +162,9 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
   fprintf(f, "# stan_version_major = 2\n# stan_version_minor = 33\n# stan_version_patch = 0\n");
   fprintf(f, "# model = %s\n", info->model ? info->model : "model");
   fprintf(f, "# method = variational\n#   variational\n");
-  fprintf(f, "#     algorithm = %s\n#       %s\n", vi_algo_name(o->algorithm),
-          vi_algo_name(o->algorithm));
+  enum vi_algo algo = r && o->algorithm == VI_ALGO_AUTO ? r->algorithm : o->algorithm;
+  fprintf(f, "#     algorithm = %s\n#       %s\n", vi_algo_name(algo), vi_algo_name(algo));
+  if (o->algorithm == VI_ALGO_AUTO) fprintf(f, "#     chosen_automatically = 1\n");
   fprintf(f, "#     optimizer = %s\n", vi_optimizer_name(opt));
   fprintf(f, "#     iter = %d\n", o->iter);
   if (stan) {

@@ -420,6 +420,41 @@ Test(advi, fullrank_lbfgs_refuses_more_than_1000_parameters_with_advice) {
             "%s", diags.buf);
 }
 
+static size_t work_small(void *ctx) { return *(const size_t *)ctx; }
+
+Test(advi, the_default_refines_small_cheap_models_to_full_rank) {
+  struct gauss p = corr2();
+  struct vi_density den = {2, &p, gauss_lp};
+  struct vi_advi_options o;
+  vi_advi_options_default(&o);
+  cr_assert_eq(o.algorithm, VI_ALGO_AUTO);
+  size_t work = 1000;
+  o.work = work_small, o.work_ctx = &work;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert_eq(r.algorithm, VI_ALGO_FULLRANK);
+  cr_assert_not(r.lr_cov);
+  double s21 = r.L[2] * r.L[0];
+  cr_assert(fabs(s21 / csig[1] - 1) < 1e-3, "Sigma21 %g vs %g", s21, csig[1]);
+  /* an expensive model keeps the dadvi answer */
+  work = 10 * 1000 * 1000;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert_eq(r.algorithm, VI_ALGO_DADVI);
+  cr_assert(r.lr_cov, "dadvi reports the LR covariance of a correlated Gaussian");
+}
+
+Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
+  enum { D = 101 };
+  static double m[D], sd[D];
+  for (int i = 0; i < D; i++) m[i] = i, sd[i] = 1 + i / 100.0;
+  struct diag p = {D, m, sd};
+  struct vi_density den = {D, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_AUTO, 2);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert_eq(r.algorithm, VI_ALGO_DADVI);
+}
+
 Test(advi, dadvi_refuses_the_stochastic_optimiser) {
   struct diag p = {3, dm, ds};
   struct vi_density den = {3, &p, diag_lp};
@@ -608,7 +643,7 @@ static void cancel_on_first(void *ctx, int iter, double elbo, double rel) {
 Test(advi, the_cancel_flag_stops_a_fit_cleanly) {
   struct diag p = {3, dm, ds};
   struct vi_density den = {3, &p, diag_lp};
-  for (int a = 0; a < 3; a++) {
+  for (int a = 0; a <= VI_ALGO_AUTO; a++) {
     struct cancel_ctx c = {0, 0};
     struct vi_advi_options o = opts((enum vi_algo)a, 1);
     o.progress = cancel_on_first, o.progress_ctx = &c, o.cancel = &c.flag;

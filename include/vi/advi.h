@@ -1,8 +1,8 @@
 /* advi.h: variational fits of a Gaussian approximation on the unconstrained
  * space, against an abstract log density.
  *
- * Three algorithms:
- *   - VI_ALGO_DADVI (the default, `--algorithm dadvi`): deterministic ADVI
+ * Algorithms:
+ *   - VI_ALGO_DADVI (`--algorithm dadvi`; the first stage of the default): deterministic ADVI
  *     (Giordano, Ingram & Broderick 2024). A fixed set of M standard-normal
  *     draws (antithetic pairs; each block of new draws is whitened to an
  *     exact identity second moment when it has at least dim pairs, else
@@ -32,6 +32,10 @@
  *     (unscaled regressions) in its 10000 iterations; this does.
  *   - VI_ALGO_MEANFIELD with VI_OPT_LBFGS: dadvi's mean-field fit, reported
  *     as the mean-field Gaussian (no linear-response covariance).
+ *   - VI_ALGO_AUTO (the default): dadvi; then, when dim <= 100 and the model
+ *     touches at most 200,000 numbers per gradient (o->work), the full-rank
+ *     fit started from it, reported when it converges (res->algorithm then
+ *     says VI_ALGO_FULLRANK).
  *
  * Example:
  *   struct vi_advi_options o;
@@ -65,7 +69,8 @@ struct vi_density {
 enum vi_algo {
   VI_ALGO_DADVI = 0, /* deterministic mean-field ADVI with L-BFGS (default) */
   VI_ALGO_MEANFIELD, /* CmdStan's stochastic meanfield ADVI */
-  VI_ALGO_FULLRANK   /* CmdStan's stochastic fullrank ADVI */
+  VI_ALGO_FULLRANK,  /* the full-rank family (L-BFGS by default, or CmdStan's sgd) */
+  VI_ALGO_AUTO       /* the default: dadvi, refined to full rank for small, cheap models */
 };
 
 /* How the ELBO is maximised. */
@@ -89,7 +94,7 @@ enum vi_advi_stop {
 typedef void (*vi_advi_progress_fn)(void *ctx, int iter, double elbo, double rel_change);
 
 struct vi_advi_options {
-  enum vi_algo algorithm;       /* default VI_ALGO_DADVI */
+  enum vi_algo algorithm;       /* default VI_ALGO_AUTO */
   enum vi_optimizer optimizer;  /* default VI_OPT_AUTO */
   int iter;                     /* max iterations (Stan: 10000; dadvi: L-BFGS iterations per stage) */
   int grad_samples;             /* Stan: draws per gradient (1) */
@@ -113,6 +118,10 @@ struct vi_advi_options {
   int lr_max_dim;               /* use linear-response covariances (preconditioning, sd units, draws)
                                    when dim <= this (200); 0 = never */
   int lr_draws;                 /* report draws from N(mu, Sigma_LR) when it is available (1) */
+  /* auto only: numbers the model touches per gradient (vi_model_work),
+   * asked after the dadvi stage; NULL = unknown (treated as cheap) */
+  size_t (*work)(void *ctx);
+  void *work_ctx;
   /* hooks */
   vi_advi_progress_fn progress; /* may be NULL */
   void *progress_ctx;
@@ -120,7 +129,8 @@ struct vi_advi_options {
 };
 
 struct vi_advi_result {
-  enum vi_algo algorithm;
+  enum vi_algo algorithm;      /* what was fitted and is reported: for VI_ALGO_AUTO,
+                                  VI_ALGO_DADVI or VI_ALGO_FULLRANK */
   enum vi_optimizer optimizer; /* the one used (never AUTO) */
   enum vi_advi_stop stop;
   int converged;          /* 1 iff stop == VI_ADVI_CONVERGED */

@@ -53,6 +53,10 @@ const char *vi_model_file(const struct vi_model *m);
  * message is then vi_model_error(m). */
 int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, double *grad);
 const char *vi_model_error(const struct vi_model *m);
+/* Numbers the last evaluation's tape touched (for each node, the longest of
+ * its output and operands): a machine-independent measure of the cost of one
+ * gradient. 0 before the first evaluation. */
+size_t vi_model_work(const struct vi_model *m);
 /* 1 when the tape is replayed (no control flow depends on parameters). */
 int vi_model_is_static(const struct vi_model *m);
 
