@@ -1150,7 +1150,7 @@ nomem:
 enum { FR_MIN_DRAWS = 64, FR_MAX_DIM = 1000 };
 /* the default refines to full rank up to this many parameters and numbers
  * touched per gradient (vi_advi_options.work) */
-enum { AUTO_FR_MAX_DIM = 100 };
+enum { AUTO_FR_MAX_DIM = 100, AUTO_FR_MAX_DRAWS = 512, AUTO_FR_MAX_ITER = 500 };
 #define AUTO_FR_MAX_WORK 200000
 
 struct frk {
@@ -1453,6 +1453,9 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   }
   struct vi_advi_options fo = *o;
   fo.algorithm = VI_ALGO_FULLRANK;
+  /* a bounded refinement: otherwise the mean-field answer stands */
+  if (fo.draws_max > AUTO_FR_MAX_DRAWS) fo.draws_max = AUTO_FR_MAX_DRAWS;
+  if (fo.iter > AUTO_FR_MAX_ITER) fo.iter = AUTO_FR_MAX_ITER;
   struct vi_diags quiet;
   vi_diags_init(&quiet);
   struct fit ff = *f;
