@@ -221,3 +221,23 @@ Test(cli, text_levels_label_the_elements_they_index) {
   cr_expect(strstr(r.out, "\na_raw[Aitkin] ") != NULL, "no a_raw[Aitkin] row");
   run_free(&r);
 }
+
+Test(cli, the_header_says_which_algorithm_was_reported) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  /* 10 parameters, a few dozen numbers per gradient: refined to full rank */
+  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\nalgorithm:   auto: fullrank (lbfgs), 10 unconstrained parameters") != NULL,
+            "%s", r.out);
+  run_free(&r);
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --algorithm dadvi");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\nalgorithm:   dadvi, 10 unconstrained parameters") != NULL, "%s", r.out);
+  run_free(&r);
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --algorithm fullrank --optimizer sgd");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\nalgorithm:   fullrank (sgd), 10 unconstrained parameters") != NULL, "%s",
+            r.out);
+  run_free(&r);
+}
