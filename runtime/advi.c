@@ -944,6 +944,60 @@ static int lr_beats_meanfield(struct dadvi *p, const double *x, double fx,
   return elbo_lr > elbo_mf;
 }
 
+/* Helpers for the stage loops of fit_dadvi and fit_fullrank: optimise at M
+ * draws, check how far doubling M moved the fit, double. */
+
+/* Whether an L-BFGS stage reached the optimum; if not, says why in res. */
+static int stage_optimal(struct vi_advi_result *res, enum lbfgs_end e, double gn, int m) {
+  if (e == LBFGS_OK || (e == LBFGS_STALLED && gn < 1e-3)) return 1;
+  set_reason(res,
+             e == LBFGS_MAXIT ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
+                              : "L-BFGS stalled after %d iterations with M = %d draws (gradient %.2g)",
+             res->iterations, m, gn);
+  return 0;
+}
+
+/* The Monte Carlo rule after a stage at M = m whose fit moved by `change`
+ * (sds, log sds; NAN for the first stage) from the previous one: 1 when
+ * converged (res->stop set), -1 when M cannot double again, 0 to go on. */
+static int mc_rule(struct vi_advi_result *res, double change, double gn, int m, int mmax,
+                   double tol) {
+  if (!isnan(change)) {
+    res->mc_change = change;
+    if (change < tol) {
+      res->stop = VI_ADVI_CONVERGED;
+      set_reason(res,
+                 "converged: gradient %.2g; doubling the draws to M = %d moved the fit by "
+                 "%.3g sd (< %g)",
+                 gn, m, change, tol);
+      return 1;
+    }
+  }
+  if (2 * m > mmax) {
+    set_reason(res,
+               "Monte Carlo error above tolerance: the fit still moved %.3g sd (>= %g) "
+               "when the draws doubled to M = %d",
+               res->mc_change, tol, m);
+    return -1;
+  }
+  return 0;
+}
+
+/* After new draws: when one falls where the density fails, shrinks the
+ * scales (log sds x[dim..2 dim)) until the objective evaluates. 0, or -1
+ * with the error recorded. */
+static int eval_after_doubling(struct dadvi *p, double *x, double *fx, double *gx) {
+  int ok = dadvi_eval(p, x, fx, gx) == 0;
+  for (int t = 0; t < 12 && !ok; t++) {
+    for (size_t i = 0; i < p->dim; i++) x[p->dim + i] -= 1;
+    ok = dadvi_eval(p, x, fx, gx) == 0;
+  }
+  if (ok) return 0;
+  vi_error(p->f->d, noloc(), "the ELBO cannot be evaluated with M = %d draws", p->m);
+  set_reason(p->f->res, "cannot evaluate the ELBO");
+  return -1;
+}
+
 static enum vi_advi_stop fit_dadvi(struct fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
@@ -1045,58 +1099,24 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
       set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
       break;
     }
-    int opt_ok = e == LBFGS_OK || (e == LBFGS_STALLED && gn < 1e-3);
-    if (!opt_ok) {
-      set_reason(res,
-                 e == LBFGS_MAXIT
-                     ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
-                     : "L-BFGS stalled after %d iterations with M = %d draws (gradient %.2g)",
-                 res->iterations, p.m, gn);
-      break;
-    }
+    if (!stage_optimal(res, e, gn, p.m)) break;
     /* the LR covariance near the optimum: the sd units of the stopping rule
      * and the next stage's preconditioner */
     dadvi_precondition(&p, x, &lr, LR_REUSE);
+    double ch = NAN;
     if (stage > 0) {
-      double ch = 0;
+      ch = 0;
       for (size_t i = 0; i < d; i++) {
         ch = fmax(ch, fabs(a[i] - xprev[i]) / lr.sd[i]);
         ch = fmax(ch, fabs(x[d + i] - xprev[d + i]));
       }
-      res->mc_change = ch;
-      if (ch < o->mc_tol) {
-        res->stop = VI_ADVI_CONVERGED;
-        set_reason(res,
-                   "converged: gradient %.2g; doubling the draws to M = %d moved the fit by "
-                   "%.3g sd (< %g)",
-                   gn, p.m, ch, o->mc_tol);
-        break;
-      }
     }
-    if (2 * p.m > mmax) {
-      set_reason(res,
-                 "Monte Carlo error above tolerance: the fit still moved %.3g sd (>= %g) "
-                 "when the draws doubled to M = %d",
-                 res->mc_change, o->mc_tol, p.m);
-      break;
-    }
+    if (mc_rule(res, ch, gn, p.m, mmax, o->mc_tol) != 0) break;
     memcpy(xprev, a, d * sizeof *x);
     memcpy(xprev + d, x + d, d * sizeof *x);
     dadvi_draws(&f->rng, z, d, p.m, p.m, lr.full ? lr.R : NULL);
     p.m *= 2;
-    if (dadvi_eval(&p, x, &fx, gx) != 0) {
-      /* a new draw falls where the density fails: shrink the scales until it does not */
-      int fixed = 0;
-      for (int t = 0; t < 12 && !fixed; t++) {
-        for (size_t i = 0; i < d; i++) x[d + i] -= 1;
-        fixed = dadvi_eval(&p, x, &fx, gx) == 0;
-      }
-      if (!fixed) {
-        vi_error(f->d, noloc(), "the ELBO cannot be evaluated with M = %d draws", p.m);
-        set_reason(res, "cannot evaluate the ELBO");
-        return VI_ADVI_ERROR;
-      }
-    }
+    if (eval_after_doubling(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   }
 done:
   dadvi_mu(&p, x, res->mu);
@@ -1358,56 +1378,26 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
       set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
       break;
     }
-    if (!(e == LBFGS_OK || (e == LBFGS_STALLED && gn < 1e-3))) {
-      set_reason(res,
-                 e == LBFGS_MAXIT
-                     ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
-                     : "L-BFGS stalled after %d iterations with M = %d draws (gradient %.2g)",
-                 res->iterations, p.m, gn);
-      break;
-    }
+    if (!stage_optimal(res, e, gn, p.m)) break;
     /* move the anchor to the current fit: x = 0 is the same distribution */
     fr_result(&r, d, x, res->mu, res->L, sd);
     memcpy(a, res->mu, d * sizeof *a);
     memcpy(C, res->L, d * d * sizeof *C);
     memset(x, 0, n * sizeof *x);
+    double ch = NAN;
     if (stage > 0) {
-      double ch = 0;
+      ch = 0;
       for (size_t i = 0; i < d; i++) {
         ch = fmax(ch, fabs(res->mu[i] - pmu[i]) / sd[i]);
         ch = fmax(ch, fabs(log(sd[i] / psd[i])));
       }
-      res->mc_change = ch;
-      if (ch < o->mc_tol) {
-        res->stop = VI_ADVI_CONVERGED;
-        set_reason(res,
-                   "converged: gradient %.2g; doubling the draws to M = %d moved the fit by "
-                   "%.3g sd (< %g)",
-                   gn, p.m, ch, o->mc_tol);
-        break;
-      }
     }
-    if (2 * p.m > mmax) {
-      set_reason(res,
-                 "Monte Carlo error above tolerance: the fit still moved %.3g sd (>= %g) "
-                 "when the draws doubled to M = %d",
-                 res->mc_change, o->mc_tol, p.m);
-      break;
-    }
+    if (mc_rule(res, ch, gn, p.m, mmax, o->mc_tol) != 0) break;
     memcpy(pmu, res->mu, d * sizeof *pmu);
     memcpy(psd, sd, d * sizeof *psd);
     dadvi_draws(&f->rng, z, d, p.m, p.m, gram);
     p.m *= 2;
-    int fixed = dadvi_eval(&p, x, &fx, gx) == 0;
-    for (int t = 0; t < 12 && !fixed; t++) {
-      for (size_t i = 0; i < d; i++) x[d + i] -= 1;
-      fixed = dadvi_eval(&p, x, &fx, gx) == 0;
-    }
-    if (!fixed) {
-      vi_error(f->d, noloc(), "the ELBO cannot be evaluated with M = %d draws", p.m);
-      set_reason(res, "cannot evaluate the ELBO");
-      return VI_ADVI_ERROR;
-    }
+    if (eval_after_doubling(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   }
   fr_result(&r, d, x, res->mu, res->L, sd);
   double logdet = 0;
