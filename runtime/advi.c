@@ -1434,6 +1434,7 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   fr.mu = vi_arena_array(f->arena, d, sizeof *fr.mu);
   fr.L = vi_arena_array(f->arena, d * d, sizeof *fr.L);
   fr.mc_change = NAN;
+  fr.iterations = res->iterations; /* the progress line counts on */
   if (!C || !fr.mu || !fr.L) return st; /* keep the mean-field answer */
   if (res->lr_cov && res->L) {
     memcpy(C, res->L, d * d * sizeof *C);
@@ -1455,7 +1456,7 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   enum vi_advi_stop fst = fit_fullrank(&ff, res->mu, C);
   vi_diags_free(&quiet);
   res->grad_evals += fr.grad_evals;
-  res->iterations += fr.iterations;
+  res->iterations = fr.iterations;
   if (fst == VI_ADVI_INTERRUPTED) {
     set_reason(res, "interrupted while refining to the full-rank family (the mean-field fit "
                     "is reported)");
