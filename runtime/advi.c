@@ -74,6 +74,11 @@ int vi_optimizer_parse(const char *name, enum vi_optimizer *out) {
   return -1;
 }
 
+enum vi_optimizer vi_optimizer_of(const struct vi_advi_options *o) {
+  if (o->optimizer != VI_OPT_AUTO) return o->optimizer;
+  return o->algorithm == VI_ALGO_MEANFIELD ? VI_OPT_SGD : VI_OPT_LBFGS;
+}
+
 /* State shared by every phase of one fit. */
 struct fit {
   const struct vi_density *den;
@@ -1504,9 +1509,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
                               struct vi_diags *d) {
   memset(res, 0, sizeof *res);
   res->algorithm = o->algorithm;
-  res->optimizer = o->optimizer != VI_OPT_AUTO       ? o->optimizer
-                   : o->algorithm == VI_ALGO_MEANFIELD ? VI_OPT_SGD
-                                                       : VI_OPT_LBFGS;
+  res->optimizer = vi_optimizer_of(o);
   res->stop = VI_ADVI_ERROR;
   res->mc_change = NAN;
   if (check_options(den, o, d) != 0) {

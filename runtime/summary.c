@@ -153,10 +153,7 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
                             const double *draws, const double *log_p, const double *log_q) {
   const struct vi_advi_options *o = info->opt;
   const struct vi_advi_result *r = info->res;
-  enum vi_optimizer opt = r && r->optimizer != VI_OPT_AUTO ? r->optimizer
-                          : o->optimizer != VI_OPT_AUTO      ? o->optimizer
-                          : o->algorithm == VI_ALGO_MEANFIELD ? VI_OPT_SGD
-                                                              : VI_OPT_LBFGS;
+  enum vi_optimizer opt = r && r->optimizer != VI_OPT_AUTO ? r->optimizer : vi_optimizer_of(o);
   int stan = opt == VI_OPT_SGD;
   fprintf(f, "# Written by vi in CmdStan's variational CSV layout\n");
   fprintf(f, "# stan_version_major = 2\n# stan_version_minor = 33\n# stan_version_patch = 0\n");

@@ -167,6 +167,9 @@ int vi_algo_parse(const char *name, enum vi_algo *out);
 const char *vi_optimizer_name(enum vi_optimizer a);
 int vi_optimizer_parse(const char *name, enum vi_optimizer *out);
 
+/* The optimiser a fit with these options uses (never VI_OPT_AUTO). */
+enum vi_optimizer vi_optimizer_of(const struct vi_advi_options *o);
+
 /* Fits the approximation. The arrays of *res come from `arena` (borrowed;
  * they live as long as it). Errors (options out of range, out of memory, a
  * density that cannot be evaluated at the init or keeps failing) are recorded
