@@ -45,33 +45,33 @@ void vi_advi_options_default(struct vi_advi_options *o) {
 }
 
 static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank", "auto"};
+static const char *const opt_names[] = {"auto", "sgd", "lbfgs"};
+
+/* Index of name in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(name, names[i]) == 0) return i;
+  return -1;
+}
 
 const char *vi_algo_name(enum vi_algo a) {
   return (unsigned)a < 4 ? algo_names[a] : "unknown";
 }
 
 int vi_algo_parse(const char *name, enum vi_algo *out) {
-  for (int i = 0; i < 4; i++)
-    if (strcmp(name, algo_names[i]) == 0) {
-      *out = (enum vi_algo)i;
-      return 0;
-    }
-  return -1;
+  int i = name_index(algo_names, 4, name);
+  if (i >= 0) *out = (enum vi_algo)i;
+  return i >= 0 ? 0 : -1;
 }
-
-static const char *const opt_names[] = {"auto", "sgd", "lbfgs"};
 
 const char *vi_optimizer_name(enum vi_optimizer a) {
   return (unsigned)a < 3 ? opt_names[a] : "unknown";
 }
 
 int vi_optimizer_parse(const char *name, enum vi_optimizer *out) {
-  for (int i = 0; i < 3; i++)
-    if (strcmp(name, opt_names[i]) == 0) {
-      *out = (enum vi_optimizer)i;
-      return 0;
-    }
-  return -1;
+  int i = name_index(opt_names, 3, name);
+  if (i >= 0) *out = (enum vi_optimizer)i;
+  return i >= 0 ? 0 : -1;
 }
 
 enum vi_optimizer vi_optimizer_of(const struct vi_advi_options *o) {
