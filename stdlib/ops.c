@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "lib.h"
-#include "vi/par.h"
 
 /* ---- elementwise binary kernels with scalar broadcasting ----
  *
@@ -134,28 +133,6 @@ static const struct vi_opdef op_minus = {"minus", neg_fwd, neg_bwd};
  * (backward) in L1 while every column of A streams past it once. */
 enum { MATMUL_BLOCK = 512 };
 
-/* Rows [b0 MATMUL_BLOCK, b1 MATMUL_BLOCK) of C = A B, every column. */
-static void matmul_rows(void *ctx, size_t b0, size_t b1) {
-  struct vi_node *n = ctx;
-  const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
-  const double *A = n->a[0].x, *B = n->a[1].x;
-  double acc[MATMUL_BLOCK];
-  for (size_t j = 0; j < c; j++) {
-    double *cj = n->y + j * r;
-    const double *bj = B + j * k;
-    for (size_t i0 = b0 * MATMUL_BLOCK; i0 < r && i0 < b1 * MATMUL_BLOCK; i0 += MATMUL_BLOCK) {
-      size_t m = r - i0 < MATMUL_BLOCK ? r - i0 : MATMUL_BLOCK;
-      memset(acc, 0, m * sizeof *acc);
-      for (size_t l = 0; l < k; l++) {
-        const double *al = A + l * r + i0;
-        const double blj = bj[l];
-        for (size_t i = 0; i < m; i++) acc[i] += al[i] * blj;
-      }
-      memcpy(cj + i0, acc, m * sizeof *acc);
-    }
-  }
-}
-
 static int matmul_fwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
   const double *A = n->a[0].x, *B = n->a[1].x;
@@ -170,17 +147,25 @@ static int matmul_fwd(struct vi_node *n) {
     }
     return 0;
   }
-  /* each row is computed by one thread in the same order: same bits */
-  size_t blocks = (r + MATMUL_BLOCK - 1) / MATMUL_BLOCK;
-  if (r * k * c >= VI_PAR_MIN_WORK) vi_par_run(blocks, matmul_rows, n);
-  else matmul_rows(n, 0, blocks);
+  double acc[MATMUL_BLOCK];
+  for (size_t j = 0; j < c; j++) {
+    double *cj = C + j * r;
+    const double *bj = B + j * k;
+    for (size_t i0 = 0; i0 < r; i0 += MATMUL_BLOCK) {
+      size_t m = r - i0 < MATMUL_BLOCK ? r - i0 : MATMUL_BLOCK;
+      memset(acc, 0, m * sizeof *acc);
+      for (size_t l = 0; l < k; l++) {
+        const double *al = A + l * r + i0;
+        const double blj = bj[l];
+        for (size_t i = 0; i < m; i++) acc[i] += al[i] * blj;
+      }
+      memcpy(cj + i0, acc, m * sizeof *acc);
+    }
+  }
   return 0;
 }
-
-/* The backward pass for the columns l in [l0, l1) of A (rows of B):
- * dA[:, l] += dC B[l, :]',  dB[l, :] += A[:, l]' dC. */
-static void matmul_bwd_cols(void *ctx, size_t l0, size_t l1) {
-  struct vi_node *n = ctx;
+/* C = A B;  dA += dC B',  dB += A' dC */
+static void matmul_bwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
   const double *A = n->a[0].x, *B = n->a[1].x, *dC = n->dy;
   double *dA = n->a[0].dx, *dB = n->a[1].dx;
@@ -190,7 +175,7 @@ static void matmul_bwd_cols(void *ctx, size_t l0, size_t l1) {
       for (size_t i0 = 0; i0 < r; i0 += MATMUL_BLOCK) {
         size_t m = r - i0 < MATMUL_BLOCK ? r - i0 : MATMUL_BLOCK;
         const double *d = dcj + i0;
-        for (size_t l = l0; l < l1; l++) {
+        for (size_t l = 0; l < k; l++) {
           const double *al = A + l * r + i0;
           double s = 0;
 #pragma omp simd reduction(+ : s)
@@ -199,20 +184,12 @@ static void matmul_bwd_cols(void *ctx, size_t l0, size_t l1) {
         }
       }
     if (dA)
-      for (size_t l = l0; l < l1; l++) {
+      for (size_t l = 0; l < k; l++) {
         double *dal = dA + l * r;
         const double blj = B[l + j * k];
         for (size_t i = 0; i < r; i++) dal[i] += dcj[i] * blj;
       }
   }
-}
-
-/* C = A B;  dA += dC B',  dB += A' dC. Split over the columns of A: every
- * adjoint element is summed by one thread in the same order. */
-static void matmul_bwd(struct vi_node *n) {
-  const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
-  if (r * k * c >= VI_PAR_MIN_WORK && k >= 2) vi_par_run(k, matmul_bwd_cols, n);
-  else matmul_bwd_cols(n, 0, k);
 }
 static const struct vi_opdef op_matmul = {"multiply", matmul_fwd, matmul_bwd};
 
