@@ -1536,7 +1536,17 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   if (!res->mu || !(res->L || res->omega) || !f.init || !f.zeta || !f.eta || !f.g) {
     vi_error(d, noloc(), "out of memory for a fit of dimension %zu", dim);
     set_reason(res, "out of memory");
-  } else if (choose_init(&f) == 0) {
+  } else if (choose_init(&f) != 0) {
+    /* recorded: the density cannot be evaluated at the initial values */
+  } else if (dim == 0) {
+    /* nothing to fit: q is the empty point, the ELBO the log density */
+    double lp = 0;
+    density(&f, f.init, &lp, f.g);
+    res->elbo = lp;
+    res->algorithm = o->algorithm == VI_ALGO_AUTO ? VI_ALGO_DADVI : o->algorithm;
+    set_reason(res, "the model has no parameters: nothing to fit");
+    st = VI_ADVI_CONVERGED;
+  } else {
     struct vi_advi_options mo = *o; /* meanfield with L-BFGS: dadvi without LR */
     mo.lr_draws = 0;
     if (o->algorithm == VI_ALGO_AUTO) st = fit_auto(&f);

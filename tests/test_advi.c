@@ -455,6 +455,19 @@ Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
   cr_assert_eq(r.algorithm, VI_ALGO_DADVI);
 }
 
+Test(advi, a_model_without_parameters_is_fitted_by_every_algorithm_at_once) {
+  struct diag p = {0, NULL, NULL};
+  struct vi_density den = {0, &p, diag_lp};
+  for (int a = 0; a <= VI_ALGO_AUTO; a++) {
+    struct vi_advi_options o = opts((enum vi_algo)a, 1);
+    struct vi_advi_result r;
+    cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s %s",
+                 vi_algo_name((enum vi_algo)a), diags.buf ? diags.buf : "");
+    cr_assert_str_eq(r.reason, "the model has no parameters: nothing to fit");
+    cr_assert_eq(r.iterations, 0);
+  }
+}
+
 Test(advi, dadvi_refuses_the_stochastic_optimiser) {
   struct diag p = {3, dm, ds};
   struct vi_density den = {3, &p, diag_lp};
