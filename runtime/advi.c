@@ -988,6 +988,22 @@ static int mc_rule(struct vi_advi_result *res, double change, double gn, int m, 
   return 0;
 }
 
+/* The first evaluation: scales (log sds x[dim..2 dim)) at 0, shrunk while
+ * some draws fall where the density fails. 0, or -1 with the error recorded. */
+static int eval_at_start(struct dadvi *p, double *x, double *fx, double *gx) {
+  int ok = 0;
+  for (int t = 0; t < 12 && !ok; t++) {
+    for (size_t i = 0; i < p->dim; i++) x[p->dim + i] = -(double)t;
+    ok = dadvi_eval(p, x, fx, gx) == 0;
+  }
+  if (ok) return 0;
+  vi_error(p->f->d, noloc(),
+           "cannot evaluate the ELBO near the initial approximation: the log density fails "
+           "at draws around it; the model may be ill-conditioned or misspecified");
+  set_reason(p->f->res, "cannot evaluate the ELBO at the initial approximation");
+  return -1;
+}
+
 /* After new draws: when one falls where the density fails, shrinks the
  * scales (log sds x[dim..2 dim)) until the objective evaluates. 0, or -1
  * with the error recorded. */
@@ -1044,19 +1060,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     x[i] = 0;
   }
   double fx;
-  /* start at sd 1; shrink the scale when some draws fall where the density fails */
-  int ok = 0;
-  for (int t = 0; t < 12 && !ok; t++) {
-    for (size_t i = 0; i < d; i++) x[d + i] = -(double)t;
-    ok = dadvi_eval(&p, x, &fx, gx) == 0;
-  }
-  if (!ok) {
-    vi_error(f->d, noloc(),
-             "cannot evaluate the ELBO near the initial values: the log density fails at "
-             "draws around them; the model may be ill-conditioned or misspecified");
-    set_reason(res, "cannot evaluate the ELBO at the initial approximation");
-    return VI_ADVI_ERROR;
-  }
+  if (eval_at_start(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   /* travel towards the optimum with a few draws (cheap iterations), then
    * move each sd to its mean-field value for a Gaussian with the Hessian
    * there (1 / sqrt(H_ii)) when that evaluates */
@@ -1361,18 +1365,7 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
   struct dadvi p = {.f = f, .dim = d, .n = n, .z = z, .m = m, .fr = &r};
   memset(x, 0, n * sizeof *x);
   double fx;
-  int ok = 0;
-  for (int t = 0; t < 12 && !ok; t++) { /* shrink when some draws fall where the density fails */
-    for (size_t i = 0; i < d; i++) x[d + i] = -(double)t;
-    ok = dadvi_eval(&p, x, &fx, gx) == 0;
-  }
-  if (!ok) {
-    vi_error(f->d, noloc(),
-             "cannot evaluate the ELBO near the initial approximation: the log density "
-             "fails at draws around it; the model may be ill-conditioned or misspecified");
-    set_reason(res, "cannot evaluate the ELBO at the initial approximation");
-    return VI_ADVI_ERROR;
-  }
+  if (eval_at_start(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   res->stop = VI_ADVI_MAX_ITER;
   for (int stage = 0;; stage++) {
     enum lbfgs_end e = lbfgs(&p, x, &fx, gx, o->grad_tol, o->iter);
