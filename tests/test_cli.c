@@ -28,23 +28,13 @@ static struct run run_vi(const char *dir, const char *args) {
   int st = system(cmd);
   struct run r;
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-  r.out = slurp(outp);
-  r.err = slurp(errp);
-  unlink(outp);
-  unlink(errp);
-  if (!r.out) r.out = calloc(1, 1);
-  if (!r.err) r.err = calloc(1, 1);
+  take_output(outp, errp, &r.out, &r.err);
   return r;
 }
 
 static void run_free(struct run *r) {
   free(r->out);
   free(r->err);
-}
-
-static int ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
 Test(cli, malformed_data_files_give_located_errors_and_nonzero_exit) {

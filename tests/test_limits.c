@@ -85,23 +85,13 @@ static struct run run_vi(const char *dir, const char *const *argv, double interr
   struct run r;
   r.seconds = now() - (sent ? t_int : t0);
   r.status = killed ? 2000 : WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-  r.out = slurp(outp);
-  r.err = slurp(errp);
-  unlink(outp);
-  unlink(errp);
-  if (!r.out) r.out = calloc(1, 1);
-  if (!r.err) r.err = calloc(1, 1);
+  take_output(outp, errp, &r.out, &r.err);
   return r;
 }
 
 static void run_free(struct run *r) {
   free(r->out);
   free(r->err);
-}
-
-static int ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
 /* A fresh scratch directory; removed by scratch_remove. */

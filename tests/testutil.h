@@ -3,6 +3,8 @@
 #define VI_TESTUTIL_H
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 /* The environment variable name, or fallback when unset or empty. */
 static inline const char *env_or(const char *name, const char *fallback) {
@@ -26,6 +28,22 @@ static inline char *slurp(const char *path) {
   buf[got] = 0;
   fclose(f);
   return buf;
+}
+
+/* Reads and removes a run's captured stdout and stderr files; a missing one
+ * reads as "" (both malloc'd; the caller frees). */
+static inline void take_output(const char *outp, const char *errp, char **out, char **err) {
+  *out = slurp(outp);
+  *err = slurp(errp);
+  unlink(outp);
+  unlink(errp);
+  if (!*out) *out = calloc(1, 1);
+  if (!*err) *err = calloc(1, 1);
+}
+
+static inline int ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
 #endif
