@@ -739,7 +739,26 @@ static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const st
 static VI_NOINLINE int eval_index(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
   int r;
   struct vi_val a;
-  if ((r = vi_interp_eval(I, c, e->u.index.a, &a))) return r;
+  const struct vi_expr *base = e->u.index.a;
+  if (base->kind == VI_E_VAR && I->owned[base->u.var.slot]) {
+    /* an element of storage written element by element: read it without
+     * marking the whole variable shared (which would make the next element
+     * write copy all of it); only a view of the storage is marked */
+    int slot = base->u.var.slot;
+    a = I->slots[slot];
+    struct ixspec sp[VI_MAXDIMS];
+    if ((r = eval_indices(I, c, &a, e->u.index.ix, e->u.index.nix, sp, expr_name(e)))) return r;
+    if ((r = index_value(c, &a, sp, out, e->loc))) return r;
+    if (out->ix && out->n == 1 && a.ix && out->ix >= a.ix && out->ix < a.ix + a.n) {
+      int v = out->ix[0];
+      if (!(out->ix = vi_arena_array(c->arena, 1, sizeof *out->ix))) return oom(c, e->loc);
+      out->ix[0] = v;
+    } else if ((out->ix && a.ix) || (out->ref && a.ref)) {
+      I->shared[slot] = 1;
+    }
+    return VI_OK;
+  }
+  if ((r = vi_interp_eval(I, c, base, &a))) return r;
   struct ixspec sp[VI_MAXDIMS];
   if ((r = eval_indices(I, c, &a, e->u.index.ix, e->u.index.nix, sp, expr_name(e)))) return r;
   return index_value(c, &a, sp, out, e->loc);
@@ -896,6 +915,20 @@ static int exec_assign(struct vi_interp *I, struct vi_ctx *c, const struct vi_st
                         vi_val_shape_str(&shape, a, sizeof a), vi_val_shape_str(&rhs, b, sizeof b));
   }
   if ((r = promote(c, &rhs, cur->t.base, s->u.assign.op_loc))) return r;
+  if (contig && start == 0 && cnt == cur->n && cnt > 1 && cur->t.base != VI_T_INT) {
+    /* every element in order (mu[1:N] = ...): the value replaces the
+     * variable whole, with no per-element storage */
+    if ((r = vi_val_contig(c, &rhs, s->u.assign.op_loc))) return r;
+    struct vi_val v = *cur;
+    v.x = rhs.x;
+    v.dx = rhs.dx;
+    v.ref = NULL;
+    v.ix = NULL;
+    *cur = v;
+    I->owned[slot] = 0;
+    I->shared[slot] = 0;
+    return VI_OK;
+  }
   if ((r = own_slot(I, c, slot, lhs->loc))) return r;
   cur = &I->slots[slot];
   if (cur->t.base == VI_T_INT) {

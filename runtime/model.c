@@ -9,6 +9,7 @@
 
 #include "model_impl.h"
 #include "vi/ffi.h"
+#include "vi/lower.h"
 #include "vi/transform.h"
 
 static char *xstrdup(const char *s) {
@@ -75,6 +76,13 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
   }
   int r = vi_check(m->prog, &m->ast, &m->st, d);
   if (!r) r = open_foreign(m, d);
+  /* VI_LOWER=0 keeps loops as written (for comparing the two forms) */
+  const char *lw = getenv("VI_LOWER");
+  if (!r && !(lw && strcmp(lw, "0") == 0)) {
+    int nl = vi_lower(m->prog, &m->st, &m->ast);
+    if (nl < 0) r = VI_ERR_NOMEM;
+    else m->nlowered = nl;
+  }
   if (r) {
     vi_model_free(m);
     return r;

@@ -45,6 +45,7 @@ struct vi_model {
   struct vi_tape tape;
   int recorded;             /* tape holds a replayable recording */
   int dynamic;              /* control flow depends on parameters: re-record every time */
+  int nlowered;             /* loops rewritten as whole-range statements (vi_lower) */
   struct vi_diags ediag;    /* evaluation errors */
   char errmsg[1024];
   struct vi_outvar *outs;

@@ -1,0 +1,531 @@
+/* lower.c: rewrites loops whose iterations are independent into whole-vector
+ * statements (include/vi/lower.h), so that a model written the way Stan users
+ * write it runs at the speed of its vectorised form.
+ *
+ *   for (n in lo:hi) {                     mu[lo:hi] = a[g[lo:hi]] + b[g[lo:hi]] .* x[lo:hi];
+ *     mu[n] = a[g[n]] + b[g[n]] * x[n];  =>  y[lo:hi] ~ normal(mu[lo:hi], sigma);
+ *     y[n] ~ normal(mu[n], sigma);
+ *   }
+ *
+ * Each statement of the body becomes one statement over the whole range, in
+ * the body's order. That is exact when no iteration can see another's
+ * writes: every variable the body writes is written and read only at index
+ * [n] (so iteration n touches only element n of it), nothing else is
+ * written, and every statement is a sum over n (`~`, `target +=`) or an
+ * element write. A loop that does not qualify is left exactly as written
+ * and runs as a loop (the tape then holds its scalar operations).
+ *
+ * Per-iteration values ("varying": they mention n) are scalars; their
+ * vectorised forms are vectors (reals), int arrays (ints), or the rows of a
+ * matrix (x[n] with x a matrix, used only in x[n] * beta and dot_product).
+ * Expressions that do not mention n are kept as written. */
+#include "vi/lower.h"
+
+#include <string.h>
+
+#include "vi/stdlib.h"
+
+enum { MAX_INDEX = 8 };
+
+/* What the loop being rewritten writes and binds. */
+struct lw {
+  struct vi_arena *a;
+  const struct vi_symtab *st;
+  int var;                 /* loop variable's slot */
+  struct vi_expr *lo, *hi; /* its range */
+  uint8_t *written;        /* per slot: written at [n] in the body */
+  struct vi_expr **bound;  /* per slot: a scalar local declared in the body, as its vectorised value */
+  uint8_t *is_local;       /* per slot: declared in the body */
+};
+
+/* A rewritten expression: e is the whole-range form when vary is set
+ * (otherwise the expression as written); per is the per-iteration type. */
+struct vx {
+  struct vi_expr *e;
+  int vary;
+  int ok;
+};
+
+static const struct vx FAIL = {NULL, 0, 0};
+
+static int is_scalar_t(struct vi_type t) { return t.ndims == 0 && (t.base == VI_T_INT || t.base == VI_T_REAL); }
+
+static struct vi_expr *mk(struct lw *L, int kind, const struct vi_expr *like) {
+  struct vi_expr *e = vi_arena_alloc(L->a, sizeof *e);
+  if (!e) return NULL;
+  memset(e, 0, sizeof *e);
+  e->kind = (uint8_t)kind;
+  e->loc = like->loc;
+  e->depth = like->depth < VI_MAX_EXPR_DEPTH - 2 ? (uint16_t)(like->depth + 1) : like->depth;
+  return e;
+}
+
+/* A call of the built-in `name` on args, typed by its rule; NULL if the rule
+ * refuses the argument types. */
+static struct vi_expr *call(struct lw *L, const char *name, struct vi_expr **args, int n, const struct vi_expr *like) {
+  const struct vi_func *f = vi_stdlib_lookup(name);
+  if (!f || n > 8) return NULL;
+  struct vi_type ts[8];
+  for (int i = 0; i < n; i++) ts[i] = args[i]->type;
+  struct vi_type t = f->rule(ts, n);
+  if (t.base == VI_T_ERROR) return NULL;
+  struct vi_expr *e = mk(L, VI_E_CALL, like);
+  struct vi_expr **av = vi_arena_array(L->a, (size_t)n, sizeof *av);
+  if (!e || !av) return NULL;
+  memcpy(av, args, (size_t)n * sizeof *av);
+  e->u.call.name = f->name;
+  e->u.call.args = av;
+  e->u.call.nargs = n;
+  e->u.call.fn = f;
+  e->type = t;
+  return e;
+}
+
+/* The real vector form of a varying scalar: arrays of reals or ints become
+ * vectors (to_vector), vectors stay. NULL if it has no such form. */
+static struct vi_expr *as_vector(struct lw *L, struct vi_expr *v) {
+  if (v->type.ndims == 0 && v->type.base == VI_T_VECTOR) return v;
+  if (v->type.ndims == 0 && v->type.base == VI_T_ROW_VECTOR) {
+    struct vi_expr *t = mk(L, VI_E_UNARY, v);
+    if (!t) return NULL;
+    t->u.un.op = VI_OP_TRANSPOSE;
+    t->u.un.a = v;
+    t->type = (struct vi_type){VI_T_VECTOR, 0};
+    return t;
+  }
+  if (v->type.ndims == 1 && (v->type.base == VI_T_REAL || v->type.base == VI_T_INT))
+    return call(L, "to_vector", &v, 1, v);
+  return NULL;
+}
+
+/* base[ix...] with position p replaced by the index `with` (a range over
+ * the loop when with is NULL, else a multi-index): the whole-range read. */
+static struct vi_expr *range_index(struct lw *L, const struct vi_expr *e, struct vi_expr *base,
+                                   const struct vi_index *ix, int nix, int p, struct vi_expr *with) {
+  struct vi_expr *r = mk(L, VI_E_INDEX, e);
+  struct vi_index *nx = vi_arena_array(L->a, (size_t)nix, sizeof *nx);
+  if (!r || !nx || nix > MAX_INDEX) return NULL;
+  if (nix) memcpy(nx, ix, (size_t)nix * sizeof *nx);
+  nx[p] = with ? (struct vi_index){VI_IX_SINGLE, 1, with, NULL} : (struct vi_index){VI_IX_RANGE, 0, L->lo, L->hi};
+  uint8_t keep[MAX_INDEX];
+  for (int i = 0; i < nix; i++) keep[i] = i == p;
+  r->type = vi_index_type(base->type, nix, keep);
+  r->u.index.a = base;
+  r->u.index.ix = nx;
+  r->u.index.nix = nix;
+  return r->type.base == VI_T_ERROR ? NULL : r;
+}
+
+/* base[lo:hi]: the rows or elements the loop runs over. */
+static struct vi_expr *loop_range(struct lw *L, const struct vi_expr *e, struct vi_expr *base) {
+  struct vi_index one = {VI_IX_RANGE, 0, L->lo, L->hi};
+  return range_index(L, e, base, &one, 1, 0, NULL);
+}
+
+static int mentions_loop(const struct lw *L, const struct vi_expr *e);
+
+static int index_mentions(const struct lw *L, const struct vi_index *ix, int n) {
+  for (int i = 0; i < n; i++)
+    if ((ix[i].lo && mentions_loop(L, ix[i].lo)) || (ix[i].hi && mentions_loop(L, ix[i].hi))) return 1;
+  return 0;
+}
+
+/* Does e read the loop variable, a variable the body writes, or a local of the body? */
+static int mentions_loop(const struct lw *L, const struct vi_expr *e) {
+  switch (e->kind) {
+  case VI_E_VAR: return e->u.var.slot == L->var || L->written[e->u.var.slot] || L->is_local[e->u.var.slot];
+  case VI_E_BINARY: return mentions_loop(L, e->u.bin.a) || mentions_loop(L, e->u.bin.b);
+  case VI_E_UNARY:
+  case VI_E_PAREN: return mentions_loop(L, e->u.un.a);
+  case VI_E_COND: return mentions_loop(L, e->u.cond.c) || mentions_loop(L, e->u.cond.a) || mentions_loop(L, e->u.cond.b);
+  case VI_E_CALL:
+    for (int i = 0; i < e->u.call.nargs; i++)
+      if (mentions_loop(L, e->u.call.args[i])) return 1;
+    return 0;
+  case VI_E_INDEX: return mentions_loop(L, e->u.index.a) || index_mentions(L, e->u.index.ix, e->u.index.nix);
+  case VI_E_ARRAY:
+  case VI_E_ROWVEC:
+    for (int i = 0; i < e->u.list.n; i++)
+      if (mentions_loop(L, e->u.list.elems[i])) return 1;
+    return 0;
+  default: return 0;
+  }
+}
+
+static int is_loop_var(const struct lw *L, const struct vi_expr *e) {
+  while (e->kind == VI_E_PAREN) e = e->u.un.a;
+  return e->kind == VI_E_VAR && e->u.var.slot == L->var;
+}
+
+static struct vx vexpr(struct lw *L, struct vi_expr *e);
+
+/* Elementwise math functions: f(vector) is f applied to each element. */
+static int elementwise_fn(const char *name) {
+  static const char *const names[] = {
+      "abs", "fabs", "exp", "log", "log1p", "expm1", "log1m", "sqrt", "cbrt", "square", "pow", "inv", "inv_sqrt",
+      "inv_square", "inv_logit", "logit", "log_inv_logit", "log1m_inv_logit", "log1p_exp", "log1m_exp", "lgamma",
+      "tgamma", "digamma", "fmin", "fmax", "fma", "Phi", "Phi_approx", "erf", "erfc", "sin", "cos", "tan", "asin",
+      "acos", "atan", "atan2", "sinh", "cosh", "tanh", "hypot", "exp2", "log2", "log10", "lbeta", "fdim", "trigamma"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(names[i], name) == 0) return 1;
+  return 0;
+}
+
+/* x[n] * beta, dot_product(x[n], beta), dot_product(beta, x[n]) with x a
+ * matrix and beta a vector not varying: the rows x[lo:hi] times beta. */
+static struct vx row_product(struct lw *L, const struct vi_expr *e, struct vi_expr *row, struct vi_expr *vec) {
+  while (row->kind == VI_E_PAREN) row = row->u.un.a;
+  if (mentions_loop(L, vec) || vec->type.ndims || vec->type.base != VI_T_VECTOR) return FAIL;
+  if (row->kind != VI_E_INDEX || row->u.index.nix != 1 || row->u.index.ix[0].kind != VI_IX_SINGLE ||
+      !is_loop_var(L, row->u.index.ix[0].lo))
+    return FAIL;
+  struct vi_expr *m = row->u.index.a;
+  if (m->type.ndims || m->type.base != VI_T_MATRIX || mentions_loop(L, m)) return FAIL;
+  struct vi_expr *rows = loop_range(L, row, m);
+  if (!rows) return FAIL;
+  struct vi_expr *p = mk(L, VI_E_BINARY, e);
+  if (!p) return FAIL;
+  p->u.bin.op = VI_OP_MUL;
+  p->u.bin.a = rows;
+  p->u.bin.b = vec;
+  p->type = (struct vi_type){VI_T_VECTOR, 0};
+  return (struct vx){p, 1, 1};
+}
+
+/* v[i1, ...] with the loop variable, or a varying int (a multi-index), at
+ * one position and indices that do not vary at the others. */
+static struct vx vindex(struct lw *L, struct vi_expr *e) {
+  struct vi_expr *base = e->u.index.a;
+  struct vi_index *ix = e->u.index.ix;
+  int nix = e->u.index.nix, p = -1;
+  if (!is_scalar_t(e->type)) return FAIL; /* only scalars vary */
+  if (base->kind != VI_E_VAR || base->u.var.slot == L->var || L->is_local[base->u.var.slot]) return FAIL;
+  for (int i = 0; i < nix; i++) {
+    if (ix[i].kind != VI_IX_SINGLE || ix[i].multi) return FAIL;
+    if (!mentions_loop(L, ix[i].lo)) continue;
+    if (p >= 0) return FAIL; /* two varying positions would select a cross product */
+    p = i;
+  }
+  if (p < 0) return FAIL;
+  if (is_loop_var(L, ix[p].lo)) { /* v[..., n, ...] */
+    struct vi_expr *r = range_index(L, e, base, ix, nix, p, NULL);
+    return r ? (struct vx){r, 1, 1} : FAIL;
+  }
+  if (L->written[base->u.var.slot]) return FAIL; /* written at n, read elsewhere */
+  struct vx i0 = vexpr(L, ix[p].lo);
+  if (!i0.ok || !i0.vary || i0.e->type.ndims != 1 || i0.e->type.base != VI_T_INT) return FAIL;
+  struct vi_expr *r = range_index(L, e, base, ix, nix, p, i0.e); /* v[g[n]] => v[g[lo:hi]] */
+  return r ? (struct vx){r, 1, 1} : FAIL;
+}
+
+static struct vx vbinary(struct lw *L, struct vi_expr *e) {
+  int op = e->u.bin.op;
+  if (op == VI_OP_MUL && e->type.base == VI_T_REAL && e->u.bin.a->type.base == VI_T_ROW_VECTOR &&
+      e->u.bin.b->type.base == VI_T_VECTOR)
+    return row_product(L, e, e->u.bin.a, e->u.bin.b);
+  struct vx a = vexpr(L, e->u.bin.a), b = vexpr(L, e->u.bin.b);
+  if (!a.ok || !b.ok) return FAIL;
+  if (!a.vary && !b.vary) return (struct vx){e, 0, 1};
+  if (!is_scalar_t(e->u.bin.a->type) || !is_scalar_t(e->u.bin.b->type) || e->type.base != VI_T_REAL) return FAIL;
+  int vop;
+  switch (op) {
+  case VI_OP_ADD: vop = VI_OP_ADD; break;
+  case VI_OP_SUB: vop = VI_OP_SUB; break;
+  case VI_OP_MUL: vop = a.vary && b.vary ? VI_OP_EMUL : VI_OP_MUL; break;
+  case VI_OP_DIV: vop = b.vary ? VI_OP_EDIV : VI_OP_DIV; break;
+  case VI_OP_POW: vop = VI_OP_EPOW; break;
+  default: return FAIL; /* comparisons, %, &&: per-element control */
+  }
+  struct vi_expr *va = a.vary ? as_vector(L, a.e) : a.e, *vb = b.vary ? as_vector(L, b.e) : b.e;
+  if (!va || !vb) return FAIL;
+  if (vop == VI_OP_EPOW) {
+    struct vi_expr *args[2] = {va, vb};
+    struct vi_expr *r = call(L, "pow", args, 2, e);
+    return r ? (struct vx){r, 1, 1} : FAIL;
+  }
+  struct vi_expr *r = mk(L, VI_E_BINARY, e);
+  if (!r) return FAIL;
+  r->u.bin.op = (uint8_t)vop;
+  r->u.bin.a = va;
+  r->u.bin.b = vb;
+  r->type = (struct vi_type){VI_T_VECTOR, 0};
+  return (struct vx){r, 1, 1};
+}
+
+static struct vx vcall(struct lw *L, struct vi_expr *e) {
+  const char *name = e->u.call.name;
+  int n = e->u.call.nargs;
+  if (e->u.call.user) {
+    for (int i = 0; i < n; i++)
+      if (mentions_loop(L, e->u.call.args[i])) return FAIL;
+    return (struct vx){e, 0, 1};
+  }
+  if (strcmp(name, "dot_product") == 0 && n == 2 && e->u.call.args[0]->type.ndims == 0 &&
+      e->u.call.args[1]->type.ndims == 0) {
+    struct vi_expr *x = e->u.call.args[0], *y = e->u.call.args[1];
+    if (mentions_loop(L, x) && !mentions_loop(L, y) && y->type.base == VI_T_VECTOR) return row_product(L, e, x, y);
+    if (mentions_loop(L, y) && !mentions_loop(L, x) && x->type.base == VI_T_VECTOR) return row_product(L, e, y, x);
+  }
+  struct vi_expr *args[8];
+  int any = 0;
+  if (n > 8) return FAIL;
+  for (int i = 0; i < n; i++) {
+    struct vx v = vexpr(L, e->u.call.args[i]);
+    if (!v.ok) return FAIL;
+    args[i] = v.e;
+    any |= v.vary;
+  }
+  if (!any) return (struct vx){e, 0, 1};
+  if (!elementwise_fn(name) || e->type.base != VI_T_REAL || e->type.ndims) return FAIL;
+  for (int i = 0; i < n; i++) {
+    if (!is_scalar_t(e->u.call.args[i]->type)) return FAIL;
+    if (mentions_loop(L, e->u.call.args[i]) && !(args[i] = as_vector(L, args[i]))) return FAIL;
+  }
+  struct vi_expr *r = call(L, name, args, n, e);
+  if (!r || r->type.base != VI_T_VECTOR || r->type.ndims) return FAIL;
+  return (struct vx){r, 1, 1};
+}
+
+/* The whole-range form of e, or e itself when it does not vary. */
+static struct vx vexpr(struct lw *L, struct vi_expr *e) {
+  if (!mentions_loop(L, e)) return (struct vx){e, 0, 1};
+  switch (e->kind) {
+  case VI_E_VAR:
+    if (L->bound[e->u.var.slot]) return (struct vx){L->bound[e->u.var.slot], 1, 1};
+    return FAIL; /* the loop variable itself, or a written variable read whole */
+  case VI_E_PAREN: return vexpr(L, e->u.un.a);
+  case VI_E_UNARY: {
+    if (e->u.un.op != VI_OP_NEG && e->u.un.op != VI_OP_PLUS) return FAIL;
+    if (!is_scalar_t(e->type) || e->type.base != VI_T_REAL) return FAIL;
+    struct vx a = vexpr(L, e->u.un.a);
+    if (!a.ok) return FAIL;
+    struct vi_expr *va = as_vector(L, a.e);
+    if (!va) return FAIL;
+    if (e->u.un.op == VI_OP_PLUS) return (struct vx){va, 1, 1};
+    struct vi_expr *r = mk(L, VI_E_UNARY, e);
+    if (!r) return FAIL;
+    r->u.un.op = VI_OP_NEG;
+    r->u.un.a = va;
+    r->type = (struct vi_type){VI_T_VECTOR, 0};
+    return (struct vx){r, 1, 1};
+  }
+  case VI_E_BINARY: return vbinary(L, e);
+  case VI_E_CALL: return vcall(L, e);
+  case VI_E_INDEX: return vindex(L, e);
+  default: return FAIL; /* ?:, array and row-vector expressions */
+  }
+}
+
+/* Is e an unindexed call of a density (its whole-range form is the sum)? */
+static int is_density_call(const struct vi_expr *e) {
+  if (e->kind != VI_E_CALL || e->u.call.user) return 0;
+  const struct vi_func *f = e->u.call.fn;
+  return f && (f->flags & (VI_FN_LPDF | VI_FN_LPMF | VI_FN_CDF)) && !(f->flags & VI_FN_RNG);
+}
+
+/* Arguments of a density, each a scalar per iteration; at least one varies. */
+static int vdensity_args(struct lw *L, struct vi_expr **in, int n, struct vi_expr **out) {
+  int any = 0;
+  for (int i = 0; i < n; i++) {
+    if (!is_scalar_t(in[i]->type)) return 0;
+    struct vx v = vexpr(L, in[i]);
+    if (!v.ok) return 0;
+    out[i] = v.e;
+    any |= v.vary;
+  }
+  return any;
+}
+
+static struct vi_stmt *mks(struct lw *L, int kind, const struct vi_stmt *like) {
+  struct vi_stmt *s = vi_arena_alloc(L->a, sizeof *s);
+  if (!s) return NULL;
+  memset(s, 0, sizeof *s);
+  s->kind = (uint8_t)kind;
+  s->loc = like->loc;
+  return s;
+}
+
+/* Rewrites one statement of the body; NULL when it cannot be. *drop is set
+ * for a declaration that was bound instead (it emits nothing). */
+static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
+  *drop = 0;
+  switch (s->kind) {
+  case VI_S_DECL: {
+    const struct vi_decl *d = s->u.decl;
+    if (!is_scalar_t(d->type) || d->type.base != VI_T_REAL || !d->init || d->lower || d->upper || d->offset ||
+        d->multiplier)
+      return NULL;
+    struct vx v = vexpr(L, d->init);
+    if (!v.ok) return NULL;
+    struct vi_expr *ve = v.vary ? as_vector(L, v.e) : NULL;
+    if (!ve) return NULL; /* a constant per iteration: rare, keep the loop */
+    L->bound[d->slot] = ve;
+    *drop = 1;
+    return NULL;
+  }
+  case VI_S_TILDE: {
+    if (s->u.tilde.has_trunc || s->u.tilde.user || !s->u.tilde.fn || s->u.tilde.nargs > 7) return NULL;
+    struct vi_expr *in[8], *out[8];
+    in[0] = s->u.tilde.lhs;
+    for (int i = 0; i < s->u.tilde.nargs; i++) in[i + 1] = s->u.tilde.args[i];
+    if (!vdensity_args(L, in, s->u.tilde.nargs + 1, out)) return NULL;
+    const struct vi_func *f = s->u.tilde.fn;
+    struct vi_type ts[8];
+    for (int i = 0; i <= s->u.tilde.nargs; i++) ts[i] = out[i]->type;
+    if (f->rule(ts, s->u.tilde.nargs + 1).base == VI_T_ERROR) return NULL;
+    struct vi_stmt *r = mks(L, VI_S_TILDE, s);
+    struct vi_expr **av = vi_arena_array(L->a, (size_t)s->u.tilde.nargs + 1, sizeof *av);
+    if (!r || !av) return NULL;
+    r->u.tilde = s->u.tilde;
+    r->u.tilde.lhs = out[0];
+    memcpy(av, out + 1, (size_t)s->u.tilde.nargs * sizeof *av);
+    r->u.tilde.args = av;
+    return r;
+  }
+  case VI_S_TARGET: {
+    struct vi_expr *e = s->u.expr;
+    while (e->kind == VI_E_PAREN) e = e->u.un.a;
+    struct vi_expr *ne;
+    if (is_density_call(e)) {
+      int n = e->u.call.nargs;
+      struct vi_expr *out[8];
+      if (n > 8 || !vdensity_args(L, e->u.call.args, n, out)) return NULL;
+      ne = call(L, e->u.call.name, out, n, e);
+      if (!ne) return NULL;
+      ne->u.call.bar = e->u.call.bar;
+    } else {
+      if (!is_scalar_t(e->type)) return NULL;
+      struct vx v = vexpr(L, e);
+      if (!v.ok || !v.vary) return NULL;
+      struct vi_expr *ve = as_vector(L, v.e);
+      if (!ve || !(ne = call(L, "sum", &ve, 1, e))) return NULL;
+    }
+    struct vi_stmt *r = mks(L, VI_S_TARGET, s);
+    if (!r) return NULL;
+    r->u.expr = ne;
+    return r;
+  }
+  case VI_S_ASSIGN: {
+    struct vi_expr *lhs = s->u.assign.lhs;
+    /* v[n] = e only (the scan made sure v is written nowhere else) */
+    if (lhs->kind != VI_E_INDEX || lhs->u.index.nix != 1 || !is_loop_var(L, lhs->u.index.ix[0].lo) ||
+        lhs->u.index.ix[0].kind != VI_IX_SINGLE || !is_scalar_t(lhs->type) || lhs->type.base != VI_T_REAL)
+      return NULL;
+    struct vi_expr *base = lhs->u.index.a;
+    if (s->u.assign.op != VI_AS_SET && s->u.assign.op != VI_AS_ADD && s->u.assign.op != VI_AS_SUB) return NULL;
+    struct vx v = vexpr(L, s->u.assign.rhs);
+    if (!v.ok || !v.vary) return NULL;
+    struct vi_expr *rhs = as_vector(L, v.e), *nl = loop_range(L, lhs, base);
+    if (!rhs || !nl) return NULL;
+    if (base->type.ndims == 1 && base->type.base == VI_T_REAL) {
+      if (!(rhs = call(L, "to_array_1d", &rhs, 1, rhs))) return NULL;
+    } else if (base->type.ndims || base->type.base != VI_T_VECTOR) {
+      return NULL;
+    }
+    struct vi_stmt *r = mks(L, VI_S_ASSIGN, s);
+    if (!r) return NULL;
+    r->u.assign = s->u.assign;
+    r->u.assign.lhs = nl;
+    r->u.assign.rhs = rhs;
+    return r;
+  }
+  case VI_S_EMPTY: *drop = 1; return NULL;
+  default: return NULL; /* control flow, print, nested loops, calls */
+  }
+}
+
+/* Marks what the body writes; 0 when a write is not of the form v[n] = ... */
+static int scan_writes(struct lw *L, struct vi_stmt *const *ss, int n) {
+  for (int i = 0; i < n; i++) {
+    const struct vi_stmt *s = ss[i];
+    if (s->kind == VI_S_DECL) {
+      L->is_local[s->u.decl->slot] = 1;
+      continue;
+    }
+    if (s->kind != VI_S_ASSIGN) continue;
+    const struct vi_expr *lhs = s->u.assign.lhs;
+    if (lhs->kind != VI_E_INDEX || lhs->u.index.a->kind != VI_E_VAR || lhs->u.index.nix != 1 ||
+        !is_loop_var(L, lhs->u.index.ix[0].lo))
+      return 0;
+    int slot = lhs->u.index.a->u.var.slot;
+    if (L->is_local[slot]) return 0;
+    L->written[slot] = 1;
+  }
+  return 1;
+}
+
+/* Tries to rewrite the loop s; returns the replacement block or NULL. */
+static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
+  struct vi_stmt *const *ss = &s->u.loop.body;
+  int n = 1;
+  if (s->u.loop.body->kind == VI_S_BLOCK) { /* one level flattened */
+    ss = s->u.loop.body->u.block.stmts;
+    n = s->u.loop.body->u.block.n;
+  }
+  L->var = s->u.loop.slot;
+  L->lo = s->u.loop.lo;
+  L->hi = s->u.loop.hi;
+  memset(L->written, 0, (size_t)L->st->nslots);
+  memset(L->is_local, 0, (size_t)L->st->nslots);
+  memset(L->bound, 0, (size_t)L->st->nslots * sizeof *L->bound);
+  if (!scan_writes(L, ss, n)) return NULL;
+  struct vi_stmt **out = vi_arena_array(L->a, (size_t)n, sizeof *out);
+  if (!out) return NULL;
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    int drop;
+    struct vi_stmt *r = vstmt(L, ss[i], &drop);
+    if (drop) continue;
+    if (!r) return NULL;
+    out[k++] = r;
+  }
+  struct vi_stmt *b = mks(L, VI_S_BLOCK, s);
+  if (!b) return NULL;
+  b->u.block.stmts = out;
+  b->u.block.n = k;
+  return b;
+}
+
+static void lower_stmt(struct lw *L, struct vi_stmt **sp, int *count);
+
+static void lower_list(struct lw *L, struct vi_stmt **ss, int n, int *count) {
+  for (int i = 0; i < n; i++) lower_stmt(L, &ss[i], count);
+}
+
+/* Lowers loops inside *sp (innermost first), then *sp itself. */
+static void lower_stmt(struct lw *L, struct vi_stmt **sp, int *count) {
+  struct vi_stmt *s = *sp;
+  switch (s->kind) {
+  case VI_S_BLOCK: lower_list(L, s->u.block.stmts, s->u.block.n, count); return;
+  case VI_S_IF:
+    lower_stmt(L, &s->u.ifs.then, count);
+    if (s->u.ifs.els) lower_stmt(L, &s->u.ifs.els, count);
+    return;
+  case VI_S_WHILE:
+  case VI_S_FOREACH: lower_stmt(L, &s->u.loop.body, count); return;
+  case VI_S_FOR: {
+    lower_stmt(L, &s->u.loop.body, count);
+    struct vi_stmt *r = lower_loop(L, s);
+    if (r) {
+      *sp = r;
+      (*count)++;
+    }
+    return;
+  }
+  default: return;
+  }
+}
+
+int vi_lower(struct vi_program *p, const struct vi_symtab *st, struct vi_arena *a) {
+  struct lw L = {.a = a, .st = st};
+  size_t ns = st->nslots ? (size_t)st->nslots : 1;
+  L.written = vi_arena_array(a, ns, 1);
+  L.is_local = vi_arena_array(a, ns, 1);
+  L.bound = vi_arena_array(a, ns, sizeof *L.bound);
+  if (!L.written || !L.is_local || !L.bound) return -1;
+  int count = 0;
+  static const int blocks[] = {VI_BLK_TPARAMS, VI_BLK_MODEL};
+  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+    lower_list(&L, p->body[blocks[b]], p->nbody[blocks[b]], &count);
+  return count;
+}
