@@ -277,8 +277,9 @@ static int time_gradient_mode(struct vi_model *m, long n) {
     }
   }
   double dt = now() - t0;
-  printf("lp=%.10g dim=%zu static_tape=%d work=%zu\nper_gradient_us=%.3f\n", lp, dim,
-         vi_model_is_static(m), vi_model_work(m), n ? 1e6 * dt / (double)n : 0.0);
+  printf("lp=%.10g dim=%zu static_tape=%d work=%zu tape_bytes=%zu lowered_loops=%d\nper_gradient_us=%.3f\n", lp, dim,
+         vi_model_is_static(m), vi_model_work(m), vi_model_tape_bytes(m), vi_model_lowered_loops(m),
+         n ? 1e6 * dt / (double)n : 0.0);
   free(theta);
   free(grad);
   return VI_EXIT_OK;

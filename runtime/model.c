@@ -459,7 +459,41 @@ static int constrain_params(struct vi_model *m, struct vi_ctx *c, const double *
   return VI_OK;
 }
 
-/* Checks the declared constraints of the top-level declarations of a block. */
+/* A recorded constraint check (transformed parameters): replaying the tape
+ * at new parameter values checks the constraint again. The kernel only
+ * detects a violation; vi_model_log_density then evaluates the model afresh,
+ * which reports it with the same message as when it was recorded. */
+struct check_info {
+  int kind, rows, cols;
+  size_t count;
+};
+
+static int check_fwd(struct vi_node *n) {
+  const struct check_info *ci = n->p;
+  char err[256];
+  long bad = vi_transform_check(ci->kind, n->a[0].x, ci->count, ci->rows, ci->cols, n->a[1].x, n->a[1].n, n->a[2].x,
+                                n->a[2].n, err, sizeof err);
+  return bad >= 0 ? vi_node_fail(n, "%s", err) : 0;
+}
+static const struct vi_opdef op_check = {"constraint check", check_fwd, NULL};
+
+static int record_check(struct vi_ctx *c, int kind, const struct vi_val *v, const struct vi_val *lo, size_t nlo,
+                        const struct vi_val *hi, size_t nhi, size_t count, int rows, int cols, struct vi_srcloc loc) {
+  if (vi_val_is_const(v) && (!nlo || vi_val_is_const(lo)) && (!nhi || vi_val_is_const(hi))) return VI_OK;
+  struct check_info *ci = vi_arena_alloc(c->arena, sizeof *ci);
+  struct vi_node *n = vi_node_new(c, &op_check, 3, 1, loc);
+  if (!ci || !n) return VI_ERR_NOMEM;
+  *ci = (struct check_info){kind, rows, cols, count};
+  n->p = ci;
+  vi_node_arg_raw(n, 0, v->x, NULL, v->n);
+  vi_node_arg_raw(n, 1, nlo ? lo->x : NULL, NULL, nlo);
+  vi_node_arg_raw(n, 2, nhi ? hi->x : NULL, NULL, nhi);
+  n->dy = vi_arena_array(c->arena, 1, sizeof(double));
+  return !n->dy || vi_tape_push(c->tape, n) ? VI_ERR_NOMEM : VI_OK;
+}
+
+/* Checks the declared constraints of the top-level declarations of a block
+ * (and, when recording, records the check so that every replay makes it). */
 static int check_block_constraints(struct vi_model *m, struct vi_ctx *c, int block) {
   const struct vi_program *p = m->prog;
   for (int i = 0; i < p->nbody[block]; i++) {
@@ -496,6 +530,9 @@ static int check_block_constraints(struct vi_model *m, struct vi_ctx *c, int blo
       free(offs);
       return r;
     }
+    if (c->tape && (r = record_check(c, kind, &v, &lo, dc->lower ? lo.n : 0, &hi, dc->upper ? hi.n : 0, count, rows,
+                                     cols, dc->loc)))
+      return r;
   }
   return VI_OK;
 }
@@ -533,12 +570,10 @@ int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, do
   if (m->dim) memcpy(m->theta, theta, m->dim * sizeof *theta);
   int r;
   if (m->recorded) {
-    r = vi_tape_forward(&m->tape);
-    if (r) {
-      snprintf(m->errmsg, sizeof m->errmsg, "%s:%d:%d: error: %s", m->tape.err.loc.file ? m->tape.err.loc.file : m->file,
-               m->tape.err.loc.line, m->tape.err.loc.col, m->tape.err.msg);
-      return VI_ERR_EVAL;
-    }
+    /* a failure on replay (a distribution argument, a recorded constraint
+     * check): evaluate afresh, which reports it exactly as a first
+     * evaluation at this point does */
+    if (vi_tape_forward(&m->tape) && (r = record(m))) return r;
   } else if ((r = record(m))) {
     return r;
   }
@@ -552,6 +587,9 @@ int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, do
   }
   return VI_OK;
 }
+
+size_t vi_model_tape_bytes(const struct vi_model *m) { return m->eval.used_total; }
+int vi_model_lowered_loops(const struct vi_model *m) { return m->nlowered; }
 
 size_t vi_model_work(const struct vi_model *m) {
   size_t w = 0;

@@ -158,6 +158,8 @@ static const char *error_at(const char *model, double bad) {
   theta[dim - 1] = bad;
   cr_assert_eq(vi_model_log_density(m, theta, &lp, g), VI_ERR_EVAL, "no error for %g", bad);
   snprintf(msg, sizeof msg, "%s", vi_model_error(m));
+  char *nl = strchr(msg, '\n'); /* its first line: the source excerpt follows */
+  if (nl) *nl = 0;
   free(theta);
   free(g);
   vi_model_free(m);

@@ -57,6 +57,10 @@ const char *vi_model_error(const struct vi_model *m);
  * its output and operands): a machine-independent measure of the cost of one
  * gradient. 0 before the first evaluation. */
 size_t vi_model_work(const struct vi_model *m);
+/* Bytes of the last evaluation's tape and values (its arena). */
+size_t vi_model_tape_bytes(const struct vi_model *m);
+/* Loops the lowering stage rewrote as whole-range statements (vi_lower). */
+int vi_model_lowered_loops(const struct vi_model *m);
 /* 1 when the tape is replayed (no control flow depends on parameters). */
 int vi_model_is_static(const struct vi_model *m);
 

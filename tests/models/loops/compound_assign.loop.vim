@@ -1,0 +1,7 @@
+// loop-style (tests/test_lower.c compares it with compound_assign.vec.vim)
+data { int N; int J; int K; array[N] int<lower=1, upper=J> g; vector[N] x; matrix[N, K] X; vector[N] y; array[N] int yb; vector[N] expo; array[N] int cnt; array[N] real xpos; array[N] real ypos; int T; vector[T] ts; int S; array[J, K] int yirt; array[T] int hmm; array[J] vector[K] yv; array[J] real sigma_j; array[J] real yj; }
+parameters { real alpha; vector[K] beta; vector[J] u; real<lower=0> sigma; }
+model { vector[N] mu = alpha + X * beta;
+  for (n in 1:N) mu[n] += u[g[n]];
+  u ~ normal(0, 1); alpha ~ normal(0, 5); beta ~ normal(0, 2); sigma ~ normal(0, 2);
+  y ~ normal(mu, sigma); }

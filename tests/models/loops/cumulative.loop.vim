@@ -1,0 +1,6 @@
+// loop-style (tests/test_lower.c compares it with cumulative.vec.vim)
+data { int N; int J; int K; array[N] int<lower=1, upper=J> g; vector[N] x; matrix[N, K] X; vector[N] y; array[N] int yb; vector[N] expo; array[N] int cnt; array[N] real xpos; array[N] real ypos; int T; vector[T] ts; int S; array[J, K] int yirt; array[T] int hmm; array[J] vector[K] yv; array[J] real sigma_j; array[J] real yj; }
+parameters { vector[T] e; real<lower=0> s; }
+model { vector[T] lvl; lvl[1] = e[1];
+  for (t in 2:T) lvl[t] = lvl[t - 1] + e[t];
+  e ~ normal(0, s); s ~ normal(0, 1); ts ~ normal(lvl, 1); }

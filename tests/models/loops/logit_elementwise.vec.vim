@@ -1,0 +1,5 @@
+// vectorised rewrite of logit_elementwise.loop.vim
+data { int N; int J; int K; array[N] int<lower=1, upper=J> g; vector[N] x; matrix[N, K] X; vector[N] y; array[N] int yb; vector[N] expo; array[N] int cnt; array[N] real xpos; array[N] real ypos; int T; vector[T] ts; int S; array[J, K] int yirt; array[T] int hmm; array[J] vector[K] yv; array[J] real sigma_j; array[J] real yj; }
+parameters { real alpha; real beta; }
+model { alpha ~ normal(0, 2); beta ~ normal(0, 2);
+  yb ~ bernoulli(inv_logit(alpha + beta * x)); }

@@ -1,0 +1,5 @@
+// vectorised rewrite of matrix_columns_partial.loop.vim
+data { int N; int J; int K; array[N] int<lower=1, upper=J> g; vector[N] x; matrix[N, K] X; vector[N] y; array[N] int yb; vector[N] expo; array[N] int cnt; array[N] real xpos; array[N] real ypos; int T; vector[T] ts; int S; array[J, K] int yirt; array[T] int hmm; array[J] vector[K] yv; array[J] real sigma_j; array[J] real yj; }
+parameters { real b1; real b2; real<lower=0> s; }
+model { b1 ~ normal(0, 2); b2 ~ normal(0, 2); s ~ normal(0, 1);
+  y[3:N] ~ normal(X[3:N, 1] * b1 + X[3:N, 2] * b2 - x[3:N] / s, s); }
