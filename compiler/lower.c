@@ -192,6 +192,31 @@ static struct vx row_product(struct lw *L, const struct vi_expr *e, struct vi_ex
   return (struct vx){p, 1, 1};
 }
 
+/* n + c, n - c or c + n with c an int that does not vary: the bounds of the
+ * shifted range, as the operands of a (dummy) binary node; else NULL. */
+static struct vi_expr *shifted_range(struct lw *L, struct vi_expr *e) {
+  while (e->kind == VI_E_PAREN) e = e->u.un.a;
+  if (e->kind != VI_E_BINARY || (e->u.bin.op != VI_OP_ADD && e->u.bin.op != VI_OP_SUB)) return NULL;
+  struct vi_expr *a = e->u.bin.a, *b = e->u.bin.b;
+  if (e->u.bin.op == VI_OP_ADD && !is_loop_var(L, a)) {
+    struct vi_expr *t = a;
+    a = b;
+    b = t;
+  }
+  if (!is_loop_var(L, a) || mentions_loop(L, b) || b->type.base != VI_T_INT || b->type.ndims) return NULL;
+  struct vi_expr *pair = mk(L, VI_E_BINARY, e), *lo = mk(L, VI_E_BINARY, e), *hi = mk(L, VI_E_BINARY, e);
+  if (!pair || !lo || !hi) return NULL;
+  *lo = *e;
+  lo->u.bin.a = L->lo;
+  lo->u.bin.b = b;
+  lo->type = (struct vi_type){VI_T_INT, 0};
+  *hi = *lo;
+  hi->u.bin.a = L->hi;
+  pair->u.bin.a = lo;
+  pair->u.bin.b = hi;
+  return pair;
+}
+
 /* v[i1, ...] with the loop variable, or a varying int (a multi-index), at
  * one position and indices that do not vary at the others. */
 static struct vx vindex(struct lw *L, struct vi_expr *e) {
@@ -211,7 +236,15 @@ static struct vx vindex(struct lw *L, struct vi_expr *e) {
     struct vi_expr *r = range_index(L, e, base, ix, nix, p, NULL);
     return r ? (struct vx){r, 1, 1} : FAIL;
   }
-  if (L->written[base->u.var.slot]) return FAIL; /* written at n, read elsewhere */
+  if (L->written[base->u.var.slot]) return FAIL; /* written at n, read elsewhere: a carried dependency */
+  struct vi_expr *sh = shifted_range(L, ix[p].lo);
+  if (sh) { /* v[n - 1] of a variable the loop does not write => v[(lo - 1):(hi - 1)] */
+    struct vi_expr *r = range_index(L, e, base, ix, nix, p, NULL);
+    if (!r) return FAIL;
+    r->u.index.ix[p].lo = sh->u.bin.a;
+    r->u.index.ix[p].hi = sh->u.bin.b;
+    return (struct vx){r, 1, 1};
+  }
   struct vx i0 = vexpr(L, ix[p].lo);
   if (!i0.ok || !i0.vary || i0.e->type.ndims != 1 || i0.e->type.base != VI_T_INT) return FAIL;
   struct vi_expr *r = range_index(L, e, base, ix, nix, p, i0.e); /* v[g[n]] => v[g[lo:hi]] */

@@ -44,6 +44,15 @@ int vi_interp_init(struct vi_interp *I, const struct vi_program *p, const struct
   I->out = stderr;
   I->fun_first = vi_arena_array(a, p->nfuns ? (size_t)p->nfuns : 1, sizeof *I->fun_first);
   I->fun_active = vi_arena_array(a, p->nfuns ? (size_t)p->nfuns : 1, sizeof *I->fun_active);
+  static const struct {
+    int op;
+    const char *name;
+  } scalar_rows[] = {{VI_SOP_EXP, "exp"},           {VI_SOP_LOG, "log"},
+                     {VI_SOP_SQUARE, "square"},     {VI_SOP_SQRT, "sqrt"},
+                     {VI_SOP_INV_LOGIT, "inv_logit"}, {VI_SOP_LOG1P_EXP, "log1p_exp"},
+                     {VI_SOP_NORMAL, "normal_lpdf"}};
+  for (size_t i = 0; i < sizeof scalar_rows / sizeof scalar_rows[0]; i++)
+    I->scalar_fn[scalar_rows[i].op] = vi_stdlib_lookup(scalar_rows[i].name);
   int first = 0;
   for (int i = 0; i < p->nfuns && I->fun_first; i++) {
     I->fun_first[i] = first;
@@ -680,6 +689,47 @@ static int exec_truncation(struct vi_interp *I, struct vi_ctx *c, const struct v
   return vi_interp_add_target(I, c, &neg, s->loc);
 }
 
+/* ---- scalar operations (the compact scalar tape) ---- */
+
+/* Is v one real or int, and is at least one of n such values differentiable? */
+static int scalar_operands(const struct vi_val *v, int n) {
+  int var = 0;
+  for (int i = 0; i < n; i++) {
+    if (v[i].n != 1 || v[i].t.ndims || (v[i].t.base != VI_T_REAL && v[i].t.base != VI_T_INT)) return 0;
+    var |= !vi_val_is_const(&v[i]);
+  }
+  return var;
+}
+
+/* Records op over the scalars v as one scalar operation (VI_FUSE_NO where
+ * it does not apply or fails: the caller then takes the stdlib's path,
+ * which computes the same value or reports the failure). */
+static int scalar_op(struct vi_ctx *c, int op, struct vi_val *v, int n, int flags, struct vi_val *out,
+                     struct vi_srcloc loc) {
+  if (!c->tape || !scalar_operands(v, n)) return VI_FUSE_NO;
+  struct vi_ref refs[3];
+  for (int i = 0; i < n; i++) {
+    if (v[i].t.base == VI_T_INT) {
+      double *k = vi_arena_alloc(c->arena, sizeof *k);
+      if (!k) return oom(c, loc);
+      *k = v[i].ix[0];
+      refs[i] = (struct vi_ref){k, NULL};
+    } else {
+      refs[i] = vi_val_ref(&v[i], 0);
+    }
+  }
+  int r = vi_tape_scalar(c, op, refs, n, flags, out, loc);
+  if (r == VI_ERR_NOMEM) return oom(c, loc);
+  return r ? VI_FUSE_NO : VI_OK;
+}
+
+/* normal_lpdf over three scalars; propto drops the constants as `~` does. */
+static int scalar_normal(struct vi_ctx *c, struct vi_val *args, int propto, struct vi_val *out, struct vi_srcloc loc) {
+  int flags = propto ? (vi_val_is_const(&args[2]) ? 0 : VI_SOP_KEEP_LOG_SCALE)
+                     : VI_SOP_KEEP_LOG_SCALE | VI_SOP_KEEP_CONST;
+  return scalar_op(c, VI_SOP_NORMAL, args, 3, flags, out, loc);
+}
+
 /* Expression kinds with large frames, kept out of vi_interp_eval (see exec_tilde). */
 static VI_NOINLINE int eval_binary(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
   int r;
@@ -703,6 +753,13 @@ static VI_NOINLINE int eval_binary(struct vi_interp *I, struct vi_ctx *c, const 
     int v = op == VI_OP_LT ? a < b : op == VI_OP_LE ? a <= b : op == VI_OP_GT ? a > b : op == VI_OP_GE ? a >= b
           : op == VI_OP_EQ ? a == b : a != b;
     return vi_val_int_scalar(c, out, v) ? oom(c, e->loc) : VI_OK;
+  }
+  static const int sop[] = {[VI_OP_ADD] = VI_SOP_ADD + 1, [VI_OP_SUB] = VI_SOP_SUB + 1, [VI_OP_MUL] = VI_SOP_MUL + 1,
+                            [VI_OP_DIV] = VI_SOP_DIV + 1};
+  if (op < (int)(sizeof sop / sizeof sop[0]) && sop[op] && !(op == VI_OP_DIV && ab[0].t.base == VI_T_INT &&
+                                                             ab[1].t.base == VI_T_INT)) {
+    r = scalar_op(c, sop[op] - 1, ab, 2, 0, out, e->loc);
+    if (r != VI_FUSE_NO) return r;
   }
   const struct vi_func *f = op_func(op);
   if (!f) return vi_ctx_error(c, e->loc, "operator %s is not available", vi_op_name(op));
@@ -731,6 +788,15 @@ static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const st
   for (int i = 0; i < n; i++)
     if ((r = vi_interp_eval(I, c, e->u.call.args[i], &args[i]))) return r;
   if (e->u.call.user) return vi_interp_call_user(I, c, e->u.call.user, args, n, flags, out, e->loc);
+  if (c->tape && n <= 3) {
+    for (int k = 0; k < VI_SOP__COUNT; k++)
+      if (I->scalar_fn[k] == f) {
+        r = k == VI_SOP_NORMAL ? (n == 3 ? scalar_normal(c, args, flags & VI_CALL_PROPTO, out, e->loc) : VI_FUSE_NO)
+                               : (n == 1 ? scalar_op(c, k, args, 1, 0, out, e->loc) : VI_FUSE_NO);
+        if (r != VI_FUSE_NO) return r;
+        break;
+      }
+  }
   if ((f->flags & VI_FN_RNG) && !c->rng)
     return vi_ctx_error(c, e->loc, "'%s' needs a random number generator here", f->name);
   return call_func(c, f, args, n, flags, out, e->loc);
@@ -794,6 +860,7 @@ int vi_interp_eval(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *
       return VI_OK;
     }
     if (e->u.un.op == VI_OP_NOT) return vi_val_int_scalar(c, out, scalar_of(c, &a) == 0) ? oom(c, e->loc) : VI_OK;
+    if (e->u.un.op == VI_OP_NEG && (r = scalar_op(c, VI_SOP_NEG, &a, 1, 0, out, e->loc)) != VI_FUSE_NO) return r;
     const struct vi_func *f = op_func(e->u.un.op);
     if (!f) return vi_ctx_error(c, e->loc, "operator %s is not available", vi_op_name(e->u.un.op));
     return call_func(c, f, &a, 1, 0, out, e->loc);
@@ -1021,6 +1088,9 @@ static VI_NOINLINE int exec_tilde(struct vi_interp *I, struct vi_ctx *c, const s
   if ((r = vi_interp_eval(I, c, s->u.tilde.lhs, &args[0]))) return r;
   for (int i = 1; i < n; i++)
     if ((r = vi_interp_eval(I, c, s->u.tilde.args[i - 1], &args[i]))) return r;
+  if (f == I->scalar_fn[VI_SOP_NORMAL] && n == 3 &&
+      (r = scalar_normal(c, args, 1, &v, s->u.tilde.dist_loc)) != VI_FUSE_NO)
+    return r ? r : vi_interp_add_target(I, c, &v, s->loc);
   if ((r = call_func(c, f, args, n, VI_CALL_PROPTO, &v, s->u.tilde.dist_loc))) return r;
   return vi_interp_add_target(I, c, &v, s->loc);
 }

@@ -28,6 +28,7 @@ struct vi_interp {
   size_t stack_limit;    /* bytes of C stack evaluation may use below stack_base */
   volatile sig_atomic_t *cancel; /* when set and nonzero, loops stop with "interrupted" */
   const char *cur_fn;    /* innermost user function being executed, or NULL */
+  const struct vi_func *scalar_fn[VI_SOP__COUNT]; /* the stdlib row each scalar operation stands for, or NULL */
 };
 
 /* Marks the current frame as the bottom of evaluation, so that recursion

@@ -32,6 +32,7 @@ void vi_tape_free(struct vi_tape *t) {
 }
 
 void vi_tape_clear(struct vi_tape *t) {
+  t->seg = NULL;
   t->n = t->nterms = 0;
   t->err.failed = 0;
 }
@@ -45,6 +46,7 @@ int vi_tape_push(struct vi_tape *t, struct vi_node *n) {
     t->cap = cap;
   }
   t->nodes[t->n++] = n;
+  t->seg = NULL; /* a scalar operation after this node opens a new segment */
   n->err = &t->err;
   return VI_OK;
 }

@@ -61,7 +61,7 @@ struct corpus_case {
  * (recursions and the HMM's outer loops carry dependencies and stay loops). */
 static const struct corpus_case corpus[] = {
     {"linreg_rows", 1},         {"logistic_dot", 1},     {"radon_elements", 1},   {"varying_slopes", 1},
-    {"poisson_local", 1},       {"target_lpdf", 1},      {"noncentred_tparams", 2}, {"ar1_recursion", 0},
+    {"poisson_local", 1},       {"target_lpdf", 1},      {"noncentred_tparams", 2}, {"ar1_recursion", 1},
     {"garch11", 1},                 {"hmm_forward", 1},      {"irt_nested", 1},       {"array_of_vectors", 1},
     {"cumulative", 0},          {"logit_elementwise", 1}, {"compound_assign", 1}, {"power_law_arrays", 1},
     {"array_tparam", 1},        {"matrix_columns_partial", 1}, {"mixed_loop_vector", 1},

@@ -97,6 +97,7 @@ struct vi_node {
 int vi_node_fail(struct vi_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct vi_tape {
+  struct vi_node *seg;    /* open segment of scalar operations (vi_tape_scalar), or NULL */
   struct vi_node **nodes; /* recorded nodes in evaluation order (heap array) */
   size_t n, cap;
   struct vi_ref *terms;   /* target += terms, summed into the log density (heap array) */
@@ -116,6 +117,48 @@ int vi_tape_forward(struct vi_tape *t);
 /* Zeroes all adjoints (nodes' dy; and the `nzero` extra buffers), seeds each
  * target term with 1 and runs the backward kernels in reverse order. */
 void vi_tape_reverse(struct vi_tape *t, double *const *zero, const size_t *nzero, int nbuf);
+
+/* ---- the compact scalar tape ----
+ *
+ * Loops that carry a dependency from one iteration to the next (recursions,
+ * forward algorithms) run as scalar operations. Each is 64 bytes in a
+ * segment (one node holds thousands, consecutive in memory) with its value
+ * and adjoint side by side: forward and reverse are one switch per
+ * operation, there is no allocation per operation on replay, and the
+ * reverse sweep clears each adjoint as it consumes it, so there is no
+ * zeroing pass. */
+enum vi_sop_kind {
+  VI_SOP_ADD,     /* y = a + b;  da += g, db += g */
+  VI_SOP_SUB,     /* y = a - b;  da += g, db -= g */
+  VI_SOP_MUL,     /* y = a b;  da += g b, db += g a */
+  VI_SOP_DIV,     /* y = a / b;  da += g / b, db -= g y / b */
+  VI_SOP_NEG,     /* y = -a;  da -= g */
+  VI_SOP_EXP,     /* y = exp a;  da += g y */
+  VI_SOP_LOG,     /* y = log a;  da += g / a   (a > 0 is not checked: log gives NaN or -inf as the stdlib does) */
+  VI_SOP_SQUARE,  /* y = a^2;  da += 2 g a */
+  VI_SOP_SQRT,    /* y = sqrt a;  da += g / (2 y) */
+  VI_SOP_INV_LOGIT, /* y = 1 / (1 + exp(-a));  da += g y (1 - y) */
+  VI_SOP_LOG1P_EXP, /* y = log(1 + exp a);  da += g inv_logit(a) */
+  VI_SOP_NORMAL,  /* y = -z^2/2 [- log c] [- log(2 pi)/2], z = (a - b) / c;
+                   * da -= g z / c, db += g z / c, dc += g (z^2 - 1) / c
+                   * (the bracketed terms per flags; c > 0, b finite, a not NaN: else a failure) */
+  VI_SOP__COUNT
+};
+
+enum {
+  VI_SOP_KEEP_LOG_SCALE = 1, /* NORMAL: the - log c term */
+  VI_SOP_KEEP_CONST = 2      /* NORMAL: the - log(2 pi)/2 term */
+};
+
+/* Records y = op(args) as a scalar operation and computes it. Every operand
+ * is one real (dx NULL when constant); at least one should be
+ * differentiable (otherwise compute it as a constant). On success *out is
+ * the real scalar result (differentiable). VI_SOP_NORMAL fails (returns
+ * VI_ERR_EVAL without a message) where the stdlib's normal_lpdf would:
+ * callers then take the stdlib path, which reports it. */
+struct vi_ctx;
+int vi_tape_scalar(struct vi_ctx *c, int op, const struct vi_ref *args, int nargs, int flags, struct vi_val *out,
+                   struct vi_srcloc loc);
 
 struct vi_rng;
 

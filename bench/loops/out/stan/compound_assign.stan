@@ -1,0 +1,7 @@
+// loop-style (tests/test_lower.c compares it with compound_assign.vec.vim)
+data { int N; int J; int K; int<lower=1, upper=J> g[N]; vector[N] x; matrix[N, K] X; vector[N] y; int yb[N]; vector[N] expo; int cnt[N]; real xpos[N]; real ypos[N]; int T; vector[T] ts; int S; int yirt[J, K]; int hmm[T]; vector[K] yv[J]; real sigma_j[J]; real yj[J]; }
+parameters { real alpha; vector[K] beta; vector[J] u; real<lower=0> sigma; }
+model { vector[N] mu = alpha + X * beta;
+  for (n in 1:N) mu[n] += u[g[n]];
+  u ~ normal(0, 1); alpha ~ normal(0, 5); beta ~ normal(0, 2); sigma ~ normal(0, 2);
+  y ~ normal(mu, sigma); }

@@ -1,0 +1,5 @@
+// loop-style (tests/test_lower.c compares it with power_law_arrays.vec.vim)
+data { int N; int J; int K; int<lower=1, upper=J> g[N]; vector[N] x; matrix[N, K] X; vector[N] y; int yb[N]; vector[N] expo; int cnt[N]; real xpos[N]; real ypos[N]; int T; vector[T] ts; int S; int yirt[J, K]; int hmm[T]; vector[K] yv[J]; real sigma_j[J]; real yj[J]; }
+parameters { real c; real b; real<lower=0> sigma; }
+model { c ~ normal(0, 2); b ~ normal(0, 2); sigma ~ normal(0, 1);
+  for (n in 1:N) ypos[n] ~ lognormal(c + b * log(xpos[n]), sigma); }

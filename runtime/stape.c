@@ -1,0 +1,146 @@
+/* stape.c: the compact scalar tape (include/vi/tape.h, vi_tape_scalar).
+ *
+ * A segment is one node on the tape holding a run of consecutive scalar
+ * operations; a node of any other kind closes it (vi_tape_push), so the
+ * tape's order is the evaluation order. */
+#include <math.h>
+#include <string.h>
+
+#include "vi/tape.h"
+
+struct vi_sop {
+  uint32_t op, flags;
+  double *y;             /* y[0] value, y[1] adjoint */
+  const double *x[3];    /* operand values */
+  double *dx[3];         /* operand adjoints, NULL when constant */
+};
+_Static_assert(sizeof(struct vi_sop) == 64, "a scalar operation is 64 bytes");
+
+struct vi_seg {
+  struct vi_sop *ops;
+  size_t n, cap;
+};
+
+static const double LOG_SQRT_2PI = 0.91893853320467274178;
+
+/* Computes op into y; 1 where the operation fails (NORMAL's argument checks). */
+static inline int sop_fwd(const struct vi_sop *o) {
+  const double a = *o->x[0];
+  switch (o->op) {
+  case VI_SOP_ADD: o->y[0] = a + *o->x[1]; return 0;
+  case VI_SOP_SUB: o->y[0] = a - *o->x[1]; return 0;
+  case VI_SOP_MUL: o->y[0] = a * *o->x[1]; return 0;
+  case VI_SOP_DIV: o->y[0] = a / *o->x[1]; return 0;
+  case VI_SOP_NEG: o->y[0] = -a; return 0;
+  case VI_SOP_EXP: o->y[0] = exp(a); return 0;
+  case VI_SOP_LOG: o->y[0] = log(a); return 0;
+  case VI_SOP_SQUARE: o->y[0] = a * a; return 0;
+  case VI_SOP_SQRT: o->y[0] = sqrt(a); return 0;
+  case VI_SOP_INV_LOGIT: o->y[0] = a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a)); return 0;
+  case VI_SOP_LOG1P_EXP: o->y[0] = a > 0 ? a + log1p(exp(-a)) : log1p(exp(a)); return 0;
+  case VI_SOP_NORMAL: {
+    const double mu = *o->x[1], s = *o->x[2];
+    if (isnan(a) || !isfinite(mu) || !(s > 0) || isinf(s)) return 1;
+    const double z = (a - mu) / s;
+    double v = -0.5 * z * z;
+    if (o->flags & VI_SOP_KEEP_LOG_SCALE) v -= log(s);
+    if (o->flags & VI_SOP_KEEP_CONST) v -= LOG_SQRT_2PI;
+    o->y[0] = v;
+    return 0;
+  }
+  }
+  return 1;
+}
+
+static inline void sop_bwd(const struct vi_sop *o) {
+  const double g = o->y[1];
+  o->y[1] = 0; /* consumed: ready for the next sweep */
+  if (g == 0) return;
+  double *const *d = o->dx;
+  const double a = *o->x[0];
+  switch (o->op) {
+  case VI_SOP_ADD:
+    if (d[0]) *d[0] += g;
+    if (d[1]) *d[1] += g;
+    return;
+  case VI_SOP_SUB:
+    if (d[0]) *d[0] += g;
+    if (d[1]) *d[1] -= g;
+    return;
+  case VI_SOP_MUL:
+    if (d[0]) *d[0] += g * *o->x[1];
+    if (d[1]) *d[1] += g * a;
+    return;
+  case VI_SOP_DIV:
+    if (d[0]) *d[0] += g / *o->x[1];
+    if (d[1]) *d[1] -= g * o->y[0] / *o->x[1];
+    return;
+  case VI_SOP_NEG: *d[0] -= g; return;
+  case VI_SOP_EXP: *d[0] += g * o->y[0]; return;
+  case VI_SOP_LOG: *d[0] += g / a; return;
+  case VI_SOP_SQUARE: *d[0] += 2 * g * a; return;
+  case VI_SOP_SQRT: *d[0] += g / (2 * o->y[0]); return;
+  case VI_SOP_INV_LOGIT: *d[0] += g * o->y[0] * (1 - o->y[0]); return;
+  case VI_SOP_LOG1P_EXP: *d[0] += g * (a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a))); return;
+  case VI_SOP_NORMAL: {
+    const double s = *o->x[2], z = (a - *o->x[1]) / s, gz = g * z / s;
+    if (d[0]) *d[0] -= gz;
+    if (d[1]) *d[1] += gz;
+    if (d[2]) *d[2] += g * (z * z - ((o->flags & VI_SOP_KEEP_LOG_SCALE) ? 1 : 0)) / s;
+    return;
+  }
+  }
+}
+
+static int seg_fwd(struct vi_node *n) {
+  const struct vi_seg *s = n->p;
+  for (size_t i = 0; i < s->n; i++)
+    if (sop_fwd(&s->ops[i])) return vi_node_fail(n, "a scalar operation failed");
+  return 0;
+}
+
+static void seg_bwd(struct vi_node *n) {
+  const struct vi_seg *s = n->p;
+  for (size_t i = s->n; i-- > 0;) sop_bwd(&s->ops[i]);
+}
+
+static const struct vi_opdef op_segment = {"scalar operations", seg_fwd, seg_bwd};
+
+/* The open segment with room for one more operation (a new one when full). */
+static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
+  struct vi_tape *t = c->tape;
+  struct vi_seg *s = t->seg ? (struct vi_seg *)t->seg->p : NULL;
+  if (s && s->n < s->cap) return s;
+  size_t cap = s ? (s->cap < 4096 ? 2 * s->cap : 4096) : 64;
+  struct vi_node *n = vi_node_new(c, &op_segment, 0, 1, loc);
+  if (!n) return NULL;
+  s = vi_arena_alloc(c->arena, sizeof *s);
+  if (!s || !(s->ops = vi_arena_array(c->arena, cap, sizeof *s->ops))) return NULL;
+  s->cap = cap;
+  n->p = s;
+  n->dy = n->y; /* nothing flows through the segment node itself */
+  if (vi_tape_push(t, n)) return NULL;
+  t->seg = n;
+  return s;
+}
+
+int vi_tape_scalar(struct vi_ctx *c, int op, const struct vi_ref *args, int nargs, int flags, struct vi_val *out,
+                   struct vi_srcloc loc) {
+  double *y = vi_arena_array(c->arena, 2, sizeof *y);
+  if (!y) return VI_ERR_NOMEM;
+  struct vi_sop o = {(uint32_t)op, (uint32_t)flags, y, {0}, {0}};
+  for (int i = 0; i < nargs && i < 3; i++) {
+    o.x[i] = args[i].x;
+    o.dx[i] = args[i].dx;
+  }
+  if (sop_fwd(&o)) return VI_ERR_EVAL;
+  struct vi_seg *s = open_segment(c, loc);
+  if (!s) return VI_ERR_NOMEM;
+  s->ops[s->n++] = o;
+  memset(out, 0, sizeof *out);
+  out->t.base = VI_T_REAL;
+  out->n = 1;
+  out->x = y;
+  out->dx = y + 1;
+  return VI_OK;
+}
