@@ -25,6 +25,7 @@ struct cli {
   int check;
   const char *logdens;
   long time_grad;
+  int threads;            /* --threads: 0 = one per core */
   unsigned long long seed;
   int quiet;
   struct vi_advi_options opt;
@@ -37,6 +38,7 @@ static const char usage[] =
     "  --log-density FILE.csv  print the log density and gradient at each unconstrained point\n"
     "  --time-gradient N       time N gradient evaluations (prints per_gradient_us=...)\n"
     "  --seed N                random seed (default 1); a run is reproducible bit for bit\n"
+    "  --threads T             evaluate on T threads (default: one per core; results do not depend on T)\n"
     "  --quiet                 no progress output\n"
     "fitting (CmdStan's names):\n"
     "  --algorithm A           auto (default: dadvi, then full rank for models of <= 100\n"
@@ -115,7 +117,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     }
     static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "iter", "grad-samples",
                                          "elbo-samples", "eval-elbo", "eta", "adapt-engaged", "adapt-iter",
-                                         "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", NULL};
+                                         "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", "threads", NULL};
     int known = 0;
     for (int k = 0; valued[k]; k++) known |= !strcmp(opt, valued[k]);
     if (!known) {
@@ -146,6 +148,8 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       }
     } else if (!strcmp(opt, "time-gradient")) {
       if (!(r = parse_num(opt, val, 1, 1e9, 1, &v))) a->time_grad = (long)v;
+    } else if (!strcmp(opt, "threads")) {
+      if (!(r = parse_num(opt, val, 1, 256, 1, &v))) a->threads = (int)v;
     } else if (!strcmp(opt, "seed")) {
       if (!(r = parse_num(opt, val, 0, 4294967295.0, 1, &v))) a->seed = (unsigned long long)v;
     } else if (!strcmp(opt, "iter")) {
@@ -493,6 +497,7 @@ int vi_cli_main(int argc, char **argv) {
     goto out;
   }
   if (d.buf && d.len) fputs(d.buf, stderr); /* warnings */
+  vi_model_set_threads(m, a.threads);
   if (a.check) {
     vi_model_print_layout(m, stdout);
     rc = VI_EXIT_OK;

@@ -109,8 +109,124 @@ int vi_model_load(const char *path, struct vi_model **out, struct vi_diags *d) {
   return r;
 }
 
+/* The state of one evaluation, on its own: the clone borrows the program,
+ * the data and the layout from m (which must outlive it). */
+static struct vi_model *clone_evaluator(const struct vi_model *m) {
+  struct vi_model *e = calloc(1, sizeof *e);
+  if (!e) return NULL;
+  *e = *m;
+  e->parent = m;
+  e->evals = NULL;
+  e->nevals = 0;
+  e->pool = NULL;
+  vi_arena_init(&e->ast);
+  vi_arena_init(&e->eval);
+  vi_arena_init(&e->scratch);
+  e->eval.limit = e->scratch.limit = VI_MODEL_MEMORY_LIMIT;
+  vi_tape_init(&e->tape);
+  vi_diags_init(&e->ediag);
+  vi_diags_add_source(&e->ediag, m->file, m->src);
+  e->recorded = 0;
+  e->theta = calloc(m->dim ? m->dim : 1, sizeof(double));
+  e->grad = calloc(m->dim ? m->dim : 1, sizeof(double));
+  struct vi_interp I = m->I;
+  int ok = e->theta && e->grad && vi_interp_init(&e->I, m->prog, &m->st, &e->ast) == VI_OK;
+  if (ok) {
+    size_t ns = m->st.nslots ? (size_t)m->st.nslots : 1;
+    memcpy(e->I.slots, m->I.slots, ns * sizeof *e->I.slots); /* the data's values, shared read-only */
+    memcpy(e->I.owned, m->I.owned, ns);
+    memset(e->I.shared, 0, ns);
+    e->I.cancel = I.cancel;
+    e->I.out = I.out;
+  }
+  if (!ok) {
+    vi_arena_free(&e->ast);
+    free(e->theta);
+    free(e->grad);
+    vi_diags_free(&e->ediag);
+    free(e);
+    return NULL;
+  }
+  return e;
+}
+
+static void free_evaluator(struct vi_model *e) {
+  if (!e) return;
+  free(e->theta);
+  free(e->grad);
+  vi_tape_free(&e->tape);
+  vi_diags_free(&e->ediag);
+  vi_arena_free(&e->ast);
+  vi_arena_free(&e->eval);
+  vi_arena_free(&e->scratch);
+  free(e);
+}
+
+static void drop_threads(struct vi_model *m) {
+  vi_pool_free(m->pool);
+  m->pool = NULL;
+  for (int i = 0; i < m->nevals; i++) free_evaluator(m->evals[i]);
+  free(m->evals);
+  m->evals = NULL;
+  m->nevals = 0;
+}
+
+int vi_model_set_threads(struct vi_model *m, int t) {
+  if (t <= 0) t = vi_pool_cores();
+  for (int i = 0; i < m->prog->nfuns; i++)
+    if (m->prog->funs[i]->ext_lib) t = 1; /* a foreign library may keep state of its own */
+  if (t > 256) t = 256;
+  drop_threads(m);
+  if (t == 1 || !m->bound) return 1;
+  m->evals = calloc((size_t)t - 1, sizeof *m->evals);
+  if (!m->evals) return 1;
+  for (int i = 0; i < t - 1; i++) {
+    if (!(m->evals[i] = clone_evaluator(m))) break;
+    m->nevals++;
+  }
+  m->pool = vi_pool_new(m->nevals + 1);
+  if (!m->pool) drop_threads(m);
+  return vi_model_threads(m);
+}
+
+int vi_model_threads(const struct vi_model *m) { return m->pool ? vi_pool_size(m->pool) : 1; }
+
+struct batch {
+  struct vi_model *m;
+  const double *theta;
+  double *lp, *grad;
+  int *status;
+};
+
+static void batch_task(void *ctx, size_t i, int worker) {
+  struct batch *b = ctx;
+  struct vi_model *e = worker ? b->m->evals[worker - 1] : b->m;
+  size_t d = b->m->dim;
+  b->status[i] = vi_model_log_density(e, b->theta + i * d, &b->lp[i], b->grad ? b->grad + i * d : NULL);
+}
+
+int vi_model_log_density_batch(struct vi_model *m, size_t k, const double *theta, double *lp, double *grad,
+                               int *status) {
+  struct batch b = {m, theta, lp, grad, status};
+  vi_pool_run(m->pool, k, batch_task, &b);
+  for (size_t i = 0; i < k; i++)
+    if (status[i]) {
+      /* the first failing point's message, from a fresh evaluation on this
+       * thread: the same words whichever thread failed first */
+      double l;
+      vi_model_log_density(m, theta + i * m->dim, &l, NULL);
+      return status[i];
+    }
+  return VI_OK;
+}
+
 void vi_model_free(struct vi_model *m) {
   if (!m) return;
+  if (m->parent) {
+    free_evaluator(m);
+    return;
+  }
+  drop_threads(m);
   if (m->prog)
     for (int i = 0; i < m->prog->nfuns; i++) {
       /* the loader set ext_fn from a vi_ffi_open result: this model owns it */

@@ -4,6 +4,7 @@
 #include "interp.h"
 #include "vi/data.h"
 #include "vi/model.h"
+#include "vi/pool.h"
 #include "vi/rng.h"
 
 struct vi_param {
@@ -57,6 +58,12 @@ struct vi_model {
   const char *const **levels; /* per slot: text levels of an int size inferred from a text column */
   size_t *nlevels;
   int bound;
+  /* threads (vi_model_set_threads): evaluator k > 0 is evals[k - 1], a
+   * clone sharing everything but one evaluation's state */
+  const struct vi_model *parent; /* set in a clone: it owns only that state */
+  struct vi_model **evals;
+  int nevals;
+  struct vi_pool *pool;
 };
 
 int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d);

@@ -53,6 +53,20 @@ const char *vi_model_file(const struct vi_model *m);
  * message is then vi_model_error(m). */
 int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, double *grad);
 const char *vi_model_error(const struct vi_model *m);
+
+/* Evaluates with t threads from now on (t <= 0: one per core; models with
+ * foreign functions stay on one). Each extra thread has its own evaluation
+ * state: a tape and its values, about vi_model_tape_bytes() more memory.
+ * Returns the number of threads in use. */
+int vi_model_set_threads(struct vi_model *m, int t);
+int vi_model_threads(const struct vi_model *m);
+/* Log densities and gradients at k points (theta: k x dim, row-major; grad
+ * k x dim or NULL), spread over the threads. status[i] is VI_OK or
+ * VI_ERR_EVAL for point i; the results are the same bits for any number of
+ * threads. Returns VI_OK, or the status of the first point that failed, with
+ * vi_model_error its message. */
+int vi_model_log_density_batch(struct vi_model *m, size_t k, const double *theta, double *lp, double *grad,
+                               int *status);
 /* Numbers the last evaluation's tape touched (for each node, the longest of
  * its output and operands): a machine-independent measure of the cost of one
  * gradient. 0 before the first evaluation. */
