@@ -623,10 +623,10 @@ static struct fz_opd fz_compile_root(struct fz_build *b, const struct vi_expr *e
 
 /* Length of the result read from a variable without evaluating anything
  * (SIZE_MAX when no plain variable tells it). */
-static size_t fz_peek_len(const struct vi_interp *I, const struct fz_build *b) {
+static size_t fz_peek_len(const struct vi_fuse_env *I, const struct fz_build *b) {
   for (int k = 0; k < b->nleaf; k++) {
     const struct vi_expr *x = b->gex[k] ? b->gex[k]->u.index.ix[0].lo : b->leaf[k];
-    if (x->kind == VI_E_VAR && !is_scal_t(x->type)) return I->slots[x->u.var.slot].n;
+    if (x->kind == VI_E_VAR && !is_scal_t(x->type)) return I->var_len(I->ctx, x->u.var.slot);
   }
   return SIZE_MAX;
 }
@@ -643,12 +643,12 @@ static int fz_oom(struct vi_ctx *c, struct vi_srcloc loc) {
 
 /* Evaluates a multi-index of leaf k (already evaluated into lv[k]) with the
  * interpreter's checks; sets b->lix[k] and *count. */
-static int fz_eval_index(struct vi_interp *I, struct vi_ctx *c, struct fz_build *b, int k, const struct vi_val *lv,
+static int fz_eval_index(const struct vi_fuse_env *I, struct vi_ctx *c, struct fz_build *b, int k, const struct vi_val *lv,
                          const int **src, size_t *count) {
   const struct vi_expr *e = b->gex[k];
   const struct vi_index *x = &e->u.index.ix[0];
   struct vi_val v;
-  int r = vi_interp_eval(I, c, x->lo, &v);
+  int r = I->eval(I->ctx, c, x->lo, &v);
   if (r) return r;
   if (!v.ix) return vi_ctx_error(c, x->lo->loc, "a multi-index must be an int array");
   int size = (int)lv[k].n;
@@ -673,14 +673,14 @@ static int fz_eval_index(struct vi_interp *I, struct vi_ctx *c, struct fz_build 
 
 /* Evaluates the leaves and multi-indices in the interpreter's order, with its
  * checks; fills lv (leaf values), b->lix and *len. */
-static int fz_eval(struct vi_interp *I, struct vi_ctx *c, struct fz_build *b, struct vi_val *lv, size_t *len) {
+static int fz_eval(const struct vi_fuse_env *I, struct vi_ctx *c, struct fz_build *b, struct vi_val *lv, size_t *len) {
   size_t sz[FZ_MAXINS], gsz[FZ_MAXLEAF];
   const int *src[FZ_MAXLEAF] = {0}; /* multi-index values as evaluated */
   int r;
   for (int s = 0; s < b->nstep; s++) {
     struct fz_opd st = b->step[s];
     if (st.kind == FZ_VEC) {
-      if ((r = vi_interp_eval(I, c, b->leaf[st.k], &lv[st.k]))) return r;
+      if ((r = I->eval(I->ctx, c, b->leaf[st.k], &lv[st.k]))) return r;
       if ((r = vi_val_contig(c, &lv[st.k], b->leaf[st.k]->loc))) return r;
       continue;
     }
@@ -770,7 +770,7 @@ static struct fz_prog *fz_prog_new(struct vi_ctx *c, const struct fz_build *b, s
   return P;
 }
 
-int vi_fuse_expr(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
+int vi_fuse_expr(const struct vi_fuse_env *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
   if (!c->tape || !is_vec_t(e->type)) return VI_FUSE_NO;
   struct fz_build b;
   memset(&b, 0, sizeof b);
@@ -797,7 +797,7 @@ static int fz_is_reals(struct vi_type t) {
   return is_scal_t(t) || is_vec_t(t) || (t.ndims == 1 && (t.base == VI_T_INT || t.base == VI_T_REAL));
 }
 
-int vi_fuse_density(struct vi_interp *I, struct vi_ctx *c, const struct vi_func *f, const struct vi_expr *lhs,
+int vi_fuse_density(const struct vi_fuse_env *I, struct vi_ctx *c, const struct vi_func *f, const struct vi_expr *lhs,
                     struct vi_expr *const *args, int nargs, int flags, struct vi_srcloc loc, struct vi_val *out) {
   if (!c->tape || !f || !f->name) return VI_FUSE_NO;
   const struct vi_opdef *op;
@@ -820,8 +820,8 @@ int vi_fuse_density(struct vi_interp *I, struct vi_ctx *c, const struct vi_func 
   struct vi_val yv, sv, lv[FZ_MAXLEAF];
   size_t len;
   int r;
-  if ((r = vi_interp_eval(I, c, lhs, &yv)) || (r = fz_eval(I, c, &b, lv, &len)) ||
-      (lb == 2 && (r = vi_interp_eval(I, c, args[1], &sv))))
+  if ((r = I->eval(I->ctx, c, lhs, &yv)) || (r = fz_eval(I, c, &b, lv, &len)) ||
+      (lb == 2 && (r = I->eval(I->ctx, c, args[1], &sv))))
     return r;
   if ((r = vi_val_contig(c, &yv, loc)) || (lb == 2 && (r = vi_val_contig(c, &sv, loc)))) return r;
   const char *what = lb == 2 ? "location" : "logit probability";

@@ -689,6 +689,14 @@ static int exec_truncation(struct vi_interp *I, struct vi_ctx *c, const struct v
   return vi_interp_add_target(I, c, &neg, s->loc);
 }
 
+/* ---- fusion's view of the interpreter ---- */
+
+static int fuse_eval(void *ctx, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
+  return vi_interp_eval(ctx, c, e, out);
+}
+static size_t fuse_var_len(void *ctx, int slot) { return ((const struct vi_interp *)ctx)->slots[slot].n; }
+static struct vi_fuse_env fuse_env(struct vi_interp *I) { return (struct vi_fuse_env){I, fuse_eval, fuse_var_len}; }
+
 /* ---- scalar operations (the compact scalar tape) ---- */
 
 /* Is v one real or int, and is at least one of n such values differentiable? */
@@ -736,7 +744,8 @@ static VI_NOINLINE int eval_binary(struct vi_interp *I, struct vi_ctx *c, const 
   int op = e->u.bin.op;
   struct vi_val ab[2];
   if (c->tape && (e->type.base == VI_T_VECTOR || e->type.base == VI_T_ROW_VECTOR) && e->type.ndims == 0) {
-    r = vi_fuse_expr(I, c, e, out);
+    struct vi_fuse_env env = fuse_env(I);
+    r = vi_fuse_expr(&env, c, e, out);
     if (r != VI_FUSE_NO) return r;
   }
   if ((r = vi_interp_eval(I, c, e->u.bin.a, &ab[0]))) return r;
@@ -780,7 +789,8 @@ static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const st
   /* a fusable density evaluates its own arguments: try it before evaluating
    * them here, or their nodes would be recorded twice */
   if (f && c->tape && e->u.call.bar && n >= 1) {
-    r = vi_fuse_density(I, c, f, e->u.call.args[0], e->u.call.args + 1, n - 1, flags, e->loc, out);
+    struct vi_fuse_env env = fuse_env(I);
+    r = vi_fuse_density(&env, c, f, e->u.call.args[0], e->u.call.args + 1, n - 1, flags, e->loc, out);
     if (r != VI_FUSE_NO) return r;
   }
   struct vi_val *args = vi_arena_array(c->arena, n ? (size_t)n : 1, sizeof *args);
@@ -1079,7 +1089,8 @@ static VI_NOINLINE int exec_tilde(struct vi_interp *I, struct vi_ctx *c, const s
     return exec_truncation(I, c, s, args, n, discrete);
   }
   if (c->tape) {
-    r = vi_fuse_density(I, c, f, s->u.tilde.lhs, s->u.tilde.args, s->u.tilde.nargs, VI_CALL_PROPTO,
+    struct vi_fuse_env env = fuse_env(I);
+    r = vi_fuse_density(&env, c, f, s->u.tilde.lhs, s->u.tilde.args, s->u.tilde.nargs, VI_CALL_PROPTO,
                         s->u.tilde.dist_loc, &v);
     if (r != VI_FUSE_NO) return r ? r : vi_interp_add_target(I, c, &v, s->loc);
   }
