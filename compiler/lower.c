@@ -30,6 +30,8 @@ enum { MAX_INDEX = 8 };
 /* What the loop being rewritten writes and binds. */
 struct lw {
   struct vi_arena *a;
+  const struct vi_program *p;
+  int block;               /* the block being lowered */
   const struct vi_symtab *st;
   int var;                 /* loop variable's slot */
   struct vi_expr *lo, *hi; /* its range */
@@ -487,6 +489,159 @@ static int scan_writes(struct lw *L, struct vi_stmt *const *ss, int n) {
   return 1;
 }
 
+/* ---- forwarding element writes to their readers ----
+ *
+ * `mu[n] = E; y[n] ~ normal(mu[n], s);` lowers to two statements; when E
+ * reads nothing the loop writes, the density may read E itself (one fused
+ * pass instead of a vector written and read back). When, in addition, mu is
+ * a model-block local that nothing else reads, the write is dropped. */
+
+static int expr_reads(const struct vi_expr *e, int slot) {
+  if (!e) return 0;
+  switch (e->kind) {
+  case VI_E_VAR: return e->u.var.slot == slot;
+  case VI_E_BINARY: return expr_reads(e->u.bin.a, slot) || expr_reads(e->u.bin.b, slot);
+  case VI_E_UNARY:
+  case VI_E_PAREN: return expr_reads(e->u.un.a, slot);
+  case VI_E_COND: return expr_reads(e->u.cond.c, slot) || expr_reads(e->u.cond.a, slot) || expr_reads(e->u.cond.b, slot);
+  case VI_E_CALL:
+    for (int i = 0; i < e->u.call.nargs; i++)
+      if (expr_reads(e->u.call.args[i], slot)) return 1;
+    return 0;
+  case VI_E_INDEX:
+    if (expr_reads(e->u.index.a, slot)) return 1;
+    for (int i = 0; i < e->u.index.nix; i++)
+      if (expr_reads(e->u.index.ix[i].lo, slot) || expr_reads(e->u.index.ix[i].hi, slot)) return 1;
+    return 0;
+  case VI_E_ARRAY:
+  case VI_E_ROWVEC:
+    for (int i = 0; i < e->u.list.n; i++)
+      if (expr_reads(e->u.list.elems[i], slot)) return 1;
+    return 0;
+  default: return 0;
+  }
+}
+
+/* Does s (other than skip, and everything below it) read slot? Writes to
+ * slot count as reads (conservative). */
+static int stmt_reads(const struct vi_stmt *s, int slot, const struct vi_stmt *skip) {
+  if (!s || s == skip) return 0;
+  switch (s->kind) {
+  case VI_S_DECL: {
+    const struct vi_decl *d = s->u.decl;
+    for (int i = 0; i < d->type.ndims; i++)
+      if (expr_reads(d->dims[i], slot)) return 1;
+    return expr_reads(d->rows, slot) || expr_reads(d->cols, slot) || expr_reads(d->init, slot) ||
+           expr_reads(d->lower, slot) || expr_reads(d->upper, slot) || expr_reads(d->offset, slot) ||
+           expr_reads(d->multiplier, slot);
+  }
+  case VI_S_ASSIGN: return expr_reads(s->u.assign.lhs, slot) || expr_reads(s->u.assign.rhs, slot);
+  case VI_S_TILDE:
+    if (expr_reads(s->u.tilde.lhs, slot) || expr_reads(s->u.tilde.trunc_lo, slot) ||
+        expr_reads(s->u.tilde.trunc_hi, slot))
+      return 1;
+    for (int i = 0; i < s->u.tilde.nargs; i++)
+      if (expr_reads(s->u.tilde.args[i], slot)) return 1;
+    return 0;
+  case VI_S_TARGET:
+  case VI_S_RETURN:
+  case VI_S_EXPR: return expr_reads(s->u.expr, slot);
+  case VI_S_FOR:
+  case VI_S_FOREACH:
+  case VI_S_WHILE:
+    return expr_reads(s->u.loop.lo, slot) || expr_reads(s->u.loop.hi, slot) || stmt_reads(s->u.loop.body, slot, skip);
+  case VI_S_IF:
+    return expr_reads(s->u.ifs.cond, slot) || stmt_reads(s->u.ifs.then, slot, skip) ||
+           stmt_reads(s->u.ifs.els, slot, skip);
+  case VI_S_BLOCK:
+    for (int i = 0; i < s->u.block.n; i++)
+      if (stmt_reads(s->u.block.stmts[i], slot, skip)) return 1;
+    return 0;
+  case VI_S_PRINT:
+  case VI_S_REJECT:
+  case VI_S_FATAL:
+    for (int i = 0; i < s->u.print.n; i++)
+      if (expr_reads(s->u.print.args[i], slot)) return 1;
+    return 0;
+  default: return 0;
+  }
+}
+
+/* Is e the whole-range read slot[lo:hi] of this loop? */
+static int is_range_read(const struct lw *L, const struct vi_expr *e, int slot) {
+  return e->kind == VI_E_INDEX && e->u.index.a->kind == VI_E_VAR && e->u.index.a->u.var.slot == slot &&
+         e->u.index.nix == 1 && e->u.index.ix[0].kind == VI_IX_RANGE && e->u.index.ix[0].lo == L->lo &&
+         e->u.index.ix[0].hi == L->hi;
+}
+
+/* Replaces every slot[lo:hi] below *ep by with; returns how many remain
+ * that could not be replaced (reads of slot in another form). */
+static int forward_into(const struct lw *L, struct vi_expr **ep, int slot, struct vi_expr *with) {
+  struct vi_expr *e = *ep;
+  if (!e) return 0;
+  if (is_range_read(L, e, slot)) {
+    *ep = with;
+    return 0;
+  }
+  int left = 0;
+  switch (e->kind) {
+  case VI_E_VAR: return e->u.var.slot == slot;
+  case VI_E_BINARY: return forward_into(L, &e->u.bin.a, slot, with) + forward_into(L, &e->u.bin.b, slot, with);
+  case VI_E_UNARY:
+  case VI_E_PAREN: return forward_into(L, &e->u.un.a, slot, with);
+  case VI_E_CALL:
+    for (int i = 0; i < e->u.call.nargs; i++) left += forward_into(L, &e->u.call.args[i], slot, with);
+    return left;
+  case VI_E_INDEX:
+    left += forward_into(L, &e->u.index.a, slot, with);
+    for (int i = 0; i < e->u.index.nix; i++)
+      left += forward_into(L, &e->u.index.ix[i].lo, slot, with) + forward_into(L, &e->u.index.ix[i].hi, slot, with);
+    return left;
+  default: return expr_reads(e, slot);
+  }
+}
+
+/* The lowered statements out[0..n) of loop s: forwards each plain element
+ * write into the statements after it; returns the new count (writes that
+ * nothing needs are dropped). */
+static int forward_writes(struct lw *L, const struct vi_stmt *s, struct vi_stmt **out, int n) {
+  for (int i = 0; i < n; i++) {
+    struct vi_stmt *w = out[i];
+    if (w->kind != VI_S_ASSIGN || w->u.assign.op != VI_AS_SET) continue;
+    int slot = w->u.assign.lhs->u.index.a->u.var.slot;
+    struct vi_expr *rhs = w->u.assign.rhs;
+    if (rhs->kind == VI_E_CALL) continue; /* to_array_1d: readers want the array */
+    int reads_written = 0;
+    for (int k = 0; k < L->st->nslots && !reads_written; k++) reads_written = L->written[k] && expr_reads(rhs, k);
+    if (reads_written) continue;
+    int left = 0;
+    for (int j = i + 1; j < n; j++) {
+      struct vi_stmt *r = out[j];
+      if (r->kind == VI_S_ASSIGN && r->u.assign.lhs->u.index.a->u.var.slot == slot) left++; /* written again */
+      if (left) break;
+      switch (r->kind) {
+      case VI_S_TILDE:
+        left += forward_into(L, &r->u.tilde.lhs, slot, rhs);
+        for (int a = 0; a < r->u.tilde.nargs; a++) left += forward_into(L, &r->u.tilde.args[a], slot, rhs);
+        break;
+      case VI_S_TARGET: left += forward_into(L, &r->u.expr, slot, rhs); break;
+      case VI_S_ASSIGN: left += forward_into(L, &r->u.assign.rhs, slot, rhs); break;
+      default: left++;
+      }
+    }
+    /* the write itself is needed unless slot is a model-block local that
+     * nothing outside this loop reads, and every read above was forwarded */
+    int needed = left || L->block != VI_BLK_MODEL || L->st->block[slot] != VI_BLK_MODEL;
+    for (int t = 0; !needed && t < L->p->nbody[L->block]; t++) needed = stmt_reads(L->p->body[L->block][t], slot, s);
+    for (int j = 0; !needed && j < i; j++) needed = stmt_reads(out[j], slot, NULL);
+    if (needed) continue;
+    memmove(out + i, out + i + 1, (size_t)(n - i - 1) * sizeof *out);
+    n--;
+    i--;
+  }
+  return n;
+}
+
 /* Tries to rewrite the loop s; returns the replacement block or NULL. */
 static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
   struct vi_stmt *const *ss = &s->u.loop.body;
@@ -512,6 +667,7 @@ static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
     if (!r) return NULL;
     out[k++] = r;
   }
+  k = forward_writes(L, s, out, k);
   struct vi_stmt *b = mks(L, VI_S_BLOCK, s);
   if (!b) return NULL;
   b->u.block.stmts = out;
@@ -558,7 +714,10 @@ int vi_lower(struct vi_program *p, const struct vi_symtab *st, struct vi_arena *
   if (!L.written || !L.is_local || !L.bound) return -1;
   int count = 0;
   static const int blocks[] = {VI_BLK_TPARAMS, VI_BLK_MODEL};
-  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+  L.p = p;
+  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+    L.block = blocks[b];
     lower_list(&L, p->body[blocks[b]], p->nbody[blocks[b]], &count);
+  }
   return count;
 }
