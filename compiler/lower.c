@@ -21,6 +21,7 @@
  * Expressions that do not mention n are kept as written. */
 #include "vi/lower.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "vi/stdlib.h"
@@ -30,7 +31,7 @@ enum { MAX_INDEX = 8 };
 /* What the loop being rewritten writes and binds. */
 struct lw {
   struct vi_arena *a;
-  const struct vi_program *p;
+  struct vi_program *p;
   int block;               /* the block being lowered */
   const struct vi_symtab *st;
   int var;                 /* loop variable's slot */
@@ -38,7 +39,13 @@ struct lw {
   uint8_t *written;        /* per slot: written at [n] in the body */
   struct vi_expr **bound;  /* per slot: a scalar local declared in the body, as its vectorised value */
   uint8_t *is_local;       /* per slot: declared in the body */
+  char why[160];           /* the first reason the loop cannot be rewritten */
 };
+
+/* Records why the loop stays a loop (the first reason found is kept). */
+static void why(struct lw *L, const char *fmt, const char *name) {
+  if (!L->why[0]) snprintf(L->why, sizeof L->why, fmt, name ? name : "");
+}
 
 /* A rewritten expression: e is the whole-range form when vary is set
  * (otherwise the expression as written); per is the per-iteration type. */
@@ -238,7 +245,11 @@ static struct vx vindex(struct lw *L, struct vi_expr *e) {
     struct vi_expr *r = range_index(L, e, base, ix, nix, p, NULL);
     return r ? (struct vx){r, 1, 1} : FAIL;
   }
-  if (L->written[base->u.var.slot]) return FAIL; /* written at n, read elsewhere: a carried dependency */
+  if (L->written[base->u.var.slot]) { /* written at n, read elsewhere: a carried dependency */
+    why(L, "it reads '%s' at another index than the one it writes (a dependency between iterations)",
+        base->u.var.name);
+    return FAIL;
+  }
   struct vi_expr *sh = shifted_range(L, ix[p].lo);
   if (sh) { /* v[n - 1] of a variable the loop does not write => v[(lo - 1):(hi - 1)] */
     struct vi_expr *r = range_index(L, e, base, ix, nix, p, NULL);
@@ -269,7 +280,7 @@ static struct vx vbinary(struct lw *L, struct vi_expr *e) {
   case VI_OP_MUL: vop = a.vary && b.vary ? VI_OP_EMUL : VI_OP_MUL; break;
   case VI_OP_DIV: vop = b.vary ? VI_OP_EDIV : VI_OP_DIV; break;
   case VI_OP_POW: vop = VI_OP_EPOW; break;
-  default: return FAIL; /* comparisons, %, &&: per-element control */
+  default: why(L, "a comparison or integer operation depends on the loop variable", NULL); return FAIL;
   }
   struct vi_expr *va = a.vary ? as_vector(L, a.e) : a.e, *vb = b.vary ? as_vector(L, b.e) : b.e;
   if (!va || !vb) return FAIL;
@@ -311,7 +322,10 @@ static struct vx vcall(struct lw *L, struct vi_expr *e) {
     any |= v.vary;
   }
   if (!any) return (struct vx){e, 0, 1};
-  if (!elementwise_fn(name) || e->type.base != VI_T_REAL || e->type.ndims) return FAIL;
+  if (!elementwise_fn(name) || e->type.base != VI_T_REAL || e->type.ndims) {
+    why(L, "'%s' has no elementwise vector form here", name);
+    return FAIL;
+  }
   for (int i = 0; i < n; i++) {
     if (!is_scalar_t(e->u.call.args[i]->type)) return FAIL;
     if (mentions_loop(L, e->u.call.args[i]) && !(args[i] = as_vector(L, args[i]))) return FAIL;
@@ -327,7 +341,10 @@ static struct vx vexpr(struct lw *L, struct vi_expr *e) {
   switch (e->kind) {
   case VI_E_VAR:
     if (L->bound[e->u.var.slot]) return (struct vx){L->bound[e->u.var.slot], 1, 1};
-    return FAIL; /* the loop variable itself, or a written variable read whole */
+    why(L, e->u.var.slot == L->var ? "the loop variable is used outside an index"
+                                    : "it reads '%s' whole while writing its elements",
+        e->u.var.name);
+    return FAIL;
   case VI_E_PAREN: return vexpr(L, e->u.un.a);
   case VI_E_UNARY: {
     if (e->u.un.op != VI_OP_NEG && e->u.un.op != VI_OP_PLUS) return FAIL;
@@ -347,7 +364,7 @@ static struct vx vexpr(struct lw *L, struct vi_expr *e) {
   case VI_E_BINARY: return vbinary(L, e);
   case VI_E_CALL: return vcall(L, e);
   case VI_E_INDEX: return vindex(L, e);
-  default: return FAIL; /* ?:, array and row-vector expressions */
+  default: why(L, "a conditional or a list expression depends on the loop variable", NULL); return FAIL;
   }
 }
 
@@ -388,8 +405,10 @@ static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
   case VI_S_DECL: {
     const struct vi_decl *d = s->u.decl;
     if (!is_scalar_t(d->type) || d->type.base != VI_T_REAL || !d->init || d->lower || d->upper || d->offset ||
-        d->multiplier)
+        d->multiplier) {
+      why(L, "it declares '%s', which is not a real scalar with an initial value", d->name);
       return NULL;
+    }
     struct vx v = vexpr(L, d->init);
     if (!v.ok) return NULL;
     struct vi_expr *ve = v.vary ? as_vector(L, v.e) : NULL;
@@ -399,7 +418,10 @@ static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
     return NULL;
   }
   case VI_S_TILDE: {
-    if (s->u.tilde.has_trunc || s->u.tilde.user || !s->u.tilde.fn || s->u.tilde.nargs > 7) return NULL;
+    if (s->u.tilde.has_trunc || s->u.tilde.user || !s->u.tilde.fn || s->u.tilde.nargs > 7) {
+      why(L, "a truncated or user-defined distribution", NULL);
+      return NULL;
+    }
     struct vi_expr *in[8], *out[8];
     in[0] = s->u.tilde.lhs;
     for (int i = 0; i < s->u.tilde.nargs; i++) in[i + 1] = s->u.tilde.args[i];
@@ -465,7 +487,7 @@ static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
     return r;
   }
   case VI_S_EMPTY: *drop = 1; return NULL;
-  default: return NULL; /* control flow, print, nested loops, calls */
+  default: why(L, "the body holds a statement that does not vectorise (if, while, print, a loop that stays a loop, a call)", NULL); return NULL;
   }
 }
 
@@ -479,11 +501,14 @@ static int scan_writes(struct lw *L, struct vi_stmt *const *ss, int n) {
     }
     if (s->kind != VI_S_ASSIGN) continue;
     const struct vi_expr *lhs = s->u.assign.lhs;
+    const struct vi_expr *ve = lhs;
+    while (ve->kind == VI_E_INDEX) ve = ve->u.index.a;
     if (lhs->kind != VI_E_INDEX || lhs->u.index.a->kind != VI_E_VAR || lhs->u.index.nix != 1 ||
-        !is_loop_var(L, lhs->u.index.ix[0].lo))
+        !is_loop_var(L, lhs->u.index.ix[0].lo) || L->is_local[lhs->u.index.a->u.var.slot]) {
+      why(L, "it assigns '%s' other than at the loop's own element [n]", ve->kind == VI_E_VAR ? ve->u.var.name : "");
       return 0;
+    }
     int slot = lhs->u.index.a->u.var.slot;
-    if (L->is_local[slot]) return 0;
     L->written[slot] = 1;
   }
   return 1;
@@ -656,6 +681,7 @@ static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
   memset(L->written, 0, (size_t)L->st->nslots);
   memset(L->is_local, 0, (size_t)L->st->nslots);
   memset(L->bound, 0, (size_t)L->st->nslots * sizeof *L->bound);
+  L->why[0] = 0;
   if (!scan_writes(L, ss, n)) return NULL;
   struct vi_stmt **out = vi_arena_array(L->a, (size_t)n, sizeof *out);
   if (!out) return NULL;
@@ -676,6 +702,20 @@ static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
 }
 
 static void lower_stmt(struct lw *L, struct vi_stmt **sp, int *count);
+
+/* Adds what became of the loop at loc to the program's notes. */
+static void note(struct lw *L, struct vi_srcloc loc, const char *reason) {
+  struct vi_program *p = L->p;
+  if (p->nloops == p->caploops) {
+    int cap = p->caploops ? 2 * p->caploops : 8;
+    struct vi_loop_note *n = vi_arena_array(L->a, (size_t)cap, sizeof *n);
+    if (!n) return;
+    if (p->nloops) memcpy(n, p->loops, (size_t)p->nloops * sizeof *n);
+    p->loops = n;
+    p->caploops = cap;
+  }
+  p->loops[p->nloops++] = (struct vi_loop_note){loc, reason ? vi_arena_strdup(L->a, reason) : NULL};
+}
 
 static void lower_list(struct lw *L, struct vi_stmt **ss, int n, int *count) {
   for (int i = 0; i < n; i++) lower_stmt(L, &ss[i], count);
@@ -699,6 +739,7 @@ static void lower_stmt(struct lw *L, struct vi_stmt **sp, int *count) {
       *sp = r;
       (*count)++;
     }
+    note(L, s->loc, r ? NULL : L->why[0] ? L->why : "its body cannot be written as whole-range statements");
     return;
   }
   default: return;
@@ -719,5 +760,13 @@ int vi_lower(struct vi_program *p, const struct vi_symtab *st, struct vi_arena *
     L.block = blocks[b];
     lower_list(&L, p->body[blocks[b]], p->nbody[blocks[b]], &count);
   }
+  for (int i = 1; i < p->nloops; i++) /* notes in source order (inner loops were noted first) */
+    for (int j = i; j > 0; j--) {
+      struct vi_srcloc a = p->loops[j - 1].loc, b = p->loops[j].loc;
+      if (a.line < b.line || (a.line == b.line && a.col <= b.col)) break;
+      struct vi_loop_note t = p->loops[j];
+      p->loops[j] = p->loops[j - 1];
+      p->loops[j - 1] = t;
+    }
   return count;
 }

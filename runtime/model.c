@@ -528,6 +528,14 @@ void vi_model_print_layout(const struct vi_model *m, FILE *f) {
     fprintf(f, "%-24s %-28s %10zu  %s\n", pp->decl->name, shape, pp->size, kind_name(pp->kind));
   }
   fprintf(f, "total unconstrained dimension: %zu\n", m->dim);
+  for (int i = 0; i < m->prog->nloops; i++) {
+    const struct vi_loop_note *n = &m->prog->loops[i];
+    if (i == 0) fprintf(f, "loops:\n");
+    if (n->why_not)
+      fprintf(f, "  %s:%d:%d: runs as a loop of scalar operations: %s\n", m->file, n->loc.line, n->loc.col, n->why_not);
+    else
+      fprintf(f, "  %s:%d:%d: runs as whole-vector operations\n", m->file, n->loc.line, n->loc.col);
+  }
 }
 
 /* ---- evaluation ---- */

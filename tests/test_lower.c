@@ -223,3 +223,23 @@ Test(lower, recording_a_looped_model_is_linear_in_its_rows) {
   unlink(d1);
   unlink(d4);
 }
+
+Test(lower, check_says_which_loops_vectorise_and_why_the_others_do_not) {
+  char path[1024], data[1024];
+  source_path(path, sizeof path, "tests/models/loops/garch11.loop.vim");
+  source_path(data, sizeof data, "tests/models/loops/data.json");
+  struct vi_model *m = load(path, data, 1);
+  FILE *f = tmpfile();
+  cr_assert(f);
+  vi_model_print_layout(m, f);
+  rewind(f);
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  cr_assert(strstr(buf, "garch11.loop.vim:5:3: runs as a loop of scalar operations: it reads 'sigma' at another index "
+                        "than the one it writes (a dependency between iterations)"),
+            "%s", buf);
+  cr_assert(strstr(buf, "garch11.loop.vim:6:3: runs as whole-vector operations"), "%s", buf);
+  vi_model_free(m);
+}

@@ -266,6 +266,12 @@ struct vi_fundef {
   int nslots;                /* checker: local storage size */
 };
 
+/* What the lowering stage made of one `for` loop (compiler/lower.c). */
+struct vi_loop_note {
+  struct vi_srcloc loc;
+  const char *why_not; /* NULL: rewritten as whole-range statements; else why it runs as a loop */
+};
+
 struct vi_program {
   const char *file;          /* model file name, for messages */
   const char *src;           /* model text */
@@ -275,6 +281,8 @@ struct vi_program {
   int nbody[VI_BLK__COUNT];
   uint8_t present[VI_BLK__COUNT];       /* the block was written */
   struct vi_srcloc block_loc[VI_BLK__COUNT];
+  struct vi_loop_note *loops; /* lowering: loops of the transformed parameters and model blocks */
+  int nloops, caploops;
 };
 
 /* ---- parsing (compiler/lex.c, compiler/parse.c) ---- */
