@@ -762,8 +762,8 @@ int vi_lower(struct vi_program *p, const struct vi_symtab *st, struct vi_arena *
   }
   for (int i = 1; i < p->nloops; i++) /* notes in source order (inner loops were noted first) */
     for (int j = i; j > 0; j--) {
-      struct vi_srcloc a = p->loops[j - 1].loc, b = p->loops[j].loc;
-      if (a.line < b.line || (a.line == b.line && a.col <= b.col)) break;
+      struct vi_srcloc x = p->loops[j - 1].loc, y = p->loops[j].loc;
+      if (x.line < y.line || (x.line == y.line && x.col <= y.col)) break;
       struct vi_loop_note t = p->loops[j];
       p->loops[j] = p->loops[j - 1];
       p->loops[j - 1] = t;
