@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model_impl.h"
 #include "vi/transform.h"
@@ -37,6 +38,15 @@ struct binder {
 static struct vi_srcloc file_loc(const char *file) {
   struct vi_srcloc l = {file, 0, 0};
   return l;
+}
+
+/* The rule for text coding (LANGUAGE.md section 6, docs/data.md): a column
+ * is text when more than half of its non-missing cells are not numbers. A
+ * column of numbers with a few text cells (a typo such as 7o) is not text:
+ * each of those cells is an error. */
+static int column_is_text(const struct vi_column *c) {
+  size_t present = c->n - c->n_missing;
+  return c->n_text > 0 && 2 * c->n_text > present;
 }
 
 static const char *assign_value(const struct vi_data_inputs *in, const char *name) {
@@ -215,7 +225,7 @@ static int infer(struct binder *b, int idx, int *value, int *found) {
         dc->upper->kind == VI_E_VAR && dc->upper->u.var.slot == sv->slot) {
       struct vi_column col;
       vi_table_column(s.t, (size_t)s.cols[0], &col);
-      if (col.n_text) {
+      if (column_is_text(&col) && !col.n_missing) {
         *value = (int)col.nlevels;
         *found = 1;
         b->m->levels[sv->slot] = col.levels;
@@ -273,6 +283,26 @@ static int check_bounds(struct binder *b, const struct vi_decl *dc, struct vi_va
   return VI_OK;
 }
 
+/* Reports every non-numeric cell of column col (at most a screenful); the
+ * column has no missing cells, so its NaN values are exactly those cells. */
+static void report_text_cells(struct binder *b, const struct vi_decl *dc, struct vi_table *t, long col,
+                              const struct vi_column *c) {
+  enum { SHOWN = 10 };
+  char cell[64];
+  size_t k = 0;
+  const char *kind = dc->type.base == VI_T_INT ? "an integer" : "a number";
+  for (size_t i = c->first_text; i < c->n && k < SHOWN; i++) {
+    if (!isnan(c->num[i])) continue;
+    vi_error(b->d, vi_table_loc(t, i, (size_t)col),
+             "non-numeric value '%s' in column '%s' (data variable '%s'): expected %s; %zu of the column's %zu "
+             "cells are numbers, so it is not read as text",
+             vi_table_cell(t, i, (size_t)col, cell, sizeof cell), c->name, dc->name, kind, c->n - c->n_text, c->n);
+    k++;
+  }
+  if (c->n_text > k)
+    vi_note(b->d, file_loc(vi_table_file(t)), "%zu more non-numeric cells in column '%s'", c->n_text - k, c->name);
+}
+
 /* Reads one table column into values (stride apart), with the checks. */
 static int read_column(struct binder *b, const struct vi_decl *dc, struct vi_table *t, long col, double *x, int *ix,
                        size_t stride, size_t off) {
@@ -285,9 +315,15 @@ static int read_column(struct binder *b, const struct vi_decl *dc, struct vi_tab
     return VI_ERR_DATA;
   }
   int is_int = dc->type.base == VI_T_INT;
-  if (c.n_text && !is_int) {
-    vi_error(b->d, vi_table_loc(t, c.first_text, (size_t)col), "non-numeric value '%s' in column '%s' (data variable '%s')",
+  if (c.n_text && !is_int && column_is_text(&c)) {
+    vi_error(b->d, vi_table_loc(t, c.first_text, (size_t)col),
+             "non-numeric value '%s' in column '%s' (data variable '%s'): a text column binds only to an "
+             "array of int (coded 1..L)",
              vi_table_cell(t, c.first_text, (size_t)col, cell, sizeof cell), c.name, dc->name);
+    return VI_ERR_DATA;
+  }
+  if (c.n_text && !column_is_text(&c)) {
+    report_text_cells(b, dc, t, col, &c);
     return VI_ERR_DATA;
   }
   if (c.n_text) { /* text coded as levels 1..L */
@@ -311,23 +347,69 @@ static int read_column(struct binder *b, const struct vi_decl *dc, struct vi_tab
   return VI_OK;
 }
 
+/* Whether column name is a near match of the data variable name: equal but
+ * for case, or within edit distance 2 (1 for names of 3-4 letters, none for
+ * shorter ones); a numbered suffix (x.1, x[1]) of the column is ignored.
+ */
+static int near_match(const char *var, const char *col) {
+  size_t n = strlen(col), vn = strlen(var);
+  char base[256];
+  size_t cut = strcspn(col, ".[");
+  if (cut < n && cut < sizeof base) {
+    memcpy(base, col, cut);
+    base[cut] = 0;
+    col = base;
+    n = cut;
+  }
+  if (n == vn && strncasecmp(var, col, n) == 0) return 1;
+  if (vn <= 2) return 0;
+  int cap = vn <= 4 ? 1 : 2;
+  return vi_edit_distance(var, col, cap) <= cap;
+}
+
 static void report_missing(struct binder *b, const struct vi_decl *dc) {
   if (b->m->ntables) {
     struct vi_table *t = b->m->tables[0];
-    char list[1024];
-    size_t len = 0;
-    list[0] = 0;
+    char list[1024], near[512];
+    size_t len = 0, nlen = 0;
+    list[0] = near[0] = 0;
     for (size_t k = 0; k < vi_table_ncols(t) && len < sizeof list - 8; k++)
       len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", vi_table_colname(t, k));
+    for (int i = 0; i < b->m->ntables; i++)
+      for (size_t k = 0; k < vi_table_ncols(b->m->tables[i]) && nlen < sizeof near - 8; k++) {
+        const char *cn = vi_table_colname(b->m->tables[i], k);
+        if (near_match(dc->name, cn))
+          nlen += (size_t)snprintf(near + nlen, sizeof near - nlen, "%s'%s'", nlen ? ", " : "; did you mean ", cn);
+      }
+    if (nlen) nlen += (size_t)snprintf(near + nlen, sizeof near - nlen, "?");
     if (shape_class(dc) == 2)
-      vi_error(b->d, file_loc(vi_table_file(t)), "no columns '%s.1', '%s.2', ... for data variable '%s' (columns: %s)",
-               dc->name, dc->name, dc->name, list);
+      vi_error(b->d, file_loc(vi_table_file(t)), "no columns '%s.1', '%s.2', ... for data variable '%s' (columns: %s%s)",
+               dc->name, dc->name, dc->name, list, near);
     else
-      vi_error(b->d, file_loc(vi_table_file(t)), "no column '%s' for data variable '%s' (columns: %s)", dc->name,
-               dc->name, list);
+      vi_error(b->d, file_loc(vi_table_file(t)), "no column '%s' for data variable '%s' (columns: %s%s)", dc->name,
+               dc->name, list, near);
   } else {
     vi_error(b->d, dc->loc, "data variable '%s' is not given (no CSV column or JSON variable has this name)", dc->name);
   }
+}
+
+/* Every data variable that takes columns must find them, whatever sizes
+ * are still to be inferred: all missing columns are reported at once,
+ * before any size is inferred from a column that is there. */
+static int check_columns_exist(struct binder *b) {
+  if (!b->m->ntables) return VI_OK;
+  int missing = 0, r;
+  for (int i = 0; i < b->ndecls; i++) {
+    const struct vi_decl *dc = b->decls[i];
+    int cls = shape_class(dc);
+    if (cls != 1 && cls != 2) continue;
+    struct source s;
+    if ((r = find_source(b, dc, &s))) return r;
+    if (s.kind != SRC_NONE) continue;
+    report_missing(b, dc);
+    missing++;
+  }
+  return missing ? VI_ERR_DATA : VI_OK;
 }
 
 static int bind_decl(struct binder *b, int idx) {
@@ -516,6 +598,7 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
   b.decls = vi_arena_array(&m->data, (size_t)p->nbody[VI_BLK_DATA] + 1, sizeof *b.decls);
   if (!b.bound || !b.decls) return VI_ERR_NOMEM;
   for (int i = 0; i < p->nbody[VI_BLK_DATA]; i++) b.decls[b.ndecls++] = p->body[VI_BLK_DATA][i]->u.decl;
+  if ((r = check_columns_exist(&b))) return r;
   for (int i = 0; i < b.ndecls && !r; i++) r = bind_decl(&b, i);
   if (r) return r;
   /* command-line values that name nothing are probably typos */
