@@ -9,12 +9,14 @@
 #include <time.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vi/advi.h"
 #include "vi/data.h"
 #include "vi/model.h"
 #include "vi/summary.h"
+#include "vi/writer.h"
 
 struct cli {
   const char *model;
@@ -26,7 +28,7 @@ struct cli {
   const char *logdens;
   long time_grad;
   unsigned long long seed;
-  int quiet;
+  int quiet, help, version;
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
 };
@@ -49,7 +51,40 @@ static const char usage[] =
     "  --adapt-iter N --tol-rel-obj X --output-samples N --init 0|R\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
-    "  --params FILE.csv       write the variational parameters (unconstrained scale)\n";
+    "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
+    "  -h, --help              this text;  --version  the version\n"
+    "exit codes: 0 success, 1 the model cannot be read or does not compile, 2 bad data,\n"
+    "  3 the model cannot be evaluated, 4 usage error, 5 an output file cannot be written,\n"
+    "  130 interrupted\n";
+
+#ifndef VI_VERSION
+#define VI_VERSION "unknown"
+#endif
+
+static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "iter",
+                                          "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
+                                          "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
+                                          "params", NULL};
+static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
+
+/* The known option closest to opt (edit distance <= 2, or opt a prefix of
+ * it), or NULL. */
+static const char *closest_option(const char *opt) {
+  const char *best = NULL;
+  int bd = 3;
+  for (int pass = 0; pass < 2; pass++) {
+    const char *const *list = pass ? flag_opts : valued_opts;
+    for (int k = 0; list[k]; k++) {
+      int dd = vi_edit_distance(opt, list[k], 2);
+      if (dd > 2 && strlen(opt) >= 3 && strncmp(list[k], opt, strlen(opt)) == 0) dd = 2;
+      if (dd < bd) {
+        bd = dd;
+        best = list[k];
+      }
+    }
+  }
+  return best;
+}
 
 static double now(void) {
   struct timespec t;
@@ -91,6 +126,11 @@ static int parse_args(int argc, char **argv, struct cli *a) {
   if (!a->files || !a->assigns) return VI_ERR_NOMEM;
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i];
+    if (!strcmp(s, "-h")) s = "--help";
+    if (s[0] == '-' && s[1] != '-' && s[1]) {
+      fprintf(stderr, "error: unknown option '%s' (options start with '--'; see vi-run --help)\n", s);
+      return VI_ERR_USAGE;
+    }
     if (strncmp(s, "--", 2) != 0) {
       if (!a->model)
         a->model = s;
@@ -110,16 +150,21 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       continue;
     }
     if (!strcmp(opt, "help")) {
-      fputs(usage, stdout);
-      exit(0);
+      a->help = 1;
+      continue;
     }
-    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "iter", "grad-samples",
-                                         "elbo-samples", "eval-elbo", "eta", "adapt-engaged", "adapt-iter",
-                                         "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", NULL};
+    if (!strcmp(opt, "version")) {
+      a->version = 1;
+      continue;
+    }
     int known = 0;
-    for (int k = 0; valued[k]; k++) known |= !strcmp(opt, valued[k]);
+    for (int k = 0; valued_opts[k]; k++) known |= !strcmp(opt, valued_opts[k]);
     if (!known) {
-      fprintf(stderr, "error: unknown option '%s'\n%s", s, usage);
+      const char *sug = closest_option(opt);
+      if (sug)
+        fprintf(stderr, "error: unknown option '%s' (did you mean '--%s'?)\n", s, sug);
+      else
+        fprintf(stderr, "error: unknown option '%s' (see vi-run --help)\n", s);
       return VI_ERR_USAGE;
     }
     if (i + 1 >= argc) {
@@ -175,6 +220,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     if (r) return r;
   }
   a->opt.seed = a->seed;
+  if (a->help || a->version) return VI_OK;
   if (!a->model) {
     fputs(usage, stderr);
     return VI_ERR_USAGE;
@@ -407,19 +453,14 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   for (size_t k = 0; k < P; k++) names[k] = vi_model_out_name(m, k);
   for (size_t k = 0; k < dim; k++) unames[k] = vi_model_coord_name(m, k);
 
-  /* files first, so a failure to write is reported before the table */
+  /* Every file is attempted; a failure is reported after the table, which
+   * is printed whatever happened to the files. */
   struct vi_draws_info info = {base_name(vi_model_file(m)), a->nfiles ? a->files[0] : NULL, a->draws, &a->opt, &res};
   int wr = VI_OK;
-  if (a->summary && !wr) wr = vi_summary_write_csv(a->summary, P, names, st, &d);
-  if (a->draws && !wr) wr = vi_summary_write_draws(a->draws, &info, P, names, mean_row, S, draws, log_p, log_q, &d);
-  if (a->params && !wr) wr = vi_summary_write_params(a->params, &res, unames, &d);
-  if (wr) {
-    fputs(d.buf && d.len ? d.buf : "error: could not write an output file\n", stderr);
-    free(names);
-    free(unames);
-    rc = VI_EXIT_IO;
-    goto done;
-  }
+  if (a->summary && vi_summary_write_csv(a->summary, P, names, st, &d)) wr = VI_ERR_IO;
+  if (a->draws && vi_summary_write_draws(a->draws, &info, P, names, mean_row, S, draws, log_p, log_q, &d))
+    wr = VI_ERR_IO;
+  if (a->params && vi_summary_write_params(a->params, &res, unames, &d)) wr = VI_ERR_IO;
   printf("model:       %s\n", vi_model_file(m));
   if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
   printf("algorithm:   %s%s", a->opt.algorithm == VI_ALGO_AUTO ? "auto: " : "",
@@ -453,6 +494,11 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   vi_summary_print(stdout, P, names, st);
   free(names);
   free(unames);
+  if (wr) {
+    fflush(stdout);
+    fputs(d.buf && d.len ? d.buf : "error: could not write an output file\n", stderr);
+    rc = VI_EXIT_IO;
+  }
 done:
   vi_model_set_cancel(m, NULL);
   sigaction(SIGINT, &old, NULL);
@@ -467,6 +513,36 @@ done:
   return rc;
 }
 
+/* Every output path must be writable before any work is done: a temporary
+ * file is created beside each target and removed. */
+static int check_outputs(const struct cli *a) {
+  const char *paths[3] = {a->summary, a->draws, a->params};
+  const char *opts[3] = {"--summary", "--draws", "--params"};
+  for (int i = 0; i < 3; i++) {
+    if (!paths[i]) continue;
+    for (int j = 0; j < i; j++)
+      if (paths[j] && !strcmp(paths[i], paths[j])) {
+        fprintf(stderr, "error: %s and %s name the same file '%s'\n", opts[j], opts[i], paths[i]);
+        return VI_EXIT_USAGE;
+      }
+    struct vi_diags d;
+    vi_diags_init(&d);
+    struct stat st;
+    int bad = stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode);
+    struct vi_out *o = bad ? NULL : vi_out_open(paths[i], &d);
+    if (!o) {
+      if (bad) fprintf(stderr, "error: %s: cannot write '%s': it is a directory\n", opts[i], paths[i]);
+      else fprintf(stderr, "error: %s: %s", opts[i], d.buf && d.len ? d.buf + (strncmp(d.buf, "error: ", 7) ? 0 : 7) : "cannot write\n");
+      fprintf(stderr, "note: nothing was fitted\n");
+      vi_diags_free(&d);
+      return VI_EXIT_IO;
+    }
+    vi_out_abort(o);
+    vi_diags_free(&d);
+  }
+  return VI_EXIT_OK;
+}
+
 int vi_cli_main(int argc, char **argv) {
   struct cli a;
   int r = parse_args(argc, argv, &a);
@@ -475,11 +551,24 @@ int vi_cli_main(int argc, char **argv) {
     free(a.assigns);
     return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
   }
+  if (a.help || a.version) {
+    if (a.help) fputs(usage, stdout);
+    else printf("vi-run %s\n", VI_VERSION);
+    free(a.files);
+    free(a.assigns);
+    return VI_EXIT_OK;
+  }
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_model *m = NULL;
   int rc = VI_EXIT_OK;
   r = vi_model_load(a.model, &m, &d);
+  if (r == VI_ERR_IO) { /* the model file cannot be read: a model error, not bad data */
+    fputs(d.buf ? d.buf : "error: cannot read the model file\n", stderr);
+    rc = VI_EXIT_MODEL;
+    goto out;
+  }
+  if (!r && !a.check && !a.logdens && !a.time_grad && (rc = check_outputs(&a)) != VI_EXIT_OK) goto out;
   if (!r) {
     struct vi_data_inputs in = {a.files, a.nfiles, a.assigns, a.nassigns, a.seed};
     (void)0;
