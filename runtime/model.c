@@ -169,6 +169,12 @@ size_t vi_model_data_rows(const struct vi_model *m) {
   size_t r = 0;
   for (int i = 0; i < m->ntables; i++)
     if (vi_table_nrows(m->tables[i]) > r) r = vi_table_nrows(m->tables[i]);
+  for (int i = 0; i < m->njsons; i++) /* JSON: the longest leading dimension */
+    for (size_t k = 0; k < vi_json_nvars(m->jsons[i]); k++) {
+      struct vi_jvar v;
+      if (!vi_json_find(m->jsons[i], vi_json_name(m->jsons[i], k), &v) && v.ndims >= 1 && v.dims[0] > r)
+        r = v.dims[0];
+    }
   return r;
 }
 

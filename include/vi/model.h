@@ -44,7 +44,8 @@ int vi_model_bind(struct vi_model *m, const struct vi_data_inputs *in, struct vi
 
 /* Number of unconstrained parameters. */
 size_t vi_model_dim(const struct vi_model *m);
-/* Rows of the largest data table (0 without tables), for the header. */
+/* Rows of the largest data table, or the longest leading dimension of a
+ * JSON array (0 without either), for the header. */
 size_t vi_model_data_rows(const struct vi_model *m);
 const char *vi_model_file(const struct vi_model *m);
 
