@@ -231,3 +231,100 @@ Test(cli, the_header_says_which_algorithm_was_reported) {
             r.out);
   run_free(&r);
 }
+
+/* ---- issue 11: trust ---- */
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  cr_assert(f, "cannot write %s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+static const char pois_model[] =
+    "data { int<lower=0> N; vector[N] x; array[N] int<lower=0> y; }\n"
+    "parameters { real alpha; real beta; }\n"
+    "model { y ~ poisson_log(alpha + beta * x); }\n";
+
+Test(cli, every_typo_in_a_numeric_column_is_an_error_at_its_cell) {
+  write_file("/tmp/vi-trust-typo.vim", pois_model);
+  write_file("/tmp/vi-trust-typo.csv", "x,y\n0.1,1\n0.2,2\n0.3,3\n0.4,4o\n0.5,5\n0.6,6\n0.7,7\n0.8,8\n0.9,g\n1.0,10\n");
+  struct run r = run_vi("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --quiet");
+  cr_expect_eq(r.status, 2, "%s", r.err);
+  cr_expect(strstr(r.err, "vi-trust-typo.csv:5:5: error: non-numeric value '4o' in column 'y' (data variable 'y'): "
+                          "expected an integer; 8 of the column's 10 cells are numbers") != NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "vi-trust-typo.csv:10:5: error: non-numeric value 'g' in column 'y'") != NULL, "%s", r.err);
+  cr_expect(strstr(r.out, "alpha") == NULL, "a fit ran:\n%s", r.out);
+  run_free(&r);
+  /* a column of text is still coded 1..L */
+  write_file("/tmp/vi-trust-typo.vim",
+             "data { int N; int K; array[N] int<lower=1, upper=K> g; vector[N] y; }\n"
+             "parameters { vector[K] a; } model { y ~ normal(a[g], 1); }\n");
+  write_file("/tmp/vi-trust-typo.csv", "g,y\nnorth,1\nsouth,2\n3,3\nnorth,4\n");
+  r = run_vi("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --check");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "vector[3]") != NULL, "K is not the 3 levels:\n%s", r.out);
+  run_free(&r);
+  unlink("/tmp/vi-trust-typo.vim");
+  unlink("/tmp/vi-trust-typo.csv");
+}
+
+Test(cli, help_version_and_did_you_mean_for_options) {
+  struct run r = run_vi(".", "-h");
+  cr_expect_eq(r.status, 0);
+  cr_expect(strstr(r.out, "usage: vi-run MODEL.vim") == r.out, "%s", r.out);
+  cr_expect(strstr(r.out, "exit codes: 0 success, 1 the model") != NULL, "%s", r.out);
+  run_free(&r);
+  r = run_vi(".", "--help");
+  cr_expect_eq(r.status, 0);
+  cr_expect(strstr(r.out, "--draws FILE.csv") != NULL);
+  run_free(&r);
+  r = run_vi(".", "--version");
+  cr_expect_eq(r.status, 0);
+  cr_expect(strncmp(r.out, "vi-run ", 7) == 0 && strchr(r.out, '.') != NULL, "%s", r.out);
+  run_free(&r);
+  r = run_vi(".", "x.vim --iters 5");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "error: unknown option '--iters' (did you mean '--iter'?)") != NULL, "%s", r.err);
+  run_free(&r);
+  r = run_vi(".", "x.vim --sumary s.csv");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "(did you mean '--summary'?)") != NULL, "%s", r.err);
+  run_free(&r);
+  r = run_vi(".", "no-such-model.vim data.csv");
+  cr_expect_eq(r.status, 1, "a missing model file is a model error, not bad data: %d", r.status);
+  cr_expect(strstr(r.err, "no-such-model.vim: error: cannot open file") != NULL, "%s", r.err);
+  run_free(&r);
+}
+
+Test(cli, an_unwritable_output_path_stops_before_the_fit) {
+  char dir[1024], args[2048];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  snprintf(args, sizeof args,
+           "eight_schools.vim eight_schools.csv --quiet --summary /tmp/vi-trust-s.csv --draws /nonexistent-dir/d.csv");
+  struct run r = run_vi(dir, args);
+  cr_expect_eq(r.status, 5, "%s", r.err);
+  cr_expect(strstr(r.err, "error: --draws: cannot write '/nonexistent-dir/d.csv': No such file or directory") != NULL,
+            "%s", r.err);
+  cr_expect(strstr(r.err, "note: nothing was fitted") != NULL, "%s", r.err);
+  cr_expect(strstr(r.out, "ELBO") == NULL, "a fit ran:\n%s", r.out);
+  cr_expect(access("/tmp/vi-trust-s.csv", F_OK) != 0, "the summary was written");
+  run_free(&r);
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --params /tmp");
+  cr_expect_eq(r.status, 5, "%s", r.err);
+  cr_expect(strstr(r.err, "error: --params: cannot write '/tmp': it is a directory") != NULL, "%s", r.err);
+  run_free(&r);
+}
+
+Test(cli, json_data_rows_are_shown_in_the_header) {
+  write_file("/tmp/vi-trust-es.json",
+             "{\"J\": 8, \"y\": [28, 8, -3, 7, -1, 1, 18, 12], \"sigma\": [15, 10, 16, 11, 9, 11, 10, 18]}\n");
+  char args[2048];
+  snprintf(args, sizeof args, "'%s/examples/eight_schools.vim' vi-trust-es.json --quiet --output-samples 100",
+           env_or("VI_SOURCE_ROOT", "."));
+  struct run r = run_vi("/tmp", args);
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\ndata:        vi-trust-es.json (8 rows)\n") != NULL, "%s", r.out);
+  run_free(&r);
+  unlink("/tmp/vi-trust-es.json");
+}
