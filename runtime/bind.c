@@ -412,6 +412,21 @@ static int check_columns_exist(struct binder *b) {
   return missing ? VI_ERR_DATA : VI_OK;
 }
 
+/* A text column bound to `array[N] int<upper=K>` labels what K sizes with
+ * its levels, however K was given (inferred, NAME=VALUE, JSON), as long as
+ * K is the number of levels. */
+static void label_by_levels(struct binder *b, const struct vi_decl *dc, const struct source *s) {
+  if (s->kind != SRC_COLUMN || dc->type.base != VI_T_INT || !dc->upper || dc->upper->kind != VI_E_VAR) return;
+  int slot = dc->upper->u.var.slot;
+  if (b->m->st.block[slot] != VI_BLK_DATA || !b->bound[slot] || b->m->levels[slot]) return;
+  const struct vi_val *k = &b->m->I.slots[slot];
+  struct vi_column col;
+  vi_table_column(s->t, (size_t)s->cols[0], &col);
+  if (!column_is_text(&col) || k->t.base != VI_T_INT || k->n != 1 || (size_t)k->ix[0] != col.nlevels) return;
+  b->m->levels[slot] = col.levels;
+  b->m->nlevels[slot] = col.nlevels;
+}
+
 static int bind_decl(struct binder *b, int idx) {
   struct vi_decl *dc = b->decls[idx];
   if (b->bound[dc->slot]) return VI_OK;
@@ -553,6 +568,7 @@ static int bind_decl(struct binder *b, int idx) {
       size_t off = colmajor ? (size_t)k * rows : (size_t)k;
       if ((r = read_column(b, dc, src.t, src.cols[k], v.x, v.ix, stride, off))) return r;
     }
+    label_by_levels(b, dc, &src);
     break;
   }
   }

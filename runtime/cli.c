@@ -366,6 +366,38 @@ static const char *base_name(const char *path) {
 
 static size_t work_cb(void *ctx) { return vi_model_work(ctx); }
 
+struct name_label {
+  const char *name, *label;
+};
+
+static int cmp_name_label(const void *a, const void *b) {
+  return strcmp(((const struct name_label *)a)->name, ((const struct name_label *)b)->name);
+}
+
+/* Labels of the unconstrained coordinates: a coordinate named as an output
+ * element (identity-shaped parameters: "a[3]") takes that element's label.
+ * ulabels[i] is unames[i] otherwise. 0, or -1 when out of memory. */
+static int coord_labels(size_t dim, const char *const *unames, size_t P, const char *const *names,
+                        const char *const *labels, const char **ulabels) {
+  size_t n = 0;
+  for (size_t k = 0; k < P; k++) n += strcmp(names[k], labels[k]) != 0;
+  for (size_t i = 0; i < dim; i++) ulabels[i] = unames[i];
+  if (!n) return 0;
+  struct name_label *t = malloc(n * sizeof *t);
+  if (!t) return -1;
+  n = 0;
+  for (size_t k = 0; k < P; k++)
+    if (strcmp(names[k], labels[k])) t[n++] = (struct name_label){names[k], labels[k]};
+  qsort(t, n, sizeof *t, cmp_name_label);
+  for (size_t i = 0; i < dim; i++) {
+    struct name_label key = {unames[i], NULL};
+    const struct name_label *hit = bsearch(&key, t, n, sizeof *t, cmp_name_label);
+    if (hit) ulabels[i] = hit->label;
+  }
+  free(t);
+  return 0;
+}
+
 static int fit_mode(struct cli *a, struct vi_model *m) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
@@ -450,17 +482,32 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
+  const char **labels = malloc((P ? P : 1) * sizeof *labels);
+  if (!labels) {
+    free(names);
+    free(unames);
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
   for (size_t k = 0; k < P; k++) names[k] = vi_model_out_name(m, k);
+  for (size_t k = 0; k < P; k++) labels[k] = vi_model_out_label(m, k);
   for (size_t k = 0; k < dim; k++) unames[k] = vi_model_coord_name(m, k);
 
   /* Every file is attempted; a failure is reported after the table, which
    * is printed whatever happened to the files. */
-  struct vi_draws_info info = {base_name(vi_model_file(m)), a->nfiles ? a->files[0] : NULL, a->draws, &a->opt, &res};
+  struct vi_draws_info info = {base_name(vi_model_file(m)), a->nfiles ? a->files[0] : NULL, a->draws, &a->opt, &res,
+                               labels};
   int wr = VI_OK;
-  if (a->summary && vi_summary_write_csv(a->summary, P, names, st, &d)) wr = VI_ERR_IO;
+  if (a->summary && vi_summary_write_csv(a->summary, P, names, labels, st, &d)) wr = VI_ERR_IO;
   if (a->draws && vi_summary_write_draws(a->draws, &info, P, names, mean_row, S, draws, log_p, log_q, &d))
     wr = VI_ERR_IO;
-  if (a->params && vi_summary_write_params(a->params, &res, unames, &d)) wr = VI_ERR_IO;
+  if (a->params) {
+    const char **ulabels = malloc((dim ? dim : 1) * sizeof *ulabels);
+    if (!ulabels || coord_labels(dim, unames, P, names, labels, ulabels) ||
+        vi_summary_write_params(a->params, &res, unames, ulabels, &d))
+      wr = VI_ERR_IO;
+    free(ulabels);
+  }
   printf("model:       %s\n", vi_model_file(m));
   if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
   printf("algorithm:   %s%s", a->opt.algorithm == VI_ALGO_AUTO ? "auto: " : "",
@@ -490,8 +537,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);
   printf("\n");
-  for (size_t k = 0; k < P; k++) names[k] = vi_model_out_label(m, k);
-  vi_summary_print(stdout, P, names, st);
+  vi_summary_print(stdout, P, labels, st);
+  free(labels);
   free(names);
   free(unames);
   if (wr) {

@@ -328,3 +328,64 @@ Test(cli, json_data_rows_are_shown_in_the_header) {
   run_free(&r);
   unlink("/tmp/vi-trust-es.json");
 }
+
+static const char region_model[] =
+    "data { int<lower=0> N; int<lower=1> K; array[N] int<lower=1, upper=K> region; vector[N] y; }\n"
+    "parameters { vector[K] a; }\n"
+    "model { y ~ normal(a[region], 1); }\n";
+
+Test(cli, text_levels_reach_every_output_file_and_survive_a_given_size) {
+  write_file("/tmp/vi-trust-reg.vim", region_model);
+  write_file("/tmp/vi-trust-reg.csv", "region,y\nnorth,1\nsouth,2\neast,3\nnorth,1.5\n");
+  struct run r = run_vi("/tmp", "vi-trust-reg.vim vi-trust-reg.csv K=3 --quiet --output-samples 100 "
+                                "--summary vi-trust-s.csv --draws vi-trust-d.csv --params vi-trust-p.csv");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\na[north] ") != NULL && strstr(r.out, "\na[east] ") != NULL,
+            "K=3 on the command line lost the labels:\n%s", r.out);
+  char *s = slurp("/tmp/vi-trust-s.csv"), *d = slurp("/tmp/vi-trust-d.csv"), *p = slurp("/tmp/vi-trust-p.csv");
+  cr_assert(s && d && p);
+  cr_expect(strncmp(s, "param,mean,sd,q5,q50,q95,label\n", 31) == 0, "%s", s);
+  cr_expect(strstr(s, "\na[2],") != NULL && strstr(s, ",a[south]\n") != NULL, "%s", s);
+  cr_expect(strstr(d, "\n# text levels: the elements indexed by a text column's codes 1..L\n"
+                      "#   a.1: a[north]\n#   a.2: a[south]\n#   a.3: a[east]\nlp__,log_p__,log_g__,a.1,a.2,a.3\n") != NULL,
+            "%s", d);
+  cr_expect(strstr(p, ",label\n") != NULL && strstr(p, "\na[3],") != NULL && strstr(p, ",a[east]\n") != NULL, "%s", p);
+  free(s);
+  free(d);
+  free(p);
+  run_free(&r);
+  unlink("/tmp/vi-trust-s.csv");
+  unlink("/tmp/vi-trust-d.csv");
+  unlink("/tmp/vi-trust-p.csv");
+  unlink("/tmp/vi-trust-reg.vim");
+  unlink("/tmp/vi-trust-reg.csv");
+}
+
+/* rstan::read_stan_csv keeps the first 'method' comment, cmdstanr the last
+ * one with a single '=': rstan must not see "variational" (its print() then
+ * needs Pareto k values it cannot have) and cmdstanr must. */
+Test(cli, the_draws_file_reads_in_rstan_and_cmdstanr) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --output-samples 200 --draws "
+                             "/tmp/vi-trust-es.csv");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  run_free(&r);
+  char *d = slurp("/tmp/vi-trust-es.csv");
+  cr_assert(d);
+  const char *first = strstr(d, "\n# method = "), *cmd = strstr(d, "\n# method = variational\n");
+  cr_expect(first && cmd && first < cmd, "%s", d);
+  cr_expect(strncmp(first, "\n# method = draws = ", 20) == 0, "the first method line is %.40s", first);
+  free(d);
+  if (system("Rscript -e 'suppressMessages(library(rstan))' >/dev/null 2>&1") == 0) {
+    int st = system("Rscript -e 'suppressMessages(library(rstan)); f <- read_stan_csv(\"/tmp/vi-trust-es.csv\"); "
+                    "print(f); s <- summary(f)$summary; stopifnot(nrow(s) == 21, abs(s[\"mu\", \"mean\"]) < 20)' "
+                    ">/tmp/vi-trust-r.out 2>&1");
+    char *out = slurp("/tmp/vi-trust-r.out");
+    cr_expect_eq(st, 0, "rstan failed:\n%s", out ? out : "");
+    cr_expect(out && strstr(out, "theta[8]") && strstr(out, "n_eff Rhat"), "%s", out ? out : "");
+    free(out);
+    unlink("/tmp/vi-trust-r.out");
+  }
+  unlink("/tmp/vi-trust-es.csv");
+}
