@@ -234,29 +234,105 @@ static int parse_args(int argc, char **argv, struct cli *a) {
   return VI_OK;
 }
 
+/* Whether the first line of text is numbers only (a points file without a
+ * header). */
+static int first_line_numeric(const char *text) {
+  const char *p = text;
+  if (!strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+  int any = 0;
+  while (*p && *p != '\n' && *p != '\r') {
+    while (*p == ' ' || *p == '\t') p++;
+    char *end;
+    (void)strtod(p, &end);
+    if (end == p) return 0;
+    any = 1;
+    p = end;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == ',' || *p == ';') p++;
+    else if (*p && *p != '\n' && *p != '\r') return 0;
+  }
+  return any;
+}
+
+/* Reads the points file; one without a header gets the header c1,c2,...
+ * (*shift is then 1: its lines are one further down than in the file). */
+static int read_points(const char *path, size_t dim, struct vi_table **t, int *shift, struct vi_diags *d) {
+  char *text;
+  size_t len;
+  *shift = 0;
+  int r = vi_data_read_file(path, &text, &len, d);
+  if (r) return r;
+  if (!first_line_numeric(text)) {
+    r = vi_csv_parse(path, text, len, t, d);
+    free(text);
+    return r;
+  }
+  size_t cap = len + 16 * (dim + 1) + 2, n = 0;
+  char *buf = malloc(cap);
+  if (!buf) {
+    free(text);
+    return VI_ERR_NOMEM;
+  }
+  char delim = strchr(text, ';') && !strchr(text, ',') ? ';' : ',';
+  for (size_t i = 0; i < dim; i++) n += (size_t)snprintf(buf + n, cap - n, "%sc%zu", i ? (delim == ';' ? ";" : ",") : "", i + 1);
+  buf[n++] = '\n';
+  memcpy(buf + n, text, len);
+  r = vi_csv_parse(path, buf, n + len, t, d);
+  free(buf);
+  free(text);
+  *shift = 1;
+  return r;
+}
+
 static int log_density_mode(struct vi_model *m, const char *path) {
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_table *t;
-  if (vi_csv_read(path, &t, &d)) {
+  int shift;
+  if (read_points(path, vi_model_dim(m), &t, &shift, &d)) {
     fputs(d.buf, stderr);
     vi_diags_free(&d);
     return VI_EXIT_DATA;
   }
-  size_t dim = vi_model_dim(m), rows = vi_table_nrows(t);
-  if (vi_table_ncols(t) != dim) {
-    fprintf(stderr, "%s: error: %zu columns, but the model has %zu unconstrained parameters\n", path,
-            vi_table_ncols(t), dim);
+  size_t dim = vi_model_dim(m), rows = vi_table_nrows(t), nc = vi_table_ncols(t);
+  if (nc != dim) {
+    fprintf(stderr, "%s: error: %zu columns, but the model has %zu unconstrained parameters\n", path, nc, dim);
     vi_table_free(t);
     vi_diags_free(&d);
     return VI_EXIT_DATA;
   }
+  /* Columns named as the unconstrained coordinates (vi-run --check) are read
+   * by name, in any order; other names (u[1], ...) by position. A header of
+   * numbers is no header: that line is the first point. */
+  size_t *col = calloc(dim + 1, sizeof *col);
+  int named = 0;
+  char cell[128];
+  size_t first_absent = dim;
+  for (size_t i = 0; col && i < dim && !shift; i++) {
+    long c = vi_table_find(t, vi_model_coord_name(m, i));
+    if (c < 0) {
+      if (first_absent == dim) first_absent = i;
+      continue;
+    }
+    col[i] = (size_t)c;
+    named += 1;
+  }
+  if (named && (size_t)named < dim) {
+    fprintf(stderr, "%s: error: no column '%s' (the columns are read by name when some are named as the "
+                    "model's unconstrained coordinates; see vi-run --check)\n", path,
+            vi_model_coord_name(m, first_absent));
+    free(col);
+    vi_table_free(t);
+    vi_diags_free(&d);
+    return VI_EXIT_DATA;
+  }
+  for (size_t i = 0; col && !named && i < dim; i++) col[i] = i;
   double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad);
   char *buf = NULL;
   size_t bufsize = 0;
   FILE *out = open_memstream(&buf, &bufsize);
   int rc = VI_EXIT_OK;
-  if (!theta || !grad || !out) {
+  if (!theta || !grad || !out || !col) {
     fprintf(stderr, "error: out of memory\n");
     rc = VI_EXIT_EVAL;
     goto done;
@@ -264,20 +340,32 @@ static int log_density_mode(struct vi_model *m, const char *path) {
   fprintf(out, "lp");
   for (size_t i = 0; i < dim; i++) fprintf(out, ",grad[%zu]", i + 1);
   fprintf(out, "\n");
+  for (size_t k = 0; k < dim; k++) {
+    struct vi_column c;
+    vi_table_column(t, k, &c);
+    size_t bad = c.n_missing && (!c.n_text || c.first_missing < c.first_text) ? c.first_missing : c.first_text;
+    if (c.n_missing || c.n_text) {
+      struct vi_srcloc l = vi_table_loc(t, bad, k);
+      char cname[160];
+      if (shift) snprintf(cname, sizeof cname, "column %zu", k + 1);
+      else snprintf(cname, sizeof cname, "column '%.128s'", c.name);
+      fprintf(stderr, "%s:%d:%d: error: %s value '%s' in %s (a point must be numbers)\n", path, l.line - shift, l.col,
+              c.n_missing && bad == c.first_missing ? "missing" : "non-numeric", vi_table_cell(t, bad, k, cell, sizeof cell),
+              cname);
+      rc = VI_EXIT_DATA;
+      goto done;
+    }
+  }
   for (size_t r = 0; r < rows && rc == VI_EXIT_OK; r++) {
-    for (size_t k = 0; k < dim; k++) {
+    for (size_t i = 0; i < dim; i++) {
       struct vi_column c;
-      vi_table_column(t, k, &c);
-      if (c.n_missing || c.n_text) {
-        fprintf(stderr, "%s: error: column '%s' has a missing or non-numeric value\n", path, c.name);
-        rc = VI_EXIT_DATA;
-        goto done;
-      }
-      theta[k] = c.num[r];
+      vi_table_column(t, col[i], &c);
+      theta[i] = c.num[r];
     }
     double lp;
     if (vi_model_log_density(m, theta, &lp, grad)) {
-      fprintf(stderr, "%s: error: cannot evaluate the log density at point %zu: %s\n", path, r + 1, vi_model_error(m));
+      fprintf(stderr, "%s: error: cannot evaluate the log density at point %zu: %s\n", path, r + 1,
+              vi_model_error(m));
       rc = VI_EXIT_EVAL;
       break;
     }
@@ -291,6 +379,7 @@ done:
   free(buf);
   free(theta);
   free(grad);
+  free(col);
   vi_table_free(t);
   vi_diags_free(&d);
   return rc;

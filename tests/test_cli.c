@@ -389,3 +389,40 @@ Test(cli, the_draws_file_reads_in_rstan_and_cmdstanr) {
   }
   unlink("/tmp/vi-trust-es.csv");
 }
+
+Test(cli, log_density_reads_points_by_name_and_keeps_a_headerless_first_point) {
+  char dir[1024], args[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  /* one point three ways: positional names, names in another order, no header */
+  write_file("/tmp/vi-trust-p1.csv", "u1,u2,u3,u4,u5,u6,u7,u8,u9,u10\n0.5,0.25,0,0,0,0,0,0,0,0\n");
+  write_file("/tmp/vi-trust-p2.csv", "tau,mu,eta[1],eta[2],eta[3],eta[4],eta[5],eta[6],eta[7],eta[8]\n"
+                                     "0.25,0.5,0,0,0,0,0,0,0,0\n");
+  write_file("/tmp/vi-trust-p3.csv", "0.5,0.25,0,0,0,0,0,0,0,0\n0,0,0,0,0,0,0,0,0,0\n");
+  char *out[3];
+  for (int k = 0; k < 3; k++) {
+    snprintf(args, sizeof args, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p%d.csv", k + 1);
+    struct run r = run_vi(dir, args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    out[k] = r.out;
+    free(r.err);
+  }
+  cr_expect_str_eq(out[0], out[1]);
+  const char *row2 = strchr(strchr(out[2], '\n') + 1, '\n'); /* header-less: two points */
+  cr_expect(row2 && strncmp(out[0], out[2], (size_t)(row2 - out[2])) == 0, "%s\n---\n%s", out[0], out[2]);
+  for (int k = 0; k < 3; k++) free(out[k]);
+  write_file("/tmp/vi-trust-p2.csv", "tau,mu,eta[1],eta[2],eta[3],eta[4],eta[5],eta[6],eta[7],eta[9]\n"
+                                     "0.25,0.5,0,0,0,0,0,0,0,0\n");
+  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p2.csv");
+  cr_expect_eq(r.status, 2);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-p2.csv: error: no column 'eta[8]'") != NULL, "%s", r.err);
+  run_free(&r);
+  write_file("/tmp/vi-trust-p3.csv", "0,0,0,0,0,0,0,0,0,0\n0.5,x,0,0,0,0,0,0,0,0\n");
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p3.csv");
+  cr_expect_eq(r.status, 2);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-p3.csv:2:5: error: non-numeric value 'x' in column 2") != NULL, "%s", r.err);
+  run_free(&r);
+  for (int k = 1; k <= 3; k++) {
+    snprintf(args, sizeof args, "/tmp/vi-trust-p%d.csv", k);
+    unlink(args);
+  }
+}
