@@ -221,7 +221,7 @@ static void skip_to_block(struct parser *p) {
 static const char *const type_words[] = {
     "int", "real", "vector", "row_vector", "matrix", "simplex", "unit_vector", "ordered",
     "positive_ordered", "cholesky_factor_corr", "cholesky_factor_cov", "corr_matrix",
-    "cov_matrix", "array"};
+    "cov_matrix", "sum_to_zero_vector", "array"};
 
 /* The closest of n words to s within edit distance 2, or NULL. */
 static const char *closest(const char *s, const char *const *words, int n) {
@@ -830,7 +830,7 @@ static int parse_type(struct parser *p, struct dtype *t) {
       char w[64];
       memcpy(w, p->src + k.off, k.len);
       w[k.len] = 0;
-      sug = type_suggestion(w, 13);
+      sug = type_suggestion(w, 14);
     }
     if (k.kind == VI_TK_IDENT && k.kw == VI_KW_NONE)
       error(p, k.loc, "unknown type %s%s%s%s", FOUND(p), sug ? " (did you mean '" : "",
@@ -869,11 +869,13 @@ static int parse_type(struct parser *p, struct dtype *t) {
   case VI_KW_UNIT_VECTOR:
   case VI_KW_ORDERED:
   case VI_KW_POSITIVE_ORDERED:
+  case VI_KW_SUM_TO_ZERO_VECTOR:
     t->constrained = 1;
     d->type.base = VI_T_VECTOR;
     d->cons = k.kw == VI_KW_SIMPLEX ? VI_C_SIMPLEX
               : k.kw == VI_KW_UNIT_VECTOR ? VI_C_UNIT_VECTOR
-              : k.kw == VI_KW_ORDERED ? VI_C_ORDERED : VI_C_POS_ORDERED;
+              : k.kw == VI_KW_ORDERED ? VI_C_ORDERED
+              : k.kw == VI_KW_POSITIVE_ORDERED ? VI_C_POS_ORDERED : VI_C_SUM_TO_ZERO;
     if (!parse_sizes(p, vi_kw_name(k.kw), 1, 1, sz)) return 0;
     d->rows = sz[0];
     break;
