@@ -191,6 +191,7 @@ static int transform_kind(const struct vi_decl *d) {
   case VI_C_CHOL_COV: return VI_TR_CHOL_COV;
   case VI_C_CORR: return VI_TR_CORR;
   case VI_C_COV: return VI_TR_COV;
+  case VI_C_SUM_TO_ZERO: return VI_TR_SUM_TO_ZERO;
   default:
     if (d->lower && d->upper) return VI_TR_LOWER_UPPER;
     if (d->lower) return VI_TR_LOWER;
@@ -202,7 +203,7 @@ static int transform_kind(const struct vi_decl *d) {
 static const char *kind_name(int k) {
   static const char *names[] = {"identity", "lower", "upper", "lower-upper", "offset-multiplier", "ordered",
                                 "positive-ordered", "simplex", "unit-vector", "cholesky-corr", "cholesky-cov",
-                                "corr-matrix", "cov-matrix"};
+                                "corr-matrix", "cov-matrix", "sum-to-zero"};
   return k >= 0 && k < (int)(sizeof names / sizeof names[0]) ? names[k] : "?";
 }
 
