@@ -4,6 +4,7 @@
  * are written completely or not at all. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,4 +426,30 @@ Test(cli, log_density_reads_points_by_name_and_keeps_a_headerless_first_point) {
     snprintf(args, sizeof args, "/tmp/vi-trust-p%d.csv", k);
     unlink(args);
   }
+}
+
+Test(cli, a_sum_to_zero_vector_parameter_sums_to_zero) {
+  write_file("/tmp/vi-trust-stz.vim", "data { int N; array[N] int<lower=1, upper=3> g; vector[N] y; }\n"
+                                      "parameters { real mu; sum_to_zero_vector[3] a; }\n"
+                                      "model { a ~ normal(0, 1); y ~ normal(mu + a[g], 1); }\n"
+                                      "generated quantities { real s = sum(a); }\n");
+  write_file("/tmp/vi-trust-stz.csv", "g,y\n1,1\n2,2\n3,3\n1,1.2\n2,2.1\n3,2.9\n");
+  struct run r = run_vi("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --check");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\na                        vector[3]                             2  sum-to-zero\n") != NULL, "%s",
+            r.out);
+  run_free(&r);
+  r = run_vi("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --quiet --summary vi-trust-stz-s.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  char *s = slurp("/tmp/vi-trust-stz-s.csv");
+  cr_assert(s);
+  const char *row = strstr(s, "\ns,");
+  double mean = 1, sd = 1;
+  cr_assert(row && sscanf(row + 3, "%lf,%lf", &mean, &sd) == 2, "%s", s);
+  cr_expect(fabs(mean) < 1e-12 && fabs(sd) < 1e-12, "sum(a): mean %g sd %g", mean, sd);
+  free(s);
+  run_free(&r);
+  unlink("/tmp/vi-trust-stz-s.csv");
+  unlink("/tmp/vi-trust-stz.vim");
+  unlink("/tmp/vi-trust-stz.csv");
 }
