@@ -117,6 +117,11 @@ static void skip_space(struct vi_lexer *lx, struct vi_token *t) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       bump(lx);
     } else if (c == '#' || (c == '/' && peekc(lx, 1) == '/')) {
+      if (c == '#' && lx->len - lx->pos >= 8 && memcmp(lx->src + lx->pos, "#include", 8) == 0) {
+        lex_error(lx, t, here(lx), "#include is not supported (paste the included file into the model; "
+                                   "see docs/unsupported.md)");
+        return;
+      }
       while (lx->pos < lx->len && lx->src[lx->pos] != '\n') bump(lx);
     } else if (c == '/' && peekc(lx, 1) == '*') {
       struct vi_srcloc start = here(lx);

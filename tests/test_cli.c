@@ -453,3 +453,24 @@ Test(cli, a_sum_to_zero_vector_parameter_sums_to_zero) {
   unlink("/tmp/vi-trust-stz.vim");
   unlink("/tmp/vi-trust-stz.csv");
 }
+
+Test(cli, profile_blocks_run_their_body) {
+  write_file("/tmp/vi-trust-prof.vim", "data { int N; vector[N] y; }\n"
+                                       "parameters { real mu; }\n"
+                                       "model {\n  profile(\"priors\") { mu ~ normal(0, 10); }\n"
+                                       "  profile(\"likelihood\") { real s = 1; y ~ normal(mu, s); }\n}\n");
+  write_file("/tmp/vi-trust-prof.csv", "y\n4.9\n5.1\n5.0\n5.2\n4.8\n");
+  struct run r = run_vi("/tmp", "vi-trust-prof.vim vi-trust-prof.csv --quiet --summary vi-trust-prof-s.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  char *s = slurp("/tmp/vi-trust-prof-s.csv");
+  cr_assert(s);
+  const char *row = strstr(s, "\nmu,");
+  double mean = 0;
+  cr_assert(row && sscanf(row + 4, "%lf", &mean) == 1, "%s", s);
+  cr_expect(fabs(mean - 5.0) < 0.05, "mu %g: the likelihood inside profile() did not run", mean);
+  free(s);
+  run_free(&r);
+  unlink("/tmp/vi-trust-prof-s.csv");
+  unlink("/tmp/vi-trust-prof.vim");
+  unlink("/tmp/vi-trust-prof.csv");
+}
