@@ -528,21 +528,85 @@ static int record(struct vi_model *m) {
   return VI_OK;
 }
 
+/* Appends up to 3 values of x (n of them) to buf as "[a, b, c, ...]". */
+static size_t show_values(char *buf, size_t cap, size_t len, const double *x, size_t n) {
+  if (len >= cap) return len;
+  len += (size_t)snprintf(buf + len, cap - len, "%s", n == 1 ? "" : "[");
+  for (size_t i = 0; i < n && i < 3 && len < cap; i++) len += (size_t)snprintf(buf + len, cap - len, "%s%.6g", i ? ", " : "", x[i]);
+  if (n > 3 && len < cap) len += (size_t)snprintf(buf + len, cap - len, ", ... (%zu values)", n);
+  if (n != 1 && len < cap) len += (size_t)snprintf(buf + len, cap - len, "]");
+  return len;
+}
+
+/* When the log density is not finite, says in m->errmsg which statement's
+ * term made it so and with what operands: the first non-finite term of the
+ * target, traced to the node that computed it. */
+static void explain_nonfinite(struct vi_model *m, double lp) {
+  const struct vi_tape *t = &m->tape;
+  for (size_t k = 0; k < t->nterms; k++) {
+    const double *x = t->terms[k].x;
+    if (isfinite(*x)) continue;
+    const struct vi_node *src = NULL;
+    for (size_t i = t->n; i-- > 0 && !src;)
+      if (t->nodes[i]->y && x >= t->nodes[i]->y && x < t->nodes[i]->y + t->nodes[i]->n) src = t->nodes[i];
+    char *b = m->errmsg;
+    size_t cap = sizeof m->errmsg, len;
+    if (!src) {
+      snprintf(b, cap, "the log density is %g: a constant term of the target is %g", lp, *x);
+      return;
+    }
+    len = (size_t)snprintf(b, cap, "%s:%d:%d: error: the log density is %g: this statement adds %g (%s of ",
+                           src->loc.file ? src->loc.file : m->file, src->loc.line, src->loc.col, lp, *x,
+                           src->fname ? src->fname : src->op->name);
+    for (int a = 0; a < src->na && len < cap; a++) {
+      if (a) len += (size_t)snprintf(b + len, cap - len, ", ");
+      len = show_values(b, cap, len, src->a[a].x, src->a[a].n);
+    }
+    if (len < cap) snprintf(b + len, cap - len, ")");
+    return;
+  }
+  snprintf(m->errmsg, sizeof m->errmsg, "the log density is %g (the sum of finite terms overflowed)", lp);
+}
+
+/* print() runs as Stan's does, but not on every evaluation: on the first
+ * one, and again (re-evaluated with printing on) on the first 5 that fail
+ * (a reject, a non-finite value), so the output explains the failure. */
+enum { PRINTED_EVALS = 6 };
+
+static int record_printing(struct vi_model *m) {
+  m->I.print_ok = 1;
+  int r = record(m);
+  m->I.print_ok = 0;
+  m->evals_printed++;
+  return r;
+}
+
 int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, double *grad) {
   if (m->dim) memcpy(m->theta, theta, m->dim * sizeof *theta);
   int r;
-  if (m->recorded) {
+  if (!m->evals_printed) {
+    if ((r = record_printing(m))) return r;
+  } else if (m->recorded) {
     r = vi_tape_forward(&m->tape);
     if (r) {
       snprintf(m->errmsg, sizeof m->errmsg, "%s:%d:%d: error: %s", m->tape.err.loc.file ? m->tape.err.loc.file : m->file,
                m->tape.err.loc.line, m->tape.err.loc.col, m->tape.err.msg);
+      if (m->evals_printed < PRINTED_EVALS) {
+        char msg[sizeof m->errmsg];
+        memcpy(msg, m->errmsg, sizeof msg);
+        record_printing(m);
+        memcpy(m->errmsg, msg, sizeof msg);
+        m->recorded = 0;
+      }
       return VI_ERR_EVAL;
     }
   } else if ((r = record(m))) {
+    if (m->evals_printed < PRINTED_EVALS) record_printing(m);
     return r;
   }
   double v = vi_tape_target(&m->tape);
   *lp = v;
+  if (!isfinite(v)) explain_nonfinite(m, v);
   if (grad) {
     double *bufs[1] = {m->grad};
     size_t ns[1] = {m->dim};
