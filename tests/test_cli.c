@@ -474,3 +474,36 @@ Test(cli, profile_blocks_run_their_body) {
   unlink("/tmp/vi-trust-prof.vim");
   unlink("/tmp/vi-trust-prof.csv");
 }
+
+Test(cli, print_target_and_a_non_finite_density_are_reported) {
+  /* print() in the model block runs on the first evaluation; target() is the density so far */
+  write_file("/tmp/vi-trust-pr.vim", "parameters { real mu; }\n"
+                                     "model {\n  mu ~ normal(0, 1);\n  print(\"after the prior: \", target());\n"
+                                     "  real t = target();\n  target += t;\n}\n");
+  write_file("/tmp/vi-trust-pr.csv", "mu\n1\n0.5\n");
+  struct run r = run_vi("/tmp", "vi-trust-pr.vim --log-density vi-trust-pr.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect_str_eq(r.out, "lp,grad[1]\n-1,-2\n-0.25,-1\n");
+  cr_expect_str_eq(r.err, "after the prior: -0.5\n");
+  run_free(&r);
+  /* a -inf density names the statement and the values */
+  write_file("/tmp/vi-trust-pr.vim", "data { int N; vector[N] y; }\nparameters { real mu; }\n"
+                                     "model {\n  mu ~ normal(0, 1);\n  y ~ normal(mu, 0 * mu + 1e-320);\n}\n");
+  write_file("/tmp/vi-trust-pr.csv", "y\n1\n2\n3\n");
+  r = run_vi("/tmp", "vi-trust-pr.vim vi-trust-pr.csv --quiet");
+  cr_expect_eq(r.status, 3, "%s", r.err);
+  cr_expect(strstr(r.err, "vi-trust-pr.vim:5:7: error: the log density is -inf: this statement adds -inf "
+                          "(normal_lpdf of [1, 2, 3], ") != NULL,
+            "%s", r.err);
+  run_free(&r);
+  /* a reject prints what print() said just before it */
+  write_file("/tmp/vi-trust-pr.vim", "parameters { real mu; }\n"
+                                     "model {\n  print(\"mu is \", mu);\n  reject(\"always\");\n}\n");
+  r = run_vi("/tmp", "vi-trust-pr.vim --quiet");
+  cr_expect_eq(r.status, 3, "%s", r.err);
+  cr_expect(strstr(r.err, "mu is ") != NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "always") != NULL, "%s", r.err);
+  run_free(&r);
+  unlink("/tmp/vi-trust-pr.vim");
+  unlink("/tmp/vi-trust-pr.csv");
+}
