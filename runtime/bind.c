@@ -660,3 +660,116 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
   }
   return VI_OK;
 }
+
+/* ---- initial values from a CmdStan init file ---- */
+
+/* The JSON values of variable jv (row-major over its nesting) into our
+ * layout for a value of type t with dims (arrays outermost, matrices
+ * column-major): out[n]. */
+static void json_to_layout(const struct vi_jvar *jv, struct vi_type t, const int *dims, int np, double *out) {
+  size_t st[VI_MAXDIMS], inner = 1;
+  int nd = t.ndims;
+  for (int p = nd; p < np; p++) inner *= (size_t)dims[p];
+  if (np > nd) st[nd] = 1;
+  if (np > nd + 1) st[nd + 1] = (size_t)dims[nd];
+  size_t s = inner;
+  for (int p = nd; p-- > 0;) {
+    st[p] = s;
+    s *= (size_t)dims[p];
+  }
+  int ctr[VI_MAXDIMS] = {0};
+  for (size_t i = 0; i < jv->n; i++) {
+    size_t o = 0;
+    for (int p = 0; p < np; p++) o += (size_t)ctr[p] * st[p];
+    out[o] = jv->x[i];
+    for (int p = np; p-- > 0;) {
+      if (++ctr[p] < dims[p]) break;
+      ctr[p] = 0;
+    }
+  }
+}
+
+int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsigned long long seed, double *theta,
+                       struct vi_diags *d) {
+  struct vi_json *j;
+  int r = vi_json_read(path, &j, d);
+  if (r) return r;
+  struct vi_rng rng;
+  vi_rng_seed(&rng, seed, 0x1a17);
+  vi_arena_reset(&m->scratch);
+  struct vi_ctx c = {.arena = &m->scratch, .rng = &rng, .diags = d};
+  int nerr = 0;
+  for (int i = 0; i < m->nparams && !r; i++) {
+    const struct vi_param *pp = &m->params[i];
+    const struct vi_decl *dc = pp->decl;
+    struct vi_val lo, hi, out, lj;
+    struct vi_val *plo = NULL, *phi = NULL;
+    memset(&lo, 0, sizeof lo);
+    memset(&hi, 0, sizeof hi);
+    memset(&out, 0, sizeof out);
+    memset(&lj, 0, sizeof lj);
+    const struct vi_expr *elo = pp->kind == VI_TR_OFFSET_MULT ? dc->offset : dc->lower;
+    const struct vi_expr *ehi = pp->kind == VI_TR_OFFSET_MULT ? dc->multiplier : dc->upper;
+    if (elo && ((r = vi_interp_eval(&m->I, &c, elo, &lo)) || (r = vi_val_contig(&c, &lo, elo->loc)))) break;
+    if (ehi && ((r = vi_interp_eval(&m->I, &c, ehi, &hi)) || (r = vi_val_contig(&c, &hi, ehi->loc)))) break;
+    plo = elo ? &lo : NULL;
+    phi = ehi ? &hi : NULL;
+    if (vi_val_set_shape(&out, dc->type, pp->dims)) {
+      r = VI_ERR_LIMIT;
+      break;
+    }
+    struct vi_jvar jv;
+    if (vi_json_find(j, dc->name, &jv) != 0) {
+      /* not given: uniform(-R, R) on the unconstrained scale, as CmdStan */
+      for (size_t k = 0; k < pp->size; k++) theta[pp->off + k] = radius * (2 * vi_rng_uniform(&rng) - 1);
+    } else {
+      int np = dc->type.ndims + vi_type_nsizes(dc->type);
+      int ok = jv.n == out.n && (jv.ndims == np || (out.n == 0));
+      for (int p = 0; ok && p < np && p < jv.ndims; p++) ok = jv.dims[p] == (size_t)pp->dims[p];
+      if (!ok) {
+        char want[96];
+        vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' has %zu values in %d dimensions, but the parameter is %s",
+                 dc->name, jv.n, jv.ndims, vi_val_shape_str(&out, want, sizeof want));
+        nerr++;
+        continue;
+      }
+      double *y = vi_arena_array(&m->scratch, out.n + 1, sizeof *y);
+      if (!y) {
+        r = VI_ERR_NOMEM;
+        break;
+      }
+      json_to_layout(&jv, dc->type, pp->dims, np, y);
+      char err[256] = "";
+      if (vi_transform_unconstrain(pp->kind, y, pp->count, pp->rows, pp->cols, plo ? lo.x : NULL, plo ? lo.n : 0,
+                                   phi ? hi.x : NULL, phi ? hi.n : 0, theta + pp->off, err, sizeof err)) {
+        vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' %s", dc->name, err[0] ? err : "is not valid");
+        nerr++;
+        continue;
+      }
+      for (size_t k = 0; k < pp->size; k++)
+        if (!isfinite(theta[pp->off + k])) {
+          vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' is on the boundary of its constraint (an initial "
+                   "value must be strictly inside)", dc->name);
+          nerr++;
+          break;
+        }
+    }
+    /* later bounds may use this parameter */
+    if ((r = vi_transform_constrain(&c, pp->kind, theta + pp->off, NULL, pp->count, pp->rows, pp->cols, plo, phi, &out,
+                                    &lj, dc->loc)))
+      break;
+    m->I.slots[dc->slot] = out;
+    m->I.owned[dc->slot] = 0;
+    m->I.shared[dc->slot] = 0;
+  }
+  for (size_t k = 0; !r && !nerr && k < vi_json_nvars(j); k++) {
+    const char *name = vi_json_name(j, k);
+    int known = 0;
+    for (int i = 0; i < m->nparams && !known; i++) known = !strcmp(m->params[i].decl->name, name);
+    if (!known)
+      vi_warning(d, vi_json_loc(j, name), "'%s' is not a parameter; its init value is ignored", name);
+  }
+  vi_json_free(j);
+  if (r == VI_OK && nerr) r = VI_ERR_DATA;
+  return r;
+}

@@ -31,6 +31,7 @@ struct cli {
   int quiet, help, version;
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
+  const char *init_file; /* --init FILE.json */
 };
 
 static const char usage[] =
@@ -48,7 +49,9 @@ static const char usage[] =
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
     "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
-    "  --adapt-iter N --tol-rel-obj X --output-samples N --init 0|R\n"
+    "  --adapt-iter N --tol-rel-obj X --output-samples N\n"
+    "  --init 0|R|FILE.json    zero, uniform(-R, R) on the unconstrained scale (default 2), or\n"
+    "                          CmdStan's init file (constrained values by parameter name)\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
     "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
@@ -215,7 +218,9 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     } else if (!strcmp(opt, "output-samples")) {
       if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->opt.output_samples = (int)v;
     } else if (!strcmp(opt, "init")) {
-      if (!(r = parse_num(opt, val, 0, 1e6, 0, &v))) a->opt.init_radius = v;
+      size_t n = strlen(val);
+      if (n > 5 && !strcmp(val + n - 5, ".json")) a->init_file = val;
+      else if (!(r = parse_num(opt, val, 0, 1e6, 0, &v))) a->opt.init_radius = v;
     }
     if (r) return r;
   }
@@ -697,6 +702,7 @@ int vi_cli_main(int argc, char **argv) {
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_model *m = NULL;
+  double *init = NULL;
   int rc = VI_EXIT_OK;
   r = vi_model_load(a.model, &m, &d);
   if (r == VI_ERR_IO) { /* the model file cannot be read: a model error, not bad data */
@@ -717,6 +723,18 @@ int vi_cli_main(int argc, char **argv) {
     goto out;
   }
   if (d.buf && d.len) fputs(d.buf, stderr); /* warnings */
+  vi_diags_clear(&d);
+  if (a.init_file && !a.check && !a.logdens && !a.time_grad) {
+    init = calloc(vi_model_dim(m) + 1, sizeof *init);
+    r = init ? vi_model_init_json(m, a.init_file, a.opt.init_radius, a.seed, init, &d) : VI_ERR_NOMEM;
+    if (d.buf && d.len) fputs(d.buf, stderr);
+    if (r) {
+      if (r == VI_ERR_NOMEM && !(d.buf && d.len)) fprintf(stderr, "error: out of memory\n");
+      rc = r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_DATA;
+      goto out;
+    }
+    a.opt.init = init;
+  }
   if (a.check) {
     vi_model_print_layout(m, stdout);
     rc = VI_EXIT_OK;
@@ -728,6 +746,7 @@ int vi_cli_main(int argc, char **argv) {
     rc = fit_mode(&a, m);
   }
 out:
+  free(init);
   vi_model_free(m);
   vi_diags_free(&d);
   free(a.files);

@@ -507,3 +507,32 @@ Test(cli, print_target_and_a_non_finite_density_are_reported) {
   unlink("/tmp/vi-trust-pr.vim");
   unlink("/tmp/vi-trust-pr.csv");
 }
+
+Test(cli, init_file_in_cmdstans_format_sets_the_starting_point) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  write_file("/tmp/vi-trust-init.json", "{\"mu\": 17.5, \"tau\": 3, \"eta\": [0, 0, 0, 0, 0, 0, 0, 0], \"theta\": [1]}\n");
+  /* one step of size 1e-12: the fit stays at the initial values (mean 17.5 for mu) */
+  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet "
+                             "--output-samples 100 --algorithm meanfield --optimizer sgd --iter 1 --eta 1e-12 "
+                             "--summary /tmp/vi-trust-init-s.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:57: warning: 'theta' is not a parameter; its init value is "
+                          "ignored") != NULL, "%s", r.err);
+  char *s = slurp("/tmp/vi-trust-init-s.csv");
+  cr_assert(s);
+  cr_expect(strstr(s, "\nmu,17.5,") != NULL, "%s", s);
+  free(s);
+  run_free(&r);
+  write_file("/tmp/vi-trust-init.json", "{\"mu\": 4, \"tau\": -3, \"eta\": [0, 0, 0]}\n");
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet");
+  cr_expect_eq(r.status, 2, "%s", r.err);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:11: error: init value of 'tau' is -3, below the lower bound 0") !=
+                NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:22: error: init value of 'eta' has 3 values in 1 dimensions, but "
+                          "the parameter is vector[8]") != NULL, "%s", r.err);
+  cr_expect(strstr(r.out, "ELBO") == NULL, "a fit ran:\n%s", r.out);
+  run_free(&r);
+  unlink("/tmp/vi-trust-init.json");
+  unlink("/tmp/vi-trust-init-s.csv");
+}
