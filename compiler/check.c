@@ -214,6 +214,18 @@ static int target_allowed(const struct checker *k) {
   return k->block == VI_BLK_MODEL || k->block == VI_BLK_TPARAMS;
 }
 
+/* Stan functions vi does not have (docs/unsupported.md). */
+static int is_unsupported_function(const char *f) {
+  static const char *const names[] = {
+      "reduce_sum", "reduce_sum_static", "map_rect", "ode_rk45", "ode_rk45_tol", "ode_bdf", "ode_bdf_tol",
+      "ode_adams", "ode_adams_tol", "ode_ckrk", "ode_ckrk_tol", "ode_adjoint_tol_ctl", "integrate_ode_rk45",
+      "integrate_ode_bdf", "integrate_ode_adams", "algebra_solver", "algebra_solver_newton", "solve_newton",
+      "solve_newton_tol", "solve_powell", "solve_powell_tol", "integrate_1d", "dae", "dae_tol", NULL};
+  for (int i = 0; names[i]; i++)
+    if (!strcmp(f, names[i])) return 1;
+  return 0;
+}
+
 /* Types a call of the standard-library function fname; reports errors at loc. */
 static struct vi_type call_builtin(struct checker *k, const char *fname, const char *shown,
                                    struct vi_type *ts, int n, struct vi_srcloc loc,
@@ -224,7 +236,9 @@ static struct vi_type call_builtin(struct checker *k, const char *fname, const c
   *out = f;
   if (!f) {
     const char *s = vi_stdlib_suggest(fname);
-    if (s)
+    if (is_unsupported_function(fname))
+      vi_error(k->d, loc, "the Stan function '%s' is not supported by vi (see docs/unsupported.md)", shown);
+    else if (s)
       vi_error(k->d, loc, "unknown function '%s' (did you mean '%s'?)", shown, s);
     else
       vi_error(k->d, loc, "unknown function '%s'", shown);

@@ -22,7 +22,8 @@ static const char *const kw_names[VI_KW__COUNT] = {
     [VI_KW_ORDERED] = "ordered", [VI_KW_POSITIVE_ORDERED] = "positive_ordered",
     [VI_KW_CHOLESKY_FACTOR_CORR] = "cholesky_factor_corr",
     [VI_KW_CHOLESKY_FACTOR_COV] = "cholesky_factor_cov", [VI_KW_CORR_MATRIX] = "corr_matrix",
-    [VI_KW_COV_MATRIX] = "cov_matrix", [VI_KW_ARRAY] = "array", [VI_KW_VOID] = "void",
+    [VI_KW_COV_MATRIX] = "cov_matrix", [VI_KW_SUM_TO_ZERO_VECTOR] = "sum_to_zero_vector",
+    [VI_KW_ARRAY] = "array", [VI_KW_VOID] = "void",
     [VI_KW_FOR] = "for", [VI_KW_IN] = "in", [VI_KW_WHILE] = "while", [VI_KW_IF] = "if",
     [VI_KW_ELSE] = "else", [VI_KW_RETURN] = "return", [VI_KW_BREAK] = "break",
     [VI_KW_CONTINUE] = "continue", [VI_KW_TARGET] = "target", [VI_KW_PRINT] = "print",
@@ -116,6 +117,11 @@ static void skip_space(struct vi_lexer *lx, struct vi_token *t) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       bump(lx);
     } else if (c == '#' || (c == '/' && peekc(lx, 1) == '/')) {
+      if (c == '#' && lx->len - lx->pos >= 8 && memcmp(lx->src + lx->pos, "#include", 8) == 0) {
+        lex_error(lx, t, here(lx), "#include is not supported (paste the included file into the model; "
+                                   "see docs/unsupported.md)");
+        return;
+      }
       while (lx->pos < lx->len && lx->src[lx->pos] != '\n') bump(lx);
     } else if (c == '/' && peekc(lx, 1) == '*') {
       struct vi_srcloc start = here(lx);

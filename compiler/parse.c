@@ -221,7 +221,7 @@ static void skip_to_block(struct parser *p) {
 static const char *const type_words[] = {
     "int", "real", "vector", "row_vector", "matrix", "simplex", "unit_vector", "ordered",
     "positive_ordered", "cholesky_factor_corr", "cholesky_factor_cov", "corr_matrix",
-    "cov_matrix", "array"};
+    "cov_matrix", "sum_to_zero_vector", "array"};
 
 /* The closest of n words to s within edit distance 2, or NULL. */
 static const char *closest(const char *s, const char *const *words, int n) {
@@ -235,6 +235,17 @@ static const char *closest(const char *s, const char *const *words, int n) {
     }
   }
   return best;
+}
+
+/* Stan types vi does not have (docs/unsupported.md). */
+static const char *const unsupported_types[] = {
+    "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
+    "column_stochastic_matrix", "row_stochastic_matrix", "sum_to_zero_matrix", NULL};
+
+static int is_unsupported_type(const char *w) {
+  for (int i = 0; unsupported_types[i]; i++)
+    if (!strcmp(w, unsupported_types[i])) return 1;
+  return 0;
 }
 
 /* "did you mean" for an unknown type name among the first n type_words;
@@ -826,13 +837,15 @@ static int parse_type(struct parser *p, struct dtype *t) {
   struct vi_token k = p->tok[0];
   if (k.kind != VI_TK_IDENT || !is_type_kw(k.kw)) {
     const char *sug = NULL;
+    char w[64] = "";
     if (k.kind == VI_TK_IDENT && k.len < 64) {
-      char w[64];
       memcpy(w, p->src + k.off, k.len);
       w[k.len] = 0;
-      sug = type_suggestion(w, 13);
+      sug = type_suggestion(w, 14);
     }
-    if (k.kind == VI_TK_IDENT && k.kw == VI_KW_NONE)
+    if (is_unsupported_type(w))
+      error(p, k.loc, "the Stan type '%s' is not supported by vi (see docs/unsupported.md)", w);
+    else if (k.kind == VI_TK_IDENT && k.kw == VI_KW_NONE)
       error(p, k.loc, "unknown type %s%s%s%s", FOUND(p), sug ? " (did you mean '" : "",
             sug ? sug : "", sug ? "'?)" : "");
     else
@@ -869,11 +882,13 @@ static int parse_type(struct parser *p, struct dtype *t) {
   case VI_KW_UNIT_VECTOR:
   case VI_KW_ORDERED:
   case VI_KW_POSITIVE_ORDERED:
+  case VI_KW_SUM_TO_ZERO_VECTOR:
     t->constrained = 1;
     d->type.base = VI_T_VECTOR;
     d->cons = k.kw == VI_KW_SIMPLEX ? VI_C_SIMPLEX
               : k.kw == VI_KW_UNIT_VECTOR ? VI_C_UNIT_VECTOR
-              : k.kw == VI_KW_ORDERED ? VI_C_ORDERED : VI_C_POS_ORDERED;
+              : k.kw == VI_KW_ORDERED ? VI_C_ORDERED
+              : k.kw == VI_KW_POSITIVE_ORDERED ? VI_C_POS_ORDERED : VI_C_SUM_TO_ZERO;
     if (!parse_sizes(p, vi_kw_name(k.kw), 1, 1, sz)) return 0;
     d->rows = sz[0];
     break;
@@ -1212,6 +1227,31 @@ static struct vi_stmt *parse_output(struct parser *p, int kind) {
 /* stmt := block | ';' | for | while | if | print | reject | fatal_error
  *       | 'break' ';' | 'continue' ';' | 'return' [expr] ';'
  *       | 'target' '+=' expr ';' | simple */
+/* Whether the current identifier token is the word w. */
+static int tok_is(const struct parser *p, const char *w) {
+  const struct vi_token *t = &p->tok[0];
+  return t->kind == VI_TK_IDENT && t->len == strlen(w) && memcmp(p->src + t->off, w, t->len) == 0;
+}
+
+/* profile := 'profile' '(' string ')' block
+ * Stan's timing blocks: the body runs as a block; the name is not kept. */
+static struct vi_stmt *parse_profile(struct parser *p) {
+  char found_buf[64];
+  advance(p);
+  advance(p); /* '(' */
+  if (!at(p, VI_TK_STRING)) {
+    error(p, loc0(p), "expected the profile name as a string, found %s", FOUND(p));
+    return NULL;
+  }
+  advance(p);
+  if (!expect(p, VI_TK_RPAREN, "')' after the profile name")) return NULL;
+  if (!at(p, VI_TK_LBRACE)) {
+    error(p, loc0(p), "expected '{' to open the profile block, found %s", FOUND(p));
+    return NULL;
+  }
+  return parse_block(p);
+}
+
 static struct vi_stmt *parse_stmt_inner(struct parser *p) {
   char found_buf[64];
   struct vi_srcloc loc = loc0(p);
@@ -1292,6 +1332,12 @@ static struct vi_stmt *parse_stmt_inner(struct parser *p) {
       error(p, loc, "a declaration cannot stand here; put it inside braces { ... }");
       return NULL;
     }
+    if (p->tok[0].kw == VI_KW_NONE && p->tok[1].kind == VI_TK_LPAREN && tok_is(p, "profile"))
+      return parse_profile(p);
+    if (p->tok[0].kw == VI_KW_NONE && p->tok[1].kind == VI_TK_PLUS_EQ && tok_is(p, "jacobian")) {
+      error(p, loc, "'jacobian +=' is not supported by vi (see docs/unsupported.md)");
+      return NULL;
+    }
     break;
   }
   (void)found_buf;
@@ -1309,6 +1355,12 @@ static struct vi_stmt *parse_stmt(struct parser *p) {
  * declaration. */
 static int looks_like_bad_decl(const struct parser *p) {
   if (p->tok[0].kind != VI_TK_IDENT || p->tok[0].kw != VI_KW_NONE) return 0;
+  if (p->tok[0].len < 64) {
+    char w[64];
+    memcpy(w, p->src + p->tok[0].off, p->tok[0].len);
+    w[p->tok[0].len] = 0;
+    if (is_unsupported_type(w)) return 1;
+  }
   if (p->tok[1].kind != VI_TK_IDENT) return 0;
   int k = p->tok[2].kind;
   return k == VI_TK_SEMI || k == VI_TK_ASSIGN || k == VI_TK_COMMA || k == VI_TK_LBRACK;

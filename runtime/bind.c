@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model_impl.h"
 #include "vi/transform.h"
@@ -37,6 +38,15 @@ struct binder {
 static struct vi_srcloc file_loc(const char *file) {
   struct vi_srcloc l = {file, 0, 0};
   return l;
+}
+
+/* The rule for text coding (LANGUAGE.md section 6, docs/data.md): a column
+ * is text when more than half of its non-missing cells are not numbers. A
+ * column of numbers with a few text cells (a typo such as 7o) is not text:
+ * each of those cells is an error. */
+static int column_is_text(const struct vi_column *c) {
+  size_t present = c->n - c->n_missing;
+  return c->n_text > 0 && 2 * c->n_text > present;
 }
 
 static const char *assign_value(const struct vi_data_inputs *in, const char *name) {
@@ -215,7 +225,7 @@ static int infer(struct binder *b, int idx, int *value, int *found) {
         dc->upper->kind == VI_E_VAR && dc->upper->u.var.slot == sv->slot) {
       struct vi_column col;
       vi_table_column(s.t, (size_t)s.cols[0], &col);
-      if (col.n_text) {
+      if (column_is_text(&col) && !col.n_missing) {
         *value = (int)col.nlevels;
         *found = 1;
         b->m->levels[sv->slot] = col.levels;
@@ -273,6 +283,26 @@ static int check_bounds(struct binder *b, const struct vi_decl *dc, struct vi_va
   return VI_OK;
 }
 
+/* Reports every non-numeric cell of column col (at most a screenful); the
+ * column has no missing cells, so its NaN values are exactly those cells. */
+static void report_text_cells(struct binder *b, const struct vi_decl *dc, struct vi_table *t, long col,
+                              const struct vi_column *c) {
+  enum { SHOWN = 10 };
+  char cell[64];
+  size_t k = 0;
+  const char *kind = dc->type.base == VI_T_INT ? "an integer" : "a number";
+  for (size_t i = c->first_text; i < c->n && k < SHOWN; i++) {
+    if (!isnan(c->num[i])) continue;
+    vi_error(b->d, vi_table_loc(t, i, (size_t)col),
+             "non-numeric value '%s' in column '%s' (data variable '%s'): expected %s; %zu of the column's %zu "
+             "cells are numbers, so it is not read as text",
+             vi_table_cell(t, i, (size_t)col, cell, sizeof cell), c->name, dc->name, kind, c->n - c->n_text, c->n);
+    k++;
+  }
+  if (c->n_text > k)
+    vi_note(b->d, file_loc(vi_table_file(t)), "%zu more non-numeric cells in column '%s'", c->n_text - k, c->name);
+}
+
 /* Reads one table column into values (stride apart), with the checks. */
 static int read_column(struct binder *b, const struct vi_decl *dc, struct vi_table *t, long col, double *x, int *ix,
                        size_t stride, size_t off) {
@@ -285,9 +315,15 @@ static int read_column(struct binder *b, const struct vi_decl *dc, struct vi_tab
     return VI_ERR_DATA;
   }
   int is_int = dc->type.base == VI_T_INT;
-  if (c.n_text && !is_int) {
-    vi_error(b->d, vi_table_loc(t, c.first_text, (size_t)col), "non-numeric value '%s' in column '%s' (data variable '%s')",
+  if (c.n_text && !is_int && column_is_text(&c)) {
+    vi_error(b->d, vi_table_loc(t, c.first_text, (size_t)col),
+             "non-numeric value '%s' in column '%s' (data variable '%s'): a text column binds only to an "
+             "array of int (coded 1..L)",
              vi_table_cell(t, c.first_text, (size_t)col, cell, sizeof cell), c.name, dc->name);
+    return VI_ERR_DATA;
+  }
+  if (c.n_text && !column_is_text(&c)) {
+    report_text_cells(b, dc, t, col, &c);
     return VI_ERR_DATA;
   }
   if (c.n_text) { /* text coded as levels 1..L */
@@ -311,23 +347,84 @@ static int read_column(struct binder *b, const struct vi_decl *dc, struct vi_tab
   return VI_OK;
 }
 
+/* Whether column name is a near match of the data variable name: equal but
+ * for case, or within edit distance 2 (1 for names of 3-4 letters, none for
+ * shorter ones); a numbered suffix (x.1, x[1]) of the column is ignored.
+ */
+static int near_match(const char *var, const char *col) {
+  size_t n = strlen(col), vn = strlen(var);
+  char base[256];
+  size_t cut = strcspn(col, ".[");
+  if (cut < n && cut < sizeof base) {
+    memcpy(base, col, cut);
+    base[cut] = 0;
+    col = base;
+    n = cut;
+  }
+  if (n == vn && strncasecmp(var, col, n) == 0) return 1;
+  if (vn <= 2) return 0;
+  int cap = vn <= 4 ? 1 : 2;
+  return vi_edit_distance(var, col, cap) <= cap;
+}
+
 static void report_missing(struct binder *b, const struct vi_decl *dc) {
   if (b->m->ntables) {
     struct vi_table *t = b->m->tables[0];
-    char list[1024];
-    size_t len = 0;
-    list[0] = 0;
+    char list[1024], near[512];
+    size_t len = 0, nlen = 0;
+    list[0] = near[0] = 0;
     for (size_t k = 0; k < vi_table_ncols(t) && len < sizeof list - 8; k++)
       len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", vi_table_colname(t, k));
+    for (int i = 0; i < b->m->ntables; i++)
+      for (size_t k = 0; k < vi_table_ncols(b->m->tables[i]) && nlen < sizeof near - 8; k++) {
+        const char *cn = vi_table_colname(b->m->tables[i], k);
+        if (near_match(dc->name, cn))
+          nlen += (size_t)snprintf(near + nlen, sizeof near - nlen, "%s'%s'", nlen ? ", " : "; did you mean ", cn);
+      }
+    if (nlen) nlen += (size_t)snprintf(near + nlen, sizeof near - nlen, "?");
     if (shape_class(dc) == 2)
-      vi_error(b->d, file_loc(vi_table_file(t)), "no columns '%s.1', '%s.2', ... for data variable '%s' (columns: %s)",
-               dc->name, dc->name, dc->name, list);
+      vi_error(b->d, file_loc(vi_table_file(t)), "no columns '%s.1', '%s.2', ... for data variable '%s' (columns: %s%s)",
+               dc->name, dc->name, dc->name, list, near);
     else
-      vi_error(b->d, file_loc(vi_table_file(t)), "no column '%s' for data variable '%s' (columns: %s)", dc->name,
-               dc->name, list);
+      vi_error(b->d, file_loc(vi_table_file(t)), "no column '%s' for data variable '%s' (columns: %s%s)", dc->name,
+               dc->name, list, near);
   } else {
     vi_error(b->d, dc->loc, "data variable '%s' is not given (no CSV column or JSON variable has this name)", dc->name);
   }
+}
+
+/* Every data variable that takes columns must find them, whatever sizes
+ * are still to be inferred: all missing columns are reported at once,
+ * before any size is inferred from a column that is there. */
+static int check_columns_exist(struct binder *b) {
+  if (!b->m->ntables) return VI_OK;
+  int missing = 0, r;
+  for (int i = 0; i < b->ndecls; i++) {
+    const struct vi_decl *dc = b->decls[i];
+    int cls = shape_class(dc);
+    if (cls != 1 && cls != 2) continue;
+    struct source s;
+    if ((r = find_source(b, dc, &s))) return r;
+    if (s.kind != SRC_NONE) continue;
+    report_missing(b, dc);
+    missing++;
+  }
+  return missing ? VI_ERR_DATA : VI_OK;
+}
+
+/* A text column bound to `array[N] int<upper=K>` labels what K sizes with
+ * its levels, however K was given (inferred, NAME=VALUE, JSON), as long as
+ * K is the number of levels. */
+static void label_by_levels(struct binder *b, const struct vi_decl *dc, const struct source *s) {
+  if (s->kind != SRC_COLUMN || dc->type.base != VI_T_INT || !dc->upper || dc->upper->kind != VI_E_VAR) return;
+  int slot = dc->upper->u.var.slot;
+  if (b->m->st.block[slot] != VI_BLK_DATA || !b->bound[slot] || b->m->levels[slot]) return;
+  const struct vi_val *k = &b->m->I.slots[slot];
+  struct vi_column col;
+  vi_table_column(s->t, (size_t)s->cols[0], &col);
+  if (!column_is_text(&col) || k->t.base != VI_T_INT || k->n != 1 || (size_t)k->ix[0] != col.nlevels) return;
+  b->m->levels[slot] = col.levels;
+  b->m->nlevels[slot] = col.nlevels;
 }
 
 static int bind_decl(struct binder *b, int idx) {
@@ -471,6 +568,7 @@ static int bind_decl(struct binder *b, int idx) {
       size_t off = colmajor ? (size_t)k * rows : (size_t)k;
       if ((r = read_column(b, dc, src.t, src.cols[k], v.x, v.ix, stride, off))) return r;
     }
+    label_by_levels(b, dc, &src);
     break;
   }
   }
@@ -516,6 +614,7 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
   b.decls = vi_arena_array(&m->data, (size_t)p->nbody[VI_BLK_DATA] + 1, sizeof *b.decls);
   if (!b.bound || !b.decls) return VI_ERR_NOMEM;
   for (int i = 0; i < p->nbody[VI_BLK_DATA]; i++) b.decls[b.ndecls++] = p->body[VI_BLK_DATA][i]->u.decl;
+  if ((r = check_columns_exist(&b))) return r;
   for (int i = 0; i < b.ndecls && !r; i++) r = bind_decl(&b, i);
   if (r) return r;
   /* command-line values that name nothing are probably typos */
@@ -560,4 +659,117 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
     m->I.shared[s] = 0;
   }
   return VI_OK;
+}
+
+/* ---- initial values from a CmdStan init file ---- */
+
+/* The JSON values of variable jv (row-major over its nesting) into our
+ * layout for a value of type t with dims (arrays outermost, matrices
+ * column-major): out[n]. */
+static void json_to_layout(const struct vi_jvar *jv, struct vi_type t, const int *dims, int np, double *out) {
+  size_t st[VI_MAXDIMS], inner = 1;
+  int nd = t.ndims;
+  for (int p = nd; p < np; p++) inner *= (size_t)dims[p];
+  if (np > nd) st[nd] = 1;
+  if (np > nd + 1) st[nd + 1] = (size_t)dims[nd];
+  size_t s = inner;
+  for (int p = nd; p-- > 0;) {
+    st[p] = s;
+    s *= (size_t)dims[p];
+  }
+  int ctr[VI_MAXDIMS] = {0};
+  for (size_t i = 0; i < jv->n; i++) {
+    size_t o = 0;
+    for (int p = 0; p < np; p++) o += (size_t)ctr[p] * st[p];
+    out[o] = jv->x[i];
+    for (int p = np; p-- > 0;) {
+      if (++ctr[p] < dims[p]) break;
+      ctr[p] = 0;
+    }
+  }
+}
+
+int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsigned long long seed, double *theta,
+                       struct vi_diags *d) {
+  struct vi_json *j;
+  int r = vi_json_read(path, &j, d);
+  if (r) return r;
+  struct vi_rng rng;
+  vi_rng_seed(&rng, seed, 0x1a17);
+  vi_arena_reset(&m->scratch);
+  struct vi_ctx c = {.arena = &m->scratch, .rng = &rng, .diags = d};
+  int nerr = 0;
+  for (int i = 0; i < m->nparams && !r; i++) {
+    const struct vi_param *pp = &m->params[i];
+    const struct vi_decl *dc = pp->decl;
+    struct vi_val lo, hi, out, lj;
+    struct vi_val *plo = NULL, *phi = NULL;
+    memset(&lo, 0, sizeof lo);
+    memset(&hi, 0, sizeof hi);
+    memset(&out, 0, sizeof out);
+    memset(&lj, 0, sizeof lj);
+    const struct vi_expr *elo = pp->kind == VI_TR_OFFSET_MULT ? dc->offset : dc->lower;
+    const struct vi_expr *ehi = pp->kind == VI_TR_OFFSET_MULT ? dc->multiplier : dc->upper;
+    if (elo && ((r = vi_interp_eval(&m->I, &c, elo, &lo)) || (r = vi_val_contig(&c, &lo, elo->loc)))) break;
+    if (ehi && ((r = vi_interp_eval(&m->I, &c, ehi, &hi)) || (r = vi_val_contig(&c, &hi, ehi->loc)))) break;
+    plo = elo ? &lo : NULL;
+    phi = ehi ? &hi : NULL;
+    if (vi_val_set_shape(&out, dc->type, pp->dims)) {
+      r = VI_ERR_LIMIT;
+      break;
+    }
+    struct vi_jvar jv;
+    if (vi_json_find(j, dc->name, &jv) != 0) {
+      /* not given: uniform(-R, R) on the unconstrained scale, as CmdStan */
+      for (size_t k = 0; k < pp->size; k++) theta[pp->off + k] = radius * (2 * vi_rng_uniform(&rng) - 1);
+    } else {
+      int np = dc->type.ndims + vi_type_nsizes(dc->type);
+      int ok = jv.n == out.n && (jv.ndims == np || (out.n == 0));
+      for (int p = 0; ok && p < np && p < jv.ndims; p++) ok = jv.dims[p] == (size_t)pp->dims[p];
+      if (!ok) {
+        char want[96];
+        vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' has %zu values in %d dimensions, but the parameter is %s",
+                 dc->name, jv.n, jv.ndims, vi_val_shape_str(&out, want, sizeof want));
+        nerr++;
+        continue;
+      }
+      double *y = vi_arena_array(&m->scratch, out.n + 1, sizeof *y);
+      if (!y) {
+        r = VI_ERR_NOMEM;
+        break;
+      }
+      json_to_layout(&jv, dc->type, pp->dims, np, y);
+      char err[256] = "";
+      if (vi_transform_unconstrain(pp->kind, y, pp->count, pp->rows, pp->cols, plo ? lo.x : NULL, plo ? lo.n : 0,
+                                   phi ? hi.x : NULL, phi ? hi.n : 0, theta + pp->off, err, sizeof err)) {
+        vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' %s", dc->name, err[0] ? err : "is not valid");
+        nerr++;
+        continue;
+      }
+      for (size_t k = 0; k < pp->size; k++)
+        if (!isfinite(theta[pp->off + k])) {
+          vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' is on the boundary of its constraint (an initial "
+                   "value must be strictly inside)", dc->name);
+          nerr++;
+          break;
+        }
+    }
+    /* later bounds may use this parameter */
+    if ((r = vi_transform_constrain(&c, pp->kind, theta + pp->off, NULL, pp->count, pp->rows, pp->cols, plo, phi, &out,
+                                    &lj, dc->loc)))
+      break;
+    m->I.slots[dc->slot] = out;
+    m->I.owned[dc->slot] = 0;
+    m->I.shared[dc->slot] = 0;
+  }
+  for (size_t k = 0; !r && !nerr && k < vi_json_nvars(j); k++) {
+    const char *name = vi_json_name(j, k);
+    int known = 0;
+    for (int i = 0; i < m->nparams && !known; i++) known = !strcmp(m->params[i].decl->name, name);
+    if (!known)
+      vi_warning(d, vi_json_loc(j, name), "'%s' is not a parameter; its init value is ignored", name);
+  }
+  vi_json_free(j);
+  if (r == VI_OK && nerr) r = VI_ERR_DATA;
+  return r;
 }

@@ -9,12 +9,14 @@
 #include <time.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vi/advi.h"
 #include "vi/data.h"
 #include "vi/model.h"
 #include "vi/summary.h"
+#include "vi/writer.h"
 
 struct cli {
   const char *model;
@@ -27,9 +29,10 @@ struct cli {
   long time_grad;
   int threads;            /* --threads: 0 = one per core */
   unsigned long long seed;
-  int quiet;
+  int quiet, help, version;
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
+  const char *init_file; /* --init FILE.json */
 };
 
 static const char usage[] =
@@ -48,10 +51,45 @@ static const char usage[] =
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
     "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
-    "  --adapt-iter N --tol-rel-obj X --output-samples N --init 0|R\n"
+    "  --adapt-iter N --tol-rel-obj X --output-samples N\n"
+    "  --init 0|R|FILE.json    zero, uniform(-R, R) on the unconstrained scale (default 2), or\n"
+    "                          CmdStan's init file (constrained values by parameter name)\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
-    "  --params FILE.csv       write the variational parameters (unconstrained scale)\n";
+    "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
+    "  -h, --help              this text;  --version  the version\n"
+    "exit codes: 0 success, 1 the model cannot be read or does not compile, 2 bad data,\n"
+    "  3 the model cannot be evaluated, 4 usage error, 5 an output file cannot be written,\n"
+    "  130 interrupted\n";
+
+#ifndef VI_VERSION
+#define VI_VERSION "unknown"
+#endif
+
+static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "iter",
+                                          "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
+                                          "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
+                                          "params", "threads", NULL};
+static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
+
+/* The known option closest to opt (edit distance <= 2, or opt a prefix of
+ * it), or NULL. */
+static const char *closest_option(const char *opt) {
+  const char *best = NULL;
+  int bd = 3;
+  for (int pass = 0; pass < 2; pass++) {
+    const char *const *list = pass ? flag_opts : valued_opts;
+    for (int k = 0; list[k]; k++) {
+      int dd = vi_edit_distance(opt, list[k], 2);
+      if (dd > 2 && strlen(opt) >= 3 && strncmp(list[k], opt, strlen(opt)) == 0) dd = 2;
+      if (dd < bd) {
+        bd = dd;
+        best = list[k];
+      }
+    }
+  }
+  return best;
+}
 
 static double now(void) {
   struct timespec t;
@@ -93,6 +131,11 @@ static int parse_args(int argc, char **argv, struct cli *a) {
   if (!a->files || !a->assigns) return VI_ERR_NOMEM;
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i];
+    if (!strcmp(s, "-h")) s = "--help";
+    if (s[0] == '-' && s[1] != '-' && s[1]) {
+      fprintf(stderr, "error: unknown option '%s' (options start with '--'; see vi-run --help)\n", s);
+      return VI_ERR_USAGE;
+    }
     if (strncmp(s, "--", 2) != 0) {
       if (!a->model)
         a->model = s;
@@ -112,16 +155,21 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       continue;
     }
     if (!strcmp(opt, "help")) {
-      fputs(usage, stdout);
-      exit(0);
+      a->help = 1;
+      continue;
     }
-    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "iter", "grad-samples",
-                                         "elbo-samples", "eval-elbo", "eta", "adapt-engaged", "adapt-iter",
-                                         "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", "threads", NULL};
+    if (!strcmp(opt, "version")) {
+      a->version = 1;
+      continue;
+    }
     int known = 0;
-    for (int k = 0; valued[k]; k++) known |= !strcmp(opt, valued[k]);
+    for (int k = 0; valued_opts[k]; k++) known |= !strcmp(opt, valued_opts[k]);
     if (!known) {
-      fprintf(stderr, "error: unknown option '%s'\n%s", s, usage);
+      const char *sug = closest_option(opt);
+      if (sug)
+        fprintf(stderr, "error: unknown option '%s' (did you mean '--%s'?)\n", s, sug);
+      else
+        fprintf(stderr, "error: unknown option '%s' (see vi-run --help)\n", s);
       return VI_ERR_USAGE;
     }
     if (i + 1 >= argc) {
@@ -174,11 +222,14 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     } else if (!strcmp(opt, "output-samples")) {
       if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->opt.output_samples = (int)v;
     } else if (!strcmp(opt, "init")) {
-      if (!(r = parse_num(opt, val, 0, 1e6, 0, &v))) a->opt.init_radius = v;
+      size_t n = strlen(val);
+      if (n > 5 && !strcmp(val + n - 5, ".json")) a->init_file = val;
+      else if (!(r = parse_num(opt, val, 0, 1e6, 0, &v))) a->opt.init_radius = v;
     }
     if (r) return r;
   }
   a->opt.seed = a->seed;
+  if (a->help || a->version) return VI_OK;
   if (!a->model) {
     fputs(usage, stderr);
     return VI_ERR_USAGE;
@@ -192,29 +243,105 @@ static int parse_args(int argc, char **argv, struct cli *a) {
   return VI_OK;
 }
 
+/* Whether the first line of text is numbers only (a points file without a
+ * header). */
+static int first_line_numeric(const char *text) {
+  const char *p = text;
+  if (!strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+  int any = 0;
+  while (*p && *p != '\n' && *p != '\r') {
+    while (*p == ' ' || *p == '\t') p++;
+    char *end;
+    (void)strtod(p, &end);
+    if (end == p) return 0;
+    any = 1;
+    p = end;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == ',' || *p == ';') p++;
+    else if (*p && *p != '\n' && *p != '\r') return 0;
+  }
+  return any;
+}
+
+/* Reads the points file; one without a header gets the header c1,c2,...
+ * (*shift is then 1: its lines are one further down than in the file). */
+static int read_points(const char *path, size_t dim, struct vi_table **t, int *shift, struct vi_diags *d) {
+  char *text;
+  size_t len;
+  *shift = 0;
+  int r = vi_data_read_file(path, &text, &len, d);
+  if (r) return r;
+  if (!first_line_numeric(text)) {
+    r = vi_csv_parse(path, text, len, t, d);
+    free(text);
+    return r;
+  }
+  size_t cap = len + 16 * (dim + 1) + 2, n = 0;
+  char *buf = malloc(cap);
+  if (!buf) {
+    free(text);
+    return VI_ERR_NOMEM;
+  }
+  char delim = strchr(text, ';') && !strchr(text, ',') ? ';' : ',';
+  for (size_t i = 0; i < dim; i++) n += (size_t)snprintf(buf + n, cap - n, "%sc%zu", i ? (delim == ';' ? ";" : ",") : "", i + 1);
+  buf[n++] = '\n';
+  memcpy(buf + n, text, len);
+  r = vi_csv_parse(path, buf, n + len, t, d);
+  free(buf);
+  free(text);
+  *shift = 1;
+  return r;
+}
+
 static int log_density_mode(struct vi_model *m, const char *path) {
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_table *t;
-  if (vi_csv_read(path, &t, &d)) {
+  int shift;
+  if (read_points(path, vi_model_dim(m), &t, &shift, &d)) {
     fputs(d.buf, stderr);
     vi_diags_free(&d);
     return VI_EXIT_DATA;
   }
-  size_t dim = vi_model_dim(m), rows = vi_table_nrows(t);
-  if (vi_table_ncols(t) != dim) {
-    fprintf(stderr, "%s: error: %zu columns, but the model has %zu unconstrained parameters\n", path,
-            vi_table_ncols(t), dim);
+  size_t dim = vi_model_dim(m), rows = vi_table_nrows(t), nc = vi_table_ncols(t);
+  if (nc != dim) {
+    fprintf(stderr, "%s: error: %zu columns, but the model has %zu unconstrained parameters\n", path, nc, dim);
     vi_table_free(t);
     vi_diags_free(&d);
     return VI_EXIT_DATA;
   }
+  /* Columns named as the unconstrained coordinates (vi-run --check) are read
+   * by name, in any order; other names (u[1], ...) by position. A header of
+   * numbers is no header: that line is the first point. */
+  size_t *col = calloc(dim + 1, sizeof *col);
+  int named = 0;
+  char cell[128];
+  size_t first_absent = dim;
+  for (size_t i = 0; col && i < dim && !shift; i++) {
+    long c = vi_table_find(t, vi_model_coord_name(m, i));
+    if (c < 0) {
+      if (first_absent == dim) first_absent = i;
+      continue;
+    }
+    col[i] = (size_t)c;
+    named += 1;
+  }
+  if (named && (size_t)named < dim) {
+    fprintf(stderr, "%s: error: no column '%s' (the columns are read by name when some are named as the "
+                    "model's unconstrained coordinates; see vi-run --check)\n", path,
+            vi_model_coord_name(m, first_absent));
+    free(col);
+    vi_table_free(t);
+    vi_diags_free(&d);
+    return VI_EXIT_DATA;
+  }
+  for (size_t i = 0; col && !named && i < dim; i++) col[i] = i;
   double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad);
   char *buf = NULL;
   size_t bufsize = 0;
   FILE *out = open_memstream(&buf, &bufsize);
   int rc = VI_EXIT_OK;
-  if (!theta || !grad || !out) {
+  if (!theta || !grad || !out || !col) {
     fprintf(stderr, "error: out of memory\n");
     rc = VI_EXIT_EVAL;
     goto done;
@@ -222,20 +349,32 @@ static int log_density_mode(struct vi_model *m, const char *path) {
   fprintf(out, "lp");
   for (size_t i = 0; i < dim; i++) fprintf(out, ",grad[%zu]", i + 1);
   fprintf(out, "\n");
+  for (size_t k = 0; k < dim; k++) {
+    struct vi_column c;
+    vi_table_column(t, k, &c);
+    size_t bad = c.n_missing && (!c.n_text || c.first_missing < c.first_text) ? c.first_missing : c.first_text;
+    if (c.n_missing || c.n_text) {
+      struct vi_srcloc l = vi_table_loc(t, bad, k);
+      char cname[160];
+      if (shift) snprintf(cname, sizeof cname, "column %zu", k + 1);
+      else snprintf(cname, sizeof cname, "column '%.128s'", c.name);
+      fprintf(stderr, "%s:%d:%d: error: %s value '%s' in %s (a point must be numbers)\n", path, l.line - shift, l.col,
+              c.n_missing && bad == c.first_missing ? "missing" : "non-numeric", vi_table_cell(t, bad, k, cell, sizeof cell),
+              cname);
+      rc = VI_EXIT_DATA;
+      goto done;
+    }
+  }
   for (size_t r = 0; r < rows && rc == VI_EXIT_OK; r++) {
-    for (size_t k = 0; k < dim; k++) {
+    for (size_t i = 0; i < dim; i++) {
       struct vi_column c;
-      vi_table_column(t, k, &c);
-      if (c.n_missing || c.n_text) {
-        fprintf(stderr, "%s: error: column '%s' has a missing or non-numeric value\n", path, c.name);
-        rc = VI_EXIT_DATA;
-        goto done;
-      }
-      theta[k] = c.num[r];
+      vi_table_column(t, col[i], &c);
+      theta[i] = c.num[r];
     }
     double lp;
     if (vi_model_log_density(m, theta, &lp, grad)) {
-      fprintf(stderr, "%s: error: cannot evaluate the log density at point %zu: %s\n", path, r + 1, vi_model_error(m));
+      fprintf(stderr, "%s: error: cannot evaluate the log density at point %zu: %s\n", path, r + 1,
+              vi_model_error(m));
       rc = VI_EXIT_EVAL;
       break;
     }
@@ -249,6 +388,7 @@ done:
   free(buf);
   free(theta);
   free(grad);
+  free(col);
   vi_table_free(t);
   vi_diags_free(&d);
   return rc;
@@ -324,6 +464,38 @@ static const char *base_name(const char *path) {
 }
 
 static size_t work_cb(void *ctx) { return vi_model_work(ctx); }
+
+struct name_label {
+  const char *name, *label;
+};
+
+static int cmp_name_label(const void *a, const void *b) {
+  return strcmp(((const struct name_label *)a)->name, ((const struct name_label *)b)->name);
+}
+
+/* Labels of the unconstrained coordinates: a coordinate named as an output
+ * element (identity-shaped parameters: "a[3]") takes that element's label.
+ * ulabels[i] is unames[i] otherwise. 0, or -1 when out of memory. */
+static int coord_labels(size_t dim, const char *const *unames, size_t P, const char *const *names,
+                        const char *const *labels, const char **ulabels) {
+  size_t n = 0;
+  for (size_t k = 0; k < P; k++) n += strcmp(names[k], labels[k]) != 0;
+  for (size_t i = 0; i < dim; i++) ulabels[i] = unames[i];
+  if (!n) return 0;
+  struct name_label *t = malloc(n * sizeof *t);
+  if (!t) return -1;
+  n = 0;
+  for (size_t k = 0; k < P; k++)
+    if (strcmp(names[k], labels[k])) t[n++] = (struct name_label){names[k], labels[k]};
+  qsort(t, n, sizeof *t, cmp_name_label);
+  for (size_t i = 0; i < dim; i++) {
+    struct name_label key = {unames[i], NULL};
+    const struct name_label *hit = bsearch(&key, t, n, sizeof *t, cmp_name_label);
+    if (hit) ulabels[i] = hit->label;
+  }
+  free(t);
+  return 0;
+}
 
 static int fit_mode(struct cli *a, struct vi_model *m) {
   double t0 = now();
@@ -409,21 +581,31 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
-  for (size_t k = 0; k < P; k++) names[k] = vi_model_out_name(m, k);
-  for (size_t k = 0; k < dim; k++) unames[k] = vi_model_coord_name(m, k);
-
-  /* files first, so a failure to write is reported before the table */
-  struct vi_draws_info info = {base_name(vi_model_file(m)), a->nfiles ? a->files[0] : NULL, a->draws, &a->opt, &res};
-  int wr = VI_OK;
-  if (a->summary && !wr) wr = vi_summary_write_csv(a->summary, P, names, st, &d);
-  if (a->draws && !wr) wr = vi_summary_write_draws(a->draws, &info, P, names, mean_row, S, draws, log_p, log_q, &d);
-  if (a->params && !wr) wr = vi_summary_write_params(a->params, &res, unames, &d);
-  if (wr) {
-    fputs(d.buf && d.len ? d.buf : "error: could not write an output file\n", stderr);
+  const char **labels = malloc((P ? P : 1) * sizeof *labels);
+  if (!labels) {
     free(names);
     free(unames);
-    rc = VI_EXIT_IO;
+    rc = VI_EXIT_EVAL;
     goto done;
+  }
+  for (size_t k = 0; k < P; k++) names[k] = vi_model_out_name(m, k);
+  for (size_t k = 0; k < P; k++) labels[k] = vi_model_out_label(m, k);
+  for (size_t k = 0; k < dim; k++) unames[k] = vi_model_coord_name(m, k);
+
+  /* Every file is attempted; a failure is reported after the table, which
+   * is printed whatever happened to the files. */
+  struct vi_draws_info info = {base_name(vi_model_file(m)), a->nfiles ? a->files[0] : NULL, a->draws, &a->opt, &res,
+                               labels};
+  int wr = VI_OK;
+  if (a->summary && vi_summary_write_csv(a->summary, P, names, labels, st, &d)) wr = VI_ERR_IO;
+  if (a->draws && vi_summary_write_draws(a->draws, &info, P, names, mean_row, S, draws, log_p, log_q, &d))
+    wr = VI_ERR_IO;
+  if (a->params) {
+    const char **ulabels = malloc((dim ? dim : 1) * sizeof *ulabels);
+    if (!ulabels || coord_labels(dim, unames, P, names, labels, ulabels) ||
+        vi_summary_write_params(a->params, &res, unames, ulabels, &d))
+      wr = VI_ERR_IO;
+    free(ulabels);
   }
   printf("model:       %s\n", vi_model_file(m));
   if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
@@ -454,10 +636,15 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);
   printf("\n");
-  for (size_t k = 0; k < P; k++) names[k] = vi_model_out_label(m, k);
-  vi_summary_print(stdout, P, names, st);
+  vi_summary_print(stdout, P, labels, st);
+  free(labels);
   free(names);
   free(unames);
+  if (wr) {
+    fflush(stdout);
+    fputs(d.buf && d.len ? d.buf : "error: could not write an output file\n", stderr);
+    rc = VI_EXIT_IO;
+  }
 done:
   vi_model_set_cancel(m, NULL);
   sigaction(SIGINT, &old, NULL);
@@ -472,6 +659,36 @@ done:
   return rc;
 }
 
+/* Every output path must be writable before any work is done: a temporary
+ * file is created beside each target and removed. */
+static int check_outputs(const struct cli *a) {
+  const char *paths[3] = {a->summary, a->draws, a->params};
+  const char *opts[3] = {"--summary", "--draws", "--params"};
+  for (int i = 0; i < 3; i++) {
+    if (!paths[i]) continue;
+    for (int j = 0; j < i; j++)
+      if (paths[j] && !strcmp(paths[i], paths[j])) {
+        fprintf(stderr, "error: %s and %s name the same file '%s'\n", opts[j], opts[i], paths[i]);
+        return VI_EXIT_USAGE;
+      }
+    struct vi_diags d;
+    vi_diags_init(&d);
+    struct stat st;
+    int bad = stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode);
+    struct vi_out *o = bad ? NULL : vi_out_open(paths[i], &d);
+    if (!o) {
+      if (bad) fprintf(stderr, "error: %s: cannot write '%s': it is a directory\n", opts[i], paths[i]);
+      else fprintf(stderr, "error: %s: %s", opts[i], d.buf && d.len ? d.buf + (strncmp(d.buf, "error: ", 7) ? 0 : 7) : "cannot write\n");
+      fprintf(stderr, "note: nothing was fitted\n");
+      vi_diags_free(&d);
+      return VI_EXIT_IO;
+    }
+    vi_out_abort(o);
+    vi_diags_free(&d);
+  }
+  return VI_EXIT_OK;
+}
+
 int vi_cli_main(int argc, char **argv) {
   struct cli a;
   int r = parse_args(argc, argv, &a);
@@ -480,11 +697,25 @@ int vi_cli_main(int argc, char **argv) {
     free(a.assigns);
     return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
   }
+  if (a.help || a.version) {
+    if (a.help) fputs(usage, stdout);
+    else printf("vi-run %s\n", VI_VERSION);
+    free(a.files);
+    free(a.assigns);
+    return VI_EXIT_OK;
+  }
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_model *m = NULL;
+  double *init = NULL;
   int rc = VI_EXIT_OK;
   r = vi_model_load(a.model, &m, &d);
+  if (r == VI_ERR_IO) { /* the model file cannot be read: a model error, not bad data */
+    fputs(d.buf ? d.buf : "error: cannot read the model file\n", stderr);
+    rc = VI_EXIT_MODEL;
+    goto out;
+  }
+  if (!r && !a.check && !a.logdens && !a.time_grad && (rc = check_outputs(&a)) != VI_EXIT_OK) goto out;
   if (!r) {
     struct vi_data_inputs in = {a.files, a.nfiles, a.assigns, a.nassigns, a.seed};
     (void)0;
@@ -498,6 +729,18 @@ int vi_cli_main(int argc, char **argv) {
   }
   if (d.buf && d.len) fputs(d.buf, stderr); /* warnings */
   vi_model_set_threads(m, a.threads);
+  vi_diags_clear(&d);
+  if (a.init_file && !a.check && !a.logdens && !a.time_grad) {
+    init = calloc(vi_model_dim(m) + 1, sizeof *init);
+    r = init ? vi_model_init_json(m, a.init_file, a.opt.init_radius, a.seed, init, &d) : VI_ERR_NOMEM;
+    if (d.buf && d.len) fputs(d.buf, stderr);
+    if (r) {
+      if (r == VI_ERR_NOMEM && !(d.buf && d.len)) fprintf(stderr, "error: out of memory\n");
+      rc = r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_DATA;
+      goto out;
+    }
+    a.opt.init = init;
+  }
   if (a.check) {
     vi_model_print_layout(m, stdout);
     rc = VI_EXIT_OK;
@@ -509,6 +752,7 @@ int vi_cli_main(int argc, char **argv) {
     rc = fit_mode(&a, m);
   }
 out:
+  free(init);
   vi_model_free(m);
   vi_diags_free(&d);
   free(a.files);

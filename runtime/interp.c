@@ -111,6 +111,33 @@ static void sum_bwd(struct vi_node *n) {
 }
 static const struct vi_opdef op_target_sum = {"target", sum_fwd, sum_bwd};
 
+/* ---- target(): y = the sum of the terms so far (one per arg);  dx_k += dy ---- */
+static int target_fwd(struct vi_node *n) {
+  double s = 0;
+  for (int k = 0; k < n->na; k++) s += n->a[k].x[0];
+  n->y[0] = s;
+  return 0;
+}
+static void target_bwd(struct vi_node *n) {
+  for (int k = 0; k < n->na; k++)
+    if (n->a[k].dx) n->a[k].dx[0] += n->dy[0];
+}
+static const struct vi_opdef op_target_value = {"target()", target_fwd, target_bwd};
+
+/* target(): the log density accumulated so far in this evaluation. */
+static int eval_target(struct vi_ctx *c, struct vi_val *out, struct vi_srcloc loc) {
+  if (!c->tape)
+    return vi_ctx_error(c, loc, "target() has no value here (it is only known while the log density is evaluated)");
+  if (c->tape->nterms > 0x7fffffff) return vi_ctx_error(c, loc, "too many target terms");
+  struct vi_node *n = vi_node_new(c, &op_target_value, (int)c->tape->nterms, 1, loc);
+  if (!n) return VI_ERR_NOMEM;
+  for (size_t k = 0; k < c->tape->nterms; k++) vi_node_arg_raw(n, (int)k, c->tape->terms[k].x, c->tape->terms[k].dx, 1);
+  memset(out, 0, sizeof *out);
+  out->t.base = VI_T_REAL;
+  out->n = 1;
+  return vi_node_run(c, n, out);
+}
+
 /* ---- indexing ---- */
 
 struct ixspec {
@@ -778,6 +805,8 @@ static VI_NOINLINE int eval_binary(struct vi_interp *I, struct vi_ctx *c, const 
 static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
   int r;
   const struct vi_func *f = e->u.call.user ? NULL : e->u.call.fn;
+  if (!f && !e->u.call.user && e->u.call.nargs == 0 && !strcmp(e->u.call.name, "target"))
+    return eval_target(c, out, e->loc);
   if (!f && !e->u.call.user) return vi_ctx_error(c, e->loc, "'%s' cannot be evaluated here", e->u.call.name);
   int n = e->u.call.nargs;
   size_t len = strlen(e->u.call.name);

@@ -109,6 +109,10 @@ int vi_model_load(const char *path, struct vi_model **out, struct vi_diags *d) {
   return r;
 }
 
+/* Evaluations whose print() output is shown: the first, and the first few
+ * that fail (model.c, record_printing). */
+enum { PRINTED_EVALS = 6 };
+
 /* The state of one evaluation, on its own: the clone borrows the program,
  * the data and the layout from m (which must outlive it). */
 static struct vi_model *clone_evaluator(const struct vi_model *m) {
@@ -116,6 +120,7 @@ static struct vi_model *clone_evaluator(const struct vi_model *m) {
   if (!e) return NULL;
   *e = *m;
   e->parent = m;
+  e->evals_printed = PRINTED_EVALS; /* print() output comes from the first thread only, in order */
   e->evals = NULL;
   e->nevals = 0;
   e->pool = NULL;
@@ -293,6 +298,12 @@ size_t vi_model_data_rows(const struct vi_model *m) {
   size_t r = 0;
   for (int i = 0; i < m->ntables; i++)
     if (vi_table_nrows(m->tables[i]) > r) r = vi_table_nrows(m->tables[i]);
+  for (int i = 0; i < m->njsons; i++) /* JSON: the longest leading dimension */
+    for (size_t k = 0; k < vi_json_nvars(m->jsons[i]); k++) {
+      struct vi_jvar v;
+      if (!vi_json_find(m->jsons[i], vi_json_name(m->jsons[i], k), &v) && v.ndims >= 1 && v.dims[0] > r)
+        r = v.dims[0];
+    }
   return r;
 }
 
@@ -309,6 +320,7 @@ static int transform_kind(const struct vi_decl *d) {
   case VI_C_CHOL_COV: return VI_TR_CHOL_COV;
   case VI_C_CORR: return VI_TR_CORR;
   case VI_C_COV: return VI_TR_COV;
+  case VI_C_SUM_TO_ZERO: return VI_TR_SUM_TO_ZERO;
   default:
     if (d->lower && d->upper) return VI_TR_LOWER_UPPER;
     if (d->lower) return VI_TR_LOWER;
@@ -320,7 +332,7 @@ static int transform_kind(const struct vi_decl *d) {
 static const char *kind_name(int k) {
   static const char *names[] = {"identity", "lower", "upper", "lower-upper", "offset-multiplier", "ordered",
                                 "positive-ordered", "simplex", "unit-vector", "cholesky-corr", "cholesky-cov",
-                                "corr-matrix", "cov-matrix"};
+                                "corr-matrix", "cov-matrix", "sum-to-zero"};
   return k >= 0 && k < (int)(sizeof names / sizeof names[0]) ? names[k] : "?";
 }
 
@@ -690,19 +702,76 @@ static int record(struct vi_model *m) {
   return VI_OK;
 }
 
+/* Appends up to 3 values of x (n of them) to buf as "[a, b, c, ...]". */
+static size_t show_values(char *buf, size_t cap, size_t len, const double *x, size_t n) {
+  if (len >= cap) return len;
+  len += (size_t)snprintf(buf + len, cap - len, "%s", n == 1 ? "" : "[");
+  for (size_t i = 0; i < n && i < 3 && len < cap; i++) len += (size_t)snprintf(buf + len, cap - len, "%s%.6g", i ? ", " : "", x[i]);
+  if (n > 3 && len < cap) len += (size_t)snprintf(buf + len, cap - len, ", ... (%zu values)", n);
+  if (n != 1 && len < cap) len += (size_t)snprintf(buf + len, cap - len, "]");
+  return len;
+}
+
+/* When the log density is not finite, says in m->errmsg which statement's
+ * term made it so and with what operands: the first non-finite term of the
+ * target, traced to the node that computed it. */
+static void explain_nonfinite(struct vi_model *m, double lp) {
+  const struct vi_tape *t = &m->tape;
+  for (size_t k = 0; k < t->nterms; k++) {
+    const double *x = t->terms[k].x;
+    if (isfinite(*x)) continue;
+    const struct vi_node *src = NULL;
+    for (size_t i = t->n; i-- > 0 && !src;)
+      if (t->nodes[i]->y && x >= t->nodes[i]->y && x < t->nodes[i]->y + t->nodes[i]->n) src = t->nodes[i];
+    char *b = m->errmsg;
+    size_t cap = sizeof m->errmsg, len;
+    if (!src) {
+      snprintf(b, cap, "the log density is %g: a constant term of the target is %g", lp, *x);
+      return;
+    }
+    len = (size_t)snprintf(b, cap, "%s:%d:%d: error: the log density is %g: this statement adds %g (%s of ",
+                           src->loc.file ? src->loc.file : m->file, src->loc.line, src->loc.col, lp, *x,
+                           src->fname ? src->fname : src->op->name);
+    for (int a = 0; a < src->na && len < cap; a++) {
+      if (a) len += (size_t)snprintf(b + len, cap - len, ", ");
+      len = show_values(b, cap, len, src->a[a].x, src->a[a].n);
+    }
+    if (len < cap) snprintf(b + len, cap - len, ")");
+    return;
+  }
+  snprintf(m->errmsg, sizeof m->errmsg, "the log density is %g (the sum of finite terms overflowed)", lp);
+}
+
+/* print() runs as Stan's does, but not on every evaluation: on the first
+ * one, and again (re-evaluated with printing on) on the first 5 that fail
+ * (a reject, a non-finite value), so the output explains the failure. */
+
+static int record_printing(struct vi_model *m) {
+  m->I.print_ok = 1;
+  int r = record(m);
+  m->I.print_ok = 0;
+  m->evals_printed++;
+  return r;
+}
+
 int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, double *grad) {
   if (m->dim) memcpy(m->theta, theta, m->dim * sizeof *theta);
   int r;
-  if (m->recorded) {
+  if (!m->evals_printed) {
+    if ((r = record_printing(m))) return r;
+  } else if (m->recorded) {
     /* a failure on replay (a distribution argument, a recorded constraint
-     * check): evaluate afresh, which reports it exactly as a first
-     * evaluation at this point does */
-    if (vi_tape_forward(&m->tape) && (r = record(m))) return r;
+     * check): evaluate afresh (printing, for the first few), which reports
+     * it exactly as a first evaluation at this point does */
+    if (vi_tape_forward(&m->tape) && (r = m->evals_printed < PRINTED_EVALS ? record_printing(m) : record(m)))
+      return r;
   } else if ((r = record(m))) {
+    if (m->evals_printed < PRINTED_EVALS) record_printing(m);
     return r;
   }
   double v = vi_tape_target(&m->tape);
   *lp = v;
+  if (!isfinite(v)) explain_nonfinite(m, v);
   if (grad) {
     double *bufs[1] = {m->grad};
     size_t ns[1] = {m->dim};

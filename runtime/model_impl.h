@@ -45,6 +45,7 @@ struct vi_model {
   double *theta, *grad;     /* the tape reads theta and writes grad */
   struct vi_tape tape;
   int recorded;             /* tape holds a replayable recording */
+  int evals_printed;        /* evaluations run with print() on: the first, then failed ones (at most 6) */
   int dynamic;              /* control flow depends on parameters: re-record every time */
   int nlowered;             /* loops rewritten as whole-range statements (vi_lower) */
   struct vi_diags ediag;    /* evaluation errors */

@@ -113,15 +113,27 @@ static void cmdstan_name(FILE *f, const char *s) {
   }
 }
 
-int vi_summary_fprint_csv(FILE *f, size_t P, const char *const *names,
+/* Whether some label differs from its name. */
+static int has_labels(size_t P, const char *const *names, const char *const *labels) {
+  for (size_t p = 0; labels && p < P; p++)
+    if (labels[p] && strcmp(labels[p], names[p])) return 1;
+  return 0;
+}
+
+int vi_summary_fprint_csv(FILE *f, size_t P, const char *const *names, const char *const *labels,
                           const struct vi_summary_stats *st) {
-  fputs("param,mean,sd,q5,q50,q95\n", f);
+  int lab = has_labels(P, names, labels);
+  fputs(lab ? "param,mean,sd,q5,q50,q95,label\n" : "param,mean,sd,q5,q50,q95\n", f);
   for (size_t p = 0; p < P; p++) {
     const double v[5] = {st[p].mean, st[p].sd, st[p].q5, st[p].q50, st[p].q95};
     csv_name(f, names[p]);
     for (int k = 0; k < 5; k++) {
       fputc(',', f);
       csv_num(f, v[k]);
+    }
+    if (lab) {
+      fputc(',', f);
+      csv_name(f, labels[p] ? labels[p] : names[p]);
     }
     fputc('\n', f);
   }
@@ -143,9 +155,9 @@ int vi_summary_fprint_csv(FILE *f, size_t P, const char *const *names,
     return vi_out_commit(o_);                               \
   } while (0)
 
-int vi_summary_write_csv(const char *path, size_t P, const char *const *names,
+int vi_summary_write_csv(const char *path, size_t P, const char *const *names, const char *const *labels,
                          const struct vi_summary_stats *st, struct vi_diags *d) {
-  WRITE_ATOMIC(path, d, vi_summary_fprint_csv(f, P, names, st));
+  WRITE_ATOMIC(path, d, vi_summary_fprint_csv(f, P, names, labels, st));
 }
 
 int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
@@ -156,6 +168,13 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
   enum vi_optimizer opt = r && r->optimizer != VI_OPT_AUTO ? r->optimizer : vi_optimizer_of(o);
   int stan = opt == VI_OPT_SGD;
   fprintf(f, "# Written by vi in CmdStan's variational CSV layout\n");
+  /* rstan::read_stan_csv keeps the first 'method' key of the comments and
+   * cmdstanr's reader keeps the last one with a single '='. rstan 2.21
+   * cannot print() a fit whose method is variational (its summary then
+   * needs Pareto k values that only rstan::vb computes), so this line, with
+   * two '=', gives rstan independent draws and cmdstanr skips it. */
+  fprintf(f, "# method = draws = independent draws from the approximation (for rstan; CmdStan's method "
+             "is below)\n");
   fprintf(f, "# stan_version_major = 2\n# stan_version_minor = 33\n# stan_version_patch = 0\n");
   fprintf(f, "# model = %s\n", info->model ? info->model : "model");
   fprintf(f, "# method = variational\n#   variational\n");
@@ -187,6 +206,22 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
     fprintf(f, "# fit: ELBO = %.9g\n", r->elbo);
     if (!stan) fprintf(f, "# fit: draws_M = %d\n", r->draws_m);
     fprintf(f, "# fit: %s\n", r->reason);
+  }
+  if (has_labels(P, names, info->labels)) {
+    fputs("# text levels: the elements indexed by a text column's codes 1..L\n", f);
+    for (size_t p = 0; p < P; p++) {
+      const char *l = info->labels[p];
+      if (!l || !strcmp(l, names[p])) continue;
+      fputs("#   ", f);
+      cmdstan_name(f, names[p]);
+      fputs(": ", f);
+      for (; *l; l++) {
+        unsigned char c = (unsigned char)*l;
+        if (c == '=' || c == '%' || c < 0x20 || c == 0x7f) fprintf(f, "%%%02X", c);
+        else fputc(c, f);
+      }
+      fputc('\n', f);
+    }
   }
   fputs("lp__,log_p__,log_g__", f);
   for (size_t p = 0; p < P; p++) {
@@ -225,15 +260,16 @@ int vi_summary_write_draws(const char *path, const struct vi_draws_info *info, s
 }
 
 int vi_summary_fprint_params(FILE *f, const struct vi_advi_result *res,
-                             const char *const *unames) {
+                             const char *const *unames, const char *const *ulabels) {
   size_t n = res->dim;
+  int lab = has_labels(n, unames, ulabels);
   if (res->L) {
     fputs("param,mean", f);
     for (size_t j = 0; j < n; j++) fprintf(f, ",L_%zu", j + 1);
   } else {
     fputs("param,mean,omega,sd", f);
   }
-  fputc('\n', f);
+  fputs(lab ? ",label\n" : "\n", f);
   for (size_t i = 0; i < n; i++) {
     csv_name(f, unames[i]);
     fputc(',', f);
@@ -249,12 +285,16 @@ int vi_summary_fprint_params(FILE *f, const struct vi_advi_result *res,
       fputc(',', f);
       csv_num(f, exp(res->omega[i]));
     }
+    if (lab) {
+      fputc(',', f);
+      csv_name(f, ulabels[i] ? ulabels[i] : unames[i]);
+    }
     fputc('\n', f);
   }
   return ferror(f) ? VI_ERR_IO : VI_OK;
 }
 
 int vi_summary_write_params(const char *path, const struct vi_advi_result *res,
-                            const char *const *unames, struct vi_diags *d) {
-  WRITE_ATOMIC(path, d, vi_summary_fprint_params(f, res, unames));
+                            const char *const *unames, const char *const *ulabels, struct vi_diags *d) {
+  WRITE_ATOMIC(path, d, vi_summary_fprint_params(f, res, unames, ulabels));
 }

@@ -48,7 +48,8 @@ size_t vi_transform_size(int kind, int rows, int cols) {
   if (rows < 0 || cols < 0) return 0;
   size_t r = (size_t)rows, k = (size_t)cols;
   switch (kind) {
-  case VI_TR_SIMPLEX: return r * k > 0 ? r * k - 1 : 0;
+  case VI_TR_SIMPLEX:
+  case VI_TR_SUM_TO_ZERO: return r * k > 0 ? r * k - 1 : 0;
   case VI_TR_CHOL_CORR:
   case VI_TR_CORR: return r == k && r ? r * (r - 1) / 2 : 0;
   case VI_TR_COV: return r == k ? r * (r + 1) / 2 : 0;
@@ -263,6 +264,43 @@ static void unit_bwd(struct vi_node *n) {
   }
 }
 
+/* ---- sum_to_zero_vector[K] ----
+ * Stan's isometric sum-to-zero transform, 0-based: N = K-1 values u; for
+ * i = N..1, w = u[i-1] / sqrt(i(i+1)), s += w, y[i-1] += s, y[i] -= i w.
+ * Linear, lj = 0. Backward: dw_i = sum_{j<i} dy[j] - i dy[i], du[i-1] +=
+ * dw_i / sqrt(i(i+1)). */
+static int stz_fwd(struct vi_node *n) {
+  size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
+  const double *u = n->a[0].x;
+  for (size_t e = 0; e < count; e++) {
+    const double *ue = u + e * (K - 1);
+    double *y = n->y + e * K, s = 0;
+    for (size_t k = 0; k < K; k++) y[k] = 0;
+    for (size_t i = K - 1; i > 0; i--) {
+      double w = ue[i - 1] / sqrt((double)i * (double)(i + 1));
+      s += w;
+      y[i - 1] += s;
+      y[i] -= (double)i * w;
+    }
+  }
+  n->y[n->n - 1] = 0;
+  return 0;
+}
+
+static void stz_bwd(struct vi_node *n) {
+  size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
+  double *du = n->a[0].dx;
+  if (!du) return;
+  for (size_t e = 0; e < count; e++) {
+    const double *g = n->dy + e * K;
+    double prefix = 0; /* sum_{j<i} g[j] */
+    for (size_t i = 1; i < K; i++) {
+      prefix += g[i - 1];
+      du[e * (K - 1) + i - 1] += (prefix - (double)i * g[i]) / sqrt((double)i * (double)(i + 1));
+    }
+  }
+}
+
 /* ---- cholesky_factor_corr[K], corr_matrix[K] ----
  * z = tanh(u); row i of L (0-based, i >= 1): acc = 1; for c < i:
  * L(i,c) = z_ic sqrt(acc), acc *= 1 - z_ic^2; L(i,i) = sqrt(acc). This is
@@ -428,13 +466,15 @@ static const struct vi_opdef op_simplex = {"simplex_constrain", simplex_fwd, sim
 static const struct vi_opdef op_unit = {"unit_vector_constrain", unit_fwd, unit_bwd};
 static const struct vi_opdef op_corr = {"corr_constrain", corr_fwd, corr_bwd};
 static const struct vi_opdef op_cov = {"cov_constrain", cov_fwd, cov_bwd};
+static const struct vi_opdef op_stz = {"sum_to_zero_constrain", stz_fwd, stz_bwd};
 
 static const char *kind_name(int kind) {
   static const char *const names[] = {"identity", "lower", "upper", "lower_upper", "offset_multiplier",
                                       "ordered", "positive_ordered", "simplex", "unit_vector",
                                       "cholesky_factor_corr", "cholesky_factor_cov", "corr_matrix",
-                                      "cov_matrix"};
-  return kind >= 0 && kind <= VI_TR_COV ? names[kind] : "unknown";
+                                      "cov_matrix", "sum_to_zero_vector"};
+  _Static_assert(sizeof names / sizeof names[0] == VI_TR__COUNT, "a name per transform kind");
+  return kind >= 0 && kind < VI_TR__COUNT ? names[kind] : "unknown";
 }
 
 /* Shape rules of the kinds; 0 or an error message. */
@@ -444,6 +484,8 @@ static const char *shape_error(int kind, int rows, int cols) {
     return (size_t)rows * (size_t)cols >= 1 ? NULL : "a simplex must have at least 1 element";
   case VI_TR_UNIT_VECTOR:
     return (size_t)rows * (size_t)cols >= 1 ? NULL : "a unit_vector must have at least 1 element";
+  case VI_TR_SUM_TO_ZERO:
+    return (size_t)rows * (size_t)cols >= 1 ? NULL : "a sum_to_zero_vector must have at least 1 element";
   case VI_TR_CHOL_CORR:
   case VI_TR_CORR:
   case VI_TR_COV: return rows == cols ? NULL : "the matrix must be square";
@@ -456,7 +498,7 @@ static const char *shape_error(int kind, int rows, int cols) {
 int vi_transform_constrain(struct vi_ctx *c, int kind, const double *u, double *u_dx, size_t count, int rows,
                            int cols, struct vi_val *lo, struct vi_val *hi, struct vi_val *out,
                            struct vi_val *logj, struct vi_srcloc loc) {
-  if (kind < 0 || kind > VI_TR_COV || rows < 0 || cols < 0)
+  if (kind < 0 || kind >= VI_TR__COUNT || rows < 0 || cols < 0)
     return vi_ctx_error(c, loc, "internal error: bad transform %d (%d x %d)", kind, rows, cols);
   const char *se = shape_error(kind, rows, cols);
   if (se) return vi_ctx_error(c, loc, "%s: %s", kind_name(kind), se);
@@ -487,6 +529,7 @@ int vi_transform_constrain(struct vi_ctx *c, int kind, const double *u, double *
   case VI_TR_CORR: op = &op_corr, naux = 2 * nu + out->n + per; break;
   case VI_TR_CHOL_COV: op = &op_cov, naux = 0; break;
   case VI_TR_COV: op = &op_cov, naux = out->n + per; break;
+  case VI_TR_SUM_TO_ZERO: op = &op_stz, naux = 0; break;
   default: break;
   }
   struct vi_node *n = vi_node_new(c, op, 3, out->n + 1, loc);
@@ -616,6 +659,15 @@ static long check_one(int kind, const double *y, size_t rows, size_t cols, char 
       }
     return -1;
   }
+  case VI_TR_SUM_TO_ZERO: {
+    double s = 0, a = 0;
+    for (size_t k = 0; k < K; k++) s += y[k], a += fabs(y[k]);
+    if (K == 0 || !(fabs(s) <= TOL * (a > 1 ? a : 1))) {
+      say(err, errlen, "is not a valid sum_to_zero_vector: elements sum to %.15g", s);
+      return 0;
+    }
+    return -1;
+  }
   case VI_TR_UNIT_VECTOR: {
     double s = 0;
     for (size_t k = 0; k < K; k++) s += y[k] * y[k];
@@ -732,6 +784,16 @@ static void free_one(int kind, const double *y, size_t rows, size_t cols, double
     break;
   }
   case VI_TR_UNIT_VECTOR: memcpy(u, y, K * sizeof *u); break;
+  case VI_TR_SUM_TO_ZERO: { /* back from the last element: w_N = -y_N / N, w_i = (S_{i+1} - y_i) / i */
+    size_t N = K - 1;
+    double s = 0;
+    for (size_t i = N; i > 0; i--) {
+      double w = i == N ? -y[N] / (double)N : (s - y[i]) / (double)i;
+      s += w;
+      u[i - 1] = w * sqrt((double)i * (double)(i + 1));
+    }
+    break;
+  }
   case VI_TR_CHOL_CORR:
   case VI_TR_CORR: {
     int corr = kind == VI_TR_CORR;
@@ -776,7 +838,7 @@ static void free_one(int kind, const double *y, size_t rows, size_t cols, double
 
 int vi_transform_unconstrain(int kind, const double *y, size_t count, int rows, int cols, const double *lo,
                              size_t nlo, const double *hi, size_t nhi, double *u, char *err, size_t errlen) {
-  if (kind < 0 || kind > VI_TR_COV || rows < 0 || cols < 0) {
+  if (kind < 0 || kind >= VI_TR__COUNT || rows < 0 || cols < 0) {
     say(err, errlen, "internal error: bad transform %d", kind);
     return -1;
   }

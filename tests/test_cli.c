@@ -4,6 +4,7 @@
  * are written completely or not at all. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,4 +231,308 @@ Test(cli, the_header_says_which_algorithm_was_reported) {
   cr_expect(strstr(r.out, "\nalgorithm:   fullrank (sgd), 10 unconstrained parameters") != NULL, "%s",
             r.out);
   run_free(&r);
+}
+
+/* ---- issue 11: trust ---- */
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  cr_assert(f, "cannot write %s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+static const char pois_model[] =
+    "data { int<lower=0> N; vector[N] x; array[N] int<lower=0> y; }\n"
+    "parameters { real alpha; real beta; }\n"
+    "model { y ~ poisson_log(alpha + beta * x); }\n";
+
+Test(cli, every_typo_in_a_numeric_column_is_an_error_at_its_cell) {
+  write_file("/tmp/vi-trust-typo.vim", pois_model);
+  write_file("/tmp/vi-trust-typo.csv", "x,y\n0.1,1\n0.2,2\n0.3,3\n0.4,4o\n0.5,5\n0.6,6\n0.7,7\n0.8,8\n0.9,g\n1.0,10\n");
+  struct run r = run_vi("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --quiet");
+  cr_expect_eq(r.status, 2, "%s", r.err);
+  cr_expect(strstr(r.err, "vi-trust-typo.csv:5:5: error: non-numeric value '4o' in column 'y' (data variable 'y'): "
+                          "expected an integer; 8 of the column's 10 cells are numbers") != NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "vi-trust-typo.csv:10:5: error: non-numeric value 'g' in column 'y'") != NULL, "%s", r.err);
+  cr_expect(strstr(r.out, "alpha") == NULL, "a fit ran:\n%s", r.out);
+  run_free(&r);
+  /* a column of text is still coded 1..L */
+  write_file("/tmp/vi-trust-typo.vim",
+             "data { int N; int K; array[N] int<lower=1, upper=K> g; vector[N] y; }\n"
+             "parameters { vector[K] a; } model { y ~ normal(a[g], 1); }\n");
+  write_file("/tmp/vi-trust-typo.csv", "g,y\nnorth,1\nsouth,2\n3,3\nnorth,4\n");
+  r = run_vi("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --check");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "vector[3]") != NULL, "K is not the 3 levels:\n%s", r.out);
+  run_free(&r);
+  unlink("/tmp/vi-trust-typo.vim");
+  unlink("/tmp/vi-trust-typo.csv");
+}
+
+Test(cli, help_version_and_did_you_mean_for_options) {
+  struct run r = run_vi(".", "-h");
+  cr_expect_eq(r.status, 0);
+  cr_expect(strstr(r.out, "usage: vi-run MODEL.vim") == r.out, "%s", r.out);
+  cr_expect(strstr(r.out, "exit codes: 0 success, 1 the model") != NULL, "%s", r.out);
+  run_free(&r);
+  r = run_vi(".", "--help");
+  cr_expect_eq(r.status, 0);
+  cr_expect(strstr(r.out, "--draws FILE.csv") != NULL);
+  run_free(&r);
+  r = run_vi(".", "--version");
+  cr_expect_eq(r.status, 0);
+  cr_expect(strncmp(r.out, "vi-run ", 7) == 0 && strchr(r.out, '.') != NULL, "%s", r.out);
+  run_free(&r);
+  r = run_vi(".", "x.vim --iters 5");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "error: unknown option '--iters' (did you mean '--iter'?)") != NULL, "%s", r.err);
+  run_free(&r);
+  r = run_vi(".", "x.vim --sumary s.csv");
+  cr_expect_eq(r.status, 4);
+  cr_expect(strstr(r.err, "(did you mean '--summary'?)") != NULL, "%s", r.err);
+  run_free(&r);
+  r = run_vi(".", "no-such-model.vim data.csv");
+  cr_expect_eq(r.status, 1, "a missing model file is a model error, not bad data: %d", r.status);
+  cr_expect(strstr(r.err, "no-such-model.vim: error: cannot open file") != NULL, "%s", r.err);
+  run_free(&r);
+}
+
+Test(cli, an_unwritable_output_path_stops_before_the_fit) {
+  char dir[1024], args[2048];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  snprintf(args, sizeof args,
+           "eight_schools.vim eight_schools.csv --quiet --summary /tmp/vi-trust-s.csv --draws /nonexistent-dir/d.csv");
+  struct run r = run_vi(dir, args);
+  cr_expect_eq(r.status, 5, "%s", r.err);
+  cr_expect(strstr(r.err, "error: --draws: cannot write '/nonexistent-dir/d.csv': No such file or directory") != NULL,
+            "%s", r.err);
+  cr_expect(strstr(r.err, "note: nothing was fitted") != NULL, "%s", r.err);
+  cr_expect(strstr(r.out, "ELBO") == NULL, "a fit ran:\n%s", r.out);
+  cr_expect(access("/tmp/vi-trust-s.csv", F_OK) != 0, "the summary was written");
+  run_free(&r);
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --params /tmp");
+  cr_expect_eq(r.status, 5, "%s", r.err);
+  cr_expect(strstr(r.err, "error: --params: cannot write '/tmp': it is a directory") != NULL, "%s", r.err);
+  run_free(&r);
+}
+
+Test(cli, json_data_rows_are_shown_in_the_header) {
+  write_file("/tmp/vi-trust-es.json",
+             "{\"J\": 8, \"y\": [28, 8, -3, 7, -1, 1, 18, 12], \"sigma\": [15, 10, 16, 11, 9, 11, 10, 18]}\n");
+  char args[2048];
+  snprintf(args, sizeof args, "'%s/examples/eight_schools.vim' vi-trust-es.json --quiet --output-samples 100",
+           env_or("VI_SOURCE_ROOT", "."));
+  struct run r = run_vi("/tmp", args);
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\ndata:        vi-trust-es.json (8 rows)\n") != NULL, "%s", r.out);
+  run_free(&r);
+  unlink("/tmp/vi-trust-es.json");
+}
+
+static const char region_model[] =
+    "data { int<lower=0> N; int<lower=1> K; array[N] int<lower=1, upper=K> region; vector[N] y; }\n"
+    "parameters { vector[K] a; }\n"
+    "model { y ~ normal(a[region], 1); }\n";
+
+Test(cli, text_levels_reach_every_output_file_and_survive_a_given_size) {
+  write_file("/tmp/vi-trust-reg.vim", region_model);
+  write_file("/tmp/vi-trust-reg.csv", "region,y\nnorth,1\nsouth,2\neast,3\nnorth,1.5\n");
+  struct run r = run_vi("/tmp", "vi-trust-reg.vim vi-trust-reg.csv K=3 --quiet --output-samples 100 "
+                                "--summary vi-trust-s.csv --draws vi-trust-d.csv --params vi-trust-p.csv");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\na[north] ") != NULL && strstr(r.out, "\na[east] ") != NULL,
+            "K=3 on the command line lost the labels:\n%s", r.out);
+  char *s = slurp("/tmp/vi-trust-s.csv"), *d = slurp("/tmp/vi-trust-d.csv"), *p = slurp("/tmp/vi-trust-p.csv");
+  cr_assert(s && d && p);
+  cr_expect(strncmp(s, "param,mean,sd,q5,q50,q95,label\n", 31) == 0, "%s", s);
+  cr_expect(strstr(s, "\na[2],") != NULL && strstr(s, ",a[south]\n") != NULL, "%s", s);
+  cr_expect(strstr(d, "\n# text levels: the elements indexed by a text column's codes 1..L\n"
+                      "#   a.1: a[north]\n#   a.2: a[south]\n#   a.3: a[east]\nlp__,log_p__,log_g__,a.1,a.2,a.3\n") != NULL,
+            "%s", d);
+  cr_expect(strstr(p, ",label\n") != NULL && strstr(p, "\na[3],") != NULL && strstr(p, ",a[east]\n") != NULL, "%s", p);
+  free(s);
+  free(d);
+  free(p);
+  run_free(&r);
+  unlink("/tmp/vi-trust-s.csv");
+  unlink("/tmp/vi-trust-d.csv");
+  unlink("/tmp/vi-trust-p.csv");
+  unlink("/tmp/vi-trust-reg.vim");
+  unlink("/tmp/vi-trust-reg.csv");
+}
+
+/* rstan::read_stan_csv keeps the first 'method' comment, cmdstanr the last
+ * one with a single '=': rstan must not see "variational" (its print() then
+ * needs Pareto k values it cannot have) and cmdstanr must. */
+Test(cli, the_draws_file_reads_in_rstan_and_cmdstanr) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --output-samples 200 --draws "
+                             "/tmp/vi-trust-es.csv");
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  run_free(&r);
+  char *d = slurp("/tmp/vi-trust-es.csv");
+  cr_assert(d);
+  const char *first = strstr(d, "\n# method = "), *cmd = strstr(d, "\n# method = variational\n");
+  cr_expect(first && cmd && first < cmd, "%s", d);
+  cr_expect(strncmp(first, "\n# method = draws = ", 20) == 0, "the first method line is %.40s", first);
+  free(d);
+  if (system("Rscript -e 'suppressMessages(library(rstan))' >/dev/null 2>&1") == 0) {
+    int st = system("Rscript -e 'suppressMessages(library(rstan)); f <- read_stan_csv(\"/tmp/vi-trust-es.csv\"); "
+                    "print(f); s <- summary(f)$summary; stopifnot(nrow(s) == 21, abs(s[\"mu\", \"mean\"]) < 20)' "
+                    ">/tmp/vi-trust-r.out 2>&1");
+    char *out = slurp("/tmp/vi-trust-r.out");
+    cr_expect_eq(st, 0, "rstan failed:\n%s", out ? out : "");
+    cr_expect(out && strstr(out, "theta[8]") && strstr(out, "n_eff Rhat"), "%s", out ? out : "");
+    free(out);
+    unlink("/tmp/vi-trust-r.out");
+  }
+  unlink("/tmp/vi-trust-es.csv");
+}
+
+Test(cli, log_density_reads_points_by_name_and_keeps_a_headerless_first_point) {
+  char dir[1024], args[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  /* one point three ways: positional names, names in another order, no header */
+  write_file("/tmp/vi-trust-p1.csv", "u1,u2,u3,u4,u5,u6,u7,u8,u9,u10\n0.5,0.25,0,0,0,0,0,0,0,0\n");
+  write_file("/tmp/vi-trust-p2.csv", "tau,mu,eta[1],eta[2],eta[3],eta[4],eta[5],eta[6],eta[7],eta[8]\n"
+                                     "0.25,0.5,0,0,0,0,0,0,0,0\n");
+  write_file("/tmp/vi-trust-p3.csv", "0.5,0.25,0,0,0,0,0,0,0,0\n0,0,0,0,0,0,0,0,0,0\n");
+  char *out[3];
+  for (int k = 0; k < 3; k++) {
+    snprintf(args, sizeof args, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p%d.csv", k + 1);
+    struct run r = run_vi(dir, args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    out[k] = r.out;
+    free(r.err);
+  }
+  cr_expect_str_eq(out[0], out[1]);
+  const char *row2 = strchr(strchr(out[2], '\n') + 1, '\n'); /* header-less: two points */
+  cr_expect(row2 && strncmp(out[0], out[2], (size_t)(row2 - out[2])) == 0, "%s\n---\n%s", out[0], out[2]);
+  for (int k = 0; k < 3; k++) free(out[k]);
+  write_file("/tmp/vi-trust-p2.csv", "tau,mu,eta[1],eta[2],eta[3],eta[4],eta[5],eta[6],eta[7],eta[9]\n"
+                                     "0.25,0.5,0,0,0,0,0,0,0,0\n");
+  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p2.csv");
+  cr_expect_eq(r.status, 2);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-p2.csv: error: no column 'eta[8]'") != NULL, "%s", r.err);
+  run_free(&r);
+  write_file("/tmp/vi-trust-p3.csv", "0,0,0,0,0,0,0,0,0,0\n0.5,x,0,0,0,0,0,0,0,0\n");
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p3.csv");
+  cr_expect_eq(r.status, 2);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-p3.csv:2:5: error: non-numeric value 'x' in column 2") != NULL, "%s", r.err);
+  run_free(&r);
+  for (int k = 1; k <= 3; k++) {
+    snprintf(args, sizeof args, "/tmp/vi-trust-p%d.csv", k);
+    unlink(args);
+  }
+}
+
+Test(cli, a_sum_to_zero_vector_parameter_sums_to_zero) {
+  write_file("/tmp/vi-trust-stz.vim", "data { int N; array[N] int<lower=1, upper=3> g; vector[N] y; }\n"
+                                      "parameters { real mu; sum_to_zero_vector[3] a; }\n"
+                                      "model { a ~ normal(0, 1); y ~ normal(mu + a[g], 1); }\n"
+                                      "generated quantities { real s = sum(a); }\n");
+  write_file("/tmp/vi-trust-stz.csv", "g,y\n1,1\n2,2\n3,3\n1,1.2\n2,2.1\n3,2.9\n");
+  struct run r = run_vi("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --check");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\na                        vector[3]                             2  sum-to-zero\n") != NULL, "%s",
+            r.out);
+  run_free(&r);
+  r = run_vi("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --quiet --summary vi-trust-stz-s.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  char *s = slurp("/tmp/vi-trust-stz-s.csv");
+  cr_assert(s);
+  const char *row = strstr(s, "\ns,");
+  double mean = 1, sd = 1;
+  cr_assert(row && sscanf(row + 3, "%lf,%lf", &mean, &sd) == 2, "%s", s);
+  cr_expect(fabs(mean) < 1e-12 && fabs(sd) < 1e-12, "sum(a): mean %g sd %g", mean, sd);
+  free(s);
+  run_free(&r);
+  unlink("/tmp/vi-trust-stz-s.csv");
+  unlink("/tmp/vi-trust-stz.vim");
+  unlink("/tmp/vi-trust-stz.csv");
+}
+
+Test(cli, profile_blocks_run_their_body) {
+  write_file("/tmp/vi-trust-prof.vim", "data { int N; vector[N] y; }\n"
+                                       "parameters { real mu; }\n"
+                                       "model {\n  profile(\"priors\") { mu ~ normal(0, 10); }\n"
+                                       "  profile(\"likelihood\") { real s = 1; y ~ normal(mu, s); }\n}\n");
+  write_file("/tmp/vi-trust-prof.csv", "y\n4.9\n5.1\n5.0\n5.2\n4.8\n");
+  struct run r = run_vi("/tmp", "vi-trust-prof.vim vi-trust-prof.csv --quiet --summary vi-trust-prof-s.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  char *s = slurp("/tmp/vi-trust-prof-s.csv");
+  cr_assert(s);
+  const char *row = strstr(s, "\nmu,");
+  double mean = 0;
+  cr_assert(row && sscanf(row + 4, "%lf", &mean) == 1, "%s", s);
+  cr_expect(fabs(mean - 5.0) < 0.05, "mu %g: the likelihood inside profile() did not run", mean);
+  free(s);
+  run_free(&r);
+  unlink("/tmp/vi-trust-prof-s.csv");
+  unlink("/tmp/vi-trust-prof.vim");
+  unlink("/tmp/vi-trust-prof.csv");
+}
+
+Test(cli, print_target_and_a_non_finite_density_are_reported) {
+  /* print() in the model block runs on the first evaluation; target() is the density so far */
+  write_file("/tmp/vi-trust-pr.vim", "parameters { real mu; }\n"
+                                     "model {\n  mu ~ normal(0, 1);\n  print(\"after the prior: \", target());\n"
+                                     "  real t = target();\n  target += t;\n}\n");
+  write_file("/tmp/vi-trust-pr.csv", "mu\n1\n0.5\n");
+  struct run r = run_vi("/tmp", "vi-trust-pr.vim --log-density vi-trust-pr.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect_str_eq(r.out, "lp,grad[1]\n-1,-2\n-0.25,-1\n");
+  cr_expect_str_eq(r.err, "after the prior: -0.5\n");
+  run_free(&r);
+  /* a -inf density names the statement and the values */
+  write_file("/tmp/vi-trust-pr.vim", "data { int N; vector[N] y; }\nparameters { real mu; }\n"
+                                     "model {\n  mu ~ normal(0, 1);\n  y ~ normal(mu, 0 * mu + 1e-320);\n}\n");
+  write_file("/tmp/vi-trust-pr.csv", "y\n1\n2\n3\n");
+  r = run_vi("/tmp", "vi-trust-pr.vim vi-trust-pr.csv --quiet");
+  cr_expect_eq(r.status, 3, "%s", r.err);
+  cr_expect(strstr(r.err, "vi-trust-pr.vim:5:7: error: the log density is -inf: this statement adds -inf "
+                          "(normal_lpdf of [1, 2, 3], ") != NULL,
+            "%s", r.err);
+  run_free(&r);
+  /* a reject prints what print() said just before it */
+  write_file("/tmp/vi-trust-pr.vim", "parameters { real mu; }\n"
+                                     "model {\n  print(\"mu is \", mu);\n  reject(\"always\");\n}\n");
+  r = run_vi("/tmp", "vi-trust-pr.vim --quiet");
+  cr_expect_eq(r.status, 3, "%s", r.err);
+  cr_expect(strstr(r.err, "mu is ") != NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "always") != NULL, "%s", r.err);
+  run_free(&r);
+  unlink("/tmp/vi-trust-pr.vim");
+  unlink("/tmp/vi-trust-pr.csv");
+}
+
+Test(cli, init_file_in_cmdstans_format_sets_the_starting_point) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
+  write_file("/tmp/vi-trust-init.json", "{\"mu\": 17.5, \"tau\": 3, \"eta\": [0, 0, 0, 0, 0, 0, 0, 0], \"theta\": [1]}\n");
+  /* one step of size 1e-12: the fit stays at the initial values (mean 17.5 for mu) */
+  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet "
+                             "--output-samples 100 --algorithm meanfield --optimizer sgd --iter 1 --eta 1e-12 "
+                             "--summary /tmp/vi-trust-init-s.csv");
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:57: warning: 'theta' is not a parameter; its init value is "
+                          "ignored") != NULL, "%s", r.err);
+  char *s = slurp("/tmp/vi-trust-init-s.csv");
+  cr_assert(s);
+  cr_expect(strstr(s, "\nmu,17.5,") != NULL, "%s", s);
+  free(s);
+  run_free(&r);
+  write_file("/tmp/vi-trust-init.json", "{\"mu\": 4, \"tau\": -3, \"eta\": [0, 0, 0]}\n");
+  r = run_vi(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet");
+  cr_expect_eq(r.status, 2, "%s", r.err);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:11: error: init value of 'tau' is -3, below the lower bound 0") !=
+                NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:22: error: init value of 'eta' has 3 values in 1 dimensions, but "
+                          "the parameter is vector[8]") != NULL, "%s", r.err);
+  cr_expect(strstr(r.out, "ELBO") == NULL, "a fit ran:\n%s", r.out);
+  run_free(&r);
+  unlink("/tmp/vi-trust-init.json");
+  unlink("/tmp/vi-trust-init-s.csv");
 }

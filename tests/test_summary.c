@@ -82,7 +82,7 @@ Test(summary, the_table_is_aligned_with_readable_numbers) {
 Test(summary, the_summary_csv_has_the_documented_columns) {
   const struct vi_summary_stats st[2] = {{1.5, 0.25, 1, 1.5, 2}, {NAN, INFINITY, 0, 0, 0}};
   FILE *f = tmpfile();
-  cr_assert_eq(vi_summary_fprint_csv(f, 2, names2, st), VI_OK);
+  cr_assert_eq(vi_summary_fprint_csv(f, 2, names2, NULL, st), VI_OK);
   char buf[1024];
   slurp(f, buf, sizeof buf);
   fclose(f);
@@ -108,7 +108,7 @@ Test(summary, the_draws_csv_follows_cmdstans_variational_layout) {
   o.algorithm = VI_ALGO_MEANFIELD;
   o.seed = 4711;
   struct vi_advi_result r = fake_result(VI_ALGO_MEANFIELD, mu, om, NULL);
-  struct vi_draws_info info = {"bernoulli", "data.csv", "out.csv", &o, &r};
+  struct vi_draws_info info = {"bernoulli", "data.csv", "out.csv", &o, &r, NULL};
   const double mean_row[2] = {0.25, 2.5};
   const double draws[6] = {0.1, 1, 0.2, 2, 0.3, 3};
   const double lp[3] = {-1.5, -2, -2.5}, lq[3] = {-0.5, -1, -1.25};
@@ -146,7 +146,7 @@ Test(summary, dadvi_draws_have_no_stepsize_lines_and_name_the_algorithm) {
   struct vi_advi_options o;
   vi_advi_options_default(&o);
   struct vi_advi_result r = fake_result(VI_ALGO_DADVI, mu, om, NULL);
-  struct vi_draws_info info = {"m", NULL, NULL, &o, &r};
+  struct vi_draws_info info = {"m", NULL, NULL, &o, &r, NULL};
   const double row[2] = {1, 2};
   FILE *f = tmpfile();
   vi_summary_fprint_draws(f, &info, 2, names2, row, 1, row, NULL, NULL);
@@ -165,12 +165,12 @@ Test(summary, variational_parameters_are_written_per_unconstrained_coordinate) {
   struct vi_advi_result fr = fake_result(VI_ALGO_FULLRANK, mu, NULL, L);
   char buf[1024];
   FILE *f = tmpfile();
-  vi_summary_fprint_params(f, &mf, un);
+  vi_summary_fprint_params(f, &mf, un, NULL);
   cr_assert_str_eq(slurp(f, buf, sizeof buf),
                    "param,mean,omega,sd\nmu,0.5,0,1\nsigma,-1,0.693147181,2\n");
   fclose(f);
   f = tmpfile();
-  vi_summary_fprint_params(f, &fr, un);
+  vi_summary_fprint_params(f, &fr, un, NULL);
   cr_assert_str_eq(slurp(f, buf, sizeof buf), "param,mean,L_1,L_2\nmu,0.5,1,0\nsigma,-1,0.5,2\n");
   fclose(f);
 }
@@ -274,7 +274,7 @@ Test(writer, summary_files_are_written_through_the_atomic_writer) {
   static const char *const nm[1] = {"theta"};
   struct vi_diags d;
   vi_diags_init(&d);
-  cr_assert_eq(vi_summary_write_csv(path, 1, nm, st, &d), VI_OK);
+  cr_assert_eq(vi_summary_write_csv(path, 1, nm, NULL, st, &d), VI_OK);
   cr_assert_str_eq(slurp_path(path, buf, sizeof buf), "param,mean,sd,q5,q50,q95\ntheta,1,2,3,4,5\n");
   cr_assert_eq(count_files(), 1);
   vi_diags_free(&d);

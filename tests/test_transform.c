@@ -59,6 +59,10 @@ static const struct tcase cases[] = {
     {"corr_matrix 4", VI_TR_CORR, 2, 4, 4, {0}, 0, {0}, 0, 0},
     {"cov_matrix 1", VI_TR_COV, 1, 1, 1, {0}, 0, {0}, 0, 0},
     {"cov_matrix 3", VI_TR_COV, 2, 3, 3, {0}, 0, {0}, 0, 0},
+    /* an isometry onto the sum-zero plane: Stan's log|J| is 0, not the
+     * determinant in the first K-1 coordinates */
+    {"sum_to_zero_vector 4", VI_TR_SUM_TO_ZERO, 2, 4, 1, {0}, 0, {0}, 0, 1},
+    {"sum_to_zero_vector 2", VI_TR_SUM_TO_ZERO, 1, 2, 1, {0}, 0, {0}, 0, 1},
 };
 enum { NCASES = sizeof cases / sizeof cases[0] };
 
@@ -563,4 +567,28 @@ Test(transform, sizes_follow_stan) {
   cr_assert_eq(vi_transform_size(VI_TR_CORR, 4, 4), 6);
   cr_assert_eq(vi_transform_size(VI_TR_CHOL_COV, 5, 3), 6 + 6);
   cr_assert_eq(vi_transform_size(VI_TR_COV, 3, 3), 6);
+}
+
+Test(transform, sum_to_zero_vector_is_stans_isometric_transform) {
+  const struct tcase t = {"stz", VI_TR_SUM_TO_ZERO, 1, 3, 1, {0}, 0, {0}, 0, 1};
+  double y[3], lj;
+  const double e1[2] = {1, 0}, e2[2] = {0, 1};
+  cr_assert_eq(eval(&t, e1, NULL, NULL, y, &lj), VI_OK);
+  cr_expect(fabs(y[0] - 1 / sqrt(2.0)) < 1e-15 && fabs(y[1] + 1 / sqrt(2.0)) < 1e-15 && fabs(y[2]) < 1e-15,
+            "%g %g %g", y[0], y[1], y[2]);
+  cr_expect_eq(lj, 0);
+  cr_assert_eq(eval(&t, e2, NULL, NULL, y, &lj), VI_OK);
+  cr_expect(fabs(y[0] - 1 / sqrt(6.0)) < 1e-15 && fabs(y[1] - 1 / sqrt(6.0)) < 1e-15 &&
+                fabs(y[2] + 2 / sqrt(6.0)) < 1e-15,
+            "%g %g %g", y[0], y[1], y[2]);
+  /* orthonormal columns: |y| = |u| for any u */
+  const double u[2] = {0.3, -1.7};
+  cr_assert_eq(eval(&t, u, NULL, NULL, y, &lj), VI_OK);
+  cr_expect(fabs(y[0] * y[0] + y[1] * y[1] + y[2] * y[2] - (0.09 + 2.89)) < 1e-14);
+  cr_expect(fabs(y[0] + y[1] + y[2]) < 1e-15);
+  char err[256];
+  const double bad[3] = {1, 1, -1};
+  cr_expect_eq(vi_transform_check(VI_TR_SUM_TO_ZERO, bad, 1, 3, 1, NULL, 0, NULL, 0, err, sizeof err), 0);
+  cr_expect_str_eq(err, "is not a valid sum_to_zero_vector: elements sum to 1");
+  cr_expect_eq(vi_transform_size(VI_TR_SUM_TO_ZERO, 5, 1), 4);
 }

@@ -135,7 +135,8 @@ enum vi_cons {
   VI_C_CHOL_CORR,     /* cholesky_factor_corr[K] (matrix K x K) */
   VI_C_CHOL_COV,      /* cholesky_factor_cov[M] or [M, N] (matrix M x N) */
   VI_C_CORR,          /* corr_matrix[K] (matrix K x K) */
-  VI_C_COV            /* cov_matrix[K] (matrix K x K) */
+  VI_C_COV,           /* cov_matrix[K] (matrix K x K) */
+  VI_C_SUM_TO_ZERO    /* sum_to_zero_vector[K] (vector) */
 };
 
 /* One declared variable: `array[d1, d2] vector<lower=0>[n] name = init;`.

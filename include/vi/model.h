@@ -42,9 +42,19 @@ struct vi_data_inputs {
  * transformed data, and lays out the parameters. */
 int vi_model_bind(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d);
 
+/* Initial values from a CmdStan init file (JSON, constrained values by
+ * parameter name): fills theta[dim] on the unconstrained scale; parameters
+ * the file does not give are drawn uniformly from (-radius, radius), as
+ * CmdStan does; names that are not parameters get a warning. Errors (a
+ * shape that differs, a value outside the constraint) name the key's place
+ * in the file; VI_ERR_DATA, VI_ERR_IO or VI_ERR_NOMEM. After vi_model_bind. */
+int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsigned long long seed, double *theta,
+                       struct vi_diags *d);
+
 /* Number of unconstrained parameters. */
 size_t vi_model_dim(const struct vi_model *m);
-/* Rows of the largest data table (0 without tables), for the header. */
+/* Rows of the largest data table, or the longest leading dimension of a
+ * JSON array (0 without either), for the header. */
 size_t vi_model_data_rows(const struct vi_model *m);
 const char *vi_model_file(const struct vi_model *m);
 

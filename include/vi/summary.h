@@ -33,11 +33,14 @@ void vi_summary_print(FILE *f, size_t P, const char *const *names,
                       const struct vi_summary_stats *st);
 
 /* Writes the summary CSV: header `param,mean,sd,q5,q50,q95`, one row per
- * quantity (names quoted when they contain a comma or quote). fprint writes
- * to a stream; write goes atomically to path. Return VI_OK or VI_ERR_IO. */
-int vi_summary_fprint_csv(FILE *f, size_t P, const char *const *names,
+ * quantity (names quoted when they contain a comma or quote). When labels is
+ * not NULL and some label differs from its name (text levels in place of
+ * indices, "a[Aitkin]" for "a[1]") a last column `label` follows. fprint
+ * writes to a stream; write goes atomically to path. Return VI_OK or
+ * VI_ERR_IO. */
+int vi_summary_fprint_csv(FILE *f, size_t P, const char *const *names, const char *const *labels,
                           const struct vi_summary_stats *st);
-int vi_summary_write_csv(const char *path, size_t P, const char *const *names,
+int vi_summary_write_csv(const char *path, size_t P, const char *const *names, const char *const *labels,
                          const struct vi_summary_stats *st, struct vi_diags *d);
 
 /* What the draws file's comment lines record. */
@@ -47,6 +50,7 @@ struct vi_draws_info {
   const char *output_file;           /* may be NULL */
   const struct vi_advi_options *opt; /* the options used */
   const struct vi_advi_result *res;  /* the fit */
+  const char *const *labels;         /* P labels (vi_model_out_label), or NULL */
 };
 
 /* Writes the draws in CmdStan's variational CSV layout: '#' configuration
@@ -56,7 +60,13 @@ struct vi_draws_info {
  * rows `0,log_p[s],log_q[s],draws[s,*]`. log_g__ is the normalised log density
  * of the approximation at the draw (CmdStan drops its constant; ratios
  * log_p__ - log_g__ differ from CmdStan's by a constant only). log_p/log_q
- * may be NULL (written as 0). Return VI_OK or VI_ERR_IO. */
+ * may be NULL (written as 0). When info->labels has labels that differ from
+ * the names, a comment block before the header lists them:
+ *   # text levels: the elements indexed by a text column's codes 1..L
+ *   #   a.1: a[Aitkin]
+ * ('=', '%' and control characters in a label written as %XX, so that
+ * rstan and cmdstanr, which read 'key = value' comment lines, skip them).
+ * Return VI_OK or VI_ERR_IO. */
 int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
                             const char *const *names, const double *mean_row, size_t S,
                             const double *draws, const double *log_p, const double *log_q);
@@ -69,10 +79,12 @@ int vi_summary_write_draws(const char *path, const struct vi_draws_info *info, s
  * unconstrained coordinate (unames[dim], e.g. "sigma" for log sigma):
  * meanfield/dadvi: `param,mean,omega,sd` (omega = log sd, sd = exp(omega));
  * fullrank: `param,mean,L_1,...,L_dim`, row i holding row i of the Cholesky
- * factor L (zeros above the diagonal). Return VI_OK or VI_ERR_IO. */
+ * factor L (zeros above the diagonal). When ulabels (dim labels, or NULL)
+ * has a label that differs from its name, a last column `label` follows.
+ * Return VI_OK or VI_ERR_IO. */
 int vi_summary_fprint_params(FILE *f, const struct vi_advi_result *res,
-                             const char *const *unames);
+                             const char *const *unames, const char *const *ulabels);
 int vi_summary_write_params(const char *path, const struct vi_advi_result *res,
-                            const char *const *unames, struct vi_diags *d);
+                            const char *const *unames, const char *const *ulabels, struct vi_diags *d);
 
 #endif

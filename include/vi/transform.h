@@ -31,6 +31,9 @@
  *                      diagonal entries exp(u)                       sum of the diagonal u
  *   cov_matrix[K]      K(K+1)/2 values read ROW-major into a lower L with exp diagonal, y = L L'
  *                                                  log|J| = K log 2 + sum_{k=1..K} (K-k+2) u_kk
+ *   sum_to_zero_vector[K]  K-1 values, Stan's isometric transform (2.36):  0 (y = A u, A has
+ *                      w_i = u_i / sqrt(i(i+1)); y_j = sum_{i>=j} w_i - (j-1) w_{j-1}    orthonormal
+ *                      (1-based, w_0 = w_K = 0), so sum y = 0                             columns)
  *
  * Layout of constrained values: as struct vi_val (array elements outermost,
  * matrices column-major). Unconstrained values of array elements follow each
@@ -54,13 +57,15 @@ enum vi_transform_kind {
   VI_TR_CHOL_CORR,
   VI_TR_CHOL_COV,
   VI_TR_CORR,
-  VI_TR_COV
+  VI_TR_COV,
+  VI_TR_SUM_TO_ZERO,
+  VI_TR__COUNT
 };
 
 /* Unconstrained size of ONE constrained element of the kind with these sizes
  * (rows x cols; vectors: cols = 1):
  * elementwise kinds, ordered, positive_ordered, unit_vector: rows*cols;
- * simplex[K]: K-1; cholesky_factor_corr[K], corr_matrix[K]: K(K-1)/2;
+ * simplex[K], sum_to_zero_vector[K]: K-1; cholesky_factor_corr[K], corr_matrix[K]: K(K-1)/2;
  * cholesky_factor_cov[M,N]: N(N+1)/2 + (M-N)N; cov_matrix[K]: K(K+1)/2.
  * Sizes that do not fit the kind (a 0-simplex, a non-square corr_matrix,
  * M < N) give 0; vi_transform_constrain reports them. */
