@@ -430,7 +430,7 @@ int vi_interp_add_target(struct vi_interp *I, struct vi_ctx *c, struct vi_val *v
   int r = vi_val_contig(c, v, loc);
   if (r) return r;
   if (!c->tape) return VI_OK;
-  if (v->n == 1) return vi_tape_add_term(c->tape, vi_val_ref(v, 0)) ? oom(c, loc) : VI_OK;
+  if (v->n == 1) return vi_tape_add_term_at(c->tape, vi_val_ref(v, 0), loc) ? oom(c, loc) : VI_OK;
   struct vi_node *n = vi_node_new(c, &op_target_sum, 1, 1, loc);
   if (!n) return VI_ERR_NOMEM;
   vi_node_arg(n, 0, v);
@@ -438,7 +438,7 @@ int vi_interp_add_target(struct vi_interp *I, struct vi_ctx *c, struct vi_val *v
   memset(&s, 0, sizeof s);
   if ((r = vi_node_run(c, n, &s))) return r;
   struct vi_ref ref = {s.x, s.dx};
-  return vi_tape_add_term(c->tape, ref) ? oom(c, loc) : VI_OK;
+  return vi_tape_add_term_at(c->tape, ref, loc) ? oom(c, loc) : VI_OK;
 }
 
 /* ---- expressions ---- */

@@ -725,6 +725,11 @@ static void explain_nonfinite(struct vi_model *m, double lp) {
       if (t->nodes[i]->y && x >= t->nodes[i]->y && x < t->nodes[i]->y + t->nodes[i]->n) src = t->nodes[i];
     char *b = m->errmsg;
     size_t cap = sizeof m->errmsg, len;
+    if (!src && t->termloc[k].line) { /* a scalar operation's result: the statement that added it */
+      snprintf(b, cap, "%s:%d:%d: error: the log density is %g: this statement adds %g",
+               t->termloc[k].file ? t->termloc[k].file : m->file, t->termloc[k].line, t->termloc[k].col, lp, *x);
+      return;
+    }
     if (!src) {
       snprintf(b, cap, "the log density is %g: a constant term of the target is %g", lp, *x);
       return;

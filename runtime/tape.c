@@ -28,6 +28,7 @@ void vi_tape_free(struct vi_tape *t) {
   if (!t) return;
   free(t->nodes);
   free(t->terms);
+  free(t->termloc);
   memset(t, 0, sizeof *t);
 }
 
@@ -51,17 +52,23 @@ int vi_tape_push(struct vi_tape *t, struct vi_node *n) {
   return VI_OK;
 }
 
-int vi_tape_add_term(struct vi_tape *t, struct vi_ref r) {
+int vi_tape_add_term_at(struct vi_tape *t, struct vi_ref r, struct vi_srcloc loc) {
   if (t->nterms == t->capterms) {
     size_t cap = t->capterms ? 2 * t->capterms : 64;
     struct vi_ref *p = realloc(t->terms, cap * sizeof *p);
     if (!p) return VI_ERR_NOMEM;
     t->terms = p;
+    struct vi_srcloc *l = realloc(t->termloc, cap * sizeof *l);
+    if (!l) return VI_ERR_NOMEM;
+    t->termloc = l;
     t->capterms = cap;
   }
+  t->termloc[t->nterms] = loc;
   t->terms[t->nterms++] = r;
   return VI_OK;
 }
+
+int vi_tape_add_term(struct vi_tape *t, struct vi_ref r) { return vi_tape_add_term_at(t, r, (struct vi_srcloc){0}); }
 
 double vi_tape_target(const struct vi_tape *t) {
   double s = 0;

@@ -101,6 +101,7 @@ struct vi_tape {
   struct vi_node **nodes; /* recorded nodes in evaluation order (heap array) */
   size_t n, cap;
   struct vi_ref *terms;   /* target += terms, summed into the log density (heap array) */
+  struct vi_srcloc *termloc; /* the statement that added each term (heap array, parallel to terms) */
   size_t nterms, capterms;
   struct vi_evalerr err;
 };
@@ -110,6 +111,7 @@ void vi_tape_free(struct vi_tape *t); /* frees the arrays, not the arena-owned n
 void vi_tape_clear(struct vi_tape *t);
 int vi_tape_push(struct vi_tape *t, struct vi_node *n);           /* VI_OK or VI_ERR_NOMEM */
 int vi_tape_add_term(struct vi_tape *t, struct vi_ref r);        /* adds r to the target */
+int vi_tape_add_term_at(struct vi_tape *t, struct vi_ref r, struct vi_srcloc loc); /* ... added by the statement at loc */
 /* Sum of the target terms. */
 double vi_tape_target(const struct vi_tape *t);
 /* Replays every forward kernel; VI_OK, or VI_ERR_EVAL with t->err set. */
