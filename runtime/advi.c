@@ -41,6 +41,7 @@ void vi_advi_options_default(struct vi_advi_options *o) {
   o->adapt_engaged = 1;
   o->adapt_iter = 50;
   o->tol_rel_obj = 0.01;
+  o->lr = 0.001;
   o->output_samples = 1000;
   o->init_radius = 2.0;
   o->draws_start = 16;
@@ -52,7 +53,7 @@ void vi_advi_options_default(struct vi_advi_options *o) {
 }
 
 static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank", "auto"};
-static const char *const opt_names[] = {"auto", "sgd", "lbfgs"};
+static const char *const opt_names[] = {"auto", "sgd", "lbfgs", "adam"};
 
 /* Index of name in names[0..n), or -1. */
 static int name_index(const char *const *names, int n, const char *name) {
@@ -72,11 +73,11 @@ int vi_algo_parse(const char *name, enum vi_algo *out) {
 }
 
 const char *vi_optimizer_name(enum vi_optimizer a) {
-  return (unsigned)a < 3 ? opt_names[a] : "unknown";
+  return (unsigned)a < 4 ? opt_names[a] : "unknown";
 }
 
 int vi_optimizer_parse(const char *name, enum vi_optimizer *out) {
-  int i = name_index(opt_names, 3, name);
+  int i = name_index(opt_names, 4, name);
   if (i >= 0) *out = (enum vi_optimizer)i;
   return i >= 0 ? 0 : -1;
 }
@@ -263,18 +264,21 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
   double *par = vi_arena_array(f->work, npar, sizeof *par);
   double *grad = vi_arena_array(f->work, npar, sizeof *grad);
   double *hist = vi_arena_array(f->work, npar, sizeof *hist);
+  double *hist2 = vi_arena_array(f->work, npar, sizeof *hist2);
   int cb_size = (int)fmax(0.1 * o->iter / o->eval_elbo, 2.0);
   double *cb = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
   double *cb_tmp = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
-  if (!par || !grad || !hist || !cb || !cb_tmp) goto nomem;
+  if (!par || !grad || !hist || !hist2 || !cb || !cb_tmp) goto nomem;
+  int adam = f->res->optimizer == VI_OPT_ADAM;
+  struct vi_adam ad = {.n = npar, .lr = o->lr, .m = hist, .v = hist2};
   struct vi_q q;
   vi_q_init(&q, fam, d, 0, par, NULL);
   struct vi_relstop rs = {cb_size, 0, 0, cb, cb_tmp};
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
   q.fam->reset(&q, f->init);
 
-  double eta = o->eta;
-  if (o->adapt_engaged) {
+  double eta = adam ? o->lr : o->eta;
+  if (o->adapt_engaged && !adam) {
     int rc = stan_adapt_eta(f, &q, grad, hist, &eta);
     if (rc < 0) return VI_ADVI_ERROR;
     if (rc > 0) {
@@ -285,6 +289,7 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
   }
   res->eta = eta;
   memset(hist, 0, npar * sizeof *hist);
+  if (adam) vi_adam_init(&ad);
 
   double elbo = 0, elbo_best = -DBL_MAX;
   res->stop = VI_ADVI_MAX_ITER;
@@ -302,13 +307,14 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
       set_reason(res, "too many draws with a non-finite log density");
       return VI_ADVI_ERROR;
     }
-    vi_sgd_step(npar, par, grad, hist, it == 1, eta / sqrt((double)it));
+    if (adam) vi_adam_step(&ad, par, grad);
+    else vi_sgd_step(npar, par, grad, hist, it == 1, eta / sqrt((double)it));
     res->iterations = it;
     if (!all_finite(par, npar)) {
       vi_error(f->d, noloc(),
                "iteration %d: the variational parameters became non-finite (the "
-               "optimisation diverged); try a smaller --eta",
-               it);
+               "optimisation diverged); try a smaller %s",
+               it, adam ? "--lr" : "--eta");
       set_reason(res, "stochastic gradient ascent diverged");
       return VI_ADVI_ERROR;
     }
@@ -1156,11 +1162,13 @@ static int check_options(const struct vi_density *den, const struct vi_advi_opti
   const char *bad = NULL;
   if (!den || !den->logp_grad) bad = "no density";
   else if ((unsigned)o->algorithm > VI_ALGO_AUTO) bad = "unknown algorithm";
-  else if ((unsigned)o->optimizer > VI_OPT_LBFGS) bad = "unknown optimizer";
+  else if ((unsigned)o->optimizer > VI_OPT_ADAM) bad = "unknown optimizer";
   else if ((o->algorithm == VI_ALGO_DADVI || o->algorithm == VI_ALGO_AUTO) &&
-           o->optimizer == VI_OPT_SGD)
-    bad = "dadvi is deterministic (L-BFGS); for stochastic gradient ascent use "
+           (o->optimizer == VI_OPT_SGD || o->optimizer == VI_OPT_ADAM))
+    bad = "dadvi is deterministic (L-BFGS); for stochastic gradient ascent (sgd, adam) use "
           "--algorithm meanfield or fullrank";
+  else if (o->optimizer == VI_OPT_ADAM && (!(o->lr > 0) || !isfinite(o->lr)))
+    bad = "lr must be positive";
   else if (o->iter <= 0) bad = "iter must be positive";
   else if (o->grad_samples <= 0) bad = "grad_samples must be positive";
   else if (o->elbo_samples <= 0) bad = "elbo_samples must be positive";
@@ -1223,7 +1231,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
     mo.lr_draws = 0;
     if (o->algorithm == VI_ALGO_AUTO) st = fit_auto(&f);
     else if (o->algorithm == VI_ALGO_DADVI) st = fit_dadvi(&f);
-    else if (res->optimizer == VI_OPT_SGD) st = fit_stan(&f);
+    else if (res->optimizer == VI_OPT_SGD || res->optimizer == VI_OPT_ADAM) st = fit_stan(&f);
     else if (o->algorithm == VI_ALGO_FULLRANK) st = fit_fullrank(&f, NULL, NULL);
     else {
       f.o = &mo;

@@ -803,3 +803,65 @@ Test(advi, algorithm_names_round_trip) {
   cr_assert_str_eq(vi_algo_name(VI_ALGO_DADVI), "dadvi");
   cr_assert_eq(vi_algo_parse("nuts", &a), -1);
 }
+
+/* ---- Adam ------------------------------------------------------------------------ */
+
+Test(advi, adam_meanfield_lands_near_the_log_gamma_optimum) {
+  /* the Gaussian ELBO optimum of the log-gamma target is known (above);
+   * Adam's last iterate carries the noise of one-draw gradients */
+  struct lgamma_t p = {3, 2};
+  struct vi_density den = {1, &p, lgamma_lp};
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, seed);
+    o.optimizer = VI_OPT_ADAM;
+    o.lr = 0.01;
+    o.init_radius = 0;
+    struct vi_advi_result r;
+    enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+    cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+    cr_assert_eq(r.optimizer, VI_OPT_ADAM);
+    cr_assert_float_eq(r.eta, 0.01, 1e-15, "the step size used is reported");
+    double s = 1 / sqrt(p.a), m = log(p.a / p.b) - 0.5 / p.a;
+    cr_assert(fabs(r.mu[0] - m) < 0.2 * s, "seed %d: mu %g, want %g", (int)seed, r.mu[0], m);
+    cr_assert(fabs(r.omega[0] - log(s)) < 0.2, "seed %d: sd %g, want %g", (int)seed,
+              sd_of(&r, 0), s);
+  }
+}
+
+Test(advi, adam_fullrank_recovers_the_covariance_of_a_correlated_gaussian) {
+  struct gauss p = corr2();
+  struct vi_density den = {2, &p, gauss_lp};
+  struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 2024);
+  o.optimizer = VI_OPT_ADAM;
+  o.lr = 0.01;
+  o.init_radius = 0;
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+  const double *L = r.L;
+  double s11 = L[0] * L[0], s21 = L[2] * L[0], s22 = L[2] * L[2] + L[3] * L[3];
+  cr_assert(fabs(s11 / csig[0] - 1) < 0.25, "Sigma11 %g", s11);
+  cr_assert(fabs(s22 / csig[3] - 1) < 0.25, "Sigma22 %g", s22);
+  cr_assert(fabs(s21 / sqrt(s11 * s22) - 0.8) < 0.1, "correlation %g", s21 / sqrt(s11 * s22));
+  cr_assert(fabs(r.mu[0] - cm[0]) < 0.25 && fabs(r.mu[1] - cm[1]) < 0.5, "mu %g %g", r.mu[0],
+            r.mu[1]);
+}
+
+Test(advi, adam_is_refused_for_the_deterministic_algorithms_and_needs_a_positive_lr) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
+  o.optimizer = VI_OPT_ADAM;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "--algorithm meanfield or fullrank"), "%s", diags.buf);
+  o = opts(VI_ALGO_MEANFIELD, 1);
+  o.optimizer = VI_OPT_ADAM;
+  o.lr = 0;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "lr must be positive"), "%s", diags.buf);
+  cr_assert_str_eq(vi_optimizer_name(VI_OPT_ADAM), "adam");
+  enum vi_optimizer op;
+  cr_assert_eq(vi_optimizer_parse("adam", &op), 0);
+  cr_assert_eq(op, VI_OPT_ADAM);
+}
