@@ -166,6 +166,131 @@ static double ch_log_det(const struct vi_q *q) { return mf_log_det(q); }
 
 static double ch_entropy(const struct vi_q *q) { return mf_entropy(q); }
 
+/* ---- low rank plus diagonal: phi = (mu, omega, B[d*r]); Sigma = D + B B^T,
+ * D = diag(s^2), s = exp(omega). With W = D^{-1/2} B and K = I + W^T W
+ * (r x r), log det Sigma = 2 sum omega + log det K, Sigma^{-1} B = D^{-1} B
+ * K^{-1}, and s_i^2 (Sigma^{-1})_ii = 1 - (W K^{-1} W^T)_ii. scratch: the
+ * Cholesky factor of K (r*r), then W K^{-1} (d*r). */
+
+static size_t lr_nparams(size_t d, size_t r) {
+  if (r && d > ((size_t)-1 / r - 2)) return (size_t)-1;
+  return d * (2 + r);
+}
+
+static size_t lr_nscratch(size_t d, size_t r) {
+  if (r && d > ((size_t)-1 / r - r)) return (size_t)-1;
+  return r * r + d * r;
+}
+
+static void lr_reset(struct vi_q *q, const double *mu) {
+  memcpy(q->phi, mu, q->dim * sizeof *mu);
+  memset(q->phi + q->dim, 0, (q->npar - q->dim) * sizeof *mu);
+}
+
+/* K = I + W^T W factored (R R^T, lower), then V = W K^{-1} row by row. */
+static void lr_prepare(struct vi_q *q) {
+  size_t d = q->dim, r = q->rank;
+  const double *om = q->phi + d, *B = q->phi + 2 * d;
+  double *R = q->scratch, *V = q->scratch + r * r;
+  for (size_t a = 0; a < r; a++)
+    for (size_t b = 0; b <= a; b++) {
+      double t = a == b ? 1 : 0;
+      for (size_t i = 0; i < d; i++) t += B[i * r + a] * B[i * r + b] * exp(-2 * om[i]);
+      R[a * r + b] = t;
+    }
+  for (size_t j = 0; j < r; j++) { /* Cholesky in place (K is >= I: positive definite) */
+    double t = R[j * r + j];
+    for (size_t k = 0; k < j; k++) t -= R[j * r + k] * R[j * r + k];
+    R[j * r + j] = sqrt(t);
+    for (size_t i = j + 1; i < r; i++) {
+      double u = R[i * r + j];
+      for (size_t k = 0; k < j; k++) u -= R[i * r + k] * R[j * r + k];
+      R[i * r + j] = u / R[j * r + j];
+    }
+    for (size_t k = j + 1; k < r; k++) R[j * r + k] = 0;
+  }
+  for (size_t i = 0; i < d; i++) { /* V_i = K^{-1} W_i: solve R y = W_i, R^T v = y */
+    double *v = V + i * r, e = exp(-om[i]);
+    for (size_t a = 0; a < r; a++) {
+      double t = B[i * r + a] * e;
+      for (size_t k = 0; k < a; k++) t -= R[a * r + k] * v[k];
+      v[a] = t / R[a * r + a];
+    }
+    for (size_t a = r; a-- > 0;) {
+      double t = v[a];
+      for (size_t k = a + 1; k < r; k++) t -= R[k * r + a] * v[k];
+      v[a] = t / R[a * r + a];
+    }
+  }
+}
+
+static void lr_draw(const struct vi_q *q, const double *eta, double *theta) {
+  size_t d = q->dim, r = q->rank;
+  const double *om = q->phi + d, *B = q->phi + 2 * d, *e2 = eta + d;
+  for (size_t i = 0; i < d; i++) {
+    double t = q->phi[i] + exp(om[i]) * eta[i];
+    for (size_t k = 0; k < r; k++) t += B[i * r + k] * e2[k];
+    theta[i] = t;
+  }
+}
+
+static void lr_pull(const struct vi_q *q, const double *eta, const double *g, double *acc) {
+  size_t d = q->dim, r = q->rank;
+  double *aB = acc + 2 * d;
+  for (size_t i = 0; i < d; i++) {
+    acc[i] += g[i];
+    acc[d + i] += g[i] * eta[i];
+    for (size_t k = 0; k < r; k++) aB[i * r + k] += g[i] * eta[d + k];
+  }
+}
+
+/* entropy gradient: d/domega_i = 1 - (W K^{-1} W^T)_ii, d/dB = D^{-1} B K^{-1}
+ * = D^{-1/2} V */
+static void lr_finish(const struct vi_q *q, double n, double *acc) {
+  size_t d = q->dim, r = q->rank;
+  const double *om = q->phi + d, *B = q->phi + 2 * d, *V = q->scratch + r * r;
+  for (size_t k = 0; k < q->npar; k++) acc[k] /= n;
+  for (size_t i = 0; i < d; i++) {
+    double e = exp(-om[i]), wv = 0;
+    for (size_t k = 0; k < r; k++) {
+      wv += B[i * r + k] * e * V[i * r + k];
+      acc[2 * d + i * r + k] += e * V[i * r + k];
+    }
+    acc[d + i] = acc[d + i] * exp(om[i]) + 1 - wv;
+  }
+}
+
+/* log |det Sigma|^{1/2} = sum omega + sum log diag R */
+static double lr_log_det(const struct vi_q *q) {
+  double h = mf_log_det(q);
+  for (size_t a = 0; a < q->rank; a++) h += log(q->scratch[a * q->rank + a]);
+  return h;
+}
+
+static double lr_entropy(const struct vi_q *q) {
+  return 0.5 * (double)q->dim * (1 + VI_LOG_2PI) + lr_log_det(q);
+}
+
+double vi_q_lowrank_log_q(const struct vi_q *q, const double *theta, double *x) {
+  /* (theta - mu)^T Sigma^{-1} (theta - mu) = |D^{-1/2} x|^2 - |R^{-1} W^T D^{-1/2} x|^2 */
+  size_t d = q->dim, r = q->rank;
+  const double *om = q->phi + d, *B = q->phi + 2 * d, *R = q->scratch;
+  double quad = 0;
+  for (size_t i = 0; i < d; i++) {
+    x[i] = (theta[i] - q->phi[i]) * exp(-om[i]);
+    quad += x[i] * x[i];
+  }
+  double *t = x + d; /* r more values of the caller's work */
+  for (size_t a = 0; a < r; a++) {
+    double u = 0;
+    for (size_t i = 0; i < d; i++) u += B[i * r + a] * exp(-om[i]) * x[i];
+    for (size_t k = 0; k < a; k++) u -= R[a * r + k] * t[k];
+    t[a] = u / R[a * r + a];
+    quad -= t[a] * t[a];
+  }
+  return -0.5 * quad - 0.5 * (double)d * VI_LOG_2PI - lr_log_det(q);
+}
+
 const struct vi_family vi_families[VI_FAMILY_COUNT] = {
     [VI_FAMILY_MEANFIELD] = {"meanfield", mf_nparams, no_scratch, mf_reset, NULL, mf_draw,
                              mf_pull, mf_finish, mf_log_det, mf_entropy},
@@ -173,6 +298,8 @@ const struct vi_family vi_families[VI_FAMILY_COUNT] = {
                             fr_pull, fr_finish, fr_log_det, fr_entropy},
     [VI_FAMILY_CHOLESKY] = {"cholesky", ch_nparams, ch_nscratch, ch_reset, ch_prepare, ch_draw,
                             ch_pull, ch_finish, ch_log_det, ch_entropy},
+    [VI_FAMILY_LOWRANK] = {"lowrank", lr_nparams, lr_nscratch, lr_reset, lr_prepare, lr_draw,
+                           lr_pull, lr_finish, lr_log_det, lr_entropy},
 };
 
 size_t vi_family_nparams(enum vi_family_id id, size_t dim, size_t rank) {
@@ -188,7 +315,7 @@ void vi_q_init(struct vi_q *q, enum vi_family_id id, size_t dim, size_t rank, do
   q->fam = &vi_families[id];
   q->dim = dim;
   q->rank = rank;
-  q->noise = dim;
+  q->noise = id == VI_FAMILY_LOWRANK ? dim + rank : dim;
   q->npar = q->fam->nparams(dim, rank);
   q->phi = phi;
   q->scratch = scratch;

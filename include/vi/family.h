@@ -11,8 +11,12 @@
  *   VI_FAMILY_CHOLESKY   phi = (mu[d], lambda[d], the strict lower triangle of
  *                        L row by row), diag L = exp(lambda): the full-rank
  *                        family as the deterministic fit optimises it
- * A new family (low rank plus diagonal, a flow) is one more row; `rank`
- * and `noise` are there for the families whose noise is longer than dim.
+ *   VI_FAMILY_LOWRANK    phi = (mu[d], omega[d], B[d*r] row-major),
+ *                        theta = mu + exp(omega) * eta[0..d) + B eta[d..d+r):
+ *                        covariance diag(exp(2 omega)) + B B^T; its noise has
+ *                        dim + rank values (vi_q.noise); scratch (r*r + d*r)
+ *                        holds the Woodbury factors that prepare computes
+ * A new family (a flow) is one more row.
  *
  * Example (one reparameterised ELBO gradient from S draws):
  *   struct vi_q q;  vi_q_init(&q, VI_FAMILY_MEANFIELD, d, 0, phi, scratch);
@@ -29,6 +33,7 @@ enum vi_family_id {
   VI_FAMILY_MEANFIELD = 0,
   VI_FAMILY_FULLRANK,
   VI_FAMILY_CHOLESKY,
+  VI_FAMILY_LOWRANK,
   VI_FAMILY_COUNT
 };
 
@@ -72,6 +77,10 @@ void vi_q_init(struct vi_q *q, enum vi_family_id id, size_t dim, size_t rank, do
 /* Sizes of phi and scratch; (size_t)-1 on overflow. */
 size_t vi_family_nparams(enum vi_family_id id, size_t dim, size_t rank);
 size_t vi_family_nscratch(enum vi_family_id id, size_t dim, size_t rank);
+
+/* Low rank: log q(theta) of N(mu, D + B B^T) after prepare; work_d holds
+ * dim + rank doubles of scratch. */
+double vi_q_lowrank_log_q(const struct vi_q *q, const double *theta, double *work_d);
 
 static inline void vi_q_prepare(struct vi_q *q) {
   if (q->fam->prepare) q->fam->prepare(q);
