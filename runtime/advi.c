@@ -1,11 +1,13 @@
-/* advi.c: Gaussian variational fits on the unconstrained space (see
- * include/vi/advi.h): CmdStan-compatible stochastic ADVI (meanfield,
- * fullrank), deterministic ADVI with L-BFGS (the default), output draws and
- * the PSIS Pareto k-hat diagnostic.
- *
- * Variational parameters are kept as one flat vector so the stochastic
- * updates are elementwise loops: meanfield (mu[d], omega[d]); fullrank
- * (mu[d], L[d*d] row-major, zero above the diagonal). */
+/* advi.c: the driver of the variational fits (see include/vi/advi.h):
+ * options, initial values, CmdStan-compatible stochastic ADVI, deterministic
+ * ADVI (dadvi) and full rank with fixed draws and L-BFGS, and the default
+ * (auto). The pieces it drives are modules of their own:
+ *   family.h     the variational families (one table row each)
+ *   objective.h  the model at a batch of draws (the one evaluation point)
+ *   optim.h      L-BFGS, Stan's stochastic step, Adam, Stan's stopping rule
+ *   draws.h      fixed standard-normal draws; output draws (draws.c)
+ *   dense.h      Cholesky factors
+ *   psis.c       Pareto k-hat and the verdict */
 #include "vi/advi.h"
 
 #include <float.h>
@@ -16,12 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vi/dense.h"
+#include "vi/draws.h"
+#include "vi/family.h"
+#include "vi/objective.h"
+#include "vi/optim.h"
 #include "vi/rng.h"
 
-#define LOG_2PI 1.8378770664093454836
+#define LOG_2PI VI_LOG_2PI
 
-enum { STREAM_INIT = 0, STREAM_FIT = 1, STREAM_DRAWS = 2 };
-enum { STAN_N_RETRIES = 10, INIT_TRIES = 100, LBFGS_MEM = 8, DRAW_BALANCE_MAX_DIM = 200 };
+enum { STREAM_INIT = 0, STREAM_FIT = 1 };
+enum { STAN_N_RETRIES = 10, INIT_TRIES = 100 };
 
 void vi_advi_options_default(struct vi_advi_options *o) {
   memset(o, 0, sizeof *o);
@@ -34,6 +41,7 @@ void vi_advi_options_default(struct vi_advi_options *o) {
   o->adapt_engaged = 1;
   o->adapt_iter = 50;
   o->tol_rel_obj = 0.01;
+  o->lr = 0.001;
   o->output_samples = 1000;
   o->init_radius = 2.0;
   o->draws_start = 16;
@@ -45,7 +53,7 @@ void vi_advi_options_default(struct vi_advi_options *o) {
 }
 
 static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank", "auto"};
-static const char *const opt_names[] = {"auto", "sgd", "lbfgs"};
+static const char *const opt_names[] = {"auto", "sgd", "lbfgs", "adam"};
 
 /* Index of name in names[0..n), or -1. */
 static int name_index(const char *const *names, int n, const char *name) {
@@ -65,11 +73,11 @@ int vi_algo_parse(const char *name, enum vi_algo *out) {
 }
 
 const char *vi_optimizer_name(enum vi_optimizer a) {
-  return (unsigned)a < 3 ? opt_names[a] : "unknown";
+  return (unsigned)a < 4 ? opt_names[a] : "unknown";
 }
 
 int vi_optimizer_parse(const char *name, enum vi_optimizer *out) {
-  int i = name_index(opt_names, 3, name);
+  int i = name_index(opt_names, 4, name);
   if (i >= 0) *out = (enum vi_optimizer)i;
   return i >= 0 ? 0 : -1;
 }
@@ -144,55 +152,24 @@ static int choose_init(struct fit *f) {
 }
 
 /* ---------------------------------------------------------------------------
- * Stan-compatible stochastic ADVI */
+ * Stan-compatible stochastic ADVI: the family's parameters phi (Stan's
+ * meanfield or fullrank row of the family table) moved by a stochastic
+ * optimiser (optim.h) from reparameterised gradients, with Stan's eta
+ * adaptation and stopping rule. */
 
-struct stan_q {
-  int fullrank;
-  size_t dim, npar; /* npar = 2 dim (meanfield) or dim + dim^2 (fullrank) */
-};
-
-/* Resets par to Stan's initial approximation: mu = init, omega = 0 / L = I. */
-static void q_reset(const struct stan_q *q, const double *init, double *par) {
-  size_t d = q->dim;
-  memcpy(par, init, d * sizeof *par);
-  memset(par + d, 0, (q->npar - d) * sizeof *par);
-  if (q->fullrank)
-    for (size_t i = 0; i < d; i++) par[d + i * d + i] = 1;
-}
-
-/* zeta = mu + scale * eta for a standard-normal eta drawn from the fit's rng. */
-static void q_sample(const struct stan_q *q, const double *par, struct vi_rng *r, double *eta,
-                     double *zeta) {
-  size_t d = q->dim;
-  for (size_t i = 0; i < d; i++) eta[i] = vi_rng_normal(r);
-  if (!q->fullrank) {
-    for (size_t i = 0; i < d; i++) zeta[i] = par[i] + exp(par[d + i]) * eta[i];
-  } else {
-    const double *L = par + d;
-    for (size_t i = 0; i < d; i++) {
-      double s = par[i];
-      for (size_t j = 0; j <= i; j++) s += L[i * d + j] * eta[j];
-      zeta[i] = s;
-    }
-  }
-}
-
-/* Entropy of the approximation, constants included. */
-static double q_entropy(const struct stan_q *q, const double *par) {
-  size_t d = q->dim;
-  double h = 0.5 * (double)d * (1 + LOG_2PI);
-  for (size_t i = 0; i < d; i++)
-    h += q->fullrank ? log(fabs(par[d + i * d + i])) : par[d + i];
-  return h;
+/* One draw theta = T(eta; phi) with eta standard normal from the fit's rng. */
+static void stan_sample(struct fit *f, const struct vi_q *q) {
+  for (size_t i = 0; i < q->noise; i++) f->eta[i] = vi_rng_normal(&f->rng);
+  vi_q_draw(q, f->eta, f->zeta);
 }
 
 /* Monte Carlo ELBO with elbo_samples draws; failed draws are redrawn, and
  * the estimate fails (returns -1) once elbo_samples draws have failed. */
-static int stan_elbo(struct fit *f, const struct stan_q *q, const double *par, double *elbo) {
+static int stan_elbo(struct fit *f, const struct vi_q *q, double *elbo) {
   int n = f->o->elbo_samples, dropped = 0;
   double sum = 0, lp;
   for (int i = 0; i < n;) {
-    q_sample(q, par, &f->rng, f->eta, f->zeta);
+    stan_sample(f, q);
     if (density(f, f->zeta, &lp, f->g) == 0) {
       sum += lp;
       i++;
@@ -200,48 +177,27 @@ static int stan_elbo(struct fit *f, const struct stan_q *q, const double *par, d
       return -1;
     }
   }
-  *elbo = sum / n + q_entropy(q, par);
+  *elbo = sum / n + q->fam->entropy(q);
   return 0;
 }
 
 /* Reparameterisation gradient of the ELBO with grad_samples draws; fails
  * (returns -1) after STAN_N_RETRIES * grad_samples failed draws. */
-static int stan_grad(struct fit *f, const struct stan_q *q, const double *par, double *out) {
-  size_t d = q->dim;
+static int stan_grad(struct fit *f, const struct vi_q *q, double *out) {
   int n = f->o->grad_samples, dropped = 0;
   memset(out, 0, q->npar * sizeof *out);
   double lp;
   for (int i = 0; i < n;) {
-    q_sample(q, par, &f->rng, f->eta, f->zeta);
+    stan_sample(f, q);
     if (density(f, f->zeta, &lp, f->g) != 0) {
       if (++dropped >= STAN_N_RETRIES * n) return -1;
       continue;
     }
-    for (size_t k = 0; k < d; k++) out[k] += f->g[k];
-    if (!q->fullrank) {
-      for (size_t k = 0; k < d; k++) out[d + k] += f->g[k] * f->eta[k];
-    } else {
-      for (size_t r = 0; r < d; r++)
-        for (size_t c = 0; c <= r; c++) out[d + r * d + c] += f->g[r] * f->eta[c];
-    }
+    vi_q_pull(q, f->eta, f->g, out);
     i++;
   }
-  for (size_t k = 0; k < q->npar; k++) out[k] /= n;
-  if (!q->fullrank) {
-    for (size_t k = 0; k < d; k++) out[d + k] = out[d + k] * exp(par[d + k]) + 1;
-  } else {
-    for (size_t k = 0; k < d; k++) out[d + k * d + k] += 1 / par[d + k * d + k];
-  }
+  vi_q_finish(q, n, out);
   return 0;
-}
-
-/* One adaptive step: s = g^2 (first) or 0.9 s + 0.1 g^2; par += eta_k g / (1 + sqrt s). */
-static void stan_step(const struct stan_q *q, double *par, const double *g, double *hist,
-                      int first, double eta_scaled) {
-  for (size_t k = 0; k < q->npar; k++) {
-    hist[k] = first ? hist[k] + g[k] * g[k] : 0.9 * hist[k] + 0.1 * g[k] * g[k];
-    par[k] += eta_scaled * g[k] / (1.0 + sqrt(hist[k]));
-  }
 }
 
 static int all_finite(const double *x, size_t n) {
@@ -252,11 +208,12 @@ static int all_finite(const double *x, size_t n) {
 
 /* Stan's heuristic grid search for eta. Returns 0 and *eta_out, 1 when
  * cancelled, -1 on failure (recorded). */
-static int stan_adapt_eta(struct fit *f, const struct stan_q *q, double *par, double *grad,
-                          double *hist, double *eta_out) {
+static int stan_adapt_eta(struct fit *f, struct vi_q *q, double *grad, double *hist,
+                          double *eta_out) {
   static const double seq[5] = {100, 10, 1, 0.1, 0.01};
   double elbo_init, elbo = -DBL_MAX, elbo_best = -DBL_MAX, eta_best = 0;
-  if (stan_elbo(f, q, par, &elbo_init) != 0) {
+  double *par = q->phi;
+  if (stan_elbo(f, q, &elbo_init) != 0) {
     vi_error(f->d, noloc(),
              "cannot compute the ELBO using the initial variational distribution; the "
              "model may be severely ill-conditioned or misspecified");
@@ -268,10 +225,10 @@ static int stan_adapt_eta(struct fit *f, const struct stan_q *q, double *par, do
     double eta = seq[idx];
     for (int it = 1; it <= f->o->adapt_iter; it++) {
       if (cancelled(f)) return 1;
-      if (stan_grad(f, q, par, grad) != 0) memset(grad, 0, q->npar * sizeof *grad);
-      stan_step(q, par, grad, hist, it == 1, eta / sqrt((double)it));
+      if (stan_grad(f, q, grad) != 0) memset(grad, 0, q->npar * sizeof *grad);
+      vi_sgd_step(q->npar, par, grad, hist, it == 1, eta / sqrt((double)it));
     }
-    if (!all_finite(par, q->npar) || stan_elbo(f, q, par, &elbo) != 0) elbo = -DBL_MAX;
+    if (!all_finite(par, q->npar) || stan_elbo(f, q, &elbo) != 0) elbo = -DBL_MAX;
     int done = 0;
     if (elbo < elbo_best && elbo_best > elbo_init) {
       done = 1;
@@ -289,48 +246,40 @@ static int stan_adapt_eta(struct fit *f, const struct stan_q *q, double *par, do
       return -1;
     }
     if (!done) memset(hist, 0, q->npar * sizeof *hist);
-    q_reset(q, f->init, par);
+    q->fam->reset(q, f->init);
     if (done) break;
   }
   *eta_out = eta_best;
   return 0;
 }
 
-static double median_upper(const double *v, int n, double *tmp) {
-  /* Stan's circ_buff_median: the element of rank n/2 (upper median) */
-  memcpy(tmp, v, (size_t)n * sizeof *tmp);
-  for (int i = 1; i < n; i++) {
-    double x = tmp[i];
-    int j = i;
-    while (j > 0 && tmp[j - 1] > x) {
-      tmp[j] = tmp[j - 1];
-      j--;
-    }
-    tmp[j] = x;
-  }
-  return tmp[n / 2];
-}
-
 static enum vi_advi_stop fit_stan(struct fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
-  struct stan_q q = {o->algorithm == VI_ALGO_FULLRANK, f->dim, 0};
   size_t d = f->dim;
-  if (q.fullrank && d > 0 && d > ((size_t)-1 / sizeof(double) - d) / d) goto nomem;
-  q.npar = q.fullrank ? d + d * d : 2 * d;
-  double *par = vi_arena_array(f->work, q.npar, sizeof *par);
-  double *grad = vi_arena_array(f->work, q.npar, sizeof *grad);
-  double *hist = vi_arena_array(f->work, q.npar, sizeof *hist);
+  enum vi_family_id fam =
+      o->algorithm == VI_ALGO_FULLRANK ? VI_FAMILY_FULLRANK : VI_FAMILY_MEANFIELD;
+  size_t npar = vi_family_nparams(fam, d, 0);
+  if (npar == (size_t)-1) goto nomem;
+  double *par = vi_arena_array(f->work, npar, sizeof *par);
+  double *grad = vi_arena_array(f->work, npar, sizeof *grad);
+  double *hist = vi_arena_array(f->work, npar, sizeof *hist);
+  double *hist2 = vi_arena_array(f->work, npar, sizeof *hist2);
   int cb_size = (int)fmax(0.1 * o->iter / o->eval_elbo, 2.0);
   double *cb = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
   double *cb_tmp = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
-  if (!par || !grad || !hist || !cb || !cb_tmp) goto nomem;
+  if (!par || !grad || !hist || !hist2 || !cb || !cb_tmp) goto nomem;
+  int adam = f->res->optimizer == VI_OPT_ADAM;
+  struct vi_adam ad = {.n = npar, .lr = o->lr, .m = hist, .v = hist2};
+  struct vi_q q;
+  vi_q_init(&q, fam, d, 0, par, NULL);
+  struct vi_relstop rs = {cb_size, 0, 0, cb, cb_tmp};
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
-  q_reset(&q, f->init, par);
+  q.fam->reset(&q, f->init);
 
-  double eta = o->eta;
-  if (o->adapt_engaged) {
-    int rc = stan_adapt_eta(f, &q, par, grad, hist, &eta);
+  double eta = adam ? o->lr : o->eta;
+  if (o->adapt_engaged && !adam) {
+    int rc = stan_adapt_eta(f, &q, grad, hist, &eta);
     if (rc < 0) return VI_ADVI_ERROR;
     if (rc > 0) {
       res->stop = VI_ADVI_INTERRUPTED;
@@ -339,10 +288,10 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
     }
   }
   res->eta = eta;
-  memset(hist, 0, q.npar * sizeof *hist);
+  memset(hist, 0, npar * sizeof *hist);
+  if (adam) vi_adam_init(&ad);
 
   double elbo = 0, elbo_best = -DBL_MAX;
-  int cb_n = 0, cb_head = 0;
   res->stop = VI_ADVI_MAX_ITER;
   for (int it = 1;; it++) {
     if (cancelled(f)) {
@@ -350,7 +299,7 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
       set_reason(res, "interrupted at iteration %d", it - 1);
       break;
     }
-    if (stan_grad(f, &q, par, grad) != 0) {
+    if (stan_grad(f, &q, grad) != 0) {
       vi_error(f->d, noloc(),
                "iteration %d: the number of dropped evaluations has reached its maximum "
                "(%d); the model may be severely ill-conditioned or misspecified",
@@ -358,20 +307,21 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
       set_reason(res, "too many draws with a non-finite log density");
       return VI_ADVI_ERROR;
     }
-    stan_step(&q, par, grad, hist, it == 1, eta / sqrt((double)it));
+    if (adam) vi_adam_step(&ad, par, grad);
+    else vi_sgd_step(npar, par, grad, hist, it == 1, eta / sqrt((double)it));
     res->iterations = it;
-    if (!all_finite(par, q.npar)) {
+    if (!all_finite(par, npar)) {
       vi_error(f->d, noloc(),
                "iteration %d: the variational parameters became non-finite (the "
-               "optimisation diverged); try a smaller --eta",
-               it);
+               "optimisation diverged); try a smaller %s",
+               it, adam ? "--lr" : "--eta");
       set_reason(res, "stochastic gradient ascent diverged");
       return VI_ADVI_ERROR;
     }
     int stop = 0;
     if (it % o->eval_elbo == 0) {
       double prev = elbo;
-      if (stan_elbo(f, &q, par, &elbo) != 0) {
+      if (stan_elbo(f, &q, &elbo) != 0) {
         vi_error(f->d, noloc(),
                  "iteration %d: the number of dropped evaluations in the ELBO has reached "
                  "its maximum (%d); the model may be severely ill-conditioned or "
@@ -382,23 +332,15 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
       }
       if (elbo > elbo_best) elbo_best = elbo;
       double rel = fabs((prev - elbo) / elbo);
-      if (cb_n < cb_size) cb[cb_n++] = rel;
-      else {
-        cb[cb_head] = rel;
-        cb_head = (cb_head + 1) % cb_size;
-      }
-      double mean = 0;
-      for (int k = 0; k < cb_n; k++) mean += cb[k];
-      mean /= cb_n;
-      double med = median_upper(cb, cb_n, cb_tmp);
+      int rule = vi_relstop_push(&rs, rel, o->tol_rel_obj);
       res->elbo = elbo;
       if (o->progress) o->progress(o->progress_ctx, it, elbo, rel);
-      if (mean < o->tol_rel_obj || med < o->tol_rel_obj) {
+      if (rule) {
         stop = 1;
         res->stop = VI_ADVI_CONVERGED;
         int n = snprintf(res->reason, sizeof res->reason,
                          "%s relative ELBO change below tol_rel_obj = %g at iteration %d",
-                         mean < o->tol_rel_obj ? "mean" : "median", o->tol_rel_obj, it);
+                         rule == 1 ? "mean" : "median", o->tol_rel_obj, it);
         if (fabs((elbo_best - elbo) / elbo_best) > 0.05 && n > 0 &&
             (size_t)n < sizeof res->reason)
           snprintf(res->reason + n, sizeof res->reason - (size_t)n,
@@ -416,11 +358,11 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
   }
 out:
   memcpy(res->mu, par, d * sizeof *par);
-  if (q.fullrank) memcpy(res->L, par + d, d * d * sizeof *par);
+  if (fam == VI_FAMILY_FULLRANK) memcpy(res->L, par + d, d * d * sizeof *par);
   else memcpy(res->omega, par + d, d * sizeof *par);
   if (res->stop == VI_ADVI_INTERRUPTED || !isfinite(res->elbo) || res->elbo == 0) {
     double e;
-    if (stan_elbo(f, &q, par, &e) == 0) res->elbo = e;
+    if (stan_elbo(f, &q, &e) == 0) res->elbo = e;
   }
   return res->stop;
 nomem:
@@ -451,17 +393,37 @@ enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 8, PRE_DRAWS = 4, PRE_ITER = 100,
 
 struct dadvi {
   struct fit *f;
-  size_t dim, n;    /* n = 2 dim optimisation variables (u, omega) */
+  size_t dim, n;    /* n optimisation variables: 2 dim (u, omega), or the Cholesky family's count */
   const double *z;  /* M x dim fixed draws */
   int m;
   double *a;        /* dim: anchor, mu = a + P u */
   const double *P;  /* dim x dim lower-triangular row-major preconditioner, or NULL */
   double *pd;       /* dim: diagonal preconditioner used when P is NULL */
-  double *mu, *gmu; /* dim scratch */
+  double *mu, *gmu; /* dim and 2 dim scratch */
   struct frk *fr;   /* non-NULL: the full-rank objective (fr_eval) instead */
+  struct vi_q q;    /* the family at the current point (phi: scratch) */
+  double *bth, *blp, *bg; /* the batch: draws, log densities, gradients (bcap rows) */
+  size_t bcap;
 };
 
 static int fr_eval(struct dadvi *p, const double *x, double *fx, double *gx);
+
+/* Batch buffers for up to `rows` draws of dimension d, from the fit's
+ * scratch arena. 0, or -1 when out of memory. */
+static int batch_alloc(struct dadvi *p, size_t rows) {
+  size_t d = p->dim ? p->dim : 1;
+  if (rows > ((size_t)-1 / sizeof(double)) / d) return -1;
+  p->bth = vi_arena_array(p->f->work, rows * d, sizeof *p->bth);
+  p->bg = vi_arena_array(p->f->work, rows * d, sizeof *p->bg);
+  p->blp = vi_arena_array(p->f->work, rows, sizeof *p->blp);
+  p->bcap = rows;
+  return p->bth && p->bg && p->blp ? 0 : -1;
+}
+
+/* The model at the first K rows of the batch (vi_objective_batch). */
+static int batch_eval(struct dadvi *p, size_t K) {
+  return vi_objective_batch(p->f->den, K, p->bth, p->blp, p->bg, &p->f->res->grad_evals);
+}
 
 /* mu = a + P u for the optimisation variables x = (u, omega). */
 static void dadvi_mu(const struct dadvi *p, const double *x, double *mu) {
@@ -477,338 +439,71 @@ static void dadvi_mu(const struct dadvi *p, const double *x, double *mu) {
   }
 }
 
+/* The mean-field family at x: phi = (mu, omega). */
+static void dadvi_q(struct dadvi *p, const double *x) {
+  dadvi_mu(p, x, p->q.phi);
+  memcpy(p->q.phi + p->dim, x + p->dim, p->dim * sizeof *x);
+}
+
 /* F and its gradient (with respect to u and omega) at x; returns -1
  * (F = +inf) when a draw cannot be evaluated. */
 static int dadvi_eval(struct dadvi *p, const double *x, double *fx, double *gx) {
   if (p->fr) return fr_eval(p, x, fx, gx);
-  struct fit *f = p->f;
-  size_t d = p->dim;
-  const double *om = x + d;
-  double *mu = p->mu, *gmu = p->gmu;
-  double sum = 0, lp;
-  dadvi_mu(p, x, mu);
-  memset(gmu, 0, d * sizeof *gmu);
-  memset(gx + d, 0, d * sizeof *gx);
-  for (int m = 0; m < p->m; m++) {
-    const double *z = p->z + (size_t)m * d;
-    for (size_t i = 0; i < d; i++) f->zeta[i] = mu[i] + exp(om[i]) * z[i];
-    if (density(f, f->zeta, &lp, f->g) != 0) {
-      *fx = INFINITY;
-      return -1;
-    }
-    sum += lp;
-    for (size_t i = 0; i < d; i++) {
-      gmu[i] -= f->g[i];
-      gx[d + i] -= f->g[i] * z[i];
-    }
+  size_t d = p->dim, M = (size_t)p->m;
+  double *acc = p->gmu; /* 2 dim: d ELBO / d (mu, omega) */
+  double sum = 0;
+  dadvi_q(p, x);
+  for (size_t m = 0; m < M; m++) vi_q_draw(&p->q, p->z + m * d, p->bth + m * d);
+  if (batch_eval(p, M) != 0) {
+    *fx = INFINITY;
+    return -1;
   }
-  double h = 0;
-  for (size_t i = 0; i < d; i++) {
-    gmu[i] /= p->m;
-    gx[d + i] = gx[d + i] / p->m * exp(om[i]) - 1;
-    h += om[i];
+  memset(acc, 0, 2 * d * sizeof *acc);
+  for (size_t m = 0; m < M; m++) {
+    sum += p->blp[m];
+    vi_q_pull(&p->q, p->z + m * d, p->bg + m * d, acc);
   }
+  vi_q_finish(&p->q, (double)M, acc);
+  for (size_t i = 0; i < d; i++) gx[d + i] = -acc[d + i];
   /* dF/du = P^T dF/dmu */
   for (size_t j = 0; j < d; j++) {
     if (p->P) {
       double s = 0;
-      for (size_t i = j; i < d; i++) s += p->P[i * d + j] * gmu[i];
+      for (size_t i = j; i < d; i++) s += p->P[i * d + j] * -acc[i];
       gx[j] = s;
     } else {
-      gx[j] = p->pd[j] * gmu[j];
+      gx[j] = p->pd[j] * -acc[j];
     }
   }
-  *fx = -(sum / p->m + h);
+  *fx = -(sum / p->m + p->q.fam->log_det(&p->q));
   return isfinite(*fx) ? 0 : -1;
 }
 
 /* Largest gradient component: in u coordinates a unit is about one
  * posterior sd, so this is |dF/dmu| in sd units and |dF/domega|. */
-static double dadvi_gnorm(const struct dadvi *p, const double *x, const double *g) {
-  (void)x;
-  double m = 0;
-  for (size_t i = 0; i < p->n; i++) m = fmax(m, fabs(g[i]));
-  return m;
+static double dadvi_gnorm(const struct dadvi *p, const double *g) {
+  return vi_optim_gmax(g, p->n);
 }
 
-static double dot(const double *a, const double *b, size_t n) {
-  double s = 0;
-  for (size_t i = 0; i < n; i++) s += a[i] * b[i];
-  return s;
+static int lbfgs_eval(void *ctx, const double *x, double *fx, double *gx) {
+  return dadvi_eval(ctx, x, fx, gx);
 }
 
-/* Minimiser of the cubic interpolating (a, fa, da), (b, fb, db), kept inside
- * [lo + 0.1 w, hi - 0.1 w] of the bracket; bisection when unusable. */
-static double cubic_step(double a, double fa, double da, double b, double fb, double db) {
-  double lo = fmin(a, b), hi = fmax(a, b), w = hi - lo, t = 0.5 * (a + b);
-  if (isfinite(fb) && isfinite(db)) {
-    double d1 = da + db - 3 * (fa - fb) / (a - b);
-    double disc = d1 * d1 - da * db;
-    if (disc >= 0) {
-      double d2 = (b > a ? 1 : -1) * sqrt(disc);
-      double den = db - da + 2 * d2;
-      if (den != 0) t = b - (b - a) * (db + d2 - d1) / den;
-    }
-  }
-  if (!isfinite(t) || t < lo + 0.1 * w || t > hi - 0.1 * w) t = 0.5 * (a + b);
-  return t;
+static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
+  struct dadvi *p = ctx;
+  const struct vi_advi_options *o = p->f->o;
+  if (o->progress)
+    o->progress(o->progress_ctx, iter, 0.5 * (double)p->dim * (1 + LOG_2PI) - fx, rel);
 }
 
-/* Line search along dir from x (f0, g0) for the strong Wolfe conditions
- * (c1 = 1e-4, c2 = 0.9), treating non-finite F as too far. On success
- * (returns 0) xn, fn, gn hold the accepted point; a point with sufficient
- * decrease is accepted when the bracket cannot be refined further. */
-static int line_search(struct dadvi *p, const double *x, double f0, const double *g0,
-                       const double *dir, double a1, double *xn, double *fn, double *gn,
-                       double *gtmp, double *xtmp) {
-  const double c1 = 1e-4, c2 = 0.9;
-  size_t n = p->n;
-  double d0 = dot(g0, dir, n);
-  if (!(d0 < 0)) return -1;
-  double a_prev = 0, f_prev = f0, d_prev = d0, a = a1;
-  double lo = 0, f_lo = f0, d_lo = d0, hi = 0, f_hi = 0, d_hi = 0;
-  int have_best = 0, bracket = 0;
-  for (int it = 0; it < 40 && !bracket; it++) {
-    for (size_t i = 0; i < n; i++) xtmp[i] = x[i] + a * dir[i];
-    double fa, da = NAN;
-    int bad = dadvi_eval(p, xtmp, &fa, gtmp) != 0;
-    if (!bad) da = dot(gtmp, dir, n);
-    if (bad || fa > f0 + c1 * a * d0 || (it > 0 && fa >= f_prev)) {
-      lo = a_prev, f_lo = f_prev, d_lo = d_prev;
-      hi = a, f_hi = bad ? INFINITY : fa, d_hi = da;
-      bracket = 1;
-      break;
-    }
-    memcpy(xn, xtmp, n * sizeof *xn);
-    memcpy(gn, gtmp, n * sizeof *gn);
-    *fn = fa;
-    have_best = 1;
-    if (fabs(da) <= -c2 * d0) return 0;
-    if (da >= 0) {
-      lo = a, f_lo = fa, d_lo = da;
-      hi = a_prev, f_hi = f_prev, d_hi = d_prev;
-      bracket = 1;
-      break;
-    }
-    a_prev = a, f_prev = fa, d_prev = da;
-    a *= 4;
-  }
-  if (!bracket) return have_best ? 0 : -1;
-  /* zoom: lo always satisfies sufficient decrease (or is 0) */
-  for (int it = 0; it < 40; it++) {
-    double a2 = cubic_step(lo, f_lo, d_lo, hi, f_hi, d_hi);
-    if (fabs(hi - lo) <= 1e-14 * fmax(1, fabs(lo))) break;
-    for (size_t i = 0; i < n; i++) xtmp[i] = x[i] + a2 * dir[i];
-    double fa, da = NAN;
-    int bad = dadvi_eval(p, xtmp, &fa, gtmp) != 0;
-    if (!bad) da = dot(gtmp, dir, n);
-    if (bad || fa > f0 + c1 * a2 * d0 || fa >= f_lo) {
-      hi = a2, f_hi = bad ? INFINITY : fa, d_hi = da;
-      continue;
-    }
-    memcpy(xn, xtmp, n * sizeof *xn);
-    memcpy(gn, gtmp, n * sizeof *gn);
-    *fn = fa;
-    have_best = 1;
-    if (fabs(da) <= -c2 * d0) return 0;
-    if (da * (hi - lo) >= 0) hi = lo, f_hi = f_lo, d_hi = d_lo;
-    lo = a2, f_lo = fa, d_lo = da;
-  }
-  /* xn holds the best sufficient-decrease point seen, if any */
-  return have_best && lo > 0 ? 0 : -1;
-}
+static int lbfgs_cancelled(void *ctx) { return cancelled(((struct dadvi *)ctx)->f); }
 
-enum lbfgs_end { LBFGS_OK, LBFGS_STALLED, LBFGS_MAXIT, LBFGS_CANCEL };
-
-/* Minimises F from x (updated in place) until the gradient is below tol or
- * max_it iterations; *fx, gx hold F(x) and its gradient on entry (finite)
- * and on exit. Counts iterations into the result. */
-static enum lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx, double tol,
-                            int max_it) {
-  struct fit *f = p->f;
-  const struct vi_advi_options *o = f->o;
-  size_t n = p->n;
-  struct vi_arena_mark mark = vi_arena_save(f->work);
-  double *s = vi_arena_array(f->work, LBFGS_MEM * n, sizeof *s);
-  double *y = vi_arena_array(f->work, LBFGS_MEM * n, sizeof *y);
-  double *dir = vi_arena_array(f->work, n, sizeof *dir);
-  double *xn = vi_arena_array(f->work, n, sizeof *xn);
-  double *gn = vi_arena_array(f->work, n, sizeof *gn);
-  double *gt = vi_arena_array(f->work, n, sizeof *gt);
-  double *xt = vi_arena_array(f->work, n, sizeof *xt);
-  double rho[LBFGS_MEM], alpha[LBFGS_MEM];
-  enum lbfgs_end end = LBFGS_MAXIT;
-  if (!s || !y || !dir || !xn || !gn || !gt || !xt) {
-    vi_arena_restore(f->work, mark);
-    return LBFGS_STALLED;
-  }
-  int mem = 0, head = 0, flat = 0;
-  double hconst = 0.5 * (double)p->dim * (1 + LOG_2PI);
-  for (int it = 0; it < max_it; it++) {
-    if (dadvi_gnorm(p, x, gx) < tol) {
-      end = LBFGS_OK;
-      break;
-    }
-    if (cancelled(f)) {
-      end = LBFGS_CANCEL;
-      break;
-    }
-    /* two-loop recursion: dir = -H g */
-    for (size_t i = 0; i < n; i++) dir[i] = -gx[i];
-    for (int k = 0; k < mem; k++) {
-      int j = (head - 1 - k + LBFGS_MEM) % LBFGS_MEM;
-      alpha[j] = rho[j] * dot(s + (size_t)j * n, dir, n);
-      for (size_t i = 0; i < n; i++) dir[i] -= alpha[j] * y[(size_t)j * n + i];
-    }
-    double a1 = 1;
-    if (mem > 0) {
-      int j = (head - 1 + LBFGS_MEM) % LBFGS_MEM;
-      double gam = dot(s + (size_t)j * n, y + (size_t)j * n, n) /
-                   dot(y + (size_t)j * n, y + (size_t)j * n, n);
-      for (size_t i = 0; i < n; i++) dir[i] *= gam;
-    } else {
-      double gmax = 0;
-      for (size_t i = 0; i < n; i++) gmax = fmax(gmax, fabs(gx[i]));
-      a1 = fmin(1, 1 / gmax);
-    }
-    for (int k = mem - 1; k >= 0; k--) {
-      int j = (head - 1 - k + LBFGS_MEM) % LBFGS_MEM;
-      double b = rho[j] * dot(y + (size_t)j * n, dir, n);
-      for (size_t i = 0; i < n; i++) dir[i] += (alpha[j] - b) * s[(size_t)j * n + i];
-    }
-    double fn;
-    int rc = line_search(p, x, *fx, gx, dir, a1, xn, &fn, gn, gt, xt);
-    if (rc != 0 && mem > 0) { /* retry along steepest descent with fresh memory */
-      mem = 0;
-      for (size_t i = 0; i < n; i++) dir[i] = -gx[i];
-      double gmax = 0;
-      for (size_t i = 0; i < n; i++) gmax = fmax(gmax, fabs(gx[i]));
-      rc = line_search(p, x, *fx, gx, dir, fmin(1, 1 / gmax), xn, &fn, gn, gt, xt);
-    }
-    if (rc != 0) {
-      end = LBFGS_STALLED;
-      break;
-    }
-    f->res->iterations++;
-    double *sj = s + (size_t)head * n, *yj = y + (size_t)head * n;
-    for (size_t i = 0; i < n; i++) {
-      sj[i] = xn[i] - x[i];
-      yj[i] = gn[i] - gx[i];
-    }
-    double sy = dot(sj, yj, n);
-    if (sy > 1e-12 * dot(yj, yj, n)) {
-      rho[head] = 1 / sy;
-      head = (head + 1) % LBFGS_MEM;
-      if (mem < LBFGS_MEM) mem++;
-    }
-    double rel = fabs((*fx - fn) / fn);
-    flat = (*fx - fn <= 1e-14 * fmax(1, fabs(fn))) ? flat + 1 : 0;
-    memcpy(x, xn, n * sizeof *x);
-    memcpy(gx, gn, n * sizeof *gx);
-    *fx = fn;
-    if (o->progress) o->progress(o->progress_ctx, f->res->iterations, hconst - fn, rel);
-    if (flat >= 3) {
-      end = LBFGS_STALLED;
-      break;
-    }
-  }
-  if (end == LBFGS_MAXIT && dadvi_gnorm(p, x, gx) < tol) end = LBFGS_OK;
-  vi_arena_restore(f->work, mark);
-  return end;
-}
-
-/* Cholesky factorisation in place: the lower triangle of the symmetric d x d
- * matrix a (row-major) becomes R with a = R R^T, the upper triangle zero.
- * Returns -1 when a is not numerically positive definite. */
-static int cholesky(double *a, size_t d) {
-  for (size_t j = 0; j < d; j++) {
-    double s = a[j * d + j], diag = s;
-    for (size_t k = 0; k < j; k++) s -= a[j * d + k] * a[j * d + k];
-    if (!(s > 1e-12 * diag) || !isfinite(s)) return -1;
-    s = sqrt(s);
-    a[j * d + j] = s;
-    for (size_t i = j + 1; i < d; i++) {
-      double t = a[i * d + j];
-      for (size_t k = 0; k < j; k++) t -= a[i * d + k] * a[j * d + k];
-      a[i * d + j] = t / s;
-    }
-    for (size_t k = j + 1; k < d; k++) a[j * d + k] = 0;
-  }
-  return 0;
-}
-
-/* Appends `count` draws at row `first` of z: antithetic pairs (so the block
- * mean is exactly 0) whose second moment is then made exactly the identity,
- * z <- R^{-1} z with R R^T the block's second-moment matrix, when the block
- * has at least dim pairs and `gram` (dim x dim scratch) is given; otherwise
- * each coordinate is scaled to unit mean square. With an identity second
- * moment the fixed-draw objective is exact for a Gaussian density, so the
- * mean-field sds of correlated coordinates do not pick up the spurious
- * sample correlations of the draws. */
-static void dadvi_draws(struct vi_rng *r, double *z, size_t dim, int first, int count,
-                        double *gram) {
-  int half = count / 2;
-  double *blk = z + (size_t)first * dim;
-  for (int k = 0; k < half; k++)
-    for (size_t i = 0; i < dim; i++) {
-      double u = vi_rng_normal(r);
-      blk[(size_t)(2 * k) * dim + i] = u;
-      blk[(size_t)(2 * k + 1) * dim + i] = -u;
-    }
-  if (gram && (size_t)half >= dim && dim > 0) {
-    memset(gram, 0, dim * dim * sizeof *gram);
-    for (int k = 0; k < count; k++) {
-      const double *v = blk + (size_t)k * dim;
-      for (size_t i = 0; i < dim; i++)
-        for (size_t j = 0; j <= i; j++) gram[i * dim + j] += v[i] * v[j];
-    }
-    for (size_t i = 0; i < dim; i++)
-      for (size_t j = 0; j <= i; j++) gram[j * dim + i] = gram[i * dim + j] /= count;
-    if (cholesky(gram, dim) == 0) {
-      for (int k = 0; k < count; k++) { /* forward substitution R w = v, in place */
-        double *v = blk + (size_t)k * dim;
-        for (size_t i = 0; i < dim; i++) {
-          double t = v[i];
-          for (size_t j = 0; j < i; j++) t -= gram[i * dim + j] * v[j];
-          v[i] = t / gram[i * dim + i];
-        }
-      }
-      return;
-    }
-  }
-  for (size_t i = 0; i < dim; i++) {
-    double ss = 0;
-    for (int k = 0; k < count; k++) ss += blk[(size_t)k * dim + i] * blk[(size_t)k * dim + i];
-    double sc = ss > 0 ? sqrt(count / ss) : 1;
-    for (int k = 0; k < count; k++) blk[(size_t)k * dim + i] *= sc;
-  }
-}
-
-/* L = lower Cholesky factor of H^{-1} for a symmetric positive definite H,
- * using R (d x d) as scratch. Returns -1 when H is not positive definite. */
-static int inverse_factor(const double *H, double *R, double *L, size_t d) {
-  memcpy(R, H, d * d * sizeof *R);
-  if (cholesky(R, d) != 0) return -1;
-  /* L = R^{-1} (lower triangular), column by column by forward substitution */
-  memset(L, 0, d * d * sizeof *L);
-  for (size_t c = 0; c < d; c++) {
-    for (size_t i = c; i < d; i++) {
-      double s = i == c ? 1 : 0;
-      for (size_t k = c; k < i; k++) s -= R[i * d + k] * L[k * d + c];
-      L[i * d + c] = s / R[i * d + i];
-    }
-  }
-  /* H^{-1} = R^{-T} R^{-1}: entry (i, j) = sum_k L_ki L_kj over k >= max(i, j) */
-  for (size_t i = 0; i < d; i++)
-    for (size_t j = 0; j <= i; j++) {
-      double s = 0;
-      for (size_t k = i; k < d; k++) s += L[k * d + i] * L[k * d + j];
-      R[i * d + j] = s;
-      R[j * d + i] = s;
-    }
-  if (cholesky(R, d) != 0) return -1;
-  memcpy(L, R, d * d * sizeof *L);
-  return 0;
+/* Minimises F from x with L-BFGS (optim.h), counting iterations into the
+ * result. */
+static enum vi_lbfgs_end lbfgs(struct dadvi *p, double *x, double *fx, double *gx, double tol,
+                               int max_it) {
+  struct vi_lbfgs_problem pr = {p->n, lbfgs_eval, p, lbfgs_progress, lbfgs_cancelled, p};
+  return vi_lbfgs_minimize(&pr, x, fx, gx, tol, max_it, &p->f->res->iterations, p->f->work);
 }
 
 /* Hessian of F with respect to mu at x, by forward differences of dF/dmu =
@@ -817,26 +512,26 @@ static int inverse_factor(const double *H, double *R, double *L, size_t d) {
  * density. Returns -1 when a shifted draw cannot be evaluated. */
 static int dadvi_hessian(struct dadvi *p, const double *x, int K, double *H, double *g0,
                          double *gj) {
-  struct fit *f = p->f;
   size_t d = p->dim;
   const double *om = x + d;
-  double lp;
-  dadvi_mu(p, x, p->mu);
+  dadvi_q(p, x);
+  const double *mu = p->q.phi;
   for (size_t c = 0; c <= d; c++) { /* c == 0: the base point; c > 0: shift coordinate c - 1 */
     double *out = c == 0 ? g0 : gj, h = 0;
     if (c > 0) {
-      double m0 = p->mu[c - 1];
+      double m0 = mu[c - 1];
       h = (m0 + 1e-4 * exp(om[c - 1])) - m0;
       if (!(h > 0)) return -1;
     }
-    memset(out, 0, d * sizeof *out);
     for (int k = 0; k < K; k++) {
-      const double *z = p->z + (size_t)k * d;
-      for (size_t i = 0; i < d; i++) f->zeta[i] = p->mu[i] + exp(om[i]) * z[i];
-      if (c > 0) f->zeta[c - 1] += h;
-      if (density(f, f->zeta, &lp, f->g) != 0) return -1;
-      for (size_t i = 0; i < d; i++) out[i] += f->g[i];
+      double *t = p->bth + (size_t)k * d;
+      vi_q_draw(&p->q, p->z + (size_t)k * d, t);
+      if (c > 0) t[c - 1] += h;
     }
+    if (batch_eval(p, (size_t)K) != 0) return -1;
+    memset(out, 0, d * sizeof *out);
+    for (int k = 0; k < K; k++)
+      for (size_t i = 0; i < d; i++) out[i] += p->bg[(size_t)k * d + i];
     if (c > 0)
       for (size_t i = 0; i < d; i++) H[i * d + (c - 1)] = -(gj[i] - g0[i]) / (h * K);
   }
@@ -890,7 +585,7 @@ static void dadvi_precondition(struct dadvi *p, double *x, struct dadvi_lr *lr, 
   lr->ok = lr->full && dadvi_hessian(p, x, K, lr->H, lr->g0, lr->gj) == 0;
   memcpy(p->a, p->mu, d * sizeof *p->a);
   memset(x, 0, d * sizeof *x);
-  if (lr->ok) lr->ok = inverse_factor(lr->H, lr->R, lr->L, d) == 0;
+  if (lr->ok) lr->ok = vi_dense_inverse_factor(lr->H, lr->R, lr->L, d) == 0;
   if (lr->ok) {
     p->P = lr->L;
     lr->k = K;
@@ -909,18 +604,18 @@ static void dadvi_precondition(struct dadvi *p, double *x, struct dadvi_lr *lr, 
 
 /* L-BFGS in rounds of DADVI_ROUND_ITER iterations, re-preconditioned in
  * between, until the gradient is below tol or max_it iterations in all. */
-static enum lbfgs_end dadvi_rounds(struct dadvi *p, double *x, double *fx, double *gx,
+static enum vi_lbfgs_end dadvi_rounds(struct dadvi *p, double *x, double *fx, double *gx,
                                    struct dadvi_lr *lr, double tol, int max_it, int round) {
-  enum lbfgs_end e;
+  enum vi_lbfgs_end e;
   int used = 0;
   for (;;) {
     int cap = max_it - used, before = p->f->res->iterations;
     if (cap > round) cap = round;
     e = lbfgs(p, x, fx, gx, tol, cap);
     used += p->f->res->iterations - before;
-    if (e != LBFGS_MAXIT || used >= max_it) return e;
+    if (e != VI_LBFGS_MAXIT || used >= max_it) return e;
     dadvi_precondition(p, x, lr, 0);
-    if (dadvi_eval(p, x, fx, gx) != 0) return LBFGS_STALLED;
+    if (dadvi_eval(p, x, fx, gx) != 0) return VI_LBFGS_STALLED;
   }
 }
 
@@ -930,20 +625,19 @@ static enum lbfgs_end dadvi_rounds(struct dadvi *p, double *x, double *fx, doubl
  * close to one (funnels), so it is reported only when it fits better. */
 static int lr_beats_meanfield(struct dadvi *p, const double *x, double fx,
                               const struct dadvi_lr *lr) {
-  struct fit *f = p->f;
-  size_t d = p->dim;
-  double sum = 0, lp, h = 0;
+  size_t d = p->dim, M = (size_t)p->m;
+  double sum = 0, h = 0;
   dadvi_mu(p, x, p->mu);
-  for (int m = 0; m < p->m; m++) {
-    const double *z = p->z + (size_t)m * d;
+  for (size_t m = 0; m < M; m++) { /* theta = mu + L_LR z */
+    const double *z = p->z + m * d;
     for (size_t i = 0; i < d; i++) {
       double v = p->mu[i];
       for (size_t j = 0; j <= i; j++) v += lr->L[i * d + j] * z[j];
-      f->zeta[i] = v;
+      p->bth[m * d + i] = v;
     }
-    if (density(f, f->zeta, &lp, f->g) != 0) return 0;
-    sum += lp;
   }
+  if (batch_eval(p, M) != 0) return 0;
+  for (size_t m = 0; m < M; m++) sum += p->blp[m];
   for (size_t i = 0; i < d; i++) h += log(lr->L[i * d + i]);
   double elbo_lr = sum / p->m + h, elbo_mf = -fx;
   return elbo_lr > elbo_mf;
@@ -953,10 +647,10 @@ static int lr_beats_meanfield(struct dadvi *p, const double *x, double fx,
  * draws, check how far doubling M moved the fit, double. */
 
 /* Whether an L-BFGS stage reached the optimum; if not, says why in res. */
-static int stage_optimal(struct vi_advi_result *res, enum lbfgs_end e, double gn, int m) {
-  if (e == LBFGS_OK || (e == LBFGS_STALLED && gn < 1e-3)) return 1;
+static int stage_optimal(struct vi_advi_result *res, enum vi_lbfgs_end e, double gn, int m) {
+  if (e == VI_LBFGS_OK || (e == VI_LBFGS_STALLED && gn < 1e-3)) return 1;
   set_reason(res,
-             e == LBFGS_MAXIT ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
+             e == VI_LBFGS_MAXIT ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
                               : "L-BFGS stalled after %d iterations with M = %d draws (gradient %.2g)",
              res->iterations, m, gn);
   return 0;
@@ -1039,7 +733,8 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
   double *a = vi_arena_array(f->work, d, sizeof *a);
   double *pd = vi_arena_array(f->work, d, sizeof *pd);
   double *mu = vi_arena_array(f->work, d, sizeof *mu);
-  double *gmu = vi_arena_array(f->work, d, sizeof *gmu);
+  double *gmu = vi_arena_array(f->work, 2 * d, sizeof *gmu);
+  double *phi = vi_arena_array(f->work, 2 * d, sizeof *phi);
   lr.H = vi_arena_array(f->work, dd, sizeof *lr.H);
   lr.R = vi_arena_array(f->work, dd, sizeof *lr.R);
   lr.L = vi_arena_array(f->work, dd, sizeof *lr.L);
@@ -1048,12 +743,15 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
   lr.sd = vi_arena_array(f->work, d, sizeof *lr.sd);
   lr.at_mu = vi_arena_array(f->work, d, sizeof *lr.at_mu);
   lr.at_om = vi_arena_array(f->work, d, sizeof *lr.at_om);
-  if (!lr.at_mu || !lr.at_om ||!z || !x || !gx || !xprev || !a || !pd || !mu || !gmu || !lr.H || !lr.R || !lr.L ||
-      !lr.g0 || !lr.gj || !lr.sd)
+  if (!lr.at_mu || !lr.at_om || !z || !x || !gx || !xprev || !a || !pd || !mu || !gmu || !phi ||
+      !lr.H || !lr.R || !lr.L || !lr.g0 || !lr.gj || !lr.sd)
     goto nomem;
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
-  dadvi_draws(&f->rng, z, d, 0, m, lr.full ? lr.R : NULL);
-  struct dadvi p = {f, d, 2 * d, z, m, a, NULL, pd, mu, gmu, NULL};
+  vi_draws_standard(&f->rng, z, d, 0, m, lr.full ? lr.R : NULL);
+  struct dadvi p = {.f = f, .dim = d, .n = 2 * d, .z = z, .m = m, .a = a, .pd = pd, .mu = mu,
+                    .gmu = gmu};
+  vi_q_init(&p.q, VI_FAMILY_MEANFIELD, d, 0, phi, NULL);
+  if (batch_alloc(&p, (size_t)mmax) != 0) goto nomem;
   memcpy(a, f->init, d * sizeof *a);
   for (size_t i = 0; i < d; i++) {
     pd[i] = 1;
@@ -1071,8 +769,8 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
       dadvi_precondition(&p, x, &lr, 0);
       if (dadvi_eval(&p, x, &fx, gx) != 0) goto badinit;
     }
-    enum lbfgs_end e0 = dadvi_rounds(&p, x, &fx, gx, &lr, PRE_TOL, PRE_ITER, PRE_ROUND_ITER);
-    if (e0 == LBFGS_CANCEL) {
+    enum vi_lbfgs_end e0 = dadvi_rounds(&p, x, &fx, gx, &lr, PRE_TOL, PRE_ITER, PRE_ROUND_ITER);
+    if (e0 == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
       set_reason(res, "interrupted at iteration %d", res->iterations);
       goto done;
@@ -1100,10 +798,10 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
   }
   res->stop = VI_ADVI_MAX_ITER;
   for (int stage = 0;; stage++) {
-    enum lbfgs_end e = dadvi_rounds(&p, x, &fx, gx, &lr, o->grad_tol, o->iter, DADVI_ROUND_ITER);
+    enum vi_lbfgs_end e = dadvi_rounds(&p, x, &fx, gx, &lr, o->grad_tol, o->iter, DADVI_ROUND_ITER);
     res->draws_m = p.m;
-    double gn = dadvi_gnorm(&p, x, gx);
-    if (e == LBFGS_CANCEL) {
+    double gn = dadvi_gnorm(&p, gx);
+    if (e == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
       set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
       break;
@@ -1123,7 +821,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     if (mc_rule(res, ch, gn, p.m, mmax, o->mc_tol) != 0) break;
     memcpy(xprev, a, d * sizeof *x);
     memcpy(xprev + d, x + d, d * sizeof *x);
-    dadvi_draws(&f->rng, z, d, p.m, p.m, lr.full ? lr.R : NULL);
+    vi_draws_standard(&f->rng, z, d, p.m, p.m, lr.full ? lr.R : NULL);
     p.m *= 2;
     if (eval_after_doubling(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   }
@@ -1184,21 +882,14 @@ enum { AUTO_FR_MAX_DIM = 100, AUTO_FR_MAX_DRAWS = 512, AUTO_FR_MAX_ITER = 500 };
 
 struct frk {
   const double *a, *C; /* anchor: dim, dim x dim lower-triangular row-major */
-  double *L;           /* dim x dim scratch: Lw */
   double *w, *h;       /* dim scratch */
 };
 
-/* Number of optimisation variables: u (d), lambda (d), Lw below the diagonal. */
-static size_t fr_nvar(size_t d) { return 2 * d + d * (d - 1) / 2; }
-
-/* Lw from x: row-major lower-triangular, diagonal exp(lambda). */
-static void fr_unpack(size_t d, const double *x, double *L) {
-  const double *off = x + 2 * d;
-  memset(L, 0, d * d * sizeof *L);
-  for (size_t i = 0; i < d; i++) {
-    for (size_t j = 0; j < i; j++) L[i * d + j] = *off++;
-    L[i * d + i] = exp(x[d + i]);
-  }
+/* The full-rank family in w coordinates at x = (u, lambda, Lw below the
+ * diagonal): the Cholesky row of the family table, phi = x. */
+static void fr_q(struct dadvi *p, const double *x) {
+  memcpy(p->q.phi, x, p->n * sizeof *x);
+  vi_q_prepare(&p->q);
 }
 
 /* theta = a + C v */
@@ -1211,57 +902,48 @@ static void fr_map(const struct frk *r, size_t d, const double *v, double *theta
 }
 
 static int fr_eval(struct dadvi *p, const double *x, double *fx, double *gx) {
-  struct fit *f = p->f;
   struct frk *r = p->fr;
-  size_t d = p->dim;
-  double *L = r->L, *w = r->w, *h = r->h, sum = 0, lp, ent = 0;
-  fr_unpack(d, x, L);
+  size_t d = p->dim, M = (size_t)p->m;
+  double *w = r->w, *h = r->h, sum = 0;
+  fr_q(p, x);
+  for (size_t m = 0; m < M; m++) {
+    vi_q_draw(&p->q, p->z + m * d, w);
+    fr_map(r, d, w, p->bth + m * d);
+  }
+  if (batch_eval(p, M) != 0) {
+    *fx = INFINITY;
+    return -1;
+  }
   memset(gx, 0, p->n * sizeof *gx);
-  for (int m = 0; m < p->m; m++) {
-    const double *z = p->z + (size_t)m * d;
-    for (size_t i = 0; i < d; i++) {
-      double t = x[i];
-      for (size_t j = 0; j <= i; j++) t += L[i * d + j] * z[j];
-      w[i] = t;
-    }
-    fr_map(r, d, w, f->zeta);
-    if (density(f, f->zeta, &lp, f->g) != 0) {
-      *fx = INFINITY;
-      return -1;
-    }
-    sum += lp;
+  for (size_t m = 0; m < M; m++) {
+    const double *g = p->bg + m * d;
+    sum += p->blp[m];
     for (size_t j = 0; j < d; j++) { /* h = C^T g: the gradient in w */
       double t = 0;
-      for (size_t i = j; i < d; i++) t += r->C[i * d + j] * f->g[i];
+      for (size_t i = j; i < d; i++) t += r->C[i * d + j] * g[i];
       h[j] = t;
     }
-    double *off = gx + 2 * d;
-    for (size_t i = 0; i < d; i++) {
-      gx[i] -= h[i];
-      for (size_t j = 0; j < i; j++) *off++ -= h[i] * z[j];
-      gx[d + i] -= h[i] * z[i];
-    }
+    vi_q_pull(&p->q, p->z + m * d, h, gx);
   }
-  for (size_t k = 0; k < p->n; k++) gx[k] /= p->m;
-  for (size_t i = 0; i < d; i++) {
-    gx[d + i] = gx[d + i] * L[i * d + i] - 1;
-    ent += x[d + i];
-  }
-  *fx = -(sum / p->m + ent);
+  vi_q_finish(&p->q, (double)M, gx);
+  for (size_t k = 0; k < p->n; k++) gx[k] = -gx[k];
+  *fx = -(sum / p->m + p->q.fam->log_det(&p->q));
   return isfinite(*fx) ? 0 : -1;
 }
 
 /* The fit in original coordinates: mu = a + C u, Lfull = C Lw; and each
  * coordinate's sd. */
-static void fr_result(const struct frk *r, size_t d, const double *x, double *mu, double *Lfull,
-                      double *sd) {
+static void fr_result(struct dadvi *p, const double *x, double *mu, double *Lfull, double *sd) {
+  const struct frk *r = p->fr;
+  size_t d = p->dim;
   fr_map(r, d, x, mu);
-  fr_unpack(d, x, r->L);
+  fr_q(p, x);
+  const double *Lw = p->q.scratch;
   for (size_t i = 0; i < d; i++) {
     double ss = 0;
     for (size_t j = 0; j <= i; j++) {
       double v = 0;
-      for (size_t k = j; k <= i; k++) v += r->C[i * d + k] * r->L[k * d + j];
+      for (size_t k = j; k <= i; k++) v += r->C[i * d + k] * Lw[k * d + j];
       Lfull[i * d + j] = v;
       ss += v * v;
     }
@@ -1311,7 +993,7 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
-  size_t n = fr_nvar(d);
+  size_t n = vi_family_nparams(VI_FAMILY_CHOLESKY, d, 0);
   /* at least FR_MIN_DRAWS: with fewer, the full-rank fit can widen along
    * directions the draws leave unexplored (on eight schools the sds of tau
    * came out 20-50% too large with M = 20-40 and within 10% with M = 64) */
@@ -1337,12 +1019,13 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
   double *C = vi_arena_array(f->work, d * d, sizeof *C);
   double *gram = vi_arena_array(f->work, d * d, sizeof *gram);
   double *Lw = vi_arena_array(f->work, d * d, sizeof *Lw);
+  double *phi = vi_arena_array(f->work, n, sizeof *phi);
   double *w = vi_arena_array(f->work, d, sizeof *w);
   double *h = vi_arena_array(f->work, d, sizeof *h);
   double *sd = vi_arena_array(f->work, d, sizeof *sd);
   double *pmu = vi_arena_array(f->work, d, sizeof *pmu);
   double *psd = vi_arena_array(f->work, d, sizeof *psd);
-  if (!z || !x || !gx || !a || !C || !gram || !Lw || !w || !h || !sd || !pmu || !psd) goto nomem;
+  if (!z || !x || !gx || !a || !C || !gram || !Lw || !phi || !w || !h || !sd || !pmu || !psd) goto nomem;
   if (a0) {
     memcpy(a, a0, d * sizeof *a);
     memcpy(C, C0, d * d * sizeof *C);
@@ -1359,26 +1042,28 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
     memset(C, 0, d * d * sizeof *C);
     for (size_t i = 0; i < d; i++) C[i * d + i] = 1;
   }
-  struct frk r = {a, C, Lw, w, h};
+  struct frk r = {a, C, w, h};
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
-  dadvi_draws(&f->rng, z, d, 0, m, gram);
+  vi_draws_standard(&f->rng, z, d, 0, m, gram);
   struct dadvi p = {.f = f, .dim = d, .n = n, .z = z, .m = m, .fr = &r};
+  vi_q_init(&p.q, VI_FAMILY_CHOLESKY, d, 0, phi, Lw);
+  if (batch_alloc(&p, (size_t)mmax) != 0) goto nomem;
   memset(x, 0, n * sizeof *x);
   double fx;
   if (eval_at_start(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   res->stop = VI_ADVI_MAX_ITER;
   for (int stage = 0;; stage++) {
-    enum lbfgs_end e = lbfgs(&p, x, &fx, gx, o->grad_tol, o->iter);
+    enum vi_lbfgs_end e = lbfgs(&p, x, &fx, gx, o->grad_tol, o->iter);
     res->draws_m = p.m;
-    double gn = dadvi_gnorm(&p, x, gx);
-    if (e == LBFGS_CANCEL) {
+    double gn = dadvi_gnorm(&p, gx);
+    if (e == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
       set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
       break;
     }
     if (!stage_optimal(res, e, gn, p.m)) break;
     /* move the anchor to the current fit: x = 0 is the same distribution */
-    fr_result(&r, d, x, res->mu, res->L, sd);
+    fr_result(&p, x, res->mu, res->L, sd);
     memcpy(a, res->mu, d * sizeof *a);
     memcpy(C, res->L, d * d * sizeof *C);
     memset(x, 0, n * sizeof *x);
@@ -1393,11 +1078,11 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
     if (mc_rule(res, ch, gn, p.m, mmax, o->mc_tol) != 0) break;
     memcpy(pmu, res->mu, d * sizeof *pmu);
     memcpy(psd, sd, d * sizeof *psd);
-    dadvi_draws(&f->rng, z, d, p.m, p.m, gram);
+    vi_draws_standard(&f->rng, z, d, p.m, p.m, gram);
     p.m *= 2;
     if (eval_after_doubling(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   }
-  fr_result(&r, d, x, res->mu, res->L, sd);
+  fr_result(&p, x, res->mu, res->L, sd);
   double logdet = 0;
   for (size_t i = 0; i < d; i++) logdet += log(fabs(C[i * d + i]));
   res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx + logdet;
@@ -1477,11 +1162,13 @@ static int check_options(const struct vi_density *den, const struct vi_advi_opti
   const char *bad = NULL;
   if (!den || !den->logp_grad) bad = "no density";
   else if ((unsigned)o->algorithm > VI_ALGO_AUTO) bad = "unknown algorithm";
-  else if ((unsigned)o->optimizer > VI_OPT_LBFGS) bad = "unknown optimizer";
+  else if ((unsigned)o->optimizer > VI_OPT_ADAM) bad = "unknown optimizer";
   else if ((o->algorithm == VI_ALGO_DADVI || o->algorithm == VI_ALGO_AUTO) &&
-           o->optimizer == VI_OPT_SGD)
-    bad = "dadvi is deterministic (L-BFGS); for stochastic gradient ascent use "
+           (o->optimizer == VI_OPT_SGD || o->optimizer == VI_OPT_ADAM))
+    bad = "dadvi is deterministic (L-BFGS); for stochastic gradient ascent (sgd, adam) use "
           "--algorithm meanfield or fullrank";
+  else if (o->optimizer == VI_OPT_ADAM && (!(o->lr > 0) || !isfinite(o->lr)))
+    bad = "lr must be positive";
   else if (o->iter <= 0) bad = "iter must be positive";
   else if (o->grad_samples <= 0) bad = "grad_samples must be positive";
   else if (o->elbo_samples <= 0) bad = "elbo_samples must be positive";
@@ -1544,7 +1231,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
     mo.lr_draws = 0;
     if (o->algorithm == VI_ALGO_AUTO) st = fit_auto(&f);
     else if (o->algorithm == VI_ALGO_DADVI) st = fit_dadvi(&f);
-    else if (res->optimizer == VI_OPT_SGD) st = fit_stan(&f);
+    else if (res->optimizer == VI_OPT_SGD || res->optimizer == VI_OPT_ADAM) st = fit_stan(&f);
     else if (o->algorithm == VI_ALGO_FULLRANK) st = fit_fullrank(&f, NULL, NULL);
     else {
       f.o = &mo;
@@ -1557,142 +1244,3 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   return st;
 }
 
-/* ---------------------------------------------------------------------------
- * Output draws and PSIS */
-
-enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_density *den,
-                            uint64_t seed, size_t S, double *theta, double *log_p,
-                            double *log_q, struct vi_diags *d) {
-  size_t dim = res->dim;
-  struct vi_arena a;
-  vi_arena_init(&a);
-  int balanced = dim > 0 && dim <= DRAW_BALANCE_MAX_DIM && S >= 2 * dim && S % 2 == 0 &&
-                 S <= (size_t)INT_MAX;
-  double *eta = vi_arena_array(&a, dim, sizeof *eta);
-  double *gram = balanced ? vi_arena_array(&a, dim * dim, sizeof *gram) : NULL;
-  if (!eta || (balanced && !gram)) {
-    vi_arena_free(&a);
-    vi_error(d, noloc(), "out of memory while drawing from the approximation");
-    return VI_ERR_NOMEM;
-  }
-  struct vi_rng r;
-  vi_rng_seed(&r, seed, STREAM_DRAWS);
-  if (balanced) {
-    /* antithetic pairs whitened to an exact zero mean and identity second
-     * moment (as the fixed draws of dadvi), in random order: summaries of
-     * the approximation then carry much less Monte Carlo noise */
-    dadvi_draws(&r, theta, dim, 0, (int)S, gram);
-    for (size_t s = S - 1; s > 0; s--) {
-      size_t k = (size_t)(vi_rng_uniform(&r) * (double)(s + 1));
-      if (k > s) k = s;
-      if (k == s) continue;
-      memcpy(eta, theta + s * dim, dim * sizeof *eta);
-      memcpy(theta + s * dim, theta + k * dim, dim * sizeof *eta);
-      memcpy(theta + k * dim, eta, dim * sizeof *eta);
-    }
-  }
-  double logdet = 0;
-  for (size_t i = 0; i < dim; i++)
-    logdet += res->L ? log(fabs(res->L[i * dim + i])) : res->omega[i];
-  for (size_t s = 0; s < S; s++) {
-    double *t = theta + s * dim, ss = 0;
-    for (size_t i = 0; i < dim; i++) {
-      eta[i] = balanced ? t[i] : vi_rng_normal(&r);
-      ss += eta[i] * eta[i];
-    }
-    for (size_t i = 0; i < dim; i++) {
-      if (res->L) {
-        double v = res->mu[i];
-        for (size_t j = 0; j <= i; j++) v += res->L[i * dim + j] * eta[j];
-        t[i] = v;
-      } else {
-        t[i] = res->mu[i] + exp(res->omega[i]) * eta[i];
-      }
-    }
-    if (log_q) log_q[s] = -0.5 * ss - 0.5 * (double)dim * LOG_2PI - logdet;
-    if (log_p) {
-      double lp;
-      if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY; /* value only */
-      log_p[s] = lp;
-    }
-  }
-  vi_arena_free(&a);
-  return VI_OK;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* Zhang & Stephens (2009) estimate of the generalized Pareto shape k for
- * sorted exceedances x[0..n-1] >= 0, with loo's prior adjustment toward 0.5. */
-static double gpd_fit_k(const double *x, size_t n, double *theta, double *lth) {
-  const double prior = 3;
-  size_t m = 30 + (size_t)floor(sqrt((double)n));
-  size_t qi = (size_t)floor((double)n / 4 + 0.5);
-  double xstar = x[qi > 0 ? qi - 1 : 0];
-  if (!(x[n - 1] > 0)) return 0; /* a flat tail: nothing heavy about it */
-  if (!(xstar > 0)) xstar = x[n - 1] * 1e-6;
-  double lmax = -INFINITY;
-  for (size_t j = 0; j < m; j++) {
-    theta[j] = 1 / x[n - 1] + (1 - sqrt((double)m / ((double)j + 0.5))) / prior / xstar;
-    double a = -theta[j], k = 0;
-    for (size_t i = 0; i < n; i++) k += log1p(a * x[i]);
-    k /= (double)n;
-    double l = (double)n * (log(a / k) - k - 1);
-    lth[j] = isnan(l) ? -INFINITY : l;
-    lmax = fmax(lmax, lth[j]);
-  }
-  if (!isfinite(lmax)) return NAN;
-  double wsum = 0, th = 0;
-  for (size_t j = 0; j < m; j++) {
-    double w = exp(lth[j] - lmax);
-    wsum += w;
-    th += theta[j] * w;
-  }
-  th /= wsum;
-  double k = 0;
-  for (size_t i = 0; i < n; i++) k += log1p(-th * x[i]);
-  k /= (double)n;
-  return (k * (double)n + 10 * 0.5) / ((double)n + 10);
-}
-
-double vi_psis_khat(const double *log_p, const double *log_q, size_t S) {
-  if (S < 25) return NAN;
-  double *lr = malloc(S * sizeof *lr);
-  size_t tail = (size_t)ceil(fmin(0.2 * (double)S, 3 * sqrt((double)S)));
-  size_t m = 30 + (size_t)floor(sqrt((double)tail));
-  double *work = malloc((tail + 2 * m) * sizeof *work);
-  if (!lr || !work) {
-    free(lr);
-    free(work);
-    return NAN;
-  }
-  double mx = -INFINITY;
-  for (size_t s = 0; s < S; s++) {
-    double v = log_p[s] - log_q[s];
-    if (isnan(v)) v = -INFINITY;
-    lr[s] = v;
-    mx = fmax(mx, v);
-  }
-  double k;
-  if (mx == INFINITY) k = INFINITY;
-  else if (mx == -INFINITY) k = NAN;
-  else {
-    qsort(lr, S, sizeof *lr, cmp_double);
-    double cut = exp(lr[S - tail - 1] - mx);
-    for (size_t i = 0; i < tail; i++) work[i] = exp(lr[S - tail + i] - mx) - cut;
-    k = gpd_fit_k(work, tail, work + tail, work + tail + m);
-  }
-  free(lr);
-  free(work);
-  return k;
-}
-
-const char *vi_psis_verdict(double khat) {
-  if (isnan(khat)) return "unknown";
-  if (khat < 0.5) return "good";
-  if (khat <= 0.7) return "ok";
-  return "unreliable: the approximation is poor";
-}

@@ -48,8 +48,10 @@ static const char usage[] =
     "                          parameters that are cheap to evaluate), dadvi (deterministic\n"
     "                          mean-field ADVI with linear-response covariances), meanfield\n"
     "                          or fullrank (the Gaussian family)\n"
-    "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default)\n"
+    "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default),\n"
+    "                          adam (Adam on the same gradients; meanfield, fullrank)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
+    "  --lr X                  adam's step size (default 0.001)\n"
     "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
     "  --adapt-iter N --tol-rel-obj X --output-samples N\n"
     "  --init 0|R|FILE.json    zero, uniform(-R, R) on the unconstrained scale (default 2), or\n"
@@ -66,7 +68,7 @@ static const char usage[] =
 #define VI_VERSION "unknown"
 #endif
 
-static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "iter",
+static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
                                           "params", "threads", NULL};
@@ -191,9 +193,12 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       }
     } else if (!strcmp(opt, "optimizer")) {
       if (vi_optimizer_parse(val, &a->opt.optimizer) || a->opt.optimizer == VI_OPT_AUTO) {
-        fprintf(stderr, "error: --optimizer takes sgd or lbfgs, not '%s'\n", val);
+        fprintf(stderr, "error: --optimizer takes sgd or lbfgs, not '%s' (or adam, with --algorithm "
+                        "meanfield or fullrank)\n", val);
         return VI_ERR_USAGE;
       }
+    } else if (!strcmp(opt, "lr")) {
+      if (!(r = parse_num(opt, val, 1e-12, 1e6, 0, &v))) a->opt.lr = v;
     } else if (!strcmp(opt, "time-gradient")) {
       if (!(r = parse_num(opt, val, 1, 1e9, 1, &v))) a->time_grad = (long)v;
     } else if (!strcmp(opt, "threads")) {
@@ -235,9 +240,9 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     return VI_ERR_USAGE;
   }
   if ((a->opt.algorithm == VI_ALGO_DADVI || a->opt.algorithm == VI_ALGO_AUTO) &&
-      a->opt.optimizer == VI_OPT_SGD) {
-    fprintf(stderr, "error: --optimizer sgd needs --algorithm meanfield or fullrank (dadvi is "
-                    "the deterministic L-BFGS fit)\n");
+      (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
+    fprintf(stderr, "error: --optimizer %s needs --algorithm meanfield or fullrank (dadvi is "
+                    "the deterministic L-BFGS fit)\n", vi_optimizer_name(a->opt.optimizer));
     return VI_ERR_USAGE;
   }
   return VI_OK;

@@ -166,7 +166,7 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
   const struct vi_advi_options *o = info->opt;
   const struct vi_advi_result *r = info->res;
   enum vi_optimizer opt = r && r->optimizer != VI_OPT_AUTO ? r->optimizer : vi_optimizer_of(o);
-  int stan = opt == VI_OPT_SGD;
+  int stan = opt == VI_OPT_SGD || opt == VI_OPT_ADAM;
   fprintf(f, "# Written by vi in CmdStan's variational CSV layout\n");
   /* rstan::read_stan_csv keeps the first 'method' key of the comments and
    * cmdstanr's reader keeps the last one with a single '='. rstan 2.21
@@ -186,7 +186,8 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
   if (stan) {
     fprintf(f, "#     grad_samples = %d\n#     elbo_samples = %d\n", o->grad_samples,
             o->elbo_samples);
-    fprintf(f, "#     eta = %.9g\n", o->eta);
+    if (opt == VI_OPT_ADAM) fprintf(f, "#     lr = %.9g\n", o->lr);
+    else fprintf(f, "#     eta = %.9g\n", o->eta);
     fprintf(f, "#     adapt\n#       engaged = %d\n#       iter = %d\n", o->adapt_engaged ? 1 : 0,
             o->adapt_iter);
     fprintf(f, "#     tol_rel_obj = %.9g\n#     eval_elbo = %d\n", o->tol_rel_obj, o->eval_elbo);
@@ -229,7 +230,7 @@ int vi_summary_fprint_draws(FILE *f, const struct vi_draws_info *info, size_t P,
     cmdstan_name(f, names[p]);
   }
   fputc('\n', f);
-  if (stan && o->adapt_engaged)
+  if (opt == VI_OPT_SGD && o->adapt_engaged)
     fprintf(f, "# Stepsize adaptation complete.\n# eta = %.9g\n", r ? r->eta : o->eta);
   fputs("0,0,0", f);
   for (size_t p = 0; p < P; p++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vi/advi.h"
+#include "vi/family.h"
 #include "vi/rng.h"
 
 #define PI 3.14159265358979323846
@@ -802,4 +803,159 @@ Test(advi, algorithm_names_round_trip) {
   cr_assert_eq(a, VI_ALGO_FULLRANK);
   cr_assert_str_eq(vi_algo_name(VI_ALGO_DADVI), "dadvi");
   cr_assert_eq(vi_algo_parse("nuts", &a), -1);
+}
+
+/* ---- Adam ------------------------------------------------------------------------ */
+
+Test(advi, adam_meanfield_lands_near_the_log_gamma_optimum) {
+  /* the Gaussian ELBO optimum of the log-gamma target is known (above);
+   * Adam's last iterate carries the noise of one-draw gradients */
+  struct lgamma_t p = {3, 2};
+  struct vi_density den = {1, &p, lgamma_lp};
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, seed);
+    o.optimizer = VI_OPT_ADAM;
+    o.lr = 0.01;
+    o.init_radius = 0;
+    struct vi_advi_result r;
+    enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+    cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+    cr_assert_eq(r.optimizer, VI_OPT_ADAM);
+    cr_assert_float_eq(r.eta, 0.01, 1e-15, "the step size used is reported");
+    double s = 1 / sqrt(p.a), m = log(p.a / p.b) - 0.5 / p.a;
+    cr_assert(fabs(r.mu[0] - m) < 0.2 * s, "seed %d: mu %g, want %g", (int)seed, r.mu[0], m);
+    cr_assert(fabs(r.omega[0] - log(s)) < 0.2, "seed %d: sd %g, want %g", (int)seed,
+              sd_of(&r, 0), s);
+  }
+}
+
+Test(advi, adam_fullrank_recovers_the_covariance_of_a_correlated_gaussian) {
+  struct gauss p = corr2();
+  struct vi_density den = {2, &p, gauss_lp};
+  struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 2024);
+  o.optimizer = VI_OPT_ADAM;
+  o.lr = 0.01;
+  o.init_radius = 0;
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+  const double *L = r.L;
+  double s11 = L[0] * L[0], s21 = L[2] * L[0], s22 = L[2] * L[2] + L[3] * L[3];
+  cr_assert(fabs(s11 / csig[0] - 1) < 0.25, "Sigma11 %g", s11);
+  cr_assert(fabs(s22 / csig[3] - 1) < 0.25, "Sigma22 %g", s22);
+  cr_assert(fabs(s21 / sqrt(s11 * s22) - 0.8) < 0.1, "correlation %g", s21 / sqrt(s11 * s22));
+  cr_assert(fabs(r.mu[0] - cm[0]) < 0.25 && fabs(r.mu[1] - cm[1]) < 0.5, "mu %g %g", r.mu[0],
+            r.mu[1]);
+}
+
+Test(advi, adam_is_refused_for_the_deterministic_algorithms_and_needs_a_positive_lr) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
+  o.optimizer = VI_OPT_ADAM;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "--algorithm meanfield or fullrank"), "%s", diags.buf);
+  o = opts(VI_ALGO_MEANFIELD, 1);
+  o.optimizer = VI_OPT_ADAM;
+  o.lr = 0;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "lr must be positive"), "%s", diags.buf);
+  cr_assert_str_eq(vi_optimizer_name(VI_OPT_ADAM), "adam");
+  enum vi_optimizer op;
+  cr_assert_eq(vi_optimizer_parse("adam", &op), 0);
+  cr_assert_eq(op, VI_OPT_ADAM);
+}
+
+/* ---- the family table: pullbacks against finite differences --------------------- */
+
+/* f(theta) = sum_i (a_i theta_i - exp(theta_i) / 2) + theta_0 theta_1: smooth, not Gaussian */
+static double fam_f(const double *t, size_t d, double *g) {
+  double s = 0;
+  for (size_t i = 0; i < d; i++) {
+    double a = 0.3 * (double)(i + 1);
+    s += a * t[i] - 0.5 * exp(t[i]);
+    if (g) g[i] = a - 0.5 * exp(t[i]);
+  }
+  s += t[0] * t[1];
+  if (g) g[0] += t[1], g[1] += t[0];
+  return s;
+}
+
+/* J(phi) = 1/M sum_m f(T(eta_m; phi)) + entropy(phi) */
+static double fam_J(struct vi_q *q, const double *eta, int M, double *th) {
+  vi_q_prepare(q);
+  double s = 0;
+  for (int m = 0; m < M; m++) {
+    vi_q_draw(q, eta + (size_t)m * q->noise, th);
+    s += fam_f(th, q->dim, NULL);
+  }
+  return s / M + q->fam->entropy(q);
+}
+
+Test(advi, every_family_pulls_gradients_back_to_its_parameters) {
+  enum { D = 4, R = 2, M = 5 };
+  for (int id = 0; id < VI_FAMILY_COUNT; id++) {
+    size_t np = vi_family_nparams(id, D, R), ns = vi_family_nscratch(id, D, R);
+    double phi[64], scratch[64], acc[64], eta[M * (D + R)], th[D], g[D];
+    cr_assert(np <= 64 && ns <= 64);
+    struct vi_q q;
+    vi_q_init(&q, id, D, R, phi, scratch);
+    struct vi_rng r;
+    vi_rng_seed(&r, 77, (uint64_t)id);
+    for (size_t k = 0; k < np; k++) phi[k] = 0.3 * vi_rng_normal(&r);
+    if (id == VI_FAMILY_FULLRANK) /* Stan's raw diagonal: keep it away from 0 */
+      for (size_t i = 0; i < D; i++) phi[D + i * D + i] = 0.8 + 0.1 * (double)i;
+    for (size_t k = 0; k < (size_t)M * q.noise; k++) eta[k] = vi_rng_normal(&r);
+    vi_q_prepare(&q);
+    memset(acc, 0, sizeof acc);
+    for (int m = 0; m < M; m++) {
+      vi_q_draw(&q, eta + (size_t)m * q.noise, th);
+      fam_f(th, D, g);
+      vi_q_pull(&q, eta + (size_t)m * q.noise, g, acc);
+    }
+    vi_q_finish(&q, M, acc);
+    for (size_t k = 0; k < np; k++) {
+      if (id == VI_FAMILY_FULLRANK && k >= D && (k - D) % D > (k - D) / D) continue; /* upper */
+      double h = 1e-6, keep = phi[k];
+      phi[k] = keep + h;
+      double jp = fam_J(&q, eta, M, th);
+      phi[k] = keep - h;
+      double jm = fam_J(&q, eta, M, th);
+      phi[k] = keep;
+      double fd = (jp - jm) / (2 * h);
+      cr_assert(fabs(fd - acc[k]) < 1e-6 * fmax(1, fabs(fd)), "%s: d/dphi[%zu] %.10g vs fd %.10g",
+                vi_families[id].name, k, acc[k], fd);
+    }
+  }
+}
+
+Test(advi, lowrank_log_q_is_the_gaussian_density_with_the_low_rank_covariance) {
+  enum { D = 3, R = 1 };
+  double phi[D * (2 + R)] = {0.5, -1, 2, 0.1, -0.3, 0.2, 0.7, -0.4, 1.1};
+  double scratch[R * R + D * R], work[D + R];
+  struct vi_q q;
+  vi_q_init(&q, VI_FAMILY_LOWRANK, D, R, phi, scratch);
+  vi_q_prepare(&q);
+  /* Sigma = diag(exp(2 omega)) + b b^T: its inverse and determinant by hand (3 x 3) */
+  double S[9], b[3] = {0.7, -0.4, 1.1};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) S[i * 3 + j] = b[i] * b[j] + (i == j ? exp(2 * phi[3 + i]) : 0);
+  double det = S[0] * (S[4] * S[8] - S[5] * S[7]) - S[1] * (S[3] * S[8] - S[5] * S[6]) +
+               S[2] * (S[3] * S[7] - S[4] * S[6]);
+  double th[3] = {1.0, -0.5, 2.5}, x[3];
+  for (int i = 0; i < 3; i++) x[i] = th[i] - phi[i];
+  /* solve S y = x by Cramer's rule */
+  double y[3];
+  for (int c = 0; c < 3; c++) {
+    double T[9];
+    memcpy(T, S, sizeof T);
+    for (int i = 0; i < 3; i++) T[i * 3 + c] = x[i];
+    y[c] = (T[0] * (T[4] * T[8] - T[5] * T[7]) - T[1] * (T[3] * T[8] - T[5] * T[6]) +
+            T[2] * (T[3] * T[7] - T[4] * T[6])) / det;
+  }
+  double quad = x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
+  double want = -0.5 * quad - 1.5 * log(2 * PI) - 0.5 * log(det);
+  cr_assert_float_eq(vi_q_lowrank_log_q(&q, th, work), want, 1e-12);
+  cr_assert_float_eq(q.fam->log_det(&q), 0.5 * log(det), 1e-12);
 }

@@ -23,7 +23,9 @@
  *   - VI_ALGO_MEANFIELD / VI_ALGO_FULLRANK with VI_OPT_SGD: stochastic-
  *     gradient ADVI as CmdStan 2.x `variational` (Kucukelbir et al. 2017):
  *     eta adaptation, adaptive step sizes, the relative-ELBO-change stopping
- *     rule. The default optimiser for meanfield.
+ *     rule. The default optimiser for meanfield. With VI_OPT_ADAM the same
+ *     gradients, ELBO estimates and stopping rule, with Adam steps of size
+ *     o->lr instead of Stan's adaptive steps (no eta adaptation).
  *   - VI_ALGO_FULLRANK with VI_OPT_LBFGS (its default): the full-rank family
  *     fitted like dadvi: fixed whitened draws, L-BFGS over (mu, L) in
  *     coordinates standardised by a dadvi pilot fit, M doubled until the
@@ -77,7 +79,9 @@ enum vi_algo {
 enum vi_optimizer {
   VI_OPT_AUTO = 0, /* the algorithm's default: sgd for meanfield, lbfgs otherwise */
   VI_OPT_SGD,      /* CmdStan's stochastic gradient ascent (meanfield, fullrank) */
-  VI_OPT_LBFGS     /* fixed draws + L-BFGS, draws doubled until the fit is stable */
+  VI_OPT_LBFGS,    /* fixed draws + L-BFGS, draws doubled until the fit is stable */
+  VI_OPT_ADAM      /* Adam (Kingma & Ba 2015) on Stan's stochastic gradients (meanfield,
+                      fullrank): step lr, no eta adaptation, Stan's stopping rule */
 };
 
 /* How a fit ended. */
@@ -104,6 +108,8 @@ struct vi_advi_options {
   int adapt_engaged;            /* Stan: choose eta from {100,10,1,0.1,0.01} (1) */
   int adapt_iter;               /* Stan: iterations per eta candidate (50) */
   double tol_rel_obj;           /* Stan: relative ELBO change tolerance (0.01) */
+  double lr;                    /* adam: step size (0.001, Kingma and Ba's default); beta1 0.9,
+                                   beta2 0.999, epsilon 1e-8 */
   int output_samples;           /* draws the caller should write (1000); not used by the fit */
   uint64_t seed;                /* everything is deterministic given the seed */
   const double *init;           /* initial mu (dim values), or NULL for random */
@@ -139,7 +145,7 @@ struct vi_advi_result {
   int iterations;         /* Stan: SGD iterations of the main loop; dadvi: L-BFGS iterations, all stages */
   long grad_evals;        /* calls of logp_grad, all phases (init, adaptation, ELBO estimates) */
   double elbo;            /* final ELBO (includes the entropy's constant 0.5 d (1 + log 2 pi)) */
-  double eta;             /* Stan: the step-size scale used; dadvi: 0 */
+  double eta;             /* Stan sgd: the step-size scale used; adam: lr; dadvi: 0 */
   int draws_m;            /* dadvi: final number of fixed draws M; Stan: 0 */
   double mc_change;       /* dadvi: last change (in sds / log sds) when M doubled; else NAN */
   double *mu;             /* dim: mean on the unconstrained scale */
@@ -163,7 +169,7 @@ void vi_advi_options_default(struct vi_advi_options *o);
 const char *vi_algo_name(enum vi_algo a);
 int vi_algo_parse(const char *name, enum vi_algo *out);
 
-/* Name of an optimiser ("auto", "sgd", "lbfgs"), and the reverse. */
+/* Name of an optimiser ("auto", "sgd", "lbfgs", "adam"), and the reverse. */
 const char *vi_optimizer_name(enum vi_optimizer a);
 int vi_optimizer_parse(const char *name, enum vi_optimizer *out);
 

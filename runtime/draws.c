@@ -1,0 +1,114 @@
+/* draws.c: fixed standard-normal draws (antithetic, whitened) and the output
+ * draws of a fitted approximation with their log densities. */
+#include "vi/draws.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "vi/advi.h"
+#include "vi/dense.h"
+#include "vi/family.h"
+
+enum { STREAM_DRAWS = 2, DRAW_BALANCE_MAX_DIM = 200 };
+
+static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
+
+void vi_draws_standard(struct vi_rng *r, double *z, size_t dim, int first, int count,
+                        double *gram) {
+  int half = count / 2;
+  double *blk = z + (size_t)first * dim;
+  for (int k = 0; k < half; k++)
+    for (size_t i = 0; i < dim; i++) {
+      double u = vi_rng_normal(r);
+      blk[(size_t)(2 * k) * dim + i] = u;
+      blk[(size_t)(2 * k + 1) * dim + i] = -u;
+    }
+  if (gram && (size_t)half >= dim && dim > 0) {
+    memset(gram, 0, dim * dim * sizeof *gram);
+    for (int k = 0; k < count; k++) {
+      const double *v = blk + (size_t)k * dim;
+      for (size_t i = 0; i < dim; i++)
+        for (size_t j = 0; j <= i; j++) gram[i * dim + j] += v[i] * v[j];
+    }
+    for (size_t i = 0; i < dim; i++)
+      for (size_t j = 0; j <= i; j++) gram[j * dim + i] = gram[i * dim + j] /= count;
+    if (vi_dense_cholesky(gram, dim) == 0) {
+      for (int k = 0; k < count; k++) { /* forward substitution R w = v, in place */
+        double *v = blk + (size_t)k * dim;
+        for (size_t i = 0; i < dim; i++) {
+          double t = v[i];
+          for (size_t j = 0; j < i; j++) t -= gram[i * dim + j] * v[j];
+          v[i] = t / gram[i * dim + i];
+        }
+      }
+      return;
+    }
+  }
+  for (size_t i = 0; i < dim; i++) {
+    double ss = 0;
+    for (int k = 0; k < count; k++) ss += blk[(size_t)k * dim + i] * blk[(size_t)k * dim + i];
+    double sc = ss > 0 ? sqrt(count / ss) : 1;
+    for (int k = 0; k < count; k++) blk[(size_t)k * dim + i] *= sc;
+  }
+}
+
+enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_density *den,
+                            uint64_t seed, size_t S, double *theta, double *log_p,
+                            double *log_q, struct vi_diags *d) {
+  size_t dim = res->dim;
+  struct vi_arena a;
+  vi_arena_init(&a);
+  int balanced = dim > 0 && dim <= DRAW_BALANCE_MAX_DIM && S >= 2 * dim && S % 2 == 0 &&
+                 S <= (size_t)INT_MAX;
+  double *eta = vi_arena_array(&a, dim, sizeof *eta);
+  double *gram = balanced ? vi_arena_array(&a, dim * dim, sizeof *gram) : NULL;
+  if (!eta || (balanced && !gram)) {
+    vi_arena_free(&a);
+    vi_error(d, noloc(), "out of memory while drawing from the approximation");
+    return VI_ERR_NOMEM;
+  }
+  struct vi_rng r;
+  vi_rng_seed(&r, seed, STREAM_DRAWS);
+  if (balanced) {
+    /* antithetic pairs whitened to an exact zero mean and identity second
+     * moment (as the fixed draws of dadvi), in random order: summaries of
+     * the approximation then carry much less Monte Carlo noise */
+    vi_draws_standard(&r, theta, dim, 0, (int)S, gram);
+    for (size_t s = S - 1; s > 0; s--) {
+      size_t k = (size_t)(vi_rng_uniform(&r) * (double)(s + 1));
+      if (k > s) k = s;
+      if (k == s) continue;
+      memcpy(eta, theta + s * dim, dim * sizeof *eta);
+      memcpy(theta + s * dim, theta + k * dim, dim * sizeof *eta);
+      memcpy(theta + k * dim, eta, dim * sizeof *eta);
+    }
+  }
+  double logdet = 0;
+  for (size_t i = 0; i < dim; i++)
+    logdet += res->L ? log(fabs(res->L[i * dim + i])) : res->omega[i];
+  for (size_t s = 0; s < S; s++) {
+    double *t = theta + s * dim, ss = 0;
+    for (size_t i = 0; i < dim; i++) {
+      eta[i] = balanced ? t[i] : vi_rng_normal(&r);
+      ss += eta[i] * eta[i];
+    }
+    for (size_t i = 0; i < dim; i++) {
+      if (res->L) {
+        double v = res->mu[i];
+        for (size_t j = 0; j <= i; j++) v += res->L[i * dim + j] * eta[j];
+        t[i] = v;
+      } else {
+        t[i] = res->mu[i] + exp(res->omega[i]) * eta[i];
+      }
+    }
+    if (log_q) log_q[s] = -0.5 * ss - 0.5 * (double)dim * VI_LOG_2PI - logdet;
+    if (log_p) {
+      double lp;
+      if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY; /* value only */
+      log_p[s] = lp;
+    }
+  }
+  vi_arena_free(&a);
+  return VI_OK;
+}
