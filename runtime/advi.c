@@ -105,6 +105,13 @@ static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
 
 static int cancelled(const struct fit *f) { return f->o->cancel && *f->o->cancel; }
 
+/* The log density alone (no reverse sweep); 0 when it is finite. */
+static int density_value(struct fit *f, const double *theta, double *lp) {
+  f->res->grad_evals++;
+  if (f->den->logp_grad(f->den->ctx, theta, lp, NULL) != 0) return -1;
+  return isfinite(*lp) ? 0 : -1;
+}
+
 /* One density evaluation; 0 when lp and every partial are finite. */
 static int density(struct fit *f, const double *theta, double *lp, double *grad) {
   f->res->grad_evals++;
@@ -170,7 +177,7 @@ static int stan_elbo(struct fit *f, const struct vi_q *q, double *elbo) {
   double sum = 0, lp;
   for (int i = 0; i < n;) {
     stan_sample(f, q);
-    if (density(f, f->zeta, &lp, f->g) == 0) {
+    if (density_value(f, f->zeta, &lp) == 0) { /* as Stan: the value only */
       sum += lp;
       i++;
     } else if (++dropped >= n) {

@@ -450,6 +450,10 @@ static int density_cb(void *ctx, const double *theta, double *lp, double *grad) 
   return isfinite(*lp) ? 0 : 1;
 }
 
+static int density_batch_cb(void *ctx, size_t M, const double *theta, double *lp, double *grad, int *status) {
+  return vi_model_log_density_batch(ctx, M, theta, lp, grad, status);
+}
+
 struct progress {
   int tty;
   double t0;
@@ -505,7 +509,7 @@ static int coord_labels(size_t dim, const char *const *unames, size_t P, const c
 static int fit_mode(struct cli *a, struct vi_model *m) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
-  struct vi_density den = {dim, m, density_cb};
+  struct vi_density den = {dim, m, density_cb, density_batch_cb};
   struct vi_arena arena;
   vi_arena_init(&arena);
   struct vi_diags d;

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vi/advi.h"
@@ -103,11 +104,22 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
       }
     }
     if (log_q) log_q[s] = -0.5 * ss - 0.5 * (double)dim * VI_LOG_2PI - logdet;
-    if (log_p) {
+    if (log_p && !den->logp_grad_batch) {
       double lp;
       if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY; /* value only */
       log_p[s] = lp;
     }
+  }
+  if (log_p && den->logp_grad_batch && S) { /* values only, all draws at once */
+    int *st = malloc(S * sizeof *st);
+    if (!st) {
+      vi_arena_free(&a);
+      return VI_ERR_NOMEM;
+    }
+    den->logp_grad_batch(den->ctx, S, theta, log_p, NULL, st);
+    for (size_t s = 0; s < S; s++)
+      if (st[s] || isnan(log_p[s])) log_p[s] = -INFINITY;
+    free(st);
   }
   vi_arena_free(&a);
   return VI_OK;

@@ -4,10 +4,24 @@
 #include "vi/objective.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 int vi_objective_batch(const struct vi_density *den, size_t M, const double *theta, double *lp,
                        double *grad, long *evals) {
   size_t d = den->dim;
+  if (den->logp_grad_batch && M > 1) {
+    int *st = malloc(M * sizeof *st);
+    if (!st) return -1;
+    den->logp_grad_batch(den->ctx, M, theta, lp, grad, st);
+    *evals += (long)M;
+    int bad = 0;
+    for (size_t m = 0; m < M && !bad; m++) {
+      bad = st[m] != 0 || !isfinite(lp[m]);
+      for (size_t i = 0; grad && !bad && i < d; i++) bad = !isfinite(grad[m * d + i]);
+    }
+    free(st);
+    return bad ? -1 : 0;
+  }
   for (size_t m = 0; m < M; m++) {
     double *g = grad ? grad + m * d : NULL;
     ++*evals;

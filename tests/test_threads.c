@@ -1,6 +1,8 @@
 /* test_threads.c: evaluation on several threads gives the same bits as on
  * one, and a failing point reports the same message. */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +94,57 @@ Test(threads, a_failing_point_reports_its_message_whichever_thread_evaluated_it)
   cr_assert(strstr(first, "transformed parameters s is -4, below the lower bound 0"), "%s", first);
   vi_model_free(m);
   vi_diags_free(&d);
+}
+
+/* Runs vi-run on a benchmark case with --threads t, writing the summary and
+ * draws to fixed paths (the draws file records its own name); returns the
+ * exit status. */
+static int run_case(const char *dir, const char *args, int t, const char *sum, const char *draws) {
+  char cmd[8192];
+  snprintf(cmd, sizeof cmd, "'%s' '%s/model.vim' '%s/data.csv' %s --threads %d --quiet --summary '%s' --draws '%s' "
+           ">/dev/null 2>&1", env_or("VI_RUN", "build/vi-run"), dir, dir, args, t, sum, draws);
+  return system(cmd);
+}
+
+Test(threads, summaries_and_draws_are_byte_identical_on_one_and_two_threads_for_every_public_case) {
+  char root[1024];
+  snprintf(root, sizeof root, "%s/../shared/bench/cases", env_or("VI_SOURCE_ROOT", "."));
+  DIR *dp = opendir(root);
+  if (!dp) cr_skip_test("no ../shared/bench beside the source tree");
+  struct dirent *de;
+  int cases = 0;
+  char sum[256], draws[256];
+  snprintf(sum, sizeof sum, "/tmp/vi-test-threads-%d-summary.csv", (int)getpid());
+  snprintf(draws, sizeof draws, "/tmp/vi-test-threads-%d-draws.csv", (int)getpid());
+  while ((de = readdir(dp))) {
+    if (de->d_name[0] == '.') continue;
+    char dir[2048], argp[2304], args[512] = "";
+    snprintf(dir, sizeof dir, "%s/%s", root, de->d_name);
+    snprintf(argp, sizeof argp, "%s/args", dir);
+    char *a = slurp(argp);
+    if (a) {
+      snprintf(args, sizeof args, "%s", a);
+      for (char *p = args; *p; p++)
+        if (*p == '\n') *p = ' ';
+      free(a);
+    }
+    char *s[2], *d[2];
+    for (int t = 1; t <= 2; t++) {
+      cr_assert_eq(run_case(dir, args, t, sum, draws), 0, "%s --threads %d failed", de->d_name, t);
+      s[t - 1] = slurp(sum);
+      d[t - 1] = slurp(draws);
+      cr_assert(s[t - 1] && d[t - 1]);
+    }
+    cr_expect_str_eq(s[0], s[1], "%s: summaries differ", de->d_name);
+    cr_expect_str_eq(d[0], d[1], "%s: draws differ", de->d_name);
+    for (int t = 0; t < 2; t++) {
+      free(s[t]);
+      free(d[t]);
+    }
+    cases++;
+  }
+  closedir(dp);
+  unlink(sum);
+  unlink(draws);
+  cr_assert_geq(cases, 28);
 }

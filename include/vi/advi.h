@@ -66,6 +66,10 @@ struct vi_density {
    * draws for Pareto k). Returns 0, or nonzero when it cannot be evaluated
    * at theta (treated as -inf: such draws are dropped and redrawn). */
   int (*logp_grad)(void *ctx, const double *theta, double *lp, double *grad);
+  /* optional: the same at M points (theta M x dim; grad M x dim or NULL),
+   * status[m] 0 or nonzero per point, with results that do not depend on
+   * how the points are spread over threads; NULL: logp_grad point by point */
+  int (*logp_grad_batch)(void *ctx, size_t M, const double *theta, double *lp, double *grad, int *status);
 };
 
 enum vi_algo {
