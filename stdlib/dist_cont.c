@@ -45,7 +45,7 @@ static double normal_elem(const double *v, double *g, unsigned inc, unsigned var
 
 /* Fast path for a scalar sigma: log(sigma) once, one loop per stride pattern
  * computing sum z^2 and w_i = z_i / sigma (the partial of mu_i; -w_i of y_i). */
-static int normal_fwd(struct vi_node *n) {
+int vi_k_normal_fwd(struct vi_node *n) {
   const struct vi_arg *a = n->a;
   if (a[2].n != 1 || vi_udist_len(n) <= 1) return vi_udist_fwd(n);
   const double sigma = a[2].x[0];
@@ -113,7 +113,7 @@ static int normal_fwd(struct vi_node *n) {
 }
 
 static const struct vi_udist d_normal = {
-    {"normal_lpdf", normal_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, {"scale parameter", "scale", VI_DCHK_POS}},
+    VI_OPCODE_NORMAL_LPDF, 3, {A_Y, A_LOC, {"scale parameter", "scale", VI_DCHK_POS}},
     normal_elem, NULL};
 VI_UDIST_IMPL(normal_lpdf, d_normal)
 
@@ -124,7 +124,7 @@ static double std_normal_elem(const double *v, double *g, unsigned inc, unsigned
   return -0.5 * v[0] * v[0] - ((inc & CONST) ? VI_LOG_SQRT_2PI : 0);
 }
 static const struct vi_udist d_std_normal = {
-    {"std_normal_lpdf", vi_udist_fwd, vi_udist_bwd}, 1, {A_Y}, std_normal_elem, NULL};
+    VI_OPCODE_STD_NORMAL_LPDF, 1, {A_Y}, std_normal_elem, NULL};
 VI_UDIST_IMPL(std_normal_lpdf, d_std_normal)
 
 /* ---- student_t(y | nu, mu, sigma) ----
@@ -147,7 +147,7 @@ static double student_t_elem(const double *v, double *g, unsigned inc, unsigned 
   return lp;
 }
 static const struct vi_udist d_student_t = {
-    {"student_t_lpdf", vi_udist_fwd, vi_udist_bwd}, 4, {A_Y, A_DOF, A_LOC, A_SCALE},
+    VI_OPCODE_STUDENT_T_LPDF, 4, {A_Y, A_DOF, A_LOC, A_SCALE},
     student_t_elem, NULL};
 VI_UDIST_IMPL(student_t_lpdf, d_student_t)
 
@@ -165,7 +165,7 @@ static double cauchy_elem(const double *v, double *g, unsigned inc, unsigned var
   return lp;
 }
 static const struct vi_udist d_cauchy = {
-    {"cauchy_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, cauchy_elem, NULL};
+    VI_OPCODE_CAUCHY_LPDF, 3, {A_Y, A_LOC, A_SCALE}, cauchy_elem, NULL};
 VI_UDIST_IMPL(cauchy_lpdf, d_cauchy)
 
 /* double_exponential: lp = -|y - mu| / sigma - log sigma - log 2 */
@@ -181,7 +181,7 @@ static double dexp_elem(const double *v, double *g, unsigned inc, unsigned var) 
   return lp;
 }
 static const struct vi_udist d_dexp = {
-    {"double_exponential_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YF, A_LOC, A_SCALE}, dexp_elem, NULL};
+    VI_OPCODE_DOUBLE_EXPONENTIAL_LPDF, 3, {A_YF, A_LOC, A_SCALE}, dexp_elem, NULL};
 VI_UDIST_IMPL(double_exponential_lpdf, d_dexp)
 
 /* logistic: lp = -z - 2 log1p_exp(-z) - log sigma; d lp/dz = 1 - 2 inv_logit(z) */
@@ -197,7 +197,7 @@ static double logistic_elem(const double *v, double *g, unsigned inc, unsigned v
   return lp;
 }
 static const struct vi_udist d_logistic = {
-    {"logistic_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YF, A_LOC, A_SCALE}, logistic_elem, NULL};
+    VI_OPCODE_LOGISTIC_LPDF, 3, {A_YF, A_LOC, A_SCALE}, logistic_elem, NULL};
 VI_UDIST_IMPL(logistic_lpdf, d_logistic)
 
 /* lognormal: lp = -0.5 z^2 - log sigma - log y - 0.5 log(2 pi), z = (log y - mu) / sigma;
@@ -217,7 +217,7 @@ static double lognormal_elem(const double *v, double *g, unsigned inc, unsigned 
   return lp;
 }
 static const struct vi_udist d_lognormal = {
-    {"lognormal_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_elem, NULL};
+    VI_OPCODE_LOGNORMAL_LPDF, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_elem, NULL};
 VI_UDIST_IMPL(lognormal_lpdf, d_lognormal)
 
 /* exponential(y | beta): lp = log beta - beta y */
@@ -231,7 +231,7 @@ static double exponential_elem(const double *v, double *g, unsigned inc, unsigne
   return lp;
 }
 static const struct vi_udist d_exponential = {
-    {"exponential_lpdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_INVSCALE}, exponential_elem, NULL};
+    VI_OPCODE_EXPONENTIAL_LPDF, 2, {A_YNN, A_INVSCALE}, exponential_elem, NULL};
 VI_UDIST_IMPL(exponential_lpdf, d_exponential)
 
 /* gamma(y | alpha, beta), beta a rate:
@@ -251,7 +251,7 @@ static double gamma_elem(const double *v, double *g, unsigned inc, unsigned var)
   return lp;
 }
 static const struct vi_udist d_gamma = {
-    {"gamma_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_SHAPE, A_INVSCALE}, gamma_elem, NULL};
+    VI_OPCODE_GAMMA_LPDF, 3, {A_Y, A_SHAPE, A_INVSCALE}, gamma_elem, NULL};
 VI_UDIST_IMPL(gamma_lpdf, d_gamma)
 
 /* inv_gamma(y | alpha, beta):
@@ -270,7 +270,7 @@ static double inv_gamma_elem(const double *v, double *g, unsigned inc, unsigned 
   return lp;
 }
 static const struct vi_udist d_inv_gamma = {
-    {"inv_gamma_lpdf", vi_udist_fwd, vi_udist_bwd}, 3,
+    VI_OPCODE_INV_GAMMA_LPDF, 3,
     {A_Y, A_SHAPE, {"scale parameter", "scale", VI_DCHK_POS_FINITE}}, inv_gamma_elem, NULL};
 VI_UDIST_IMPL(inv_gamma_lpdf, d_inv_gamma)
 
@@ -291,7 +291,7 @@ static double beta_elem(const double *v, double *g, unsigned inc, unsigned var) 
   return lp;
 }
 static const struct vi_udist d_beta = {
-    {"beta_lpdf", vi_udist_fwd, vi_udist_bwd}, 3,
+    VI_OPCODE_BETA_LPDF, 3,
     {{"random variable", "variate", VI_DCHK_PROB},
      {"first shape parameter", "first shape", VI_DCHK_POS_FINITE},
      {"second shape parameter", "second shape", VI_DCHK_POS_FINITE}},
@@ -316,7 +316,7 @@ static int uniform_xcheck(struct vi_node *n, const double *v, size_t i) {
 #define A_LB {"lower bound parameter", "lower bound", VI_DCHK_FINITE}
 #define A_UB {"upper bound parameter", "upper bound", VI_DCHK_FINITE}
 static const struct vi_udist d_uniform = {
-    {"uniform_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LB, A_UB}, uniform_elem, uniform_xcheck};
+    VI_OPCODE_UNIFORM_LPDF, 3, {A_Y, A_LB, A_UB}, uniform_elem, uniform_xcheck};
 VI_UDIST_IMPL(uniform_lpdf, d_uniform)
 
 /* chi_square(y | nu): lp = -(nu/2) log 2 - lgamma(nu/2) + (nu/2 - 1) log y - y/2 */
@@ -331,7 +331,7 @@ static double chi_square_elem(const double *v, double *g, unsigned inc, unsigned
   return lp;
 }
 static const struct vi_udist d_chi_square = {
-    {"chi_square_lpdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_DOF}, chi_square_elem, NULL};
+    VI_OPCODE_CHI_SQUARE_LPDF, 2, {A_YNN, A_DOF}, chi_square_elem, NULL};
 VI_UDIST_IMPL(chi_square_lpdf, d_chi_square)
 
 /* inv_chi_square(y | nu): lp = -(nu/2) log 2 - lgamma(nu/2) - (nu/2 + 1) log y - 1/(2y) */
@@ -347,7 +347,7 @@ static double inv_chi_square_elem(const double *v, double *g, unsigned inc, unsi
   return lp;
 }
 static const struct vi_udist d_inv_chi_square = {
-    {"inv_chi_square_lpdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_Y, A_DOF}, inv_chi_square_elem, NULL};
+    VI_OPCODE_INV_CHI_SQUARE_LPDF, 2, {A_Y, A_DOF}, inv_chi_square_elem, NULL};
 VI_UDIST_IMPL(inv_chi_square_lpdf, d_inv_chi_square)
 
 /* scaled_inv_chi_square(y | nu, s):
@@ -365,7 +365,7 @@ static double sinvchi_elem(const double *v, double *g, unsigned inc, unsigned va
   return lp;
 }
 static const struct vi_udist d_sinvchi = {
-    {"scaled_inv_chi_square_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_DOF, A_SCALE}, sinvchi_elem, NULL};
+    VI_OPCODE_SCALED_INV_CHI_SQUARE_LPDF, 3, {A_Y, A_DOF, A_SCALE}, sinvchi_elem, NULL};
 VI_UDIST_IMPL(scaled_inv_chi_square_lpdf, d_sinvchi)
 
 /* weibull(y | alpha, sigma): lp = log alpha + (alpha-1) log y - alpha log sigma - (y/sigma)^alpha */
@@ -384,7 +384,7 @@ static double weibull_elem(const double *v, double *g, unsigned inc, unsigned va
   return lp;
 }
 static const struct vi_udist d_weibull = {
-    {"weibull_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YF, A_SHAPE, A_SCALE}, weibull_elem, NULL};
+    VI_OPCODE_WEIBULL_LPDF, 3, {A_YF, A_SHAPE, A_SCALE}, weibull_elem, NULL};
 VI_UDIST_IMPL(weibull_lpdf, d_weibull)
 
 /* pareto(y | y_min, alpha): lp = log alpha + alpha log y_min - (alpha + 1) log y; -Inf below y_min */
@@ -402,7 +402,7 @@ static double pareto_elem(const double *v, double *g, unsigned inc, unsigned var
   return lp;
 }
 static const struct vi_udist d_pareto = {
-    {"pareto_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_SCALE, A_SHAPE}, pareto_elem, NULL};
+    VI_OPCODE_PARETO_LPDF, 3, {A_Y, A_SCALE, A_SHAPE}, pareto_elem, NULL};
 VI_UDIST_IMPL(pareto_lpdf, d_pareto)
 
 /* gumbel(y | mu, beta): lp = -log beta - z - exp(-z), z = (y - mu) / beta */
@@ -418,7 +418,7 @@ static double gumbel_elem(const double *v, double *g, unsigned inc, unsigned var
   return lp;
 }
 static const struct vi_udist d_gumbel = {
-    {"gumbel_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, gumbel_elem, NULL};
+    VI_OPCODE_GUMBEL_LPDF, 3, {A_Y, A_LOC, A_SCALE}, gumbel_elem, NULL};
 VI_UDIST_IMPL(gumbel_lpdf, d_gumbel)
 
 /* skew_normal(y | xi, omega, alpha):
@@ -439,7 +439,7 @@ static double skew_normal_elem(const double *v, double *g, unsigned inc, unsigne
   return lp;
 }
 static const struct vi_udist d_skew_normal = {
-    {"skew_normal_lpdf", vi_udist_fwd, vi_udist_bwd}, 4,
+    VI_OPCODE_SKEW_NORMAL_LPDF, 4,
     {A_Y, A_LOC, A_SCALE, {"shape parameter", "shape", VI_DCHK_FINITE}}, skew_normal_elem, NULL};
 VI_UDIST_IMPL(skew_normal_lpdf, d_skew_normal)
 
@@ -466,9 +466,9 @@ static double normal_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return normal_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_normal_lcdf = {
-    {"normal_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, normal_lcdf_elem, NULL};
+    VI_OPCODE_NORMAL_LCDF, 3, {A_Y, A_LOC, A_SCALE}, normal_lcdf_elem, NULL};
 static const struct vi_udist d_normal_lccdf = {
-    {"normal_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, normal_lccdf_elem, NULL};
+    VI_OPCODE_NORMAL_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, normal_lccdf_elem, NULL};
 VI_UDIST_IMPL(normal_lcdf, d_normal_lcdf)
 VI_UDIST_IMPL(normal_lccdf, d_normal_lccdf)
 
@@ -490,9 +490,9 @@ static double lognormal_lccdf_elem(const double *v, double *g, unsigned inc, uns
   return lognormal_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_lognormal_lcdf = {
-    {"lognormal_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lcdf_elem, NULL};
+    VI_OPCODE_LOGNORMAL_LCDF, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lcdf_elem, NULL};
 static const struct vi_udist d_lognormal_lccdf = {
-    {"lognormal_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lccdf_elem, NULL};
+    VI_OPCODE_LOGNORMAL_LCCDF, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lccdf_elem, NULL};
 VI_UDIST_IMPL(lognormal_lcdf, d_lognormal_lcdf)
 VI_UDIST_IMPL(lognormal_lccdf, d_lognormal_lccdf)
 
@@ -512,9 +512,9 @@ static double exponential_lccdf_elem(const double *v, double *g, unsigned inc, u
   return -v[0] * v[1];
 }
 static const struct vi_udist d_exponential_lcdf = {
-    {"exponential_lcdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_INVSCALE}, exponential_lcdf_elem, NULL};
+    VI_OPCODE_EXPONENTIAL_LCDF, 2, {A_YNN, A_INVSCALE}, exponential_lcdf_elem, NULL};
 static const struct vi_udist d_exponential_lccdf = {
-    {"exponential_lccdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_INVSCALE}, exponential_lccdf_elem, NULL};
+    VI_OPCODE_EXPONENTIAL_LCCDF, 2, {A_YNN, A_INVSCALE}, exponential_lccdf_elem, NULL};
 VI_UDIST_IMPL(exponential_lcdf, d_exponential_lcdf)
 VI_UDIST_IMPL(exponential_lccdf, d_exponential_lccdf)
 
@@ -537,9 +537,9 @@ static double cauchy_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return cauchy_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_cauchy_lcdf = {
-    {"cauchy_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lcdf_elem, NULL};
+    VI_OPCODE_CAUCHY_LCDF, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lcdf_elem, NULL};
 static const struct vi_udist d_cauchy_lccdf = {
-    {"cauchy_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lccdf_elem, NULL};
+    VI_OPCODE_CAUCHY_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lccdf_elem, NULL};
 VI_UDIST_IMPL(cauchy_lcdf, d_cauchy_lcdf)
 VI_UDIST_IMPL(cauchy_lccdf, d_cauchy_lccdf)
 
@@ -562,9 +562,9 @@ static double logistic_lccdf_elem(const double *v, double *g, unsigned inc, unsi
   return logistic_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_logistic_lcdf = {
-    {"logistic_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, logistic_lcdf_elem, NULL};
+    VI_OPCODE_LOGISTIC_LCDF, 3, {A_Y, A_LOC, A_SCALE}, logistic_lcdf_elem, NULL};
 static const struct vi_udist d_logistic_lccdf = {
-    {"logistic_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, logistic_lccdf_elem, NULL};
+    VI_OPCODE_LOGISTIC_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, logistic_lccdf_elem, NULL};
 VI_UDIST_IMPL(logistic_lcdf, d_logistic_lcdf)
 VI_UDIST_IMPL(logistic_lccdf, d_logistic_lccdf)
 
@@ -588,9 +588,9 @@ static double gumbel_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return vi_log1m_exp(-e);
 }
 static const struct vi_udist d_gumbel_lcdf = {
-    {"gumbel_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lcdf_elem, NULL};
+    VI_OPCODE_GUMBEL_LCDF, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lcdf_elem, NULL};
 static const struct vi_udist d_gumbel_lccdf = {
-    {"gumbel_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lccdf_elem, NULL};
+    VI_OPCODE_GUMBEL_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lccdf_elem, NULL};
 VI_UDIST_IMPL(gumbel_lcdf, d_gumbel_lcdf)
 VI_UDIST_IMPL(gumbel_lccdf, d_gumbel_lccdf)
 
@@ -618,9 +618,9 @@ static double weibull_lccdf_elem(const double *v, double *g, unsigned inc, unsig
   return weibull_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_weibull_lcdf = {
-    {"weibull_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lcdf_elem, NULL};
+    VI_OPCODE_WEIBULL_LCDF, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lcdf_elem, NULL};
 static const struct vi_udist d_weibull_lccdf = {
-    {"weibull_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lccdf_elem, NULL};
+    VI_OPCODE_WEIBULL_LCCDF, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lccdf_elem, NULL};
 VI_UDIST_IMPL(weibull_lcdf, d_weibull_lcdf)
 VI_UDIST_IMPL(weibull_lccdf, d_weibull_lccdf)
 
@@ -645,9 +645,9 @@ static double pareto_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return pareto_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_pareto_lcdf = {
-    {"pareto_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lcdf_elem, NULL};
+    VI_OPCODE_PARETO_LCDF, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lcdf_elem, NULL};
 static const struct vi_udist d_pareto_lccdf = {
-    {"pareto_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lccdf_elem, NULL};
+    VI_OPCODE_PARETO_LCCDF, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lccdf_elem, NULL};
 VI_UDIST_IMPL(pareto_lcdf, d_pareto_lcdf)
 VI_UDIST_IMPL(pareto_lccdf, d_pareto_lccdf)
 
@@ -677,9 +677,9 @@ static double uniform_lccdf_elem(const double *v, double *g, unsigned inc, unsig
   return uniform_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_uniform_lcdf = {
-    {"uniform_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LB, A_UB}, uniform_lcdf_elem, uniform_xcheck};
+    VI_OPCODE_UNIFORM_LCDF, 3, {A_Y, A_LB, A_UB}, uniform_lcdf_elem, uniform_xcheck};
 static const struct vi_udist d_uniform_lccdf = {
-    {"uniform_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LB, A_UB}, uniform_lccdf_elem, uniform_xcheck};
+    VI_OPCODE_UNIFORM_LCCDF, 3, {A_Y, A_LB, A_UB}, uniform_lccdf_elem, uniform_xcheck};
 VI_UDIST_IMPL(uniform_lcdf, d_uniform_lcdf)
 VI_UDIST_IMPL(uniform_lccdf, d_uniform_lccdf)
 
@@ -709,9 +709,9 @@ static double dexp_lccdf_elem(const double *v, double *g, unsigned inc, unsigned
   return dexp_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_dexp_lcdf = {
-    {"double_exponential_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, dexp_lcdf_elem, NULL};
+    VI_OPCODE_DOUBLE_EXPONENTIAL_LCDF, 3, {A_Y, A_LOC, A_SCALE}, dexp_lcdf_elem, NULL};
 static const struct vi_udist d_dexp_lccdf = {
-    {"double_exponential_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, dexp_lccdf_elem, NULL};
+    VI_OPCODE_DOUBLE_EXPONENTIAL_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, dexp_lccdf_elem, NULL};
 VI_UDIST_IMPL(double_exponential_lcdf, d_dexp_lcdf)
 VI_UDIST_IMPL(double_exponential_lccdf, d_dexp_lccdf)
 
@@ -868,7 +868,7 @@ static double skew_normal_cdf_common(const double *v, double *g, int upper) {
   return lf;
 }
 
-#define CDF_PAIR(dist, common, nargs, ...)                                                     \
+#define CDF_PAIR(CODE, dist, common, nargs, ...)                                                     \
   static double dist##_lcdf_elem(const double *v, double *g, unsigned inc, unsigned var) {     \
     (void)inc, (void)var;                                                                      \
     return common(v, g, 0);                                                                    \
@@ -878,24 +878,24 @@ static double skew_normal_cdf_common(const double *v, double *g, int upper) {
     return common(v, g, 1);                                                                    \
   }                                                                                            \
   static const struct vi_udist d_##dist##_lcdf = {                                             \
-      {#dist "_lcdf", vi_udist_fwd, vi_udist_bwd}, nargs, {__VA_ARGS__}, dist##_lcdf_elem, NULL}; \
+      VI_OPCODE_##CODE##_LCDF, nargs, {__VA_ARGS__}, dist##_lcdf_elem, NULL}; \
   static const struct vi_udist d_##dist##_lccdf = {                                            \
-      {#dist "_lccdf", vi_udist_fwd, vi_udist_bwd}, nargs, {__VA_ARGS__}, dist##_lccdf_elem, NULL}; \
+      VI_OPCODE_##CODE##_LCCDF, nargs, {__VA_ARGS__}, dist##_lccdf_elem, NULL}; \
   VI_UDIST_IMPL(dist##_lcdf, d_##dist##_lcdf)                                                  \
   VI_UDIST_IMPL(dist##_lccdf, d_##dist##_lccdf)
 
 #define A_YPROB {"random variable", "variate", VI_DCHK_PROB}
 #define A_SKEW {"shape parameter", "shape", VI_DCHK_FINITE}
-CDF_PAIR(std_normal, std_normal_cdf_common, 1, A_Y)
-CDF_PAIR(gamma, gamma_cdf_common, 3, A_YNN, A_SHAPE, A_INVSCALE)
-CDF_PAIR(chi_square, chi_square_cdf_common, 2, A_YNN, A_DOF)
-CDF_PAIR(inv_gamma, inv_gamma_cdf_common, 3, A_YNN, A_SHAPE, A_SCALE)
-CDF_PAIR(inv_chi_square, inv_chi_square_cdf_common, 2, A_YNN, A_DOF)
-CDF_PAIR(scaled_inv_chi_square, sinvchi_cdf_common, 3, A_YNN, A_DOF, A_SCALE)
-CDF_PAIR(beta, beta_cdf_common, 3, A_YPROB, {"first shape parameter", "first shape", VI_DCHK_POS_FINITE},
+CDF_PAIR(STD_NORMAL, std_normal, std_normal_cdf_common, 1, A_Y)
+CDF_PAIR(GAMMA, gamma, gamma_cdf_common, 3, A_YNN, A_SHAPE, A_INVSCALE)
+CDF_PAIR(CHI_SQUARE, chi_square, chi_square_cdf_common, 2, A_YNN, A_DOF)
+CDF_PAIR(INV_GAMMA, inv_gamma, inv_gamma_cdf_common, 3, A_YNN, A_SHAPE, A_SCALE)
+CDF_PAIR(INV_CHI_SQUARE, inv_chi_square, inv_chi_square_cdf_common, 2, A_YNN, A_DOF)
+CDF_PAIR(SCALED_INV_CHI_SQUARE, scaled_inv_chi_square, sinvchi_cdf_common, 3, A_YNN, A_DOF, A_SCALE)
+CDF_PAIR(BETA, beta, beta_cdf_common, 3, A_YPROB, {"first shape parameter", "first shape", VI_DCHK_POS_FINITE},
          {"second shape parameter", "second shape", VI_DCHK_POS_FINITE})
-CDF_PAIR(student_t, student_t_cdf_common, 4, A_Y, A_DOF, A_LOC, A_SCALE)
-CDF_PAIR(skew_normal, skew_normal_cdf_common, 4, A_Y, A_LOC, A_SCALE, A_SKEW)
+CDF_PAIR(STUDENT_T, student_t, student_t_cdf_common, 4, A_Y, A_DOF, A_LOC, A_SCALE)
+CDF_PAIR(SKEW_NORMAL, skew_normal, skew_normal_cdf_common, 4, A_Y, A_LOC, A_SCALE, A_SKEW)
 
 /* ---- _rng ---- */
 

@@ -53,7 +53,7 @@ static double bernoulli_elem(const double *v, double *g, unsigned inc, unsigned 
   return log1p(-th);
 }
 static const struct vi_udist d_bernoulli = {
-    {"bernoulli_lpmf", vi_udist_fwd, vi_udist_bwd}, 2, {A_BOOL, A_PROB}, bernoulli_elem, NULL};
+    VI_OPCODE_BERNOULLI_LPMF, 2, {A_BOOL, A_PROB}, bernoulli_elem, NULL};
 VI_UDIST_IMPL(bernoulli_lpmf, d_bernoulli)
 
 /* bernoulli_logit(n | alpha): with s = 2n - 1, t = s alpha:
@@ -66,7 +66,7 @@ static double bernoulli_logit_elem(const double *v, double *g, unsigned inc, uns
 }
 
 /* Tight loop for the common case (vector of outcomes, vector or scalar alpha). */
-static int bernoulli_logit_fwd(struct vi_node *n) {
+int vi_k_bernoulli_logit_fwd(struct vi_node *n) {
   const struct vi_arg *a = n->a;
   size_t len = vi_udist_len(n);
   const double *y = a[0].x, *al = a[1].x;
@@ -112,7 +112,7 @@ static int bernoulli_logit_fwd(struct vi_node *n) {
   return 0;
 }
 static const struct vi_udist d_bernoulli_logit = {
-    {"bernoulli_logit_lpmf", bernoulli_logit_fwd, vi_udist_bwd}, 2,
+    VI_OPCODE_BERNOULLI_LOGIT_LPMF, 2,
     {A_BOOL, {"logit probability parameter", "logit probability", VI_DCHK_NONE}},
     bernoulli_logit_elem, NULL};
 VI_UDIST_IMPL(bernoulli_logit_lpmf, d_bernoulli_logit)
@@ -130,7 +130,7 @@ static double binomial_elem(const double *v, double *g, unsigned inc, unsigned v
   return lp;
 }
 static const struct vi_udist d_binomial = {
-    {"binomial_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_SUCC, A_POP, A_PROB}, binomial_elem,
+    VI_OPCODE_BINOMIAL_LPMF, 3, {A_SUCC, A_POP, A_PROB}, binomial_elem,
     successes_xcheck};
 VI_UDIST_IMPL(binomial_lpmf, d_binomial)
 
@@ -146,7 +146,7 @@ static double binomial_logit_elem(const double *v, double *g, unsigned inc, unsi
   return lp;
 }
 static const struct vi_udist d_binomial_logit = {
-    {"binomial_logit_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_SUCC, A_POP, A_LOGIT},
+    VI_OPCODE_BINOMIAL_LOGIT_LPMF, 3, {A_SUCC, A_POP, A_LOGIT},
     binomial_logit_elem, successes_xcheck};
 VI_UDIST_IMPL(binomial_logit_lpmf, d_binomial_logit)
 
@@ -165,7 +165,7 @@ static double beta_binomial_elem(const double *v, double *g, unsigned inc, unsig
   return lp;
 }
 static const struct vi_udist d_beta_binomial = {
-    {"beta_binomial_lpmf", vi_udist_fwd, vi_udist_bwd}, 4, {A_SUCC, A_POP, A_PRIOR1, A_PRIOR2},
+    VI_OPCODE_BETA_BINOMIAL_LPMF, 4, {A_SUCC, A_POP, A_PRIOR1, A_PRIOR2},
     beta_binomial_elem, NULL};
 VI_UDIST_IMPL(beta_binomial_lpmf, d_beta_binomial)
 
@@ -183,7 +183,7 @@ static double poisson_elem(const double *v, double *g, unsigned inc, unsigned va
   return lp;
 }
 static const struct vi_udist d_poisson = {
-    {"poisson_lpmf", vi_udist_fwd, vi_udist_bwd}, 2, {A_COUNT, A_RATE}, poisson_elem, NULL};
+    VI_OPCODE_POISSON_LPMF, 2, {A_COUNT, A_RATE}, poisson_elem, NULL};
 VI_UDIST_IMPL(poisson_lpmf, d_poisson)
 
 /* poisson_log(n | alpha): lp = n alpha - exp(alpha) - lgamma(n + 1); dalpha = n - exp(alpha) */
@@ -198,7 +198,7 @@ static double poisson_log_elem(const double *v, double *g, unsigned inc, unsigne
   return lp;
 }
 static const struct vi_udist d_poisson_log = {
-    {"poisson_log_lpmf", vi_udist_fwd, vi_udist_bwd}, 2, {A_COUNT, A_LOGRATE}, poisson_log_elem, NULL};
+    VI_OPCODE_POISSON_LOG_LPMF, 2, {A_COUNT, A_LOGRATE}, poisson_log_elem, NULL};
 VI_UDIST_IMPL(poisson_log_lpmf, d_poisson_log)
 
 /* neg_binomial(n | alpha, beta):
@@ -213,7 +213,7 @@ static double neg_binomial_elem(const double *v, double *g, unsigned inc, unsign
   return lp;
 }
 static const struct vi_udist d_neg_binomial = {
-    {"neg_binomial_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_COUNT, A_SHAPE, A_INVSCALE},
+    VI_OPCODE_NEG_BINOMIAL_LPMF, 3, {A_COUNT, A_SHAPE, A_INVSCALE},
     neg_binomial_elem, NULL};
 VI_UDIST_IMPL(neg_binomial_lpmf, d_neg_binomial)
 
@@ -232,7 +232,7 @@ static double neg_binomial_2_elem(const double *v, double *g, unsigned inc, unsi
   return lp;
 }
 static const struct vi_udist d_neg_binomial_2 = {
-    {"neg_binomial_2_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_COUNT, A_LOC, A_PREC},
+    VI_OPCODE_NEG_BINOMIAL_2_LPMF, 3, {A_COUNT, A_LOC, A_PREC},
     neg_binomial_2_elem, NULL};
 VI_UDIST_IMPL(neg_binomial_2_lpmf, d_neg_binomial_2)
 
@@ -250,7 +250,7 @@ static double neg_binomial_2_log_elem(const double *v, double *g, unsigned inc, 
   return lp;
 }
 static const struct vi_udist d_neg_binomial_2_log = {
-    {"neg_binomial_2_log_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_COUNT, A_LOGLOC, A_PREC},
+    VI_OPCODE_NEG_BINOMIAL_2_LOG_LPMF, 3, {A_COUNT, A_LOGLOC, A_PREC},
     neg_binomial_2_log_elem, NULL};
 VI_UDIST_IMPL(neg_binomial_2_log_lpmf, d_neg_binomial_2_log)
 
@@ -336,7 +336,7 @@ static int check_outcomes(struct vi_node *n, size_t K) {
 }
 
 /* categorical(y | theta): lp = sum_i log theta[y_i]; dtheta_k = count_k / theta_k */
-static int categorical_fwd(struct vi_node *n) {
+int vi_k_categorical_fwd(struct vi_node *n) {
   size_t K = n->a[1].n;
   const double *y = n->a[0].x, *th = n->a[1].x;
   if (check_outcomes(n, K)) return 1;
@@ -363,7 +363,7 @@ static int categorical_fwd(struct vi_node *n) {
 
 /* categorical_logit(y | beta): lp = sum_i beta[y_i] - N log_sum_exp(beta);
  * dbeta_k = count_k - N softmax(beta)_k */
-static int categorical_logit_fwd(struct vi_node *n) {
+int vi_k_categorical_logit_fwd(struct vi_node *n) {
   size_t K = n->a[1].n, N = n->a[0].n;
   const double *y = n->a[0].x, *be = n->a[1].x;
   if (check_outcomes(n, K)) return 1;
@@ -393,7 +393,7 @@ static int categorical_logit_fwd(struct vi_node *n) {
  * else log(inv_logit(eta - c_{y-1}) - inv_logit(eta - c_y)) = log_diff_exp of the log_inv_logits.
  * With a = eta - c_{y-1}, b = eta - c_y, p = inv_logit(a) - inv_logit(b), s'(t) = inv_logit(t) inv_logit(-t):
  * deta = (s'(a) - s'(b)) / p, dc_{y-1} = -s'(a) / p, dc_y = s'(b) / p */
-static int ordered_logistic_fwd(struct vi_node *n) {
+int vi_k_ordered_logistic_fwd(struct vi_node *n) {
   size_t K = n->a[2].n + 1, N = n->i[2] ? n->a[0].n : n->a[1].n;
   size_t sy = n->a[0].n == 1 ? 0 : 1, se = n->a[1].n == 1 ? 0 : 1;
   const double *y = n->a[0].x, *eta = n->a[1].x, *c = n->a[2].x;
@@ -443,16 +443,13 @@ static int ordered_logistic_fwd(struct vi_node *n) {
   return 0;
 }
 
-static const struct vi_opdef op_categorical = {"categorical_lpmf", categorical_fwd, vi_udist_bwd};
-static const struct vi_opdef op_categorical_logit = {"categorical_logit_lpmf", categorical_logit_fwd, vi_udist_bwd};
-static const struct vi_opdef op_ordered_logistic = {"ordered_logistic_lpmf", ordered_logistic_fwd, vi_udist_bwd};
 
 static int cat_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *out,
                     struct vi_val *args, int nargs, int flags, struct vi_srcloc loc) {
-  int want = op == &op_ordered_logistic ? 3 : 2;
+  int want = op == VI_OPDEF(ORDERED_LOGISTIC_LPMF) ? 3 : 2;
   if (nargs != want) return vi_ctx_error(c, loc, "%s: takes %d arguments, not %d", op->name, want, nargs);
   int ycont = args[0].t.ndims > 0;
-  if (op == &op_ordered_logistic && args[1].t.base != VI_T_INT && args[1].t.base != VI_T_REAL) {
+  if (op == VI_OPDEF(ORDERED_LOGISTIC_LPMF) && args[1].t.base != VI_T_INT && args[1].t.base != VI_T_REAL) {
     if (!ycont || args[0].n != args[1].n)
       return vi_ctx_error(c, loc, "%s: size of location (%zu) does not match size of the variate (%zu)",
                           op->name, args[1].n, ycont ? args[0].n : (size_t)1);
@@ -465,15 +462,15 @@ static int cat_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *
 }
 static int categorical_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                             int flags, struct vi_srcloc loc) {
-  return cat_call(&op_categorical, c, out, args, nargs, flags, loc);
+  return cat_call(VI_OPDEF(CATEGORICAL_LPMF), c, out, args, nargs, flags, loc);
 }
 static int categorical_logit_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                   int nargs, int flags, struct vi_srcloc loc) {
-  return cat_call(&op_categorical_logit, c, out, args, nargs, flags, loc);
+  return cat_call(VI_OPDEF(CATEGORICAL_LOGIT_LPMF), c, out, args, nargs, flags, loc);
 }
 static int ordered_logistic_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                  int nargs, int flags, struct vi_srcloc loc) {
-  return cat_call(&op_ordered_logistic, c, out, args, nargs, flags, loc);
+  return cat_call(VI_OPDEF(ORDERED_LOGISTIC_LPMF), c, out, args, nargs, flags, loc);
 }
 
 static int is_vec(struct vi_type t) { return t.base == VI_T_VECTOR && t.ndims == 0; }

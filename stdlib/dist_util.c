@@ -64,7 +64,7 @@ static const char *chk_text(int chk) {
 }
 
 int vi_udist_checks(struct vi_node *n) {
-  const struct vi_udist *d = (const struct vi_udist *)(const void *)n->op;
+  const struct vi_udist *d = (const struct vi_udist *)n->p;
   for (int k = 0; k < n->na; k++) {
     int chk = d->arg[k].chk;
     if (chk == VI_DCHK_NONE || (n->i[NI_CHECKED] && !n->a[k].dx)) continue;
@@ -94,7 +94,7 @@ int vi_udist_checks(struct vi_node *n) {
 
 /* Generic forward: checks, then one pass over the elements. */
 int vi_udist_fwd(struct vi_node *n) {
-  const struct vi_udist *d = (const struct vi_udist *)(const void *)n->op;
+  const struct vi_udist *d = (const struct vi_udist *)n->p;
   if (vi_udist_checks(n)) return 1;
   n->y[0] = 0;
   if (n->naux) memset(n->aux, 0, n->naux * sizeof *n->aux);
@@ -142,7 +142,7 @@ void vi_udist_bwd(struct vi_node *n) {
 
 int vi_udist_call(const struct vi_udist *d, struct vi_ctx *c, struct vi_val *out,
                   struct vi_val *args, int nargs, int flags, struct vi_srcloc loc) {
-  const char *fname = d->op.name;
+  const char *fname = vi_ops[d->code].name;
   if (nargs != d->nargs)
     return vi_ctx_error(c, loc, "%s: takes %d arguments, not %d", fname, d->nargs, nargs);
   int ref = -1;
@@ -159,8 +159,9 @@ int vi_udist_call(const struct vi_udist *d, struct vi_ctx *c, struct vi_val *out
                           d->arg[k].what, args[k].n, d->arg[ref].what, args[ref].n);
     }
   }
-  struct vi_node *n = vi_node_new(c, &d->op, nargs, 1, loc);
+  struct vi_node *n = vi_node_new(c, &vi_ops[d->code], nargs, 1, loc);
   if (!n) return VI_ERR_NOMEM;
+  n->p = d;
   size_t naux = 0;
   int cont = 0;
   for (int k = 0; k < nargs; k++) {
@@ -374,7 +375,7 @@ enum { GI_FAMILY = 1, GI_N = 2, GI_P = 3 };
 static const char *const glm_names[] = {"normal_id_glm_lpdf", "bernoulli_logit_glm_lpmf",
                                         "poisson_log_glm_lpmf"};
 
-static int glm_fwd(struct vi_node *n) {
+int vi_k_glm_fwd(struct vi_node *n) {
   int fam = n->i[GI_FAMILY];
   size_t N = (size_t)n->i[GI_N], P = (size_t)n->i[GI_P];
   const double *y = n->a[0].x, *x = n->a[1].x, *al = n->a[2].x, *be = n->a[3].x;
@@ -443,11 +444,8 @@ static int glm_fwd(struct vi_node *n) {
   return 0;
 }
 
-static const struct vi_opdef glm_ops[] = {
-    {"normal_id_glm_lpdf", glm_fwd, vi_udist_bwd},
-    {"bernoulli_logit_glm_lpmf", glm_fwd, vi_udist_bwd},
-    {"poisson_log_glm_lpmf", glm_fwd, vi_udist_bwd},
-};
+static const int glm_ops[] = {VI_OPCODE_NORMAL_ID_GLM_LPDF, VI_OPCODE_BERNOULLI_LOGIT_GLM_LPMF,
+                              VI_OPCODE_POISSON_LOG_GLM_LPMF};
 
 int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                 int flags, struct vi_srcloc loc) {
@@ -468,7 +466,7 @@ int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val 
       return vi_ctx_error(c, loc, "%s: size of %s (%zu) does not match the rows of the predictors (%zu)",
                           fname, what[k], args[k].n, N);
   }
-  struct vi_node *n = vi_dist_node_new(c, &glm_ops[family], args, nargs, flags, 2 * N, loc);
+  struct vi_node *n = vi_dist_node_new(c, &vi_ops[glm_ops[family]], args, nargs, flags, 2 * N, loc);
   if (!n) return VI_ERR_EVAL;
   n->fname = fname;
   n->i[GI_FAMILY] = family;

@@ -61,7 +61,7 @@ typedef double (*vi_delem_fn)(const double *v, double *g, unsigned inc, unsigned
 typedef int (*vi_dxcheck_fn)(struct vi_node *n, const double *v, size_t i);
 
 struct vi_udist {
-  struct vi_opdef op; /* first member: kernels find the description from n->op */
+  int code; /* its row in the op table (include/vi/ops.def); nodes find the description in n->p */
   int nargs;
   struct vi_darg arg[VI_DIST_MAXARGS];
   vi_delem_fn elem;
@@ -77,7 +77,8 @@ struct vi_udist {
 int vi_udist_call(const struct vi_udist *d, struct vi_ctx *c, struct vi_val *out,
                   struct vi_val *args, int nargs, int flags, struct vi_srcloc loc);
 
-/* The generic kernels (op.fwd / op.bwd of a vi_udist). A custom fwd must keep
+/* The generic kernels (the fwd / bwd of a vi_udist's row in include/vi/ops.def;
+ * vi_udist_call sets n->p to the vi_udist). A custom fwd must keep
  * the aux layout above and may call vi_udist_checks and vi_udist_fwd. */
 int vi_udist_fwd(struct vi_node *n);
 void vi_udist_bwd(struct vi_node *n);

@@ -5,6 +5,7 @@
 #define VI_STDLIB_LIB_H
 #include <stddef.h>
 
+#include "vi/ops.h"
 #include "vi/stdlib.h"
 
 #define VI_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))

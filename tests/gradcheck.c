@@ -12,6 +12,7 @@
 #include "vi/arena.h"
 #include "vi/diag.h"
 #include "vi/rng.h"
+#include "vi/ops.h"
 #include "vi/tape.h"
 
 enum { GC_MAXARGS = 8, GC_MAXN = 4096 };
@@ -54,6 +55,7 @@ struct gc {
   const char *sigtext; /* current signature, for messages */
   int siglen;
   int sigfail;         /* this signature already failed */
+  unsigned *cover;     /* per enum vi_opcode: signatures whose gradient check passed with that op on the tape, or NULL */
 };
 
 static void gc_report(struct gc *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -484,6 +486,16 @@ static void check_sig(struct gc *g, struct gc_sig *s, unsigned long long seed) {
       if (nd->op->bwd) nd->op->bwd(nd);
     }
     int dynamic = g->ctx.dynamic;
+    /* the ops on this tape, credited once the gradient check passes */
+    unsigned char seen[VI_OPCODE_COUNT] = {0};
+    for (size_t i = 0; i < g->tape.n; i++) {
+      const struct vi_node *nd = g->tape.nodes[i];
+      enum vi_opcode c = vi_node_op(nd);
+      seen[c] = 1;
+      if (c != VI_OPCODE_NONE && vi_op_arity[c] >= 0 && nd->na != vi_op_arity[c])
+        gc_report(g, "op %s has %d operands, its row in include/vi/ops.def says %d", vi_ops[c].name, nd->na,
+                  vi_op_arity[c]);
+    }
     /* 3. finite differences along every direction of every leaf */
     for (int k = 0; k < s->na && !g->sigfail; k++) {
       struct gc_arg *a = &s->a[k];
@@ -515,6 +527,8 @@ static void check_sig(struct gc *g, struct gc_sig *s, unsigned long long seed) {
       free(dirs);
       free(gr);
     }
+    if (g->cover && !g->sigfail)
+      for (int c = 1; c < VI_OPCODE_COUNT; c++) g->cover[c] += seen[c];
     /* 4. replay the tape at a second draw of the leaves */
     if (!dynamic && !g->sigfail) {
       struct vi_rng r2;
@@ -572,7 +586,8 @@ static unsigned long long hash_name(const char *s) {
   return h;
 }
 
-int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char *msg, size_t cap) {
+static int gradcheck(const struct vi_func *f, const char *spec, unsigned *cover, int *nsig, char *msg,
+                     size_t cap) {
   *nsig = 0;
   if (cap) msg[0] = 0;
   if (!spec) return 0;
@@ -581,6 +596,7 @@ int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char
   g.f = f;
   g.msg = msg;
   g.cap = cap;
+  g.cover = cover;
   vi_arena_init(&g.arena);
   vi_tape_init(&g.tape);
   vi_diags_init(&g.diags);
@@ -606,6 +622,14 @@ int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char
   return nfail;
 }
 
+int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char *msg, size_t cap) {
+  return gradcheck(f, spec, NULL, nsig, msg, cap);
+}
+
 int vi_gradcheck_row(const struct vi_func *f, int *nsig, char *msg, size_t cap) {
-  return vi_gradcheck_spec(f, f->test, nsig, msg, cap);
+  return gradcheck(f, f->test, NULL, nsig, msg, cap);
+}
+
+int vi_gradcheck_row_cover(const struct vi_func *f, unsigned *cover, int *nsig, char *msg, size_t cap) {
+  return gradcheck(f, f->test, cover, nsig, msg, cap);
 }

@@ -24,6 +24,7 @@
 #define VI_TESTS_GRADCHECK_H
 #include <stddef.h>
 
+#include "vi/ops.h"
 #include "vi/stdlib.h"
 
 /* Checks every signature of f->test. Failure descriptions ("name(sig):
@@ -36,5 +37,11 @@ int vi_gradcheck_row(const struct vi_func *f, int *nsig, char *msg, size_t cap);
 /* Like vi_gradcheck_row, for a spec other than f->test (extra checks in a
  * module's own tests). */
 int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char *msg, size_t cap);
+
+/* Like vi_gradcheck_row, and credits the op table: cover[code] (enum
+ * vi_opcode, VI_OPCODE_COUNT entries) is incremented for every op recorded
+ * on the tape of a signature whose gradient check passed. This is how the
+ * test suite proves every row of include/vi/ops.def is gradient-checked. */
+int vi_gradcheck_row_cover(const struct vi_func *f, unsigned *cover, int *nsig, char *msg, size_t cap);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "../stdlib/special.h"
 #include "gradcheck.h"
+#include "vi/ops.h"
 #include "vi/stdlib.h"
 
 enum { MSGCAP = 8192 };
@@ -33,16 +34,20 @@ ParameterizedTest(size_t *k, stdlib_grad, row_matches_finite_differences) {
   cr_assert_eq(nfail, 0, "%s: %d of %d signatures fail:\n%s", f->name, nfail, nsig, msg);
 }
 
-Test(stdlib_grad, whole_table_passes) {
+/* Runs the whole function table once and checks, from the tapes it
+ * recorded, that every row of the op table (include/vi/ops.def) took part
+ * in a passing gradient check: a new op without a test case fails here. */
+Test(stdlib_grad, whole_table_passes_and_checks_every_op_row) {
   size_t n = vi_stdlib_count(), rows = 0, fails = 0;
   long sigs = 0;
   static char msg[MSGCAP];
+  static unsigned cover[VI_OPCODE_COUNT];
   for (size_t k = 0; k < n; k++) {
     const struct vi_func *f = vi_stdlib_at(k);
     cr_assert(f && f->name && f->impl, "row %zu has no name or impl", k);
     if (!f->test) continue;
     int nsig = 0;
-    int nfail = vi_gradcheck_row(f, &nsig, msg, sizeof msg);
+    int nfail = vi_gradcheck_row_cover(f, cover, &nsig, msg, sizeof msg);
     if (nfail) fprintf(stderr, "%s", msg);
     fails += (size_t)nfail;
     sigs += nsig;
@@ -50,6 +55,24 @@ Test(stdlib_grad, whole_table_passes) {
   }
   printf("gradient-checked %zu rows, %ld signatures (%zu rows without a spec)\n", rows, sigs, n - rows);
   cr_assert_eq(fails, 0, "%zu signatures fail (details above)", fails);
+  int missing = 0;
+  for (int c = 1; c < VI_OPCODE_COUNT; c++) {
+    if (cover[c]) continue;
+    fprintf(stderr, "op %s (VI_OPCODE row %d of include/vi/ops.def) has no passing gradient test case\n",
+            vi_ops[c].name, c);
+    missing++;
+  }
+  printf("op table: %d rows, %d without a gradient case\n", VI_OPCODE_COUNT - 1, missing);
+  cr_assert_eq(missing, 0, "%d op rows are not gradient-checked (listed above)", missing);
+}
+
+Test(stdlib_grad, op_table_rows_are_complete) {
+  for (int c = 1; c < VI_OPCODE_COUNT; c++) {
+    cr_expect(vi_ops[c].name && vi_ops[c].fwd && vi_ops[c].bwd, "op row %d lacks a name or kernel", c);
+    cr_expect(vi_op_code(&vi_ops[c]) == (enum vi_opcode)c, "op row %d does not map back to its code", c);
+  }
+  static const struct vi_opdef outside = {"outside", NULL, NULL};
+  cr_expect(vi_op_code(&outside) == VI_OPCODE_NONE, "an opdef outside the table has no code");
 }
 
 /* ---- special functions against 50-digit references ---- */
