@@ -1063,7 +1063,9 @@ const struct vi_func vi_stdlib_dist_cont[] = {
      "(real or vector, matrix, real or vector, vector, real or vector) => real", LPDF,
      "v4[-2,2],m4x2[-1,1],r[-1,1],v2[-1,1],r[0.5,2];v3[-2,2],m3x2[-1,1],v3[-1,1],v2[-1,1],v3[0.5,2];"
      "d:v4[-2,2],d:m4x3[-1,1],r[-1,1],v3[-1,1],r[0.5,2]@1;d:v3[-2,2],d:m3x2[-1,1],r[-1,1],v2[-1,1],d:r[0.5,2]@1;"
-     "!v3[-2,2],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1]"},
+     "!v3[-2,2],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1];"
+     /* more rows than one block of the kernel (128), with a partial last block */
+     "v300[-2,2],d:m300x3[-1,1],r[-1,1],v3[-1,1],r[0.5,2];d:v260[-2,2],m260x2[-1,1],v260[-1,1],v2[-1,1],v260[0.5,2]"},
     {"std_normal_lpdf", vi_drule_reals1, std_normal_lpdf, "(reals) => real", LPDF,
      "r[-2,2];v4[-2,2];v3[-2,2]@1"},
     {"student_t_lpdf", vi_drule_reals4, student_t_lpdf, SIG4, LPDF,

@@ -588,11 +588,13 @@ const struct vi_func vi_stdlib_dist_disc[] = {
     {"bernoulli_logit_glm_lpmf", rule_glm_int, bernoulli_logit_glm_lpmf,
      "(ints, matrix, real or vector, vector) => real", LPMF,
      "ia4[0,1],m4x2[-1,1],r[-1,1],v2[-1,1];ia3[0,1],m3x2[-1,1],v3[-1,1],v2[-1,1];"
-     "d:ia4[0,1],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[2,3],m3x2[-1,1],r[-1,1],v2[-1,1]"},
+     "d:ia4[0,1],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[2,3],m3x2[-1,1],r[-1,1],v2[-1,1];"
+     "ia300[0,1],d:m300x3[-1,1],r[-1,1],v3[-1,1];ia150[0,1],m150x2[-1,1],v150[-1,1],v2[-1,1]"},
     {"poisson_log_glm_lpmf", rule_glm_int, poisson_log_glm_lpmf,
      "(ints, matrix, real or vector, vector) => real", LPMF,
      "ia4[0,5],m4x2[-1,1],r[-1,1],v2[-1,1];ia3[0,5],m3x2[-1,1],v3[-1,1],v2[-1,1];"
-     "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1]"},
+     "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1];"
+     "ia300[0,5],d:m300x3[-1,1],r[-1,1],v3[-1,1];ia150[0,5],m150x2[-1,1],v150[-1,1],v2[-1,1]"},
     {"categorical_lpmf", rule_categorical, categorical_lpmf, "(ints, vector) => real", LPMF,
      "i[1,4],simplex4;ia5[1,3],simplex3;ia5[1,3],simplex3@1;!i[5,6],simplex4;!i[1,2],v3[0.1,0.2]"},
     {"categorical_logit_lpmf", rule_categorical, categorical_logit_lpmf, "(ints, vector) => real", LPMF,
