@@ -958,6 +958,43 @@ FILLED(one_hot_row_vector, VI_T_ROW_VECTOR, 0, 0)
 FILLED(one_hot_array, VI_T_REAL, 1, 0)
 FILLED(one_hot_int_array, VI_T_INT, 1, 0)
 
+/* dims(x): the array dimensions of x, then its rows (vector, row_vector:
+ * its size; matrix: rows and columns); a scalar has none. Ints only, no
+ * node: sizes never depend on parameters. */
+FN(dims) {
+  int nd = args[0].t.ndims + vi_type_nsizes(args[0].t);
+  if (vi_val_new_int(c, out, vi_ty(VI_T_INT, 1), &nd)) return vi_ctx_error(c, loc, "dims: result is too large");
+  for (int k = 0; k < nd; k++) out->ix[k] = args[0].dim[k];
+  return VI_OK;
+}
+static struct vi_type rule_dims(const struct vi_type *a, int n) {
+  if (n != 1 || a[0].base < VI_T_INT || a[0].base > VI_T_MATRIX) return vi_ty(VI_T_ERROR, 0);
+  return vi_ty(VI_T_INT, 1);
+}
+
+/* linspaced_int_array(K, low, high): K integers from low to high. With
+ * d = high - low: when d + 1 >= K, low + k step with step = d / (K - 1)
+ * (integer division, so the last is high only when K - 1 divides d); when
+ * d + 1 < K, each value repeats: low + k / q with q = (K + d) / (d + 1).
+ * K = 1 gives {high}, K = 0 {}. */
+FN(linspaced_int_array) {
+  const char *f = "linspaced_int_array";
+  int K = int_arg(&args[0]), lo = int_arg(&args[1]), hi = int_arg(&args[2]);
+  if (check_size(c, K, f, loc)) return VI_ERR_EVAL;
+  if (hi < lo) return vi_ctx_error(c, loc, "%s: high (%d) is less than low (%d)", f, hi, lo);
+  if (vi_val_new_int(c, out, vi_ty(VI_T_INT, 1), &K)) return vi_ctx_error(c, loc, "%s: result is too large", f);
+  if (K == 1) {
+    out->ix[0] = hi;
+    return VI_OK;
+  }
+  long long d = (long long)hi - lo;
+  for (int k = 0; k < K; k++) {
+    long long v = d + 1 < K ? lo + k / ((K + d) / (d + 1)) : lo + k * (d / (K - 1));
+    out->ix[k] = (int)v;
+  }
+  return VI_OK;
+}
+
 FN(uniform_simplex) {
   int k = int_arg(&args[0]);
   if (k < 1) return vi_ctx_error(c, loc, "uniform_simplex: size %d must be positive", k);
@@ -1067,6 +1104,7 @@ RULE(hot_vector, {2, {I_, I_}, V_})
 RULE(hot_row_vector, {2, {I_, I_}, RV_})
 RULE(hot_array, {2, {I_, I_}, AR_})
 RULE(hot_int_array, {2, {I_, I_}, AI_})
+RULE(linspace_int, {3, {I_, I_, I_}, AI_})
 
 #define SIG_CONTAINER "(array[] real) => real; (vector) => real; (row_vector) => real; (matrix) => real"
 #define SIG_SLICE "(vector, int) => vector; (row_vector, int) => row_vector; (array[] T, int) => array[] T"
@@ -1227,6 +1265,8 @@ const struct vi_func vi_stdlib_containers[] = {
     {"one_hot_array", rule_hot_array, fn_one_hot_array, "(int, int) => array[] real", 0, NULL},
     {"one_hot_int_array", rule_hot_int_array, fn_one_hot_int_array, "(int, int) => array[] int", 0,
      NULL},
+    {"dims", rule_dims, fn_dims, "(any int or real type) => array[] int", 0, NULL},
+    {"linspaced_int_array", rule_linspace_int, fn_linspaced_int_array, "(int, int, int) => array[] int", 0, NULL},
     {"uniform_simplex", rule_size_to_vector, fn_uniform_simplex, "(int) => vector", 0, NULL},
 };
 const size_t vi_stdlib_containers_n = VI_COUNTOF(vi_stdlib_containers);

@@ -1,0 +1,68 @@
+# make_values2.R: reference values for the standard-library rows added
+# after make_values.R (tests/test_dist_values.c reads both files). Base R
+# only. Same line format as make_values.R. Run from the repository root:
+#   Rscript tests/reference/make_values2.R > tests/reference/values2.txt
+f17 <- function(x) ifelse(is.nan(x), "nan", ifelse(is.infinite(x), ifelse(x > 0, "inf", "-inf"),
+                    sprintf("%.17g", x)))
+R <- function(x) paste0("r", f17(x))
+I <- function(x) sprintf("i%d", as.integer(x))
+V <- function(x) paste0("v", paste0(":", f17(x), collapse = ""))
+W <- function(x) paste0("w", paste0(":", f17(x), collapse = ""))
+A <- function(x) paste0("a", paste0(":", f17(x), collapse = ""))
+IA <- function(x) paste0("ia", paste0(":", as.integer(x), collapse = ""))
+M <- function(m) paste0("m", nrow(m), "x", ncol(m), paste0(":", f17(as.vector(m)), collapse = ""))
+AV <- function(l) paste0("A", length(l[[1]]), paste0(":", f17(unlist(l)), collapse = ""))
+emit <- function(fn, args, value, flags = 0) {
+  cat(fn, "|", paste(args, collapse = ","), "|", flags, "|", paste(f17(as.vector(value)), collapse = ":"),
+      "\n", sep = "")
+}
+
+# ---- sizes ----
+emit("dims", M(matrix(1:6 / 2, 2)), c(2, 3))
+emit("dims", V(c(1, 2, 3, 4)), 4)
+emit("dims", AV(list(c(1, 2), c(3, 4), c(5, 6))), c(3, 2))
+emit("dims", R(1.5), numeric(0))
+# linspaced_int_array (Stan's definition: Eigen's integer LinSpaced)
+lia <- function(K, lo, hi) {
+  if (K == 0) return(integer(0)); if (K == 1) return(hi)
+  d <- hi - lo; k <- 0:(K - 1)
+  if (d + 1 < K) lo + k %/% ((K + d) %/% (d + 1)) else lo + k * (d %/% (K - 1))
+}
+for (a in list(c(5, 1, 9), c(4, 0, 10), c(6, 1, 3), c(1, 2, 7), c(3, -4, -4)))
+  emit("linspaced_int_array", c(I(a[1]), I(a[2]), I(a[3])), lia(a[1], a[2], a[3]))
+
+# ---- linear algebra ----
+S <- matrix(c(2.5, 0.4, -0.3, 0.4, 1.8, 0.6, -0.3, 0.6, 3.1), 3)
+S4 <- crossprod(matrix(c(1, 0.3, -0.5, 0.2, 0.1, 1.2, 0.4, -0.3, 0.7, -0.2, 1.5, 0.6, 0.2, 0.5, -0.4, 0.9), 4)) + diag(0.5, 4)
+Lc <- t(chol(S))
+Mx <- matrix(c(0.3, -0.7, 0.2, 1.1, 0.5, -0.4, 0.8, 0.1, -0.6), 3)
+emit("quad_form_diag", c(M(Mx), V(c(0.5, -1.5, 2))), diag(c(0.5, -1.5, 2)) %*% Mx %*% diag(c(0.5, -1.5, 2)))
+emit("quad_form_diag", c(M(S), W(c(1.2, 0.3, -0.8))), diag(c(1.2, 0.3, -0.8)) %*% S %*% diag(c(1.2, 0.3, -0.8)))
+# eigenvalues ascending; each eigenvector's largest component positive
+ev <- function(A) {
+  e <- eigen(A, symmetric = TRUE); o <- order(e$values); V <- e$vectors[, o, drop = FALSE]
+  for (j in seq_len(ncol(V))) { b <- which.max(abs(V[, j])); if (V[b, j] < 0) V[, j] <- -V[, j] }
+  list(values = e$values[o], vectors = V)
+}
+for (A in list(S, S4, matrix(2.7, 1, 1))) {
+  emit("eigenvalues_sym", M(A), ev(A)$values)
+  emit("eigenvectors_sym", M(A), ev(A)$vectors)
+}
+emit("log_determinant_spd", M(S), determinant(S)$modulus)
+emit("log_determinant_spd", M(S4), determinant(S4)$modulus)
+emit("inverse_spd", M(S), solve(S))
+emit("inverse_spd", M(S4), solve(S4))
+emit("chol2inv", M(Lc), chol2inv(t(Lc)))
+emit("chol2inv", M(t(chol(S4))), solve(S4))
+mp <- function(A, k) { P <- diag(nrow(A)); for (i in seq_len(k)) P <- P %*% A; P }
+emit("matrix_power", c(M(Mx), I(0)), diag(3))
+emit("matrix_power", c(M(Mx), I(1)), Mx)
+emit("matrix_power", c(M(Mx), I(5)), mp(Mx, 5))
+# matrix_exp: for a symmetric matrix V diag(exp(w)) V'; for a general one
+# the eigendecomposition (distinct eigenvalues), real part
+expm_sym <- function(A) { e <- eigen(A, symmetric = TRUE); e$vectors %*% diag(exp(e$values)) %*% t(e$vectors) }
+expm_gen <- function(A) { e <- eigen(A); Re(e$vectors %*% diag(exp(e$values)) %*% solve(e$vectors)) }
+emit("matrix_exp", M(S), expm_sym(S))
+emit("matrix_exp", M(-3 * S4), expm_sym(-3 * S4))
+emit("matrix_exp", M(Mx), expm_gen(Mx))
+emit("matrix_exp", M(matrix(c(0, 2, -2, 0), 2)), matrix(c(cos(2), sin(2), -sin(2), cos(2)), 2))
