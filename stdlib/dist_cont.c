@@ -1017,6 +1017,73 @@ static struct vi_type rule_normal_id_glm(const struct vi_type *a, int n) { retur
 /* ---- the table ---- */
 
 #define LPDF VI_FN_LPDF
+/* von_mises(y | mu, kappa): lp = kappa cos(y - mu) - log(2 pi) - log I0(kappa);
+ * dy = -kappa sin(y - mu), dmu = kappa sin(y - mu), dkappa = cos(y - mu) - I1(kappa) / I0(kappa).
+ * kappa = 0 is the uniform density on the circle. */
+static double von_mises_elem(const double *v, double *g, unsigned inc, unsigned var) {
+  double d = v[0] - v[1], k = v[2], sd = sin(d), cd = cos(d);
+  double lp = k * cd;
+  if (inc & B2) lp -= vi_log_bessel_i0(k);
+  if (inc & CONST) lp -= 2 * VI_LOG_SQRT_2PI;
+  g[0] = -k * sd;
+  g[1] = k * sd;
+  if (var & B2) g[2] = cd - vi_bessel_i1_i0(k);
+  return lp;
+}
+static const struct vi_udist d_von_mises = {
+    VI_OPCODE_VON_MISES_LPDF, 3,
+    {A_YF, A_LOC, {"scale parameter", "scale", VI_DCHK_NONNEG}}, von_mises_elem, NULL};
+VI_UDIST_IMPL(von_mises_lpdf, d_von_mises)
+
+/* loglogistic(y | alpha, beta), alpha a scale, beta a shape: with
+ * t = beta (log y - log alpha) and s = inv_logit(t),
+ * lp = log beta - log alpha + (beta - 1)(log y - log alpha) - 2 log1p_exp(t);
+ * dy = (beta - 1 - 2 s beta) / y, dalpha = beta (2 s - 1) / alpha,
+ * dbeta = 1 / beta + (log y - log alpha)(1 - 2 s). y must be positive. */
+static double loglogistic_elem(const double *v, double *g, unsigned inc, unsigned var) {
+  (void)inc, (void)var;
+  double y = v[0], a = v[1], b = v[2], l = log(y) - log(a), t = b * l, s = vi_inv_logit(t);
+  g[0] = (b - 1 - 2 * s * b) / y;
+  g[1] = b * (2 * s - 1) / a;
+  g[2] = 1 / b + l * (1 - 2 * s);
+  return log(b) - log(a) + (b - 1) * l - 2 * vi_log1p_exp(t);
+}
+static const struct vi_udist d_loglogistic = {
+    VI_OPCODE_LOGLOGISTIC_LPDF, 3,
+    {{"random variable", "variate", VI_DCHK_POS_FINITE}, A_SCALE, A_SHAPE}, loglogistic_elem, NULL};
+VI_UDIST_IMPL(loglogistic_lpdf, d_loglogistic)
+
+/* beta_proportion(y | mu, kappa) = beta(y | mu kappa, (1 - mu) kappa), 0 < mu < 1:
+ * with a = mu kappa, b = (1 - mu) kappa,
+ * lp = lgamma(kappa) - lgamma(a) - lgamma(b) + (a - 1) log y + (b - 1) log1m(y);
+ * dy = (a - 1) / y - (b - 1) / (1 - y),
+ * dmu = kappa (digamma(b) - digamma(a) + log y - log1m(y)),
+ * dkappa = digamma(kappa) - mu digamma(a) - (1 - mu) digamma(b) + mu log y + (1 - mu) log1m(y) */
+static double beta_proportion_elem(const double *v, double *g, unsigned inc, unsigned var) {
+  double y = v[0], mu = v[1], k = v[2], a = mu * k, b = (1 - mu) * k;
+  double ly = log(y), l1y = log1p(-y), lp = 0;
+  if (inc & (B1 | B2)) lp += vi_lgamma(k) - vi_lgamma(a) - vi_lgamma(b);
+  lp += (a - 1) * ly + (b - 1) * l1y;
+  g[0] = (a - 1) / y - (b - 1) / (1 - y);
+  if (var & (B1 | B2)) {
+    double da = vi_digamma(a), db = vi_digamma(b);
+    g[1] = k * (db - da + ly - l1y);
+    g[2] = vi_digamma(k) - mu * da - (1 - mu) * db + mu * ly + (1 - mu) * l1y;
+  }
+  return lp;
+}
+static int beta_proportion_xcheck(struct vi_node *n, const double *v, size_t i) {
+  (void)i;
+  if (v[1] > 0 && v[1] < 1) return 0;
+  return vi_node_fail(n, "location parameter is %.17g, must be in the interval (0, 1)", v[1]);
+}
+static const struct vi_udist d_beta_proportion = {
+    VI_OPCODE_BETA_PROPORTION_LPDF, 3,
+    {{"random variable", "variate", VI_DCHK_PROB}, {"location parameter", "location", VI_DCHK_FINITE},
+     {"precision parameter", "precision", VI_DCHK_POS_FINITE}},
+    beta_proportion_elem, beta_proportion_xcheck};
+VI_UDIST_IMPL(beta_proportion_lpdf, d_beta_proportion)
+
 #define CDF VI_FN_CDF
 #define RNG VI_FN_RNG
 #define SIG2 "(reals, reals) => real"
@@ -1087,6 +1154,15 @@ const struct vi_func vi_stdlib_dist_cont[] = {
     {"inv_gamma_lpdf", vi_drule_reals3, inv_gamma_lpdf, SIG3, LPDF,
      "r[0.2,3],r[0.5,3],r[0.5,2];v4[0.2,3],r[0.5,3],v4[0.5,2];v3[0.2,3],v3[0.5,3],r[0.5,2]@1;"
      "!r[1,2],r[-2,-1],r[0.5,2]"},
+    {"von_mises_lpdf", vi_drule_reals3, von_mises_lpdf, SIG3, LPDF,
+     "r[-3,3],r[-1,1],r[0.5,4];v4[-3,3],r[-1,1],v4[10,60];v3[-3,3],v3[-1,1],r[25,40]@1;r[-1,1],r[-1,1],d:r[0,0];"
+     "d:v3[-3,3],r[-1,1],d:r[1,2]@1;!r[1,2],r[0,1],r[-2,-1]"},
+    {"loglogistic_lpdf", vi_drule_reals3, loglogistic_lpdf, SIG3, LPDF,
+     "r[0.2,3],r[0.5,2],r[0.5,4];v4[0.2,3],r[0.5,2],v4[0.5,4];v3[0.2,3],v3[0.5,2],r[0.5,4]@1;"
+     "!r[-2,-1],r[1,2],r[1,2];!r[1,2],r[-2,-1],r[1,2]"},
+    {"beta_proportion_lpdf", vi_drule_reals3, beta_proportion_lpdf, SIG3, LPDF,
+     "r[0.1,0.9],r[0.2,0.8],r[0.5,5];v4[0.1,0.9],r[0.2,0.8],v4[0.5,5];v3[0.1,0.9],v3[0.2,0.8],r[0.5,5]@1;"
+     "!r[0.1,0.9],r[1,2],r[1,2];!r[0.1,0.9],r[0.2,0.8],r[-2,-1];!r[1.1,2],r[0.2,0.8],r[1,2]"},
     {"beta_lpdf", vi_drule_reals3, beta_lpdf, SIG3, LPDF,
      "r[0.1,0.9],r[0.5,3],r[0.5,3];v4[0.1,0.9],r[0.5,3],v4[0.5,3];v3[0.1,0.9],v3[0.5,3],r[0.5,3]@1;"
      "!r[1.1,2],r[1,2],r[1,2];!r[0.1,0.9],r[-2,-1],r[1,2]"},

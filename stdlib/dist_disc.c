@@ -254,6 +254,40 @@ static const struct vi_udist d_neg_binomial_2_log = {
     neg_binomial_2_log_elem, NULL};
 VI_UDIST_IMPL(neg_binomial_2_log_lpmf, d_neg_binomial_2_log)
 
+/* discrete_range(y | lower, upper), all ints, vectorised with scalars
+ * broadcast: lp = sum_i -log(upper_i - lower_i + 1) when every
+ * lower_i <= y_i <= upper_i, else -Inf. Nothing is differentiable, so it is
+ * computed directly (no node); under `~` (propto) it is 0, as in Stan. */
+static int discrete_range_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                               int flags, struct vi_srcloc loc) {
+  const char *f = "discrete_range_lpmf";
+  static const char *const what[] = {"random variable", "lower bound parameter", "upper bound parameter"};
+  if (nargs != 3) return vi_ctx_error(c, loc, "%s: takes 3 arguments, not %d", f, nargs);
+  size_t len = 1;
+  int ref = -1;
+  for (int k = 0; k < 3; k++) {
+    if (!args[k].t.ndims) continue;
+    if (ref >= 0 && args[k].n != len)
+      return vi_ctx_error(c, loc, "%s: size of %s (%zu) does not match size of %s (%zu)", f, what[k], args[k].n,
+                          what[ref], len);
+    ref = k;
+    len = args[k].n;
+  }
+  double lp = 0;
+  for (size_t i = 0; i < len; i++) {
+    double v[3];
+    for (int k = 0; k < 3; k++) v[k] = vi_val_get(&args[k], args[k].t.ndims ? i : 0);
+    if (v[1] > v[2])
+      return vi_ctx_error(c, loc, "%s: lower bound parameter is %.17g, must be less than or equal to the upper bound %.17g",
+                          f, v[1], v[2]);
+    if (v[0] < v[1] || v[0] > v[2]) lp = -INFINITY;
+    else lp -= log(v[2] - v[1] + 1);
+  }
+  if (flags & VI_CALL_PROPTO) lp = 0;
+  return vi_val_real_scalar(c, out, lp);
+}
+
+
 /* ---- _rng ---- */
 
 #define RNG_FN(name) static double name(struct vi_rng *r, const double *p, char *msg, size_t nmsg)
@@ -393,7 +427,16 @@ int vi_k_categorical_logit_fwd(struct vi_node *n) {
  * else log(inv_logit(eta - c_{y-1}) - inv_logit(eta - c_y)) = log_diff_exp of the log_inv_logits.
  * With a = eta - c_{y-1}, b = eta - c_y, p = inv_logit(a) - inv_logit(b), s'(t) = inv_logit(t) inv_logit(-t):
  * deta = (s'(a) - s'(b)) / p, dc_{y-1} = -s'(a) / p, dc_y = s'(b) / p */
-int vi_k_ordered_logistic_fwd(struct vi_node *n) {
+/* ordered_probit is the same with Phi for inv_logit (log Phi for log_inv_logit,
+ * phi / Phi for the derivative of log Phi). */
+static int ordered_fwd(struct vi_node *n, int probit);
+int vi_k_ordered_logistic_fwd(struct vi_node *n) { return ordered_fwd(n, 0); }
+int vi_k_ordered_probit_fwd(struct vi_node *n) { return ordered_fwd(n, 1); }
+
+/* log of the standard normal density */
+static double log_phi(double t) { return -0.5 * t * t - VI_LOG_SQRT_2PI; }
+
+static int ordered_fwd(struct vi_node *n, int probit) {
   size_t K = n->a[2].n + 1, N = n->i[2] ? n->a[0].n : n->a[1].n;
   size_t sy = n->a[0].n == 1 ? 0 : 1, se = n->a[1].n == 1 ? 0 : 1;
   const double *y = n->a[0].x, *eta = n->a[1].x, *c = n->a[2].x;
@@ -415,7 +458,22 @@ int vi_k_ordered_logistic_fwd(struct vi_node *n) {
     size_t k = (size_t)y[i * sy];
     double e = eta[i * se], de, dlo = 0, dhi = 0; /* dlo: d/dc_{k-1}, dhi: d/dc_k */
     if (K == 1) continue;
-    if (k == 1) {
+    if (probit && (k == 1 || k == K)) {
+      /* k = 1: log Phi(c_1 - eta); k = K: log Phi(eta - c_{K-1}) */
+      double t = k == 1 ? c[0] - e : e - c[K - 2], l = vi_log_Phi(t), r = exp(log_phi(t) - l);
+      lp += l;
+      de = k == 1 ? -r : r;
+      if (k == 1) dhi = -de;
+      else dlo = -de;
+    } else if (probit) {
+      double a = e - c[k - 2], b = e - c[k - 1];
+      double lpk = vi_log_diff_exp(vi_log_Phi(a), vi_log_Phi(b));
+      double ra = exp(log_phi(a) - lpk), rb = exp(log_phi(b) - lpk);
+      lp += lpk;
+      de = ra - rb;
+      dlo = -ra;
+      dhi = rb;
+    } else if (k == 1) {
       lp += vi_log1m_inv_logit(e - c[0]);
       de = -vi_inv_logit(e - c[0]);
       dhi = -de;
@@ -446,10 +504,11 @@ int vi_k_ordered_logistic_fwd(struct vi_node *n) {
 
 static int cat_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *out,
                     struct vi_val *args, int nargs, int flags, struct vi_srcloc loc) {
-  int want = op == VI_OPDEF(ORDERED_LOGISTIC_LPMF) ? 3 : 2;
+  int ordered = op == VI_OPDEF(ORDERED_LOGISTIC_LPMF) || op == VI_OPDEF(ORDERED_PROBIT_LPMF);
+  int want = ordered ? 3 : 2;
   if (nargs != want) return vi_ctx_error(c, loc, "%s: takes %d arguments, not %d", op->name, want, nargs);
   int ycont = args[0].t.ndims > 0;
-  if (op == VI_OPDEF(ORDERED_LOGISTIC_LPMF) && args[1].t.base != VI_T_INT && args[1].t.base != VI_T_REAL) {
+  if (ordered && args[1].t.base != VI_T_INT && args[1].t.base != VI_T_REAL) {
     if (!ycont || args[0].n != args[1].n)
       return vi_ctx_error(c, loc, "%s: size of location (%zu) does not match size of the variate (%zu)",
                           op->name, args[1].n, ycont ? args[0].n : (size_t)1);
@@ -467,6 +526,10 @@ static int categorical_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val 
 static int categorical_logit_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                   int nargs, int flags, struct vi_srcloc loc) {
   return cat_call(VI_OPDEF(CATEGORICAL_LOGIT_LPMF), c, out, args, nargs, flags, loc);
+}
+static int ordered_probit_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                               int flags, struct vi_srcloc loc) {
+  return cat_call(VI_OPDEF(ORDERED_PROBIT_LPMF), c, out, args, nargs, flags, loc);
 }
 static int ordered_logistic_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                  int nargs, int flags, struct vi_srcloc loc) {
@@ -604,6 +667,13 @@ const struct vi_func vi_stdlib_dist_disc[] = {
      "i[1,4],r[-1,1],ordered3[-3,-2.5];i[1,4],r[-1,1],ordered3[-2,2];ia7[1,4],r[-1,1],ordered3[-2,2];"
      "ia5[1,3],v5[-2,2],ordered2[-1,1];ia5[1,2],v5[-2,2],ordered1[-0.1,0.1]@1;ia6[1,4],v6[-2,2],ordered3[-2,2]@1;"
      "!i[1,4],r[-1,1],v3[1,1];!i[5,5],r[-1,1],ordered3[-2,2];!i[0,0],r[-1,1],ordered3[-2,2]"},
+    {"ordered_probit_lpmf", rule_ordered_logistic, ordered_probit_lpmf,
+     "(ints, real or vector, vector) => real", LPMF,
+     "i[1,4],r[-1,1],ordered3[-3,-2.5];i[1,4],r[-1,1],ordered3[-2,2];ia7[1,4],r[-1,1],ordered3[-2,2];"
+     "ia5[1,3],v5[-2,2],ordered2[-1,1];ia5[1,2],v5[-2,2],ordered1[-0.1,0.1]@1;ia6[1,4],v6[-2,2],ordered3[-2,2]@1;"
+     "i[4,4],r[5,6],ordered3[-1,1];i[1,1],r[5,6],ordered3[-1,1];"
+     "!i[1,4],r[-1,1],v3[1,1];!i[5,5],r[-1,1],ordered3[-2,2];!i[0,0],r[-1,1],ordered3[-2,2]"},
+    {"discrete_range_lpmf", vi_drule_ints_reals3, discrete_range_lpmf, "(ints, ints, ints) => real", LPMF, NULL},
     {"bernoulli_rng", vi_drule_rng_int1, bernoulli_rng, "(reals) => int or array[] int", RNG, NULL},
     {"bernoulli_logit_rng", vi_drule_rng_int1, bernoulli_logit_rng, "(reals) => int or array[] int", RNG, NULL},
     {"binomial_rng", vi_drule_rng_int_n2, binomial_rng, "(ints, reals) => int or array[] int", RNG, NULL},

@@ -66,3 +66,27 @@ emit("matrix_exp", M(S), expm_sym(S))
 emit("matrix_exp", M(-3 * S4), expm_sym(-3 * S4))
 emit("matrix_exp", M(Mx), expm_gen(Mx))
 emit("matrix_exp", M(matrix(c(0, 2, -2, 0), 2)), matrix(c(cos(2), sin(2), -sin(2), cos(2)), 2))
+
+# ---- univariate distributions ----
+vm <- function(y, mu, k) k * cos(y - mu) - log(2 * pi) - (log(besselI(k, 0, expon.scaled = TRUE)) + k)
+for (a in list(c(0.4, -0.3, 2.5), c(2.9, 0.1, 0), c(-1.2, 0.5, 45), c(0.2, 0.25, 700), c(3, -2, 29.5)))
+  emit("von_mises_lpdf", c(R(a[1]), R(a[2]), R(a[3])), vm(a[1], a[2], a[3]))
+emit("von_mises_lpdf", c(V(c(0.3, -1, 2)), R(0.2), V(c(1, 31, 0.5))), sum(vm(c(0.3, -1, 2), 0.2, c(1, 31, 0.5))))
+ll <- function(y, a, b) log(b) - log(a) + (b - 1) * (log(y) - log(a)) - 2 * log1p((y / a)^b)
+for (a in list(c(1.3, 0.7, 2.5), c(0.2, 2, 0.6), c(40, 3, 7)))
+  emit("loglogistic_lpdf", c(R(a[1]), R(a[2]), R(a[3])), ll(a[1], a[2], a[3]))
+emit("loglogistic_lpdf", c(V(c(0.5, 1.5)), R(1.1), V(c(2, 3))), sum(ll(c(0.5, 1.5), 1.1, c(2, 3))))
+for (a in list(c(0.3, 0.6, 4), c(0.95, 0.2, 0.7), c(0.01, 0.5, 30)))
+  emit("beta_proportion_lpdf", c(R(a[1]), R(a[2]), R(a[3])), dbeta(a[1], a[2] * a[3], (1 - a[2]) * a[3], log = TRUE))
+emit("beta_proportion_lpdf", c(V(c(0.2, 0.7)), V(c(0.4, 0.5)), R(3)),
+     sum(dbeta(c(0.2, 0.7), c(0.4, 0.5) * 3, (1 - c(0.4, 0.5)) * 3, log = TRUE)))
+emit("discrete_range_lpmf", c(I(3), I(1), I(6)), -log(6))
+emit("discrete_range_lpmf", c(IA(c(2, 5, 4)), I(2), IA(c(3, 9, 4))), -log(2) - log(8) - log(3))
+emit("discrete_range_lpmf", c(I(7), I(1), I(6)), -Inf)
+op <- function(y, eta, cc) { K <- length(cc) + 1
+  if (y == 1) pnorm(cc[1] - eta, log.p = TRUE) else if (y == K) pnorm(eta - cc[K - 1], log.p = TRUE)
+  else log(pnorm(eta - cc[y - 1]) - pnorm(eta - cc[y])) }
+cc <- c(-1.2, 0.1, 0.9)
+for (y in 1:4) emit("ordered_probit_lpmf", c(I(y), R(0.35), V(cc)), op(y, 0.35, cc))
+emit("ordered_probit_lpmf", c(IA(c(1, 4, 2)), V(c(-0.5, 2, 0.3)), V(cc)), op(1, -0.5, cc) + op(4, 2, cc) + op(2, 0.3, cc))
+emit("ordered_probit_lpmf", c(I(1), R(9), V(cc)), op(1, 9, cc))
