@@ -355,6 +355,21 @@ static int poisson_log_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_
   return vi_glm_call(VI_GLM_POISSON_LOG, c, out, args, nargs, flags, loc);
 }
 static struct vi_type rule_glm_int(const struct vi_type *a, int n) { return vi_drule_glm(a, n, 1, 0); }
+static int binomial_logit_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                   int flags, struct vi_srcloc loc) {
+  return vi_glm_call(VI_GLM_BINOMIAL_LOGIT, c, out, args, nargs, flags, loc);
+}
+static int neg_binomial_2_log_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                       int flags, struct vi_srcloc loc) {
+  return vi_glm_call(VI_GLM_NEG_BINOMIAL_2_LOG, c, out, args, nargs, flags, loc);
+}
+/* (ints n, ints N, x, alpha, beta): the GLM rule on (n, x, alpha, beta) */
+static struct vi_type rule_binomial_glm(const struct vi_type *a, int n) {
+  if (n != 5 || !vi_ty_is_ints(a[1])) return vi_ty(VI_T_ERROR, 0);
+  struct vi_type b[4] = {a[0], a[2], a[3], a[4]};
+  return vi_drule_glm(b, 4, 1, 0);
+}
+static struct vi_type rule_glm_int_phi(const struct vi_type *a, int n) { return vi_drule_glm(a, n, 1, 1); }
 
 /* ---- categorical family: y in 1..K (int or ints) ---- */
 
@@ -658,6 +673,16 @@ const struct vi_func vi_stdlib_dist_disc[] = {
      "ia4[0,5],m4x2[-1,1],r[-1,1],v2[-1,1];ia3[0,5],m3x2[-1,1],v3[-1,1],v2[-1,1];"
      "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1];"
      "ia300[0,5],d:m300x3[-1,1],r[-1,1],v3[-1,1];ia150[0,5],m150x2[-1,1],v150[-1,1],v2[-1,1]"},
+    {"binomial_logit_glm_lpmf", rule_binomial_glm, binomial_logit_glm_lpmf,
+     "(ints, ints, matrix, real or vector, vector) => real", LPMF,
+     "ia4[0,2],d:ia4[2,5],m4x2[-1,1],r[-1,1],v2[-1,1];ia3[0,3],d:i[3,3],m3x2[-1,1],v3[-1,1],v2[-1,1];"
+     "d:ia4[0,2],d:ia4[3,5],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;ia200[0,2],d:ia200[2,4],d:m200x2[-1,1],r[-1,1],v2[-1,1];"
+     "!ia3[4,5],d:ia3[1,3],m3x2[-1,1],r[-1,1],v2[-1,1]"},
+    {"neg_binomial_2_log_glm_lpmf", rule_glm_int_phi, neg_binomial_2_log_glm_lpmf,
+     "(ints, matrix, real or vector, vector, real or vector) => real", LPMF,
+     "ia4[0,5],m4x2[-1,1],r[-1,1],v2[-1,1],r[0.5,3];ia3[0,5],m3x2[-1,1],v3[-1,1],v2[-1,1],v3[0.5,3];"
+     "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1],r[0.5,3]@1;ia200[0,6],d:m200x2[-1,1],r[-1,1],v2[-1,1],v200[0.5,3];"
+     "!ia3[0,5],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1];!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1],r[1,2]"},
     {"categorical_lpmf", rule_categorical, categorical_lpmf, "(ints, vector) => real", LPMF,
      "i[1,4],simplex4;ia5[1,3],simplex3;ia5[1,3],simplex3@1;!i[5,6],simplex4;!i[1,2],v3[0.1,0.2]"},
     {"categorical_logit_lpmf", rule_categorical, categorical_logit_lpmf, "(ints, vector) => real", LPMF,

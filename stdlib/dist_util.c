@@ -369,11 +369,19 @@ double *vi_dist_parts(struct vi_node *n, double **p) {
  * normal:          lp_i = -0.5 z_i^2 - log sigma_i - 0.5 log(2 pi), z_i = (y_i - eta_i) / sigma_i,
  *                  g_i = z_i / sigma_i, dy_i = -g_i, dsigma_i = (z_i^2 - 1) / sigma_i
  * bernoulli_logit: lp_i = log inv_logit(s_i eta_i), s_i = 2 y_i - 1, g_i = s_i inv_logit(-s_i eta_i)
- * poisson_log:     lp_i = y_i eta_i - exp(eta_i) - lgamma(y_i + 1), g_i = y_i - exp(eta_i) */
+ * poisson_log:     lp_i = y_i eta_i - exp(eta_i) - lgamma(y_i + 1), g_i = y_i - exp(eta_i)
+ * binomial_logit:  lp_i = lchoose(N_i, n_i) + n_i eta_i - N_i log1p_exp(eta_i), g_i = n_i - N_i inv_logit(eta_i)
+ * neg_binomial_2_log: with m_i = log_sum_exp(eta_i, log phi_i),
+ *                  lp_i = lgamma(y_i + phi_i) - lgamma(phi_i) - lgamma(y_i + 1) + phi_i log phi_i + y_i eta_i
+ *                         - (y_i + phi_i) m_i,  g_i = y_i - (y_i + phi_i) inv_logit(eta_i - log phi_i),
+ *                  dphi_i = digamma(y_i + phi_i) - digamma(phi_i) + log phi_i + 1 - m_i - (y_i + phi_i) exp(-m_i)
+ * The node's operands are always (y, x, alpha, beta[, extra]): extra is
+ * sigma, phi or (binomial) the trial counts N. */
 enum { GI_FAMILY = 1, GI_N = 2, GI_P = 3 };
 
 static const char *const glm_names[] = {"normal_id_glm_lpdf", "bernoulli_logit_glm_lpmf",
-                                        "poisson_log_glm_lpmf"};
+                                        "poisson_log_glm_lpmf", "binomial_logit_glm_lpmf",
+                                        "neg_binomial_2_log_glm_lpmf"};
 
 /* Rows are processed in blocks of GLM_BLOCK: eta and g of a block stay in
  * L1, and the block's rows of x are read from memory once for both x beta
@@ -387,7 +395,7 @@ int vi_k_glm_fwd(struct vi_node *n) {
   int fam = n->i[GI_FAMILY];
   size_t N = (size_t)n->i[GI_N], P = (size_t)n->i[GI_P];
   const double *y = n->a[0].x, *x = n->a[1].x, *al = n->a[2].x, *be = n->a[3].x;
-  const double *sg = fam == VI_GLM_NORMAL ? n->a[4].x : NULL;
+  const double *sg = n->na > 4 ? n->a[4].x : NULL; /* sigma, phi or the trial counts */
   size_t sy = n->a[0].n == 1 ? 0 : 1, sa = n->a[2].n == 1 ? 0 : 1;
   size_t ss = sg && n->a[4].n == 1 ? 0 : 1;
   for (size_t i = 0; i < n->a[0].n; i++) {
@@ -397,10 +405,19 @@ int vi_k_glm_fwd(struct vi_node *n) {
                                                       : (v < 0 ? "must be nonnegative" : NULL);
     if (bad) return vi_node_fail(n, "%s[%zu] is %.17g, %s", "outcome variable", i + 1, v, bad);
   }
-  if (sg)
+  if (fam == VI_GLM_BINOMIAL_LOGIT) {
+    size_t len = n->a[0].n > n->a[4].n ? n->a[0].n : n->a[4].n;
+    for (size_t i = 0; i < len; i++) {
+      double k = y[i * sy], t = sg[i * ss];
+      if (!(t >= 0)) return vi_node_fail(n, "population size parameter[%zu] is %.17g, must be nonnegative", i + 1, t);
+      if (k > t) return vi_node_fail(n, "successes variable[%zu] is %.17g, must be in the interval [0, %.17g]", i + 1, k, t);
+    }
+  } else if (sg) {
+    const char *what = fam == VI_GLM_NORMAL ? "scale parameter" : "precision parameter";
     for (size_t i = 0; i < n->a[4].n; i++)
       if (!(sg[i] > 0) || isinf(sg[i]))
-        return vi_node_fail(n, "scale parameter[%zu] is %.17g, must be positive finite", i + 1, sg[i]);
+        return vi_node_fail(n, "%s[%zu] is %.17g, must be positive finite", what, i + 1, sg[i]);
+  }
   double *p[5];
   vi_dist_parts(n, p);
   n->y[0] = 0;
@@ -455,12 +472,31 @@ int vi_k_glm_fwd(struct vi_node *n) {
         s += (t < 0 ? t : 0) - log1p(ex);
         g[i] = sgn * (t > 0 ? ex : 1) / (1 + ex);
       }
-    } else {
+    } else if (fam == VI_GLM_POISSON_LOG) {
       for (size_t i = 0; i < m; i++) {
         double yi = yb[i * sy], ex = exp(eta[i]);
         s += yi * eta[i] - ex;
         if (inc & VI_DINC_CONST) s -= vi_lgamma(yi + 1);
         g[i] = yi - ex;
+      }
+    } else if (fam == VI_GLM_BINOMIAL_LOGIT) {
+      const double *tb = sg + i0 * ss;
+      for (size_t i = 0; i < m; i++) {
+        double k = yb[i * sy], t = tb[i * ss], e = eta[i];
+        s += k * e - t * vi_log1p_exp(e);
+        if (inc & VI_DINC_CONST) s += vi_lchoose(t, k);
+        g[i] = k - t * vi_inv_logit(e);
+      }
+    } else {
+      const double *pb = sg + i0 * ss;
+      for (size_t i = 0; i < m; i++) {
+        double k = yb[i * sy], ph = pb[i * ss], e = eta[i], lph = log(ph), lmp = vi_log_sum_exp2(e, lph);
+        s += k * e - (k + ph) * lmp;
+        if (inc & VI_DINC_CONST) s -= vi_lgamma(k + 1);
+        if (inc & VI_DB(4)) s += vi_lgamma(k + ph) - vi_lgamma(ph) + ph * lph;
+        g[i] = k - (k + ph) * vi_inv_logit(e - lph);
+        if (p[4])
+          p[4][(i0 + i) * ss] += vi_digamma(k + ph) - vi_digamma(ph) + lph + 1 - lmp - (k + ph) * exp(-lmp);
       }
     }
     lp += s;
@@ -507,13 +543,19 @@ int vi_k_glm_fwd(struct vi_node *n) {
 }
 
 static const int glm_ops[] = {VI_OPCODE_NORMAL_ID_GLM_LPDF, VI_OPCODE_BERNOULLI_LOGIT_GLM_LPMF,
-                              VI_OPCODE_POISSON_LOG_GLM_LPMF};
+                              VI_OPCODE_POISSON_LOG_GLM_LPMF, VI_OPCODE_BINOMIAL_LOGIT_GLM_LPMF,
+                              VI_OPCODE_NEG_BINOMIAL_2_LOG_GLM_LPMF};
 
 int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                 int flags, struct vi_srcloc loc) {
   const char *fname = glm_names[family];
-  int want = family == VI_GLM_NORMAL ? 5 : 4;
+  int want = family == VI_GLM_NORMAL || family >= VI_GLM_BINOMIAL_LOGIT ? 5 : 4;
   if (nargs != want) return vi_ctx_error(c, loc, "%s: takes %d arguments, not %d", fname, want, nargs);
+  struct vi_val ord[5];
+  if (family == VI_GLM_BINOMIAL_LOGIT) { /* (n, N, x, alpha, beta) -> (n, x, alpha, beta, N) */
+    ord[0] = args[0], ord[1] = args[2], ord[2] = args[3], ord[3] = args[4], ord[4] = args[1];
+    args = ord;
+  }
   const struct vi_val *x = &args[1];
   size_t N = (size_t)vi_val_rows(x), P = (size_t)vi_val_cols(x);
   if (x->t.ndims || (x->t.base != VI_T_MATRIX && x->t.base != VI_T_ROW_VECTOR))
@@ -521,7 +563,9 @@ int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val 
   if (args[3].n != P)
     return vi_ctx_error(c, loc, "%s: size of weight vector (%zu) does not match the columns of the predictors (%zu)",
                         fname, args[3].n, P);
-  static const char *const what[] = {"outcome", "predictors", "intercept", "weight vector", "scale"};
+  const char *what[] = {"outcome", "predictors", "intercept", "weight vector", "scale"};
+  if (family == VI_GLM_BINOMIAL_LOGIT) what[4] = "population size";
+  if (family == VI_GLM_NEG_BINOMIAL_2_LOG) what[4] = "precision";
   for (int k = 0; k < nargs; k++) {
     if (k == 1 || k == 3) continue;
     if (args[k].n != 1 && args[k].n != N)

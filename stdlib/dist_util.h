@@ -114,8 +114,10 @@ double *vi_dist_parts(struct vi_node *n, double **p);
 /* Generalised linear models, one node: eta = x * beta + alpha (x N x P
  * column-major, alpha scalar or length N, beta length P).
  * VI_GLM_NORMAL: args (y, x, alpha, beta, sigma), sigma scalar or length N;
- * VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG: args (y ints, x, alpha, beta). */
-enum { VI_GLM_NORMAL, VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG };
+ * VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG: args (y ints, x, alpha, beta);
+ * VI_GLM_BINOMIAL_LOGIT: args (n ints, N ints, x, alpha, beta);
+ * VI_GLM_NEG_BINOMIAL_2_LOG: args (y ints, x, alpha, beta, phi), phi scalar or length N. */
+enum { VI_GLM_NORMAL, VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG, VI_GLM_BINOMIAL_LOGIT, VI_GLM_NEG_BINOMIAL_2_LOG };
 int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                 int flags, struct vi_srcloc loc);
 /* (reals-or-ints y, matrix or row_vector x, real or vector alpha, vector beta[, real or vector sigma]) */

@@ -90,3 +90,15 @@ cc <- c(-1.2, 0.1, 0.9)
 for (y in 1:4) emit("ordered_probit_lpmf", c(I(y), R(0.35), V(cc)), op(y, 0.35, cc))
 emit("ordered_probit_lpmf", c(IA(c(1, 4, 2)), V(c(-0.5, 2, 0.3)), V(cc)), op(1, -0.5, cc) + op(4, 2, cc) + op(2, 0.3, cc))
 emit("ordered_probit_lpmf", c(I(1), R(9), V(cc)), op(1, 9, cc))
+
+# ---- GLMs ----
+X <- matrix(c(0.5, -1, 0.3, 1.2, 0.4, -0.7, 0.2, 0.9), 4)
+bet <- c(0.8, -0.6)
+emit("binomial_logit_glm_lpmf", c(IA(c(1, 0, 3, 2)), IA(c(2, 3, 4, 2)), M(X), R(0.3), V(bet)),
+     sum(dbinom(c(1, 0, 3, 2), c(2, 3, 4, 2), plogis(X %*% bet + 0.3), log = TRUE)))
+emit("binomial_logit_glm_lpmf", c(IA(c(1, 0, 3, 2)), I(5), M(X), V(c(0.1, -0.2, 0.3, 0)), V(bet)),
+     sum(dbinom(c(1, 0, 3, 2), 5, plogis(X %*% bet + c(0.1, -0.2, 0.3, 0)), log = TRUE)))
+emit("neg_binomial_2_log_glm_lpmf", c(IA(c(1, 0, 7, 2)), M(X), R(0.3), V(bet), R(2.5)),
+     sum(dnbinom(c(1, 0, 7, 2), size = 2.5, mu = exp(X %*% bet + 0.3), log = TRUE)))
+emit("neg_binomial_2_log_glm_lpmf", c(IA(c(1, 0, 7, 2)), M(X), V(c(0.1, -0.2, 0.3, 0)), V(bet), V(c(0.5, 1, 4, 30))),
+     sum(dnbinom(c(1, 0, 7, 2), size = c(0.5, 1, 4, 30), mu = exp(X %*% bet + c(0.1, -0.2, 0.3, 0)), log = TRUE)))
