@@ -218,6 +218,54 @@ int vi_k_mn_fwd(struct vi_node *n) {
   return 0;
 }
 
+/* ---- multi_normal_prec(y | mu, Omega) ----
+ * lp = sum_j -0.5 r_j' Omega r_j + M/2 log det Omega - M K/2 log(2 pi), r_j = y_j - mu_j;
+ * w_j = Omega r_j: dy_j = -w_j, dmu_j = w_j, dOmega = -0.5 sum_j r_j r_j' + M/2 Omega^-1 */
+int vi_k_mnp_fwd(struct vi_node *n) {
+  int K = n->i[MI_K], M = n->i[MI_M], mub = n->i[MI_MU1], yb = n->i[MI_Y1];
+  const double *y = n->a[0].x, *mu = n->a[1].x, *O = n->a[2].x;
+  if (check_vec_values(n, 0, "random variable", 0) || check_vec_values(n, 1, "location parameter", 1) ||
+      check_symmetric(n, O, K, "precision matrix"))
+    return 1;
+  double *p[3];
+  double *L = vi_dist_parts(n, p);
+  double *r = L + (size_t)K * K, *w = r + K, *inv = w + K;
+  memcpy(L, O, (size_t)K * K * sizeof *L);
+  if (chol_lower(L, K)) return vi_node_fail(n, "precision matrix is not positive definite");
+  unsigned inc = vi_udist_inc(n);
+  n->y[0] = 0;
+  if (!inc || M == 0) return 0;
+  double lp = 0, sld = 0;
+  for (int i = 0; i < K; i++) sld += log(L[i + i * K]);
+  for (int j = 0; j < M; j++) {
+    const double *yj = y + (yb ? 0 : (size_t)j * K), *mj = mu + (mub ? 0 : (size_t)j * K);
+    for (int i = 0; i < K; i++) r[i] = yj[i] - mj[i];
+    double q = 0;
+    for (int i = 0; i < K; i++) {
+      double t = 0;
+      for (int k = 0; k < K; k++) t += O[i + (size_t)k * K] * r[k];
+      w[i] = t;
+      q += r[i] * t;
+    }
+    lp -= 0.5 * q;
+    if (p[0])
+      for (int i = 0; i < K; i++) p[0][(yb ? 0 : (size_t)j * K) + i] -= w[i];
+    if (p[1])
+      for (int i = 0; i < K; i++) p[1][(mub ? 0 : (size_t)j * K) + i] += w[i];
+    if (p[2])
+      for (int cc = 0; cc < K; cc++)
+        for (int rr = 0; rr < K; rr++) p[2][rr + cc * K] -= 0.5 * r[rr] * r[cc];
+  }
+  if (inc & VI_DB(2)) lp += M * sld;
+  if (inc & VI_DINC_CONST) lp -= (double)M * K * VI_LOG_SQRT_2PI;
+  if (p[2]) {
+    chol_inverse(L, K, inv);
+    for (size_t i = 0; i < (size_t)K * K; i++) p[2][i] += 0.5 * M * inv[i];
+  }
+  n->y[0] = lp;
+  return 0;
+}
+
 /* ---- multi_student_t(y | nu, mu, Sigma) ----
  * lp_j = lgamma((nu+K)/2) - lgamma(nu/2) - K/2 log(nu pi) - 0.5 log det S - (nu+K)/2 log1p(q_j/nu),
  * q_j = r_j' S^-1 r_j, w_j = S^-1 r_j, f_j = (nu+K)/(nu+q_j):
@@ -308,6 +356,10 @@ static int multi_normal_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, stru
 static int multi_normal_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                              int flags, struct vi_srcloc loc) {
   return multi_call(VI_OPDEF(MULTI_NORMAL_LPDF), c, out, args, nargs, 3, 1, flags, 2, loc);
+}
+static int multi_normal_prec_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                  int flags, struct vi_srcloc loc) {
+  return multi_call(VI_OPDEF(MULTI_NORMAL_PREC_LPDF), c, out, args, nargs, 3, 1, flags, 2, loc);
 }
 static int multi_student_t_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                                 int flags, struct vi_srcloc loc) {
@@ -697,6 +749,11 @@ const struct vi_func vi_stdlib_dist_multi[] = {
      "v3[-2,2],v3[-1,1],chol3;v2[-2,2],v2[-1,1],chol2@1;d:v3[-2,2],v3[-1,1],d:chol3@1;"
      "!v3[-2,2],v2[-1,1],chol3;av4x3[-2,2],v3[-1,1],chol3;av4x3[-2,2],av4x3[-1,1],chol3;"
      "d:av5x2[-2,2],av5x2[-1,1],chol2@1;!av4x3[-2,2],av3x3[-1,1],chol3"},
+    {"multi_normal_prec_lpdf", rule_multi, multi_normal_prec_lpdf, "(vectors, vectors, matrix) => real",
+     VI_FN_LPDF,
+     "v3[-2,2],v3[-1,1],spd3;v2[-2,2],v2[-1,1],spd2@1;d:v3[-2,2],v3[-1,1],d:spd3@1;"
+     "!v3[-2,2],v3[-1,1],m3x3[-1,1];av4x3[-2,2],v3[-1,1],spd3;av3x3[-2,2],av3x3[-1,1],spd3;"
+     "d:av5x2[-2,2],av5x2[-1,1],spd2@1;!av4x3[-2,2],av3x3[-1,1],spd3"},
     {"multi_normal_lpdf", rule_multi, multi_normal_lpdf, "(vectors, vectors, matrix) => real",
      VI_FN_LPDF,
      "v3[-2,2],v3[-1,1],spd3;v2[-2,2],v2[-1,1],spd2@1;d:v3[-2,2],v3[-1,1],d:spd3@1;"

@@ -102,3 +102,9 @@ emit("neg_binomial_2_log_glm_lpmf", c(IA(c(1, 0, 7, 2)), M(X), R(0.3), V(bet), R
      sum(dnbinom(c(1, 0, 7, 2), size = 2.5, mu = exp(X %*% bet + 0.3), log = TRUE)))
 emit("neg_binomial_2_log_glm_lpmf", c(IA(c(1, 0, 7, 2)), M(X), V(c(0.1, -0.2, 0.3, 0)), V(bet), V(c(0.5, 1, 4, 30))),
      sum(dnbinom(c(1, 0, 7, 2), size = c(0.5, 1, 4, 30), mu = exp(X %*% bet + c(0.1, -0.2, 0.3, 0)), log = TRUE)))
+
+# ---- multivariate ----
+y3 <- c(0.3, -1.1, 0.8); y3b <- c(-0.4, 0.2, 1.5); mu3 <- c(0.1, -0.5, 0.4)
+ldmvn <- function(y, mu, Sig) { r <- y - mu; -0.5 * sum(r * solve(Sig, r)) - 0.5 * determinant(Sig)$modulus - 1.5 * log(2 * pi) }
+emit("multi_normal_prec_lpdf", c(V(y3), V(mu3), M(S)), ldmvn(y3, mu3, solve(S)))
+emit("multi_normal_prec_lpdf", c(AV(list(y3, y3b)), V(mu3), M(S)), ldmvn(y3, mu3, solve(S)) + ldmvn(y3b, mu3, solve(S)))
