@@ -13,6 +13,7 @@
  *   chol2inv:          Ā = -Y Ȳ Y, dL += tril((Ā + Ā') L)
  *   matrix_power:      dA += sum_j (A^j)' Ȳ (A^(k-1-j))'
  *   matrix_exp:        dA += the upper right block of exp([A', Ȳ; 0, A'])
+ *   csr_matrix_times_vector: dw_k += ȳ_i b_{v_k}, db_{v_k} += ȳ_i w_k
  * Eigenvectors have unit length and the sign that makes their largest
  * component (the first of equal ones) positive; eigenvalues ascend. */
 #include <math.h>
@@ -522,6 +523,76 @@ static int fn_matrix_exp(struct vi_ctx *c, struct vi_val *out, struct vi_val *ar
   return vi_node_run(c, n, out);
 }
 
+/* ---- csr_matrix_times_vector ---- */
+
+/* y = A b for the m x n sparse A in compressed sparse row form: row i
+ * holds w_k at column v_k for u_i <= k < u_{i+1} (1-based, as in Stan).
+ * y_i = sum_k w_k b_{v_k};  dw_k += ȳ_i b_{v_k},  db_{v_k} += ȳ_i w_k.
+ * i[0] = m; ia: u (m + 1), then v (nnz), 1-based. */
+int vi_k_csr_fwd(struct vi_node *n) {
+  int m = n->i[0];
+  const int *u = n->ia, *v = n->ia + m + 1;
+  const double *w = n->a[0].x, *b = n->a[1].x;
+  for (int i = 0; i < m; i++) {
+    double s = 0;
+    for (int k = u[i] - 1; k < u[i + 1] - 1; k++) s += w[k] * b[v[k] - 1];
+    n->y[i] = s;
+  }
+  return 0;
+}
+void vi_k_csr_bwd(struct vi_node *n) {
+  int m = n->i[0];
+  const int *u = n->ia, *v = n->ia + m + 1;
+  const double *w = n->a[0].x, *b = n->a[1].x;
+  double *dw = n->a[0].dx, *db = n->a[1].dx;
+  for (int i = 0; i < m; i++)
+    for (int k = u[i] - 1; k < u[i + 1] - 1; k++) {
+      if (dw) dw[k] += n->dy[i] * b[v[k] - 1];
+      if (db) db[v[k] - 1] += n->dy[i] * w[k];
+    }
+}
+
+/* Checks the structure when the call is recorded (it is data: sizes and
+ * indices never change on replay) and copies u and v into the arena. */
+static int fn_csr_matrix_times_vector(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                      int flags, struct vi_srcloc loc) {
+  const char *f = "csr_matrix_times_vector";
+  int m = (int)vi_val_get(&args[0], 0), nc = (int)vi_val_get(&args[1], 0);
+  struct vi_val *w = &args[2], *v = &args[3], *u = &args[4], *b = &args[5];
+  if (vi_val_contig(c, w, loc) || vi_val_contig(c, b, loc)) return VI_ERR_EVAL;
+  if (m <= 0 || nc <= 0) return vi_ctx_error(c, loc, "%s: the sizes (%d x %d) must be positive", f, m, nc);
+  if (b->n != (size_t)nc)
+    return vi_ctx_error(c, loc, "%s: size of the vector (%zu) does not match the columns (%d)", f, b->n, nc);
+  if (u->n != (size_t)m + 1)
+    return vi_ctx_error(c, loc, "%s: size of u (%zu) must be the rows plus one (%d)", f, u->n, m + 1);
+  if (v->n != w->n)
+    return vi_ctx_error(c, loc, "%s: size of v (%zu) does not match size of w (%zu)", f, v->n, w->n);
+  int *ia = vi_arena_array(c->arena, (size_t)m + 1 + v->n, sizeof *ia);
+  if (!ia) return VI_ERR_NOMEM;
+  for (int i = 0; i <= m; i++) {
+    ia[i] = (int)vi_val_get(u, (size_t)i);
+    if ((i == 0 && ia[0] != 1) || (i > 0 && ia[i] < ia[i - 1]))
+      return vi_ctx_error(c, loc, "%s: u must start at 1 and not decrease (u[%d] = %d)", f, i + 1, ia[i]);
+  }
+  if ((size_t)ia[m] - 1 != w->n)
+    return vi_ctx_error(c, loc, "%s: u[%d] - 1 (%d) does not match size of w (%zu)", f, m + 1, ia[m] - 1, w->n);
+  for (size_t k = 0; k < v->n; k++) {
+    int col = (int)vi_val_get(v, k);
+    if (col < 1 || col > nc)
+      return vi_ctx_error(c, loc, "%s: v[%zu] is %d, must be in [1, %d]", f, k + 1, col, nc);
+    ia[m + 1 + k] = col;
+  }
+  if (set_shape(c, out, VI_T_VECTOR, m, 1, f, loc)) return VI_ERR_EVAL;
+  struct vi_node *n = new_node(c, VI_OPDEF(CSR_MATRIX_TIMES_VECTOR), 2, out->n, f, loc);
+  if (!n) return VI_ERR_NOMEM;
+  n->i[0] = m;
+  n->ia = ia;
+  n->nia = (size_t)m + 1 + v->n;
+  vi_node_arg(n, 0, w);
+  vi_node_arg(n, 1, b);
+  return vi_node_run(c, n, out);
+}
+
 /* ---- type rules and the table ---- */
 
 RULE(mat_to_mat, {1, {M_}, M_})
@@ -529,6 +600,15 @@ RULE(mat_to_real, {1, {M_}, R_})
 RULE(mat_to_vec, {1, {M_}, V_})
 RULE(qfdiag, {2, {M_, V_}, M_}, {2, {M_, RV_}, M_})
 RULE(matpow, {2, {M_, I_}, M_})
+/* (int m, int n, vector w, array[] int v, array[] int u, vector b) => vector */
+static struct vi_type rule_csr(const struct vi_type *a, int n) {
+  struct vi_type e = vi_ty(VI_T_ERROR, 0), vec = vi_ty(VI_T_VECTOR, 0), ia = vi_ty(VI_T_INT, 1),
+                 i = vi_ty(VI_T_INT, 0);
+  if (n != 6 || !vi_ty_eq(a[0], i) || !vi_ty_eq(a[1], i) || !vi_ty_eq(a[2], vec) || !vi_ty_eq(a[3], ia) ||
+      !vi_ty_eq(a[4], ia) || !vi_ty_eq(a[5], vec))
+    return e;
+  return vec;
+}
 
 /* The linear-algebra functions of this file. */
 const struct vi_func vi_stdlib_linalg[] = {
@@ -542,6 +622,11 @@ const struct vi_func vi_stdlib_linalg[] = {
     {"chol2inv", rule_mat_to_mat, fn_chol2inv, "(matrix) => matrix", 0, "chol3; chol1; chol4"},
     {"matrix_power", rule_matpow, fn_matrix_power, "(matrix, int) => matrix", 0,
      "m3x3[-1,1],d:i[0,4]; m2x2[-1,1],d:i[3,3]; !m2x2[-1,1],d:i[-2,-1]"},
+    {"csr_matrix_times_vector", rule_csr, fn_csr_matrix_times_vector,
+     "(int, int, vector, array[] int, array[] int, vector) => vector", 0,
+     "d:i[3,3],d:i[4,4],v5[-2,2],ia=1:4:2:3:1,ia=1:3:3:6,v4[-2,2];"
+     "d:i[2,2],d:i[3,3],d:v3[-2,2],ia=3:3:1,ia=1:3:4,v3[-2,2];"
+     "!d:i[2,2],d:i[3,3],v3[-2,2],ia=3:4:1,ia=1:3:4,v3[-2,2];!d:i[2,2],d:i[3,3],v3[-2,2],ia=3:3:1,ia=1:3:5,v3[-2,2]"},
     {"matrix_exp", rule_mat_to_mat, fn_matrix_exp, "(matrix) => matrix", 0, "m3x3[-1,1]; m2x2[-3,3]; m1x1[-2,2]"},
 };
 const size_t vi_stdlib_linalg_n = VI_COUNTOF(vi_stdlib_linalg);

@@ -33,6 +33,8 @@ struct gc_arg {
   double *x;       /* drawn values (reals) */
   int *ix;         /* drawn values (ints) */
   double *lx, *ldx; /* leaf buffers when differentiable */
+  int lit[32];     /* `ia=1:3:4`: literal int array values */
+  int nlit;        /* their count, 0 if drawn */
 };
 
 struct gc_sig {
@@ -118,6 +120,23 @@ static int parse_arg(const char *s, const char *e, struct gc_arg *a) {
   if (k == sizeof kinds / sizeof kinds[0]) return -1;
   a->kind = kinds[k].kind;
   s += strlen(kinds[k].pre);
+  if (a->kind == GC_IARR && s < e && *s == '=') { /* literal values */
+    while (s < e && (*s == '=' || *s == ':')) {
+      char *q;
+      long v = strtol(s + 1, &q, 10);
+      if (q == s + 1 || a->nlit == (int)(sizeof a->lit / sizeof a->lit[0])) return -1;
+      a->lit[a->nlit++] = (int)v;
+      s = q;
+    }
+    while (s < e && isspace((unsigned char)*s)) s++;
+    if (s != e) return -1;
+    a->t = gc_ty(VI_T_INT, 1);
+    a->n = (size_t)a->nlit;
+    a->rows = a->cols = a->nlit;
+    a->dims[0] = a->dims[1] = a->nlit;
+    a->data = 1;
+    return 0;
+  }
   a->rows = a->cols = 3;
   a->lo = -2;
   a->hi = 2;
@@ -229,6 +248,10 @@ static void draw_arg(struct vi_rng *r, struct gc_arg *a) {
   switch (a->kind) {
   case GC_INT:
   case GC_IARR:
+    if (a->nlit) {
+      memcpy(a->ix, a->lit, sizeof(int) * (size_t)a->nlit);
+      break;
+    }
     for (size_t i = 0; i < a->n; i++) {
       double span = a->hi - a->lo + 1;
       a->ix[i] = (int)(a->lo + floor(vi_rng_uniform(r) * span));

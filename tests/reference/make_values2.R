@@ -108,3 +108,10 @@ y3 <- c(0.3, -1.1, 0.8); y3b <- c(-0.4, 0.2, 1.5); mu3 <- c(0.1, -0.5, 0.4)
 ldmvn <- function(y, mu, Sig) { r <- y - mu; -0.5 * sum(r * solve(Sig, r)) - 0.5 * determinant(Sig)$modulus - 1.5 * log(2 * pi) }
 emit("multi_normal_prec_lpdf", c(V(y3), V(mu3), M(S)), ldmvn(y3, mu3, solve(S)))
 emit("multi_normal_prec_lpdf", c(AV(list(y3, y3b)), V(mu3), M(S)), ldmvn(y3, mu3, solve(S)) + ldmvn(y3b, mu3, solve(S)))
+
+# ---- sparse ----
+# A (3 x 4) = [[0.5, 0, 0, -1.2], [0, 0.7, 0, 0], [0, 0, 2.1, 0.4]] in CSR form
+wcsr <- c(0.5, -1.2, 0.7, 2.1, 0.4); vcsr <- c(1, 4, 2, 3, 4); ucsr <- c(1, 3, 4, 6)
+Acsr <- matrix(0, 3, 4); Acsr[1, 1] <- 0.5; Acsr[1, 4] <- -1.2; Acsr[2, 2] <- 0.7; Acsr[3, 3] <- 2.1; Acsr[3, 4] <- 0.4
+bcsr <- c(0.3, -0.8, 1.1, 2)
+emit("csr_matrix_times_vector", c(I(3), I(4), V(wcsr), IA(vcsr), IA(ucsr), V(bcsr)), Acsr %*% bcsr)
