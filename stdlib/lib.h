@@ -11,7 +11,7 @@
 #define VI_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The parts; each file defines its array and count. */
-#define VI_STDLIB_PARTS(X) X(ops) X(math) X(containers) X(matrix) X(linalg) X(dist_cont) X(dist_disc) X(dist_multi)
+#define VI_STDLIB_PARTS(X) X(ops) X(math) X(containers) X(matrix) X(linalg) X(hmm) X(dist_cont) X(dist_disc) X(dist_multi)
 #define VI_STDLIB_DECLARE(part) \
   extern const struct vi_func vi_stdlib_##part[]; \
   extern const size_t vi_stdlib_##part##_n;

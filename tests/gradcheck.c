@@ -19,7 +19,7 @@ enum { GC_MAXARGS = 8, GC_MAXN = 4096 };
 
 enum gc_kind {
   GC_REAL, GC_INT, GC_VEC, GC_ROWVEC, GC_MAT, GC_ARR, GC_IARR,
-  GC_SPD, GC_CHOL, GC_SIMPLEX, GC_CORR, GC_CHOLCORR, GC_ORDERED, GC_ARRVEC
+  GC_SPD, GC_CHOL, GC_SIMPLEX, GC_CORR, GC_CHOLCORR, GC_ORDERED, GC_ARRVEC, GC_STOCH
 };
 
 struct gc_arg {
@@ -109,7 +109,7 @@ static int parse_arg(const char *s, const char *e, struct gc_arg *a) {
   static const struct {
     const char *pre;
     int kind;
-  } kinds[] = {{"ordered", GC_ORDERED},   {"av", GC_ARRVEC},
+  } kinds[] = {{"ordered", GC_ORDERED},   {"av", GC_ARRVEC},  {"stoch", GC_STOCH},
                {"cholcorr", GC_CHOLCORR}, {"chol", GC_CHOL}, {"corr", GC_CORR},
                {"simplex", GC_SIMPLEX},   {"spd", GC_SPD},   {"rv", GC_ROWVEC},
                {"ia", GC_IARR},           {"r", GC_REAL},    {"i", GC_INT},
@@ -275,6 +275,13 @@ static void draw_arg(struct vi_rng *r, struct gc_arg *a) {
     free(s);
     break;
   }
+  case GC_STOCH: /* each row a simplex */
+    for (int r0 = 0; r0 < n; r0++) {
+      double t = 0;
+      for (int c = 0; c < n; c++) t += a->x[r0 + c * n] = unif(r, 0.2, 1.2);
+      for (int c = 0; c < n; c++) a->x[r0 + c * n] /= t;
+    }
+    break;
   case GC_SIMPLEX: {
     double t = 0;
     for (size_t i = 0; i < a->n; i++) t += a->x[i] = unif(r, 0.2, 1.2);
@@ -420,6 +427,10 @@ static size_t dirs_for(const struct gc_sig *s, int k, struct gc_dir *dirs, size_
     break;
   case GC_SIMPLEX:
     for (size_t i = 0; i + 1 < a->n; i++) PUSH(DIR_SIMPLEX, i, a->n - 1);
+    break;
+  case GC_STOCH: /* along e_rc - e_r,last within each row */
+    for (int r = 0; r < n; r++)
+      for (int c = 0; c + 1 < n; c++) PUSH(DIR_SIMPLEX, (size_t)(r + c * n), (size_t)(r + (n - 1) * n));
     break;
   default:
     for (size_t i = 0; i < a->n; i++) PUSH(DIR_PLAIN, i, 0);

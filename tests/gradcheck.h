@@ -17,7 +17,7 @@
  *     ctx.dynamic).
  * Structured arguments are perturbed along directions that keep them
  * valid: spd/corr symmetrically (x_ij and x_ji together), simplex along
- * e_i - e_N, cholcorr along L_rc with L_rr rescaled to keep unit rows, chol
+ * e_i - e_N (stoch: within each row), cholcorr along L_rc with L_rr rescaled to keep unit rows, chol
  * on the lower triangle only.
  * Defaults: reals uniform in [-2, 2], ints in 0..5, sizes 3. */
 #ifndef VI_TESTS_GRADCHECK_H

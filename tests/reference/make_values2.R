@@ -115,3 +115,15 @@ wcsr <- c(0.5, -1.2, 0.7, 2.1, 0.4); vcsr <- c(1, 4, 2, 3, 4); ucsr <- c(1, 3, 4
 Acsr <- matrix(0, 3, 4); Acsr[1, 1] <- 0.5; Acsr[1, 4] <- -1.2; Acsr[2, 2] <- 0.7; Acsr[3, 3] <- 2.1; Acsr[3, 4] <- 0.4
 bcsr <- c(0.3, -0.8, 1.1, 2)
 emit("csr_matrix_times_vector", c(I(3), I(4), V(wcsr), IA(vcsr), IA(ucsr), V(bcsr)), Acsr %*% bcsr)
+
+# ---- hidden Markov models: the forward algorithm, unscaled (small N) ----
+hmm <- function(lo, G, rho) { a <- rho * exp(lo[, 1])
+  if (ncol(lo) > 1) for (n in 2:ncol(lo)) a <- as.vector(t(G) %*% a) * exp(lo[, n])
+  log(sum(a)) }
+lo <- matrix(c(-1.2, -0.3, -2.5, -0.7, -1.9, -0.4, -3.1, -0.2, -1.0, -0.8, -0.5, -2.2), 3)
+G3 <- matrix(c(0.7, 0.2, 0.1, 0.6, 0.5, 0.3, 0.1, 0.4, 0.6) / c(1.4, 1.1, 1.0), 3, byrow = TRUE)
+G3 <- G3 / rowSums(G3)  # not symmetric: Gamma[i, j] is the move from state i to state j
+rho3 <- c(0.5, 0.3, 0.2)
+emit("hmm_marginal", c(M(lo), M(G3), V(rho3)), hmm(lo, G3, rho3))
+emit("hmm_marginal", c(M(lo[, 1, drop = FALSE]), M(G3), V(rho3)), hmm(lo[, 1, drop = FALSE], G3, rho3))
+emit("hmm_marginal", c(M(lo - 600), M(G3), V(rho3)), hmm(lo, G3, rho3) - 2400)
