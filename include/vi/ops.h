@@ -10,7 +10,7 @@
  * Nodes carry the enum: n->op points at vi_ops[code], and vi_node_op(n)
  * gives code back (VI_OPCODE_NONE for the ops still defined privately in
  * runtime/ files: interp.c's gather and target sum, fuse.c, tape.c's pack,
- * transform.c, ffi.c). */
+ * ffi.c; transform.c's nodes are rows). */
 #ifndef VI_OPS_H
 #define VI_OPS_H
 #include <stdint.h>
@@ -26,7 +26,7 @@ enum vi_opcode {
 };
 
 /* The number of rows in ops.def: bump it when adding one. */
-enum { VI_OPS_ROWS = 185 };
+enum { VI_OPS_ROWS = 191 };
 _Static_assert(VI_OPCODE_COUNT == VI_OPS_ROWS + 1, "include/vi/ops.def rows and VI_OPS_ROWS disagree");
 
 #define VI_OP(CODE, name, arity, fwd, bwd) \
