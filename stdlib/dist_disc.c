@@ -517,6 +517,97 @@ static int ordered_fwd(struct vi_node *n, int probit) {
 }
 
 
+/* categorical_logit_glm(y | x, alpha, beta): x N x P, alpha K, beta P x K,
+ * eta_n = x_n beta + alpha' (a row of K log odds);
+ * lp = sum_n eta_{n,y_n} - log_sum_exp(eta_n); with G_nk = [y_n = k] - softmax(eta_n)_k:
+ * dalpha_k = sum_n G_nk, dbeta = x' G, dx = G beta'. i[1] = N, i[2] = P, i[3] = K;
+ * scratch: eta (N K). */
+int vi_k_categorical_logit_glm_fwd(struct vi_node *n) {
+  size_t N = (size_t)n->i[1], P = (size_t)n->i[2], K = (size_t)n->i[3];
+  const double *y = n->a[0].x, *x = n->a[1].x, *al = n->a[2].x, *be = n->a[3].x;
+  size_t sy = n->a[0].n == 1 ? 0 : 1;
+  for (size_t i = 0; i < n->a[0].n; i++)
+    if (!(y[i] >= 1 && y[i] <= (double)K))
+      return vi_node_fail(n, "outcome[%zu] is %.17g, must be in the interval [1, %zu]", i + 1, y[i], K);
+  double *p[4];
+  double *eta = vi_dist_parts(n, p);
+  n->y[0] = 0;
+  if (!vi_udist_inc(n)) return 0;
+  /* eta (N x K, column-major) = x beta + alpha */
+  for (size_t k = 0; k < K; k++) {
+    double *ek = eta + k * N;
+    for (size_t i = 0; i < N; i++) ek[i] = al[k];
+    for (size_t j = 0; j < P; j++) {
+      const double *xj = x + j * N, b = be[j + k * P];
+      for (size_t i = 0; i < N; i++) ek[i] += xj[i] * b;
+    }
+  }
+  double lp = 0;
+  for (size_t i = 0; i < N; i++) {
+    double m = -INFINITY, t = 0;
+    for (size_t k = 0; k < K; k++) m = fmax(m, eta[i + k * N]);
+    if (!isfinite(m)) return vi_node_fail(n, "linear predictor[%zu] is %.17g, must be finite", i + 1, m);
+    for (size_t k = 0; k < K; k++) t += exp(eta[i + k * N] - m);
+    double lse = m + log(t);
+    size_t yk = (size_t)y[i * sy] - 1;
+    lp += eta[i + yk * N] - lse;
+    for (size_t k = 0; k < K; k++) eta[i + k * N] = (k == yk) - exp(eta[i + k * N] - lse); /* now G */
+  }
+  const double *G = eta;
+  if (p[2])
+    for (size_t k = 0; k < K; k++) {
+      double t = 0;
+      for (size_t i = 0; i < N; i++) t += G[i + k * N];
+      p[2][k] += t;
+    }
+  if (p[3])
+    for (size_t k = 0; k < K; k++)
+      for (size_t j = 0; j < P; j++) {
+        const double *xj = x + j * N, *gk = G + k * N;
+        double t = 0;
+#pragma omp simd reduction(+ : t)
+        for (size_t i = 0; i < N; i++) t += xj[i] * gk[i];
+        p[3][j + k * P] += t;
+      }
+  if (p[1])
+    for (size_t j = 0; j < P; j++)
+      for (size_t k = 0; k < K; k++) {
+        const double b = be[j + k * P], *gk = G + k * N;
+        double *dxj = p[1] + j * N;
+        for (size_t i = 0; i < N; i++) dxj[i] += gk[i] * b;
+      }
+  n->y[0] = lp;
+  return 0;
+}
+
+static int categorical_logit_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                      int flags, struct vi_srcloc loc) {
+  const char *f = "categorical_logit_glm_lpmf";
+  if (nargs != 4) return vi_ctx_error(c, loc, "%s: takes 4 arguments, not %d", f, nargs);
+  int N = vi_val_rows(&args[1]), P = vi_val_cols(&args[1]), K = (int)args[2].n;
+  if (vi_val_rows(&args[3]) != P || vi_val_cols(&args[3]) != K)
+    return vi_ctx_error(c, loc, "%s: the weight matrix must be %d x %d (predictors' columns x intercepts), not %d x %d",
+                        f, P, K, vi_val_rows(&args[3]), vi_val_cols(&args[3]));
+  if (args[0].t.ndims && args[0].n != (size_t)N)
+    return vi_ctx_error(c, loc, "%s: size of outcome (%zu) does not match the rows of the predictors (%d)", f,
+                        args[0].n, N);
+  struct vi_node *n = vi_dist_node_new(c, VI_OPDEF(CATEGORICAL_LOGIT_GLM_LPMF), args, nargs, flags,
+                                       (size_t)N * (size_t)K, loc);
+  if (!n) return VI_ERR_EVAL;
+  n->fname = f;
+  n->i[1] = N;
+  n->i[2] = P;
+  n->i[3] = K;
+  return vi_dist_node_run(c, n, out);
+}
+static struct vi_type rule_categorical_logit_glm(const struct vi_type *a, int n) {
+  struct vi_type e = vi_ty(VI_T_ERROR, 0);
+  if (n != 4 || !vi_ty_is_ints(a[0])) return e;
+  if (a[1].ndims || (a[1].base != VI_T_MATRIX && a[1].base != VI_T_ROW_VECTOR)) return e;
+  if (a[2].ndims || a[2].base != VI_T_VECTOR || a[3].ndims || a[3].base != VI_T_MATRIX) return e;
+  return vi_ty(VI_T_REAL, 0);
+}
+
 static int cat_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *out,
                     struct vi_val *args, int nargs, int flags, struct vi_srcloc loc) {
   int ordered = op == VI_OPDEF(ORDERED_LOGISTIC_LPMF) || op == VI_OPDEF(ORDERED_PROBIT_LPMF);
@@ -683,6 +774,10 @@ const struct vi_func vi_stdlib_dist_disc[] = {
      "ia4[0,5],m4x2[-1,1],r[-1,1],v2[-1,1],r[0.5,3];ia3[0,5],m3x2[-1,1],v3[-1,1],v2[-1,1],v3[0.5,3];"
      "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1],r[0.5,3]@1;ia200[0,6],d:m200x2[-1,1],r[-1,1],v2[-1,1],v200[0.5,3];"
      "!ia3[0,5],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1];!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1],r[1,2]"},
+    {"categorical_logit_glm_lpmf", rule_categorical_logit_glm, categorical_logit_glm_lpmf,
+     "(ints, matrix or row_vector, vector, matrix) => real", LPMF,
+     "ia4[1,3],m4x2[-1,1],v3[-1,1],m2x3[-1,1];i[1,3],rv2[-1,1],v3[-1,1],m2x3[-1,1];"
+     "d:ia5[1,4],d:m5x3[-1,1],v4[-1,1],m3x4[-1,1]@1;!ia3[4,4],m3x2[-1,1],v3[-1,1],m2x3[-1,1]"},
     {"categorical_lpmf", rule_categorical, categorical_lpmf, "(ints, vector) => real", LPMF,
      "i[1,4],simplex4;ia5[1,3],simplex3;ia5[1,3],simplex3@1;!i[5,6],simplex4;!i[1,2],v3[0.1,0.2]"},
     {"categorical_logit_lpmf", rule_categorical, categorical_logit_lpmf, "(ints, vector) => real", LPMF,

@@ -127,3 +127,11 @@ rho3 <- c(0.5, 0.3, 0.2)
 emit("hmm_marginal", c(M(lo), M(G3), V(rho3)), hmm(lo, G3, rho3))
 emit("hmm_marginal", c(M(lo[, 1, drop = FALSE]), M(G3), V(rho3)), hmm(lo[, 1, drop = FALSE], G3, rho3))
 emit("hmm_marginal", c(M(lo - 600), M(G3), V(rho3)), hmm(lo, G3, rho3) - 2400)
+
+# ---- categorical_logit_glm ----
+clg <- function(y, x, al, be) { eta <- x %*% be + matrix(al, nrow(x), length(al), byrow = TRUE)
+  sum(sapply(seq_along(y), function(n) eta[n, y[n]] - log(sum(exp(eta[n, ]))))) }
+Xc <- matrix(c(0.5, -1, 0.3, 1.2, 0.4, -0.7, 0.2, 0.9), 4); alc <- c(0.2, -0.4, 0.1)
+Bc <- matrix(c(0.8, -0.6, 0.3, 0.5, -0.2, 1.1), 2)
+emit("categorical_logit_glm_lpmf", c(IA(c(1, 3, 2, 3)), M(Xc), V(alc), M(Bc)), clg(c(1, 3, 2, 3), Xc, alc, Bc))
+emit("categorical_logit_glm_lpmf", c(I(2), W(c(0.5, -1)), V(alc), M(Bc)), clg(2, matrix(c(0.5, -1), 1), alc, Bc))
