@@ -3,8 +3,12 @@
  *
  * Each constrain call records one node whose output is the constrained values
  * followed by the summed log-Jacobian (n->y[nout]). Operands: a[0] = u,
- * a[1] = lo, a[2] = hi (absent: n == 0). n->i[] = {kind, count, rows, cols}. */
+ * a[1] = lo, a[2] = hi (absent: n == 0). n->i[] = {kind, count, rows, cols}.
+ * The six kinds of node are rows TRANSFORM_* of the op table
+ * (include/vi/ops.def); their gradient cases are in tests/test_stdlib_grad.c. */
 #include "vi/transform.h"
+
+#include "vi/ops.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -73,7 +77,7 @@ static double bound_at(const struct vi_arg *a, size_t j, double dflt) {
   return a->x[a->n == 1 ? 0 : j];
 }
 
-static int elem_fwd(struct vi_node *n) {
+int vi_k_tr_elem_fwd(struct vi_node *n) {
   int kind = n->i[0];
   size_t nout = n->n - 1;
   const double *u = n->a[0].x;
@@ -131,7 +135,7 @@ static int elem_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void elem_bwd(struct vi_node *n) {
+void vi_k_tr_elem_bwd(struct vi_node *n) {
   size_t nout = n->n - 1;
   double gl = n->dy[nout];
   struct vi_arg *a0 = &n->a[0], *a1 = &n->a[1], *a2 = &n->a[2];
@@ -147,7 +151,7 @@ static void elem_bwd(struct vi_node *n) {
 /* ---- ordered, positive_ordered (element length K = rows*cols) ----
  * y1 = u1 (ordered) or exp(u1); yk = y(k-1) + exp(uk); lj = sum of the
  * exponentiated u. aux[k] = exp(uk).  duj += exp(uj) sum_{k>=j} dyk + dlj */
-static int ordered_fwd(struct vi_node *n) {
+int vi_k_tr_ordered_fwd(struct vi_node *n) {
   int pos = n->i[0] == VI_TR_POS_ORDERED;
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   const double *u = n->a[0].x;
@@ -169,7 +173,7 @@ static int ordered_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void ordered_bwd(struct vi_node *n) {
+void vi_k_tr_ordered_bwd(struct vi_node *n) {
   int pos = n->i[0] == VI_TR_POS_ORDERED;
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   double *du = n->a[0].dx, gl = n->dy[n->n - 1];
@@ -191,7 +195,7 @@ static void ordered_bwd(struct vi_node *n) {
  * aux per element: z (K-1), s (K-1).
  * Reverse: gs = dy_(K-1); for k down: gx = dy_k - gs; gz = gx s_k;
  * ga = gz z(1-z) + dlj (1 - 2z); gs += gx z_k + dlj / s_k. */
-static int simplex_fwd(struct vi_node *n) {
+int vi_k_tr_simplex_fwd(struct vi_node *n) {
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   const double *u = n->a[0].x;
   double lj = 0;
@@ -213,7 +217,7 @@ static int simplex_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void simplex_bwd(struct vi_node *n) {
+void vi_k_tr_simplex_bwd(struct vi_node *n) {
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   double *du = n->a[0].dx, gl = n->dy[n->n - 1];
   if (!du) return;
@@ -232,7 +236,7 @@ static void simplex_bwd(struct vi_node *n) {
 /* ---- unit_vector[K] ----
  * y = u / r, r = |u|; lj = -r^2/2. du_j += (dy_j - y_j (dy . y)) / r - dlj u_j.
  * aux[e] = r. */
-static int unit_fwd(struct vi_node *n) {
+int vi_k_tr_unit_fwd(struct vi_node *n) {
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   const double *u = n->a[0].x;
   double lj = 0;
@@ -252,7 +256,7 @@ static int unit_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void unit_bwd(struct vi_node *n) {
+void vi_k_tr_unit_bwd(struct vi_node *n) {
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   double *du = n->a[0].dx, gl = n->dy[n->n - 1];
   if (!du) return;
@@ -269,7 +273,7 @@ static void unit_bwd(struct vi_node *n) {
  * i = N..1, w = u[i-1] / sqrt(i(i+1)), s += w, y[i-1] += s, y[i] -= i w.
  * Linear, lj = 0. Backward: dw_i = sum_{j<i} dy[j] - i dy[i], du[i-1] +=
  * dw_i / sqrt(i(i+1)). */
-static int stz_fwd(struct vi_node *n) {
+int vi_k_tr_stz_fwd(struct vi_node *n) {
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   const double *u = n->a[0].x;
   for (size_t e = 0; e < count; e++) {
@@ -287,7 +291,7 @@ static int stz_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void stz_bwd(struct vi_node *n) {
+void vi_k_tr_stz_bwd(struct vi_node *n) {
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2] * (size_t)n->i[3];
   double *du = n->a[0].dx;
   if (!du) return;
@@ -325,7 +329,7 @@ static double cpc_weight(int corr, size_t K, size_t i, size_t c) {
   return corr ? (double)(K - 2 - c) : (double)(i - 1 - c);
 }
 
-static int corr_fwd(struct vi_node *n) {
+int vi_k_tr_corr_fwd(struct vi_node *n) {
   int corr = n->i[0] == VI_TR_CORR;
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2], nz = K * (K - 1) / 2, KK = K * K;
   double lj = 0;
@@ -371,7 +375,7 @@ static void llt_bwd(const double *gy, const double *L, size_t K, double *gL) {
     }
 }
 
-static void corr_bwd(struct vi_node *n) {
+void vi_k_tr_corr_bwd(struct vi_node *n) {
   int corr = n->i[0] == VI_TR_CORR;
   size_t count = (size_t)n->i[1], K = (size_t)n->i[2], nz = K * (K - 1) / 2, KK = K * K;
   double *du = n->a[0].dx, gl = n->dy[n->n - 1];
@@ -404,7 +408,7 @@ static void corr_bwd(struct vi_node *n) {
  * lj = sum of the diagonal u.  cov_matrix: y = L L',
  * lj = K log 2 + sum_m (K - m + 1) u_mm (0-based m).
  * aux (cov_matrix only): L per element, then one K*K scratch. */
-static int cov_fwd(struct vi_node *n) {
+int vi_k_tr_cov_fwd(struct vi_node *n) {
   int cov = n->i[0] == VI_TR_COV;
   size_t count = (size_t)n->i[1], M = (size_t)n->i[2], N = (size_t)n->i[3], MN = M * N;
   size_t nu = N * (N + 1) / 2 + (M - N) * N;
@@ -435,7 +439,7 @@ static int cov_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void cov_bwd(struct vi_node *n) {
+void vi_k_tr_cov_bwd(struct vi_node *n) {
   int cov = n->i[0] == VI_TR_COV;
   size_t count = (size_t)n->i[1], M = (size_t)n->i[2], N = (size_t)n->i[3], MN = M * N;
   size_t nu = N * (N + 1) / 2 + (M - N) * N;
@@ -460,13 +464,6 @@ static void cov_bwd(struct vi_node *n) {
   }
 }
 
-static const struct vi_opdef op_elem = {"constrain", elem_fwd, elem_bwd};
-static const struct vi_opdef op_ordered = {"ordered_constrain", ordered_fwd, ordered_bwd};
-static const struct vi_opdef op_simplex = {"simplex_constrain", simplex_fwd, simplex_bwd};
-static const struct vi_opdef op_unit = {"unit_vector_constrain", unit_fwd, unit_bwd};
-static const struct vi_opdef op_corr = {"corr_constrain", corr_fwd, corr_bwd};
-static const struct vi_opdef op_cov = {"cov_constrain", cov_fwd, cov_bwd};
-static const struct vi_opdef op_stz = {"sum_to_zero_constrain", stz_fwd, stz_bwd};
 
 static const char *kind_name(int kind) {
   static const char *const names[] = {"identity", "lower", "upper", "lower_upper", "offset_multiplier",
@@ -518,18 +515,18 @@ int vi_transform_constrain(struct vi_ctx *c, int kind, const double *u, double *
       return vi_ctx_error(c, loc, "%s has %zu elements, but the constrained value has %zu",
                           bname[kind == VI_TR_OFFSET_MULT][k], b[k]->n, out->n);
   }
-  const struct vi_opdef *op = &op_elem;
+  const struct vi_opdef *op = VI_OPDEF(TRANSFORM_ELEM);
   size_t naux = 6 * out->n;
   switch (kind) {
   case VI_TR_ORDERED:
-  case VI_TR_POS_ORDERED: op = &op_ordered, naux = out->n; break;
-  case VI_TR_SIMPLEX: op = &op_simplex, naux = 2 * nu; break;
-  case VI_TR_UNIT_VECTOR: op = &op_unit, naux = count; break;
+  case VI_TR_POS_ORDERED: op = VI_OPDEF(TRANSFORM_ORDERED), naux = out->n; break;
+  case VI_TR_SIMPLEX: op = VI_OPDEF(TRANSFORM_SIMPLEX), naux = 2 * nu; break;
+  case VI_TR_UNIT_VECTOR: op = VI_OPDEF(TRANSFORM_UNIT_VECTOR), naux = count; break;
   case VI_TR_CHOL_CORR:
-  case VI_TR_CORR: op = &op_corr, naux = 2 * nu + out->n + per; break;
-  case VI_TR_CHOL_COV: op = &op_cov, naux = 0; break;
-  case VI_TR_COV: op = &op_cov, naux = out->n + per; break;
-  case VI_TR_SUM_TO_ZERO: op = &op_stz, naux = 0; break;
+  case VI_TR_CORR: op = VI_OPDEF(TRANSFORM_CORR), naux = 2 * nu + out->n + per; break;
+  case VI_TR_CHOL_COV: op = VI_OPDEF(TRANSFORM_COV), naux = 0; break;
+  case VI_TR_COV: op = VI_OPDEF(TRANSFORM_COV), naux = out->n + per; break;
+  case VI_TR_SUM_TO_ZERO: op = VI_OPDEF(TRANSFORM_SUM_TO_ZERO), naux = 0; break;
   default: break;
   }
   struct vi_node *n = vi_node_new(c, op, 3, out->n + 1, loc);

@@ -110,26 +110,25 @@ static int run_reduce(struct vi_ctx *c, struct vi_val *out, struct vi_val *a,
 /* ---- reductions ---- */
 
 /* y = sum a;  da += ȳ */
-static int sum_fwd(struct vi_node *n) {
+int vi_k_sum_fwd(struct vi_node *n) {
   double s = 0;
   for (size_t k = 0; k < n->a[0].n; k++) s += n->a[0].x[k];
   n->y[0] = s;
   return 0;
 }
-static void sum_bwd(struct vi_node *n) {
+void vi_k_sum_bwd(struct vi_node *n) {
   if (n->a[0].dx)
     for (size_t k = 0; k < n->a[0].n; k++) n->a[0].dx[k] += n->dy[0];
 }
-static const struct vi_opdef op_sum = {"sum", sum_fwd, sum_bwd};
 
 /* y = prod a;  da_i += ȳ prod_{j != i} a_j (prefix and suffix products, so zeros are exact) */
-static int prod_fwd(struct vi_node *n) {
+int vi_k_prod_fwd(struct vi_node *n) {
   double p = 1;
   for (size_t k = 0; k < n->a[0].n; k++) p *= n->a[0].x[k];
   n->y[0] = p;
   return 0;
 }
-static void prod_bwd(struct vi_node *n) {
+void vi_k_prod_bwd(struct vi_node *n) {
   double *dx = n->a[0].dx;
   const double *x = n->a[0].x;
   size_t m = n->a[0].n;
@@ -143,25 +142,23 @@ static void prod_bwd(struct vi_node *n) {
     suf *= x[k];
   }
 }
-static const struct vi_opdef op_prod = {"prod", prod_fwd, prod_bwd};
 
 /* y = sum a / N;  da += ȳ / N */
-static int mean_fwd(struct vi_node *n) {
+int vi_k_mean_fwd(struct vi_node *n) {
   if (n->a[0].n == 0) return vi_node_fail(n, "argument is empty");
-  sum_fwd(n);
+  vi_k_sum_fwd(n);
   n->y[0] /= (double)n->a[0].n;
   return 0;
 }
-static void mean_bwd(struct vi_node *n) {
+void vi_k_mean_bwd(struct vi_node *n) {
   if (n->a[0].dx)
     for (size_t k = 0; k < n->a[0].n; k++) n->a[0].dx[k] += n->dy[0] / (double)n->a[0].n;
 }
-static const struct vi_opdef op_mean = {"mean", mean_fwd, mean_bwd};
 
 /* i[0] == 0, variance: y = sum (a - m)^2 / (N - 1);  da_i += ȳ 2 (a_i - m) / (N - 1).
  * i[0] == 1, sd: y = sqrt(variance);  da_i += ȳ (a_i - m) / ((N - 1) y) (0 when y = 0).
  * A single element gives 0. */
-static int var_fwd(struct vi_node *n) {
+int vi_k_var_fwd(struct vi_node *n) {
   size_t m = n->a[0].n;
   const double *x = n->a[0].x;
   if (m == 0) return vi_node_fail(n, "argument is empty");
@@ -174,7 +171,7 @@ static int var_fwd(struct vi_node *n) {
   n->c[0] = mu;
   return 0;
 }
-static void var_bwd(struct vi_node *n) {
+void vi_k_var_bwd(struct vi_node *n) {
   size_t m = n->a[0].n;
   double *dx = n->a[0].dx;
   if (!dx || m < 2) return;
@@ -182,11 +179,10 @@ static void var_bwd(struct vi_node *n) {
                      : 2 * n->dy[0] / (double)(m - 1);
   for (size_t k = 0; k < m; k++) dx[k] += g * (n->a[0].x[k] - n->c[0]);
 }
-static const struct vi_opdef op_var = {"variance", var_fwd, var_bwd};
 
 /* i[0] == 0, min: y = a_k with k the first smallest (NaN if any is NaN; +inf if empty);
  * i[0] == 1, max. da_k += ȳ. The two-scalar forms are the same over (a, b). */
-static int minmax_fwd(struct vi_node *n) {
+int vi_k_minmax_fwd(struct vi_node *n) {
   int mx = n->i[0];
   double best = mx ? -INFINITY : INFINITY;
   size_t at = SIZE_MAX;
@@ -204,16 +200,15 @@ static int minmax_fwd(struct vi_node *n) {
   n->c[0] = at == SIZE_MAX ? -1 : (double)at;
   return 0;
 }
-static void minmax_bwd(struct vi_node *n) {
+void vi_k_minmax_bwd(struct vi_node *n) {
   if (n->c[0] < 0) return;
   double *dx = n->a[(int)n->c[1]].dx;
   if (dx) dx[(size_t)n->c[0]] += n->dy[0];
 }
-static const struct vi_opdef op_minmax = {"min", minmax_fwd, minmax_bwd};
 
 /* y = log sum exp(a) over both operands (-inf when empty or all -inf);
  * da_i += ȳ exp(a_i - y). */
-static int lse_fwd(struct vi_node *n) {
+int vi_k_lse_fwd(struct vi_node *n) {
   double m = -INFINITY;
   for (int o = 0; o < n->na; o++)
     for (size_t k = 0; k < n->a[o].n; k++) m = fmax(m, n->a[o].x[k]);
@@ -227,14 +222,13 @@ static int lse_fwd(struct vi_node *n) {
   n->y[0] = m + log(s);
   return 0;
 }
-static void lse_bwd(struct vi_node *n) {
+void vi_k_lse_bwd(struct vi_node *n) {
   if (!isfinite(n->y[0])) return;
   for (int o = 0; o < n->na; o++)
     if (n->a[o].dx)
       for (size_t k = 0; k < n->a[o].n; k++)
         n->a[o].dx[k] += n->dy[0] * exp(n->a[o].x[k] - n->y[0]);
 }
-static const struct vi_opdef op_lse = {"log_sum_exp", lse_fwd, lse_bwd};
 
 static int int_reduce(struct vi_ctx *c, struct vi_val *out, const struct vi_val *a, int kind,
                       const char *f, struct vi_srcloc loc) {
@@ -253,19 +247,19 @@ static int int_reduce(struct vi_ctx *c, struct vi_val *out, const struct vi_val 
 
 FN(sum) {
   if (args[0].t.base == VI_T_INT) return int_reduce(c, out, &args[0], 0, "sum", loc);
-  return run_reduce(c, out, &args[0], &op_sum, "sum", 0, loc);
+  return run_reduce(c, out, &args[0], VI_OPDEF(SUM), "sum", 0, loc);
 }
 FN(prod) {
   if (args[0].t.base == VI_T_INT) return int_reduce(c, out, &args[0], 1, "prod", loc);
-  return run_reduce(c, out, &args[0], &op_prod, "prod", args[0].n, loc);
+  return run_reduce(c, out, &args[0], VI_OPDEF(PROD), "prod", args[0].n, loc);
 }
-FN(mean) { return run_reduce(c, out, &args[0], &op_mean, "mean", 0, loc); }
+FN(mean) { return run_reduce(c, out, &args[0], VI_OPDEF(MEAN), "mean", 0, loc); }
 
 static int var_sd(struct vi_ctx *c, struct vi_val *out, struct vi_val *a, int sd, const char *f,
                   struct vi_srcloc loc) {
   if (vi_val_contig(c, a, loc)) return VI_ERR_EVAL;
   set_scalar(out, VI_T_REAL);
-  struct vi_node *n = new_node(c, &op_var, 1, 1, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(VARIANCE), 1, 1, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = sd;
   vi_node_arg(n, 0, a);
@@ -286,7 +280,7 @@ static int minmax(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int
   for (int k = 0; k < nargs; k++)
     if (vi_val_contig(c, &args[k], loc)) return VI_ERR_EVAL;
   set_scalar(out, VI_T_REAL);
-  struct vi_node *n = new_node(c, &op_minmax, nargs, 1, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(MIN), nargs, 1, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = mx;
   for (int k = 0; k < nargs; k++) vi_node_arg(n, k, &args[k]);
@@ -299,7 +293,7 @@ FN(log_sum_exp) {
   for (int k = 0; k < nargs; k++)
     if (vi_val_contig(c, &args[k], loc)) return VI_ERR_EVAL;
   set_scalar(out, VI_T_REAL);
-  struct vi_node *n = new_node(c, &op_lse, nargs, 1, "log_sum_exp", loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(LOG_SUM_EXP), nargs, 1, "log_sum_exp", loc);
   if (!n) return VI_ERR_NOMEM;
   for (int k = 0; k < nargs; k++) vi_node_arg(n, k, &args[k]);
   return vi_node_run(c, n, out);
@@ -310,14 +304,14 @@ FN(log_sum_exp) {
 /* y = log(theta exp(l1) + (1 - theta) exp(l2)), theta in [0, 1].
  * With w1 = exp(l1 - y), w2 = exp(l2 - y):
  * dtheta += ȳ (w1 - w2),  dl1 += ȳ theta w1,  dl2 += ȳ (1 - theta) w2. */
-static int mix2_fwd(struct vi_node *n) {
+int vi_k_mix2_fwd(struct vi_node *n) {
   double t = n->a[0].x[0], l1 = n->a[1].x[0], l2 = n->a[2].x[0];
   if (!(t >= 0 && t <= 1)) return vi_node_fail(n, "mixing proportion is %g, must be in [0, 1]", t);
   if (isnan(l1) || isnan(l2)) return vi_node_fail(n, "log density is nan");
   n->y[0] = vi_log_sum_exp2(log(t) + l1, log1p(-t) + l2);
   return 0;
 }
-static void mix2_bwd(struct vi_node *n) {
+void vi_k_mix2_bwd(struct vi_node *n) {
   double t = n->a[0].x[0], y = n->y[0], g = n->dy[0];
   if (!isfinite(y)) return;
   double w1 = exp(n->a[1].x[0] - y), w2 = exp(n->a[2].x[0] - y);
@@ -325,13 +319,12 @@ static void mix2_bwd(struct vi_node *n) {
   if (n->a[1].dx) n->a[1].dx[0] += g * t * w1;
   if (n->a[2].dx) n->a[2].dx[0] += g * (1 - t) * w2;
 }
-static const struct vi_opdef op_mix2 = {"log_mix", mix2_fwd, mix2_bwd};
 
 /* y = sum_j log sum_k theta_k exp(lp_jk) over J rows of K log densities
  * (lp row-major: lp_jk at j K + k). With w_jk = exp(lp_jk - y_j):
  * dtheta_k += ȳ sum_j w_jk,  dlp_jk += ȳ theta_k w_jk. i[0] = J, i[1] = K;
  * aux: the J row results. */
-static int mixv_fwd(struct vi_node *n) {
+int vi_k_mixv_fwd(struct vi_node *n) {
   int J = n->i[0], K = n->i[1];
   const double *t = n->a[0].x, *lp = n->a[1].x;
   for (int k = 0; k < K; k++)
@@ -354,7 +347,7 @@ static int mixv_fwd(struct vi_node *n) {
   n->y[0] = tot;
   return 0;
 }
-static void mixv_bwd(struct vi_node *n) {
+void vi_k_mixv_bwd(struct vi_node *n) {
   int J = n->i[0], K = n->i[1];
   const double *t = n->a[0].x, *lp = n->a[1].x;
   double g = n->dy[0];
@@ -368,7 +361,6 @@ static void mixv_bwd(struct vi_node *n) {
     }
   }
 }
-static const struct vi_opdef op_mixv = {"log_mix", mixv_fwd, mixv_bwd};
 
 FN(log_mix) {
   const char *f = "log_mix";
@@ -376,7 +368,7 @@ FN(log_mix) {
     if (vi_val_contig(c, &args[k], loc)) return VI_ERR_EVAL;
   set_scalar(out, VI_T_REAL);
   if (nargs == 3) {
-    struct vi_node *n = new_node(c, &op_mix2, 3, 1, f, loc);
+    struct vi_node *n = new_node(c, VI_OPDEF(LOG_MIX_MIX2), 3, 1, f, loc);
     if (!n) return VI_ERR_NOMEM;
     for (int k = 0; k < 3; k++) vi_node_arg(n, k, &args[k]);
     return vi_node_run(c, n, out);
@@ -386,7 +378,7 @@ FN(log_mix) {
   size_t inner = J ? lp->n / (size_t)J : (size_t)K;
   if (inner != (size_t)K)
     return vi_ctx_error(c, loc, "%s: sizes do not match (%d and %zu)", f, K, inner);
-  struct vi_node *n = new_node(c, &op_mixv, 2, 1, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(LOG_MIX_MIXV), 2, 1, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = J;
   n->i[1] = K;
@@ -399,23 +391,22 @@ FN(log_mix) {
 /* ---- dot products and distances ---- */
 
 /* y = sum u_i v_i;  du_i += ȳ v_i,  dv_i += ȳ u_i (dot_self passes v twice). */
-static int dot_fwd(struct vi_node *n) {
+int vi_k_dot_fwd(struct vi_node *n) {
   double s = 0;
   for (size_t k = 0; k < n->a[0].n; k++) s += n->a[0].x[k] * n->a[1].x[k];
   n->y[0] = s;
   return 0;
 }
-static void dot_bwd(struct vi_node *n) {
+void vi_k_dot_bwd(struct vi_node *n) {
   for (size_t k = 0; k < n->a[0].n; k++) {
     if (n->a[0].dx) n->a[0].dx[k] += n->dy[0] * n->a[1].x[k];
     if (n->a[1].dx) n->a[1].dx[k] += n->dy[0] * n->a[0].x[k];
   }
 }
-static const struct vi_opdef op_dot = {"dot_product", dot_fwd, dot_bwd};
 
 /* i[2] == 0, columns: y_j = sum_i A_ij B_ij;  i[2] == 1, rows: y_i = sum_j A_ij B_ij.
  * dA_ij += ȳ B_ij,  dB_ij += ȳ A_ij. i[0] = R, i[1] = C. */
-static int dotcr_fwd(struct vi_node *n) {
+int vi_k_dotcr_fwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], rows = n->i[2];
   memset(n->y, 0, n->n * sizeof(double));
   for (int j = 0; j < C; j++)
@@ -425,7 +416,7 @@ static int dotcr_fwd(struct vi_node *n) {
     }
   return 0;
 }
-static void dotcr_bwd(struct vi_node *n) {
+void vi_k_dotcr_bwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], rows = n->i[2];
   for (int j = 0; j < C; j++)
     for (int i = 0; i < R; i++) {
@@ -435,11 +426,10 @@ static void dotcr_bwd(struct vi_node *n) {
       if (n->a[1].dx) n->a[1].dx[k] += g * n->a[0].x[k];
     }
 }
-static const struct vi_opdef op_dotcr = {"columns_dot_product", dotcr_fwd, dotcr_bwd};
 
 /* i[0] == 0: y = sum (u_i - v_i)^2;  du_i += 2 ȳ (u_i - v_i),  dv_i -= the same.
  * i[0] == 1: y = sqrt of that;  du_i += ȳ (u_i - v_i) / y (0 when y = 0). */
-static int dist_fwd(struct vi_node *n) {
+int vi_k_dist_fwd(struct vi_node *n) {
   double s = 0;
   for (size_t k = 0; k < n->a[0].n; k++) {
     double d = n->a[0].x[k] - n->a[1].x[k];
@@ -448,7 +438,7 @@ static int dist_fwd(struct vi_node *n) {
   n->y[0] = n->i[0] ? sqrt(s) : s;
   return 0;
 }
-static void dist_bwd(struct vi_node *n) {
+void vi_k_dist_bwd(struct vi_node *n) {
   double g = n->i[0] ? (n->y[0] > 0 ? n->dy[0] / n->y[0] : 0.0) : 2 * n->dy[0];
   for (size_t k = 0; k < n->a[0].n; k++) {
     double d = n->a[0].x[k] - n->a[1].x[k];
@@ -456,7 +446,6 @@ static void dist_bwd(struct vi_node *n) {
     if (n->a[1].dx) n->a[1].dx[k] -= g * d;
   }
 }
-static const struct vi_opdef op_dist = {"squared_distance", dist_fwd, dist_bwd};
 
 static int pairwise(struct vi_ctx *c, struct vi_val *out, struct vi_val *u, struct vi_val *v,
                     const struct vi_opdef *op, int kind, const char *f, struct vi_srcloc loc) {
@@ -471,12 +460,12 @@ static int pairwise(struct vi_ctx *c, struct vi_val *out, struct vi_val *u, stru
   return vi_node_run(c, n, out);
 }
 
-FN(dot_product) { return pairwise(c, out, &args[0], &args[1], &op_dot, 0, "dot_product", loc); }
-FN(dot_self) { return pairwise(c, out, &args[0], &args[0], &op_dot, 0, "dot_self", loc); }
+FN(dot_product) { return pairwise(c, out, &args[0], &args[1], VI_OPDEF(DOT_PRODUCT), 0, "dot_product", loc); }
+FN(dot_self) { return pairwise(c, out, &args[0], &args[0], VI_OPDEF(DOT_PRODUCT), 0, "dot_self", loc); }
 FN(squared_distance) {
-  return pairwise(c, out, &args[0], &args[1], &op_dist, 0, "squared_distance", loc);
+  return pairwise(c, out, &args[0], &args[1], VI_OPDEF(SQUARED_DISTANCE), 0, "squared_distance", loc);
 }
-FN(distance) { return pairwise(c, out, &args[0], &args[1], &op_dist, 1, "distance", loc); }
+FN(distance) { return pairwise(c, out, &args[0], &args[1], VI_OPDEF(SQUARED_DISTANCE), 1, "distance", loc); }
 
 static int dotcr(struct vi_ctx *c, struct vi_val *out, struct vi_val *a, struct vi_val *b,
                  int rows, const char *f, struct vi_srcloc loc) {
@@ -488,7 +477,7 @@ static int dotcr(struct vi_ctx *c, struct vi_val *out, struct vi_val *a, struct 
   int d = rows ? R : C;
   if (set_shape(c, out, vi_ty(rows ? VI_T_VECTOR : VI_T_ROW_VECTOR, 0), &d, f, loc))
     return VI_ERR_EVAL;
-  struct vi_node *n = new_node(c, &op_dotcr, 2, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(COLUMNS_DOT_PRODUCT), 2, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = R;
   n->i[1] = C;
@@ -755,17 +744,16 @@ FN(reverse) {
 /* ---- vector maps ---- */
 
 /* y_i = sum_{j <= i} a_j;  da_j += sum_{i >= j} ȳ_i */
-static int cumsum_fwd(struct vi_node *n) {
+int vi_k_cumsum_fwd(struct vi_node *n) {
   double s = 0;
   for (size_t k = 0; k < n->n; k++) n->y[k] = s += n->a[0].x[k];
   return 0;
 }
-static void cumsum_bwd(struct vi_node *n) {
+void vi_k_cumsum_bwd(struct vi_node *n) {
   double s = 0;
   if (n->a[0].dx)
     for (size_t k = n->n; k-- > 0;) n->a[0].dx[k] += s += n->dy[k];
 }
-static const struct vi_opdef op_cumsum = {"cumulative_sum", cumsum_fwd, cumsum_bwd};
 
 FN(cumulative_sum) {
   struct vi_val *a = &args[0];
@@ -780,11 +768,11 @@ FN(cumulative_sum) {
     }
     return VI_OK;
   }
-  return vi_apply_unary(c, out, a, &op_cumsum, loc);
+  return vi_apply_unary(c, out, a, VI_OPDEF(CUMULATIVE_SUM), loc);
 }
 
 /* y = exp(a - lse(a));  da_i += y_i (ȳ_i - sum_j ȳ_j y_j) */
-static int softmax_fwd(struct vi_node *n) {
+int vi_k_softmax_fwd(struct vi_node *n) {
   size_t m = n->n;
   const double *a = n->a[0].x;
   if (m == 0) return vi_node_fail(n, "argument is empty");
@@ -794,16 +782,15 @@ static int softmax_fwd(struct vi_node *n) {
   for (size_t k = 0; k < m; k++) n->y[k] /= s;
   return 0;
 }
-static void softmax_bwd(struct vi_node *n) {
+void vi_k_softmax_bwd(struct vi_node *n) {
   double g = 0;
   if (!n->a[0].dx) return;
   for (size_t k = 0; k < n->n; k++) g += n->dy[k] * n->y[k];
   for (size_t k = 0; k < n->n; k++) n->a[0].dx[k] += n->y[k] * (n->dy[k] - g);
 }
-static const struct vi_opdef op_softmax = {"softmax", softmax_fwd, softmax_bwd};
 
 /* y = a - lse(a);  da_i += ȳ_i - exp(y_i) sum_j ȳ_j */
-static int lsoftmax_fwd(struct vi_node *n) {
+int vi_k_lsoftmax_fwd(struct vi_node *n) {
   size_t m = n->n;
   const double *a = n->a[0].x;
   if (m == 0) return vi_node_fail(n, "argument is empty");
@@ -814,16 +801,15 @@ static int lsoftmax_fwd(struct vi_node *n) {
   for (size_t k = 0; k < m; k++) n->y[k] = a[k] - lse;
   return 0;
 }
-static void lsoftmax_bwd(struct vi_node *n) {
+void vi_k_lsoftmax_bwd(struct vi_node *n) {
   double g = 0;
   if (!n->a[0].dx) return;
   for (size_t k = 0; k < n->n; k++) g += n->dy[k];
   for (size_t k = 0; k < n->n; k++) n->a[0].dx[k] += n->dy[k] - exp(n->y[k]) * g;
 }
-static const struct vi_opdef op_lsoftmax = {"log_softmax", lsoftmax_fwd, lsoftmax_bwd};
 
-FN(softmax) { return vi_apply_unary(c, out, &args[0], &op_softmax, loc); }
-FN(log_softmax) { return vi_apply_unary(c, out, &args[0], &op_lsoftmax, loc); }
+FN(softmax) { return vi_apply_unary(c, out, &args[0], VI_OPDEF(SOFTMAX), loc); }
+FN(log_softmax) { return vi_apply_unary(c, out, &args[0], VI_OPDEF(LOG_SOFTMAX), loc); }
 
 /* Stable merge sort of the index array p[0..m) by key x (descending if desc);
  * tmp has m entries. Indices are stored as doubles (exact below 2^53). */
@@ -846,7 +832,7 @@ static void sort_index(const double *x, double *p, double *tmp, size_t m, int de
 
 /* y_k = a_{p_k} with p the sorting permutation (i[0] = 1: descending);
  * da_{p_k} += ȳ_k. aux: p (m), scratch (m). Fails on NaN. */
-static int sort_fwd(struct vi_node *n) {
+int vi_k_sort_fwd(struct vi_node *n) {
   size_t m = n->n;
   double *p = n->aux;
   for (size_t k = 0; k < m; k++) {
@@ -857,11 +843,10 @@ static int sort_fwd(struct vi_node *n) {
   for (size_t k = 0; k < m; k++) n->y[k] = n->a[0].x[(size_t)p[k]];
   return 0;
 }
-static void sort_bwd(struct vi_node *n) {
+void vi_k_sort_bwd(struct vi_node *n) {
   if (n->a[0].dx)
     for (size_t k = 0; k < n->n; k++) n->a[0].dx[(size_t)n->aux[k]] += n->dy[k];
 }
-static const struct vi_opdef op_sort = {"sort_asc", sort_fwd, sort_bwd};
 
 static int sort(struct vi_ctx *c, struct vi_val *out, struct vi_val *a, int desc, const char *f,
                 struct vi_srcloc loc) {
@@ -878,7 +863,7 @@ static int sort(struct vi_ctx *c, struct vi_val *out, struct vi_val *a, int desc
   if (vi_val_contig(c, a, loc)) return VI_ERR_EVAL;
   memset(out, 0, sizeof *out);
   vi_val_shape_like(out, a);
-  struct vi_node *n = new_node(c, &op_sort, 1, m, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(SORT_ASC), 1, m, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = desc;
   vi_node_arg(n, 0, a);
@@ -905,27 +890,26 @@ FN(rank) {
 /* y_k = lo + (hi - lo) t_k, t_k = k / (N - 1) (N = 1: y = hi);
  * dlo += ȳ_k (1 - t_k),  dhi += ȳ_k t_k. Requires lo <= hi. */
 static double lin_t(size_t k, size_t m) { return m == 1 ? 1.0 : (double)k / (double)(m - 1); }
-static int lin_fwd(struct vi_node *n) {
+int vi_k_lin_fwd(struct vi_node *n) {
   double lo = n->a[0].x[0], hi = n->a[1].x[0];
   if (!(lo <= hi)) return vi_node_fail(n, "high is %g, must be at least low %g", hi, lo);
   for (size_t k = 0; k < n->n; k++) n->y[k] = lo + (hi - lo) * lin_t(k, n->n);
   return 0;
 }
-static void lin_bwd(struct vi_node *n) {
+void vi_k_lin_bwd(struct vi_node *n) {
   for (size_t k = 0; k < n->n; k++) {
     double t = lin_t(k, n->n);
     if (n->a[0].dx) n->a[0].dx[0] += n->dy[k] * (1 - t);
     if (n->a[1].dx) n->a[1].dx[0] += n->dy[k] * t;
   }
 }
-static const struct vi_opdef op_lin = {"linspaced_vector", lin_fwd, lin_bwd};
 
 static int linspaced(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                      struct vi_type t, const char *f, struct vi_srcloc loc) {
   int k = int_arg(&args[0]);
   if (check_size(c, k, f, loc) || set_shape(c, out, t, &k, f, loc)) return VI_ERR_EVAL;
   if (vi_val_contig(c, &args[1], loc) || vi_val_contig(c, &args[2], loc)) return VI_ERR_EVAL;
-  struct vi_node *n = new_node(c, &op_lin, 2, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(LINSPACED_VECTOR), 2, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   vi_node_arg(n, 0, &args[1]);
   vi_node_arg(n, 1, &args[2]);
@@ -973,6 +957,43 @@ FILLED(one_hot_vector, VI_T_VECTOR, 0, 0)
 FILLED(one_hot_row_vector, VI_T_ROW_VECTOR, 0, 0)
 FILLED(one_hot_array, VI_T_REAL, 1, 0)
 FILLED(one_hot_int_array, VI_T_INT, 1, 0)
+
+/* dims(x): the array dimensions of x, then its rows (vector, row_vector:
+ * its size; matrix: rows and columns); a scalar has none. Ints only, no
+ * node: sizes never depend on parameters. */
+FN(dims) {
+  int nd = args[0].t.ndims + vi_type_nsizes(args[0].t);
+  if (vi_val_new_int(c, out, vi_ty(VI_T_INT, 1), &nd)) return vi_ctx_error(c, loc, "dims: result is too large");
+  for (int k = 0; k < nd; k++) out->ix[k] = args[0].dim[k];
+  return VI_OK;
+}
+static struct vi_type rule_dims(const struct vi_type *a, int n) {
+  if (n != 1 || a[0].base < VI_T_INT || a[0].base > VI_T_MATRIX) return vi_ty(VI_T_ERROR, 0);
+  return vi_ty(VI_T_INT, 1);
+}
+
+/* linspaced_int_array(K, low, high): K integers from low to high. With
+ * d = high - low: when d + 1 >= K, low + k step with step = d / (K - 1)
+ * (integer division, so the last is high only when K - 1 divides d); when
+ * d + 1 < K, each value repeats: low + k / q with q = (K + d) / (d + 1).
+ * K = 1 gives {high}, K = 0 {}. */
+FN(linspaced_int_array) {
+  const char *f = "linspaced_int_array";
+  int K = int_arg(&args[0]), lo = int_arg(&args[1]), hi = int_arg(&args[2]);
+  if (check_size(c, K, f, loc)) return VI_ERR_EVAL;
+  if (hi < lo) return vi_ctx_error(c, loc, "%s: high (%d) is less than low (%d)", f, hi, lo);
+  if (vi_val_new_int(c, out, vi_ty(VI_T_INT, 1), &K)) return vi_ctx_error(c, loc, "%s: result is too large", f);
+  if (K == 1) {
+    out->ix[0] = hi;
+    return VI_OK;
+  }
+  long long d = (long long)hi - lo;
+  for (int k = 0; k < K; k++) {
+    long long v = d + 1 < K ? lo + k / ((K + d) / (d + 1)) : lo + k * (d / (K - 1));
+    out->ix[k] = (int)v;
+  }
+  return VI_OK;
+}
 
 FN(uniform_simplex) {
   int k = int_arg(&args[0]);
@@ -1083,6 +1104,7 @@ RULE(hot_vector, {2, {I_, I_}, V_})
 RULE(hot_row_vector, {2, {I_, I_}, RV_})
 RULE(hot_array, {2, {I_, I_}, AR_})
 RULE(hot_int_array, {2, {I_, I_}, AI_})
+RULE(linspace_int, {3, {I_, I_, I_}, AI_})
 
 #define SIG_CONTAINER "(array[] real) => real; (vector) => real; (row_vector) => real; (matrix) => real"
 #define SIG_SLICE "(vector, int) => vector; (row_vector, int) => row_vector; (array[] T, int) => array[] T"
@@ -1243,6 +1265,8 @@ const struct vi_func vi_stdlib_containers[] = {
     {"one_hot_array", rule_hot_array, fn_one_hot_array, "(int, int) => array[] real", 0, NULL},
     {"one_hot_int_array", rule_hot_int_array, fn_one_hot_int_array, "(int, int) => array[] int", 0,
      NULL},
+    {"dims", rule_dims, fn_dims, "(any int or real type) => array[] int", 0, NULL},
+    {"linspaced_int_array", rule_linspace_int, fn_linspaced_int_array, "(int, int, int) => array[] int", 0, NULL},
     {"uniform_simplex", rule_size_to_vector, fn_uniform_simplex, "(int) => vector", 0, NULL},
 };
 const size_t vi_stdlib_containers_n = VI_COUNTOF(vi_stdlib_containers);

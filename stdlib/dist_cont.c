@@ -45,7 +45,7 @@ static double normal_elem(const double *v, double *g, unsigned inc, unsigned var
 
 /* Fast path for a scalar sigma: log(sigma) once, one loop per stride pattern
  * computing sum z^2 and w_i = z_i / sigma (the partial of mu_i; -w_i of y_i). */
-static int normal_fwd(struct vi_node *n) {
+int vi_k_normal_fwd(struct vi_node *n) {
   const struct vi_arg *a = n->a;
   if (a[2].n != 1 || vi_udist_len(n) <= 1) return vi_udist_fwd(n);
   const double sigma = a[2].x[0];
@@ -113,7 +113,7 @@ static int normal_fwd(struct vi_node *n) {
 }
 
 static const struct vi_udist d_normal = {
-    {"normal_lpdf", normal_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, {"scale parameter", "scale", VI_DCHK_POS}},
+    VI_OPCODE_NORMAL_LPDF, 3, {A_Y, A_LOC, {"scale parameter", "scale", VI_DCHK_POS}},
     normal_elem, NULL};
 VI_UDIST_IMPL(normal_lpdf, d_normal)
 
@@ -124,7 +124,7 @@ static double std_normal_elem(const double *v, double *g, unsigned inc, unsigned
   return -0.5 * v[0] * v[0] - ((inc & CONST) ? VI_LOG_SQRT_2PI : 0);
 }
 static const struct vi_udist d_std_normal = {
-    {"std_normal_lpdf", vi_udist_fwd, vi_udist_bwd}, 1, {A_Y}, std_normal_elem, NULL};
+    VI_OPCODE_STD_NORMAL_LPDF, 1, {A_Y}, std_normal_elem, NULL};
 VI_UDIST_IMPL(std_normal_lpdf, d_std_normal)
 
 /* ---- student_t(y | nu, mu, sigma) ----
@@ -147,7 +147,7 @@ static double student_t_elem(const double *v, double *g, unsigned inc, unsigned 
   return lp;
 }
 static const struct vi_udist d_student_t = {
-    {"student_t_lpdf", vi_udist_fwd, vi_udist_bwd}, 4, {A_Y, A_DOF, A_LOC, A_SCALE},
+    VI_OPCODE_STUDENT_T_LPDF, 4, {A_Y, A_DOF, A_LOC, A_SCALE},
     student_t_elem, NULL};
 VI_UDIST_IMPL(student_t_lpdf, d_student_t)
 
@@ -165,7 +165,7 @@ static double cauchy_elem(const double *v, double *g, unsigned inc, unsigned var
   return lp;
 }
 static const struct vi_udist d_cauchy = {
-    {"cauchy_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, cauchy_elem, NULL};
+    VI_OPCODE_CAUCHY_LPDF, 3, {A_Y, A_LOC, A_SCALE}, cauchy_elem, NULL};
 VI_UDIST_IMPL(cauchy_lpdf, d_cauchy)
 
 /* double_exponential: lp = -|y - mu| / sigma - log sigma - log 2 */
@@ -181,7 +181,7 @@ static double dexp_elem(const double *v, double *g, unsigned inc, unsigned var) 
   return lp;
 }
 static const struct vi_udist d_dexp = {
-    {"double_exponential_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YF, A_LOC, A_SCALE}, dexp_elem, NULL};
+    VI_OPCODE_DOUBLE_EXPONENTIAL_LPDF, 3, {A_YF, A_LOC, A_SCALE}, dexp_elem, NULL};
 VI_UDIST_IMPL(double_exponential_lpdf, d_dexp)
 
 /* logistic: lp = -z - 2 log1p_exp(-z) - log sigma; d lp/dz = 1 - 2 inv_logit(z) */
@@ -197,7 +197,7 @@ static double logistic_elem(const double *v, double *g, unsigned inc, unsigned v
   return lp;
 }
 static const struct vi_udist d_logistic = {
-    {"logistic_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YF, A_LOC, A_SCALE}, logistic_elem, NULL};
+    VI_OPCODE_LOGISTIC_LPDF, 3, {A_YF, A_LOC, A_SCALE}, logistic_elem, NULL};
 VI_UDIST_IMPL(logistic_lpdf, d_logistic)
 
 /* lognormal: lp = -0.5 z^2 - log sigma - log y - 0.5 log(2 pi), z = (log y - mu) / sigma;
@@ -217,7 +217,7 @@ static double lognormal_elem(const double *v, double *g, unsigned inc, unsigned 
   return lp;
 }
 static const struct vi_udist d_lognormal = {
-    {"lognormal_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_elem, NULL};
+    VI_OPCODE_LOGNORMAL_LPDF, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_elem, NULL};
 VI_UDIST_IMPL(lognormal_lpdf, d_lognormal)
 
 /* exponential(y | beta): lp = log beta - beta y */
@@ -231,7 +231,7 @@ static double exponential_elem(const double *v, double *g, unsigned inc, unsigne
   return lp;
 }
 static const struct vi_udist d_exponential = {
-    {"exponential_lpdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_INVSCALE}, exponential_elem, NULL};
+    VI_OPCODE_EXPONENTIAL_LPDF, 2, {A_YNN, A_INVSCALE}, exponential_elem, NULL};
 VI_UDIST_IMPL(exponential_lpdf, d_exponential)
 
 /* gamma(y | alpha, beta), beta a rate:
@@ -251,7 +251,7 @@ static double gamma_elem(const double *v, double *g, unsigned inc, unsigned var)
   return lp;
 }
 static const struct vi_udist d_gamma = {
-    {"gamma_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_SHAPE, A_INVSCALE}, gamma_elem, NULL};
+    VI_OPCODE_GAMMA_LPDF, 3, {A_Y, A_SHAPE, A_INVSCALE}, gamma_elem, NULL};
 VI_UDIST_IMPL(gamma_lpdf, d_gamma)
 
 /* inv_gamma(y | alpha, beta):
@@ -270,7 +270,7 @@ static double inv_gamma_elem(const double *v, double *g, unsigned inc, unsigned 
   return lp;
 }
 static const struct vi_udist d_inv_gamma = {
-    {"inv_gamma_lpdf", vi_udist_fwd, vi_udist_bwd}, 3,
+    VI_OPCODE_INV_GAMMA_LPDF, 3,
     {A_Y, A_SHAPE, {"scale parameter", "scale", VI_DCHK_POS_FINITE}}, inv_gamma_elem, NULL};
 VI_UDIST_IMPL(inv_gamma_lpdf, d_inv_gamma)
 
@@ -291,7 +291,7 @@ static double beta_elem(const double *v, double *g, unsigned inc, unsigned var) 
   return lp;
 }
 static const struct vi_udist d_beta = {
-    {"beta_lpdf", vi_udist_fwd, vi_udist_bwd}, 3,
+    VI_OPCODE_BETA_LPDF, 3,
     {{"random variable", "variate", VI_DCHK_PROB},
      {"first shape parameter", "first shape", VI_DCHK_POS_FINITE},
      {"second shape parameter", "second shape", VI_DCHK_POS_FINITE}},
@@ -316,7 +316,7 @@ static int uniform_xcheck(struct vi_node *n, const double *v, size_t i) {
 #define A_LB {"lower bound parameter", "lower bound", VI_DCHK_FINITE}
 #define A_UB {"upper bound parameter", "upper bound", VI_DCHK_FINITE}
 static const struct vi_udist d_uniform = {
-    {"uniform_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LB, A_UB}, uniform_elem, uniform_xcheck};
+    VI_OPCODE_UNIFORM_LPDF, 3, {A_Y, A_LB, A_UB}, uniform_elem, uniform_xcheck};
 VI_UDIST_IMPL(uniform_lpdf, d_uniform)
 
 /* chi_square(y | nu): lp = -(nu/2) log 2 - lgamma(nu/2) + (nu/2 - 1) log y - y/2 */
@@ -331,7 +331,7 @@ static double chi_square_elem(const double *v, double *g, unsigned inc, unsigned
   return lp;
 }
 static const struct vi_udist d_chi_square = {
-    {"chi_square_lpdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_DOF}, chi_square_elem, NULL};
+    VI_OPCODE_CHI_SQUARE_LPDF, 2, {A_YNN, A_DOF}, chi_square_elem, NULL};
 VI_UDIST_IMPL(chi_square_lpdf, d_chi_square)
 
 /* inv_chi_square(y | nu): lp = -(nu/2) log 2 - lgamma(nu/2) - (nu/2 + 1) log y - 1/(2y) */
@@ -347,7 +347,7 @@ static double inv_chi_square_elem(const double *v, double *g, unsigned inc, unsi
   return lp;
 }
 static const struct vi_udist d_inv_chi_square = {
-    {"inv_chi_square_lpdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_Y, A_DOF}, inv_chi_square_elem, NULL};
+    VI_OPCODE_INV_CHI_SQUARE_LPDF, 2, {A_Y, A_DOF}, inv_chi_square_elem, NULL};
 VI_UDIST_IMPL(inv_chi_square_lpdf, d_inv_chi_square)
 
 /* scaled_inv_chi_square(y | nu, s):
@@ -365,7 +365,7 @@ static double sinvchi_elem(const double *v, double *g, unsigned inc, unsigned va
   return lp;
 }
 static const struct vi_udist d_sinvchi = {
-    {"scaled_inv_chi_square_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_DOF, A_SCALE}, sinvchi_elem, NULL};
+    VI_OPCODE_SCALED_INV_CHI_SQUARE_LPDF, 3, {A_Y, A_DOF, A_SCALE}, sinvchi_elem, NULL};
 VI_UDIST_IMPL(scaled_inv_chi_square_lpdf, d_sinvchi)
 
 /* weibull(y | alpha, sigma): lp = log alpha + (alpha-1) log y - alpha log sigma - (y/sigma)^alpha */
@@ -384,7 +384,7 @@ static double weibull_elem(const double *v, double *g, unsigned inc, unsigned va
   return lp;
 }
 static const struct vi_udist d_weibull = {
-    {"weibull_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YF, A_SHAPE, A_SCALE}, weibull_elem, NULL};
+    VI_OPCODE_WEIBULL_LPDF, 3, {A_YF, A_SHAPE, A_SCALE}, weibull_elem, NULL};
 VI_UDIST_IMPL(weibull_lpdf, d_weibull)
 
 /* pareto(y | y_min, alpha): lp = log alpha + alpha log y_min - (alpha + 1) log y; -Inf below y_min */
@@ -402,7 +402,7 @@ static double pareto_elem(const double *v, double *g, unsigned inc, unsigned var
   return lp;
 }
 static const struct vi_udist d_pareto = {
-    {"pareto_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_SCALE, A_SHAPE}, pareto_elem, NULL};
+    VI_OPCODE_PARETO_LPDF, 3, {A_Y, A_SCALE, A_SHAPE}, pareto_elem, NULL};
 VI_UDIST_IMPL(pareto_lpdf, d_pareto)
 
 /* gumbel(y | mu, beta): lp = -log beta - z - exp(-z), z = (y - mu) / beta */
@@ -418,7 +418,7 @@ static double gumbel_elem(const double *v, double *g, unsigned inc, unsigned var
   return lp;
 }
 static const struct vi_udist d_gumbel = {
-    {"gumbel_lpdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, gumbel_elem, NULL};
+    VI_OPCODE_GUMBEL_LPDF, 3, {A_Y, A_LOC, A_SCALE}, gumbel_elem, NULL};
 VI_UDIST_IMPL(gumbel_lpdf, d_gumbel)
 
 /* skew_normal(y | xi, omega, alpha):
@@ -439,7 +439,7 @@ static double skew_normal_elem(const double *v, double *g, unsigned inc, unsigne
   return lp;
 }
 static const struct vi_udist d_skew_normal = {
-    {"skew_normal_lpdf", vi_udist_fwd, vi_udist_bwd}, 4,
+    VI_OPCODE_SKEW_NORMAL_LPDF, 4,
     {A_Y, A_LOC, A_SCALE, {"shape parameter", "shape", VI_DCHK_FINITE}}, skew_normal_elem, NULL};
 VI_UDIST_IMPL(skew_normal_lpdf, d_skew_normal)
 
@@ -466,9 +466,9 @@ static double normal_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return normal_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_normal_lcdf = {
-    {"normal_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, normal_lcdf_elem, NULL};
+    VI_OPCODE_NORMAL_LCDF, 3, {A_Y, A_LOC, A_SCALE}, normal_lcdf_elem, NULL};
 static const struct vi_udist d_normal_lccdf = {
-    {"normal_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, normal_lccdf_elem, NULL};
+    VI_OPCODE_NORMAL_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, normal_lccdf_elem, NULL};
 VI_UDIST_IMPL(normal_lcdf, d_normal_lcdf)
 VI_UDIST_IMPL(normal_lccdf, d_normal_lccdf)
 
@@ -490,9 +490,9 @@ static double lognormal_lccdf_elem(const double *v, double *g, unsigned inc, uns
   return lognormal_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_lognormal_lcdf = {
-    {"lognormal_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lcdf_elem, NULL};
+    VI_OPCODE_LOGNORMAL_LCDF, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lcdf_elem, NULL};
 static const struct vi_udist d_lognormal_lccdf = {
-    {"lognormal_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lccdf_elem, NULL};
+    VI_OPCODE_LOGNORMAL_LCCDF, 3, {A_YNN, A_LOC, A_SCALE}, lognormal_lccdf_elem, NULL};
 VI_UDIST_IMPL(lognormal_lcdf, d_lognormal_lcdf)
 VI_UDIST_IMPL(lognormal_lccdf, d_lognormal_lccdf)
 
@@ -512,9 +512,9 @@ static double exponential_lccdf_elem(const double *v, double *g, unsigned inc, u
   return -v[0] * v[1];
 }
 static const struct vi_udist d_exponential_lcdf = {
-    {"exponential_lcdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_INVSCALE}, exponential_lcdf_elem, NULL};
+    VI_OPCODE_EXPONENTIAL_LCDF, 2, {A_YNN, A_INVSCALE}, exponential_lcdf_elem, NULL};
 static const struct vi_udist d_exponential_lccdf = {
-    {"exponential_lccdf", vi_udist_fwd, vi_udist_bwd}, 2, {A_YNN, A_INVSCALE}, exponential_lccdf_elem, NULL};
+    VI_OPCODE_EXPONENTIAL_LCCDF, 2, {A_YNN, A_INVSCALE}, exponential_lccdf_elem, NULL};
 VI_UDIST_IMPL(exponential_lcdf, d_exponential_lcdf)
 VI_UDIST_IMPL(exponential_lccdf, d_exponential_lccdf)
 
@@ -537,9 +537,9 @@ static double cauchy_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return cauchy_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_cauchy_lcdf = {
-    {"cauchy_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lcdf_elem, NULL};
+    VI_OPCODE_CAUCHY_LCDF, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lcdf_elem, NULL};
 static const struct vi_udist d_cauchy_lccdf = {
-    {"cauchy_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lccdf_elem, NULL};
+    VI_OPCODE_CAUCHY_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, cauchy_lccdf_elem, NULL};
 VI_UDIST_IMPL(cauchy_lcdf, d_cauchy_lcdf)
 VI_UDIST_IMPL(cauchy_lccdf, d_cauchy_lccdf)
 
@@ -562,9 +562,9 @@ static double logistic_lccdf_elem(const double *v, double *g, unsigned inc, unsi
   return logistic_cdf_common(v, g, -1);
 }
 static const struct vi_udist d_logistic_lcdf = {
-    {"logistic_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, logistic_lcdf_elem, NULL};
+    VI_OPCODE_LOGISTIC_LCDF, 3, {A_Y, A_LOC, A_SCALE}, logistic_lcdf_elem, NULL};
 static const struct vi_udist d_logistic_lccdf = {
-    {"logistic_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, logistic_lccdf_elem, NULL};
+    VI_OPCODE_LOGISTIC_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, logistic_lccdf_elem, NULL};
 VI_UDIST_IMPL(logistic_lcdf, d_logistic_lcdf)
 VI_UDIST_IMPL(logistic_lccdf, d_logistic_lccdf)
 
@@ -588,9 +588,9 @@ static double gumbel_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return vi_log1m_exp(-e);
 }
 static const struct vi_udist d_gumbel_lcdf = {
-    {"gumbel_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lcdf_elem, NULL};
+    VI_OPCODE_GUMBEL_LCDF, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lcdf_elem, NULL};
 static const struct vi_udist d_gumbel_lccdf = {
-    {"gumbel_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lccdf_elem, NULL};
+    VI_OPCODE_GUMBEL_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, gumbel_lccdf_elem, NULL};
 VI_UDIST_IMPL(gumbel_lcdf, d_gumbel_lcdf)
 VI_UDIST_IMPL(gumbel_lccdf, d_gumbel_lccdf)
 
@@ -618,9 +618,9 @@ static double weibull_lccdf_elem(const double *v, double *g, unsigned inc, unsig
   return weibull_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_weibull_lcdf = {
-    {"weibull_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lcdf_elem, NULL};
+    VI_OPCODE_WEIBULL_LCDF, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lcdf_elem, NULL};
 static const struct vi_udist d_weibull_lccdf = {
-    {"weibull_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lccdf_elem, NULL};
+    VI_OPCODE_WEIBULL_LCCDF, 3, {A_YNN, A_SHAPE, A_SCALE}, weibull_lccdf_elem, NULL};
 VI_UDIST_IMPL(weibull_lcdf, d_weibull_lcdf)
 VI_UDIST_IMPL(weibull_lccdf, d_weibull_lccdf)
 
@@ -645,9 +645,9 @@ static double pareto_lccdf_elem(const double *v, double *g, unsigned inc, unsign
   return pareto_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_pareto_lcdf = {
-    {"pareto_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lcdf_elem, NULL};
+    VI_OPCODE_PARETO_LCDF, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lcdf_elem, NULL};
 static const struct vi_udist d_pareto_lccdf = {
-    {"pareto_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lccdf_elem, NULL};
+    VI_OPCODE_PARETO_LCCDF, 3, {A_YNN, A_SCALE, A_SHAPE}, pareto_lccdf_elem, NULL};
 VI_UDIST_IMPL(pareto_lcdf, d_pareto_lcdf)
 VI_UDIST_IMPL(pareto_lccdf, d_pareto_lccdf)
 
@@ -677,9 +677,9 @@ static double uniform_lccdf_elem(const double *v, double *g, unsigned inc, unsig
   return uniform_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_uniform_lcdf = {
-    {"uniform_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LB, A_UB}, uniform_lcdf_elem, uniform_xcheck};
+    VI_OPCODE_UNIFORM_LCDF, 3, {A_Y, A_LB, A_UB}, uniform_lcdf_elem, uniform_xcheck};
 static const struct vi_udist d_uniform_lccdf = {
-    {"uniform_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LB, A_UB}, uniform_lccdf_elem, uniform_xcheck};
+    VI_OPCODE_UNIFORM_LCCDF, 3, {A_Y, A_LB, A_UB}, uniform_lccdf_elem, uniform_xcheck};
 VI_UDIST_IMPL(uniform_lcdf, d_uniform_lcdf)
 VI_UDIST_IMPL(uniform_lccdf, d_uniform_lccdf)
 
@@ -709,9 +709,9 @@ static double dexp_lccdf_elem(const double *v, double *g, unsigned inc, unsigned
   return dexp_cdf_common(v, g, 1);
 }
 static const struct vi_udist d_dexp_lcdf = {
-    {"double_exponential_lcdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, dexp_lcdf_elem, NULL};
+    VI_OPCODE_DOUBLE_EXPONENTIAL_LCDF, 3, {A_Y, A_LOC, A_SCALE}, dexp_lcdf_elem, NULL};
 static const struct vi_udist d_dexp_lccdf = {
-    {"double_exponential_lccdf", vi_udist_fwd, vi_udist_bwd}, 3, {A_Y, A_LOC, A_SCALE}, dexp_lccdf_elem, NULL};
+    VI_OPCODE_DOUBLE_EXPONENTIAL_LCCDF, 3, {A_Y, A_LOC, A_SCALE}, dexp_lccdf_elem, NULL};
 VI_UDIST_IMPL(double_exponential_lcdf, d_dexp_lcdf)
 VI_UDIST_IMPL(double_exponential_lccdf, d_dexp_lccdf)
 
@@ -868,7 +868,7 @@ static double skew_normal_cdf_common(const double *v, double *g, int upper) {
   return lf;
 }
 
-#define CDF_PAIR(dist, common, nargs, ...)                                                     \
+#define CDF_PAIR(CODE, dist, common, nargs, ...)                                                     \
   static double dist##_lcdf_elem(const double *v, double *g, unsigned inc, unsigned var) {     \
     (void)inc, (void)var;                                                                      \
     return common(v, g, 0);                                                                    \
@@ -878,24 +878,24 @@ static double skew_normal_cdf_common(const double *v, double *g, int upper) {
     return common(v, g, 1);                                                                    \
   }                                                                                            \
   static const struct vi_udist d_##dist##_lcdf = {                                             \
-      {#dist "_lcdf", vi_udist_fwd, vi_udist_bwd}, nargs, {__VA_ARGS__}, dist##_lcdf_elem, NULL}; \
+      VI_OPCODE_##CODE##_LCDF, nargs, {__VA_ARGS__}, dist##_lcdf_elem, NULL}; \
   static const struct vi_udist d_##dist##_lccdf = {                                            \
-      {#dist "_lccdf", vi_udist_fwd, vi_udist_bwd}, nargs, {__VA_ARGS__}, dist##_lccdf_elem, NULL}; \
+      VI_OPCODE_##CODE##_LCCDF, nargs, {__VA_ARGS__}, dist##_lccdf_elem, NULL}; \
   VI_UDIST_IMPL(dist##_lcdf, d_##dist##_lcdf)                                                  \
   VI_UDIST_IMPL(dist##_lccdf, d_##dist##_lccdf)
 
 #define A_YPROB {"random variable", "variate", VI_DCHK_PROB}
 #define A_SKEW {"shape parameter", "shape", VI_DCHK_FINITE}
-CDF_PAIR(std_normal, std_normal_cdf_common, 1, A_Y)
-CDF_PAIR(gamma, gamma_cdf_common, 3, A_YNN, A_SHAPE, A_INVSCALE)
-CDF_PAIR(chi_square, chi_square_cdf_common, 2, A_YNN, A_DOF)
-CDF_PAIR(inv_gamma, inv_gamma_cdf_common, 3, A_YNN, A_SHAPE, A_SCALE)
-CDF_PAIR(inv_chi_square, inv_chi_square_cdf_common, 2, A_YNN, A_DOF)
-CDF_PAIR(scaled_inv_chi_square, sinvchi_cdf_common, 3, A_YNN, A_DOF, A_SCALE)
-CDF_PAIR(beta, beta_cdf_common, 3, A_YPROB, {"first shape parameter", "first shape", VI_DCHK_POS_FINITE},
+CDF_PAIR(STD_NORMAL, std_normal, std_normal_cdf_common, 1, A_Y)
+CDF_PAIR(GAMMA, gamma, gamma_cdf_common, 3, A_YNN, A_SHAPE, A_INVSCALE)
+CDF_PAIR(CHI_SQUARE, chi_square, chi_square_cdf_common, 2, A_YNN, A_DOF)
+CDF_PAIR(INV_GAMMA, inv_gamma, inv_gamma_cdf_common, 3, A_YNN, A_SHAPE, A_SCALE)
+CDF_PAIR(INV_CHI_SQUARE, inv_chi_square, inv_chi_square_cdf_common, 2, A_YNN, A_DOF)
+CDF_PAIR(SCALED_INV_CHI_SQUARE, scaled_inv_chi_square, sinvchi_cdf_common, 3, A_YNN, A_DOF, A_SCALE)
+CDF_PAIR(BETA, beta, beta_cdf_common, 3, A_YPROB, {"first shape parameter", "first shape", VI_DCHK_POS_FINITE},
          {"second shape parameter", "second shape", VI_DCHK_POS_FINITE})
-CDF_PAIR(student_t, student_t_cdf_common, 4, A_Y, A_DOF, A_LOC, A_SCALE)
-CDF_PAIR(skew_normal, skew_normal_cdf_common, 4, A_Y, A_LOC, A_SCALE, A_SKEW)
+CDF_PAIR(STUDENT_T, student_t, student_t_cdf_common, 4, A_Y, A_DOF, A_LOC, A_SCALE)
+CDF_PAIR(SKEW_NORMAL, skew_normal, skew_normal_cdf_common, 4, A_Y, A_LOC, A_SCALE, A_SKEW)
 
 /* ---- _rng ---- */
 
@@ -1017,6 +1017,73 @@ static struct vi_type rule_normal_id_glm(const struct vi_type *a, int n) { retur
 /* ---- the table ---- */
 
 #define LPDF VI_FN_LPDF
+/* von_mises(y | mu, kappa): lp = kappa cos(y - mu) - log(2 pi) - log I0(kappa);
+ * dy = -kappa sin(y - mu), dmu = kappa sin(y - mu), dkappa = cos(y - mu) - I1(kappa) / I0(kappa).
+ * kappa = 0 is the uniform density on the circle. */
+static double von_mises_elem(const double *v, double *g, unsigned inc, unsigned var) {
+  double d = v[0] - v[1], k = v[2], sd = sin(d), cd = cos(d);
+  double lp = k * cd;
+  if (inc & B2) lp -= vi_log_bessel_i0(k);
+  if (inc & CONST) lp -= 2 * VI_LOG_SQRT_2PI;
+  g[0] = -k * sd;
+  g[1] = k * sd;
+  if (var & B2) g[2] = cd - vi_bessel_i1_i0(k);
+  return lp;
+}
+static const struct vi_udist d_von_mises = {
+    VI_OPCODE_VON_MISES_LPDF, 3,
+    {A_YF, A_LOC, {"scale parameter", "scale", VI_DCHK_NONNEG}}, von_mises_elem, NULL};
+VI_UDIST_IMPL(von_mises_lpdf, d_von_mises)
+
+/* loglogistic(y | alpha, beta), alpha a scale, beta a shape: with
+ * t = beta (log y - log alpha) and s = inv_logit(t),
+ * lp = log beta - log alpha + (beta - 1)(log y - log alpha) - 2 log1p_exp(t);
+ * dy = (beta - 1 - 2 s beta) / y, dalpha = beta (2 s - 1) / alpha,
+ * dbeta = 1 / beta + (log y - log alpha)(1 - 2 s). y must be positive. */
+static double loglogistic_elem(const double *v, double *g, unsigned inc, unsigned var) {
+  (void)inc, (void)var;
+  double y = v[0], a = v[1], b = v[2], l = log(y) - log(a), t = b * l, s = vi_inv_logit(t);
+  g[0] = (b - 1 - 2 * s * b) / y;
+  g[1] = b * (2 * s - 1) / a;
+  g[2] = 1 / b + l * (1 - 2 * s);
+  return log(b) - log(a) + (b - 1) * l - 2 * vi_log1p_exp(t);
+}
+static const struct vi_udist d_loglogistic = {
+    VI_OPCODE_LOGLOGISTIC_LPDF, 3,
+    {{"random variable", "variate", VI_DCHK_POS_FINITE}, A_SCALE, A_SHAPE}, loglogistic_elem, NULL};
+VI_UDIST_IMPL(loglogistic_lpdf, d_loglogistic)
+
+/* beta_proportion(y | mu, kappa) = beta(y | mu kappa, (1 - mu) kappa), 0 < mu < 1:
+ * with a = mu kappa, b = (1 - mu) kappa,
+ * lp = lgamma(kappa) - lgamma(a) - lgamma(b) + (a - 1) log y + (b - 1) log1m(y);
+ * dy = (a - 1) / y - (b - 1) / (1 - y),
+ * dmu = kappa (digamma(b) - digamma(a) + log y - log1m(y)),
+ * dkappa = digamma(kappa) - mu digamma(a) - (1 - mu) digamma(b) + mu log y + (1 - mu) log1m(y) */
+static double beta_proportion_elem(const double *v, double *g, unsigned inc, unsigned var) {
+  double y = v[0], mu = v[1], k = v[2], a = mu * k, b = (1 - mu) * k;
+  double ly = log(y), l1y = log1p(-y), lp = 0;
+  if (inc & (B1 | B2)) lp += vi_lgamma(k) - vi_lgamma(a) - vi_lgamma(b);
+  lp += (a - 1) * ly + (b - 1) * l1y;
+  g[0] = (a - 1) / y - (b - 1) / (1 - y);
+  if (var & (B1 | B2)) {
+    double da = vi_digamma(a), db = vi_digamma(b);
+    g[1] = k * (db - da + ly - l1y);
+    g[2] = vi_digamma(k) - mu * da - (1 - mu) * db + mu * ly + (1 - mu) * l1y;
+  }
+  return lp;
+}
+static int beta_proportion_xcheck(struct vi_node *n, const double *v, size_t i) {
+  (void)i;
+  if (v[1] > 0 && v[1] < 1) return 0;
+  return vi_node_fail(n, "location parameter is %.17g, must be in the interval (0, 1)", v[1]);
+}
+static const struct vi_udist d_beta_proportion = {
+    VI_OPCODE_BETA_PROPORTION_LPDF, 3,
+    {{"random variable", "variate", VI_DCHK_PROB}, {"location parameter", "location", VI_DCHK_FINITE},
+     {"precision parameter", "precision", VI_DCHK_POS_FINITE}},
+    beta_proportion_elem, beta_proportion_xcheck};
+VI_UDIST_IMPL(beta_proportion_lpdf, d_beta_proportion)
+
 #define CDF VI_FN_CDF
 #define RNG VI_FN_RNG
 #define SIG2 "(reals, reals) => real"
@@ -1063,7 +1130,9 @@ const struct vi_func vi_stdlib_dist_cont[] = {
      "(real or vector, matrix, real or vector, vector, real or vector) => real", LPDF,
      "v4[-2,2],m4x2[-1,1],r[-1,1],v2[-1,1],r[0.5,2];v3[-2,2],m3x2[-1,1],v3[-1,1],v2[-1,1],v3[0.5,2];"
      "d:v4[-2,2],d:m4x3[-1,1],r[-1,1],v3[-1,1],r[0.5,2]@1;d:v3[-2,2],d:m3x2[-1,1],r[-1,1],v2[-1,1],d:r[0.5,2]@1;"
-     "!v3[-2,2],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1]"},
+     "!v3[-2,2],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1];"
+     /* more rows than one block of the kernel (128), with a partial last block */
+     "v300[-2,2],d:m300x3[-1,1],r[-1,1],v3[-1,1],r[0.5,2];d:v260[-2,2],m260x2[-1,1],v260[-1,1],v2[-1,1],v260[0.5,2]"},
     {"std_normal_lpdf", vi_drule_reals1, std_normal_lpdf, "(reals) => real", LPDF,
      "r[-2,2];v4[-2,2];v3[-2,2]@1"},
     {"student_t_lpdf", vi_drule_reals4, student_t_lpdf, SIG4, LPDF,
@@ -1085,6 +1154,15 @@ const struct vi_func vi_stdlib_dist_cont[] = {
     {"inv_gamma_lpdf", vi_drule_reals3, inv_gamma_lpdf, SIG3, LPDF,
      "r[0.2,3],r[0.5,3],r[0.5,2];v4[0.2,3],r[0.5,3],v4[0.5,2];v3[0.2,3],v3[0.5,3],r[0.5,2]@1;"
      "!r[1,2],r[-2,-1],r[0.5,2]"},
+    {"von_mises_lpdf", vi_drule_reals3, von_mises_lpdf, SIG3, LPDF,
+     "r[-3,3],r[-1,1],r[0.5,4];v4[-3,3],r[-1,1],v4[10,60];v3[-3,3],v3[-1,1],r[25,40]@1;r[-1,1],r[-1,1],d:r[0,0];"
+     "d:v3[-3,3],r[-1,1],d:r[1,2]@1;!r[1,2],r[0,1],r[-2,-1]"},
+    {"loglogistic_lpdf", vi_drule_reals3, loglogistic_lpdf, SIG3, LPDF,
+     "r[0.2,3],r[0.5,2],r[0.5,4];v4[0.2,3],r[0.5,2],v4[0.5,4];v3[0.2,3],v3[0.5,2],r[0.5,4]@1;"
+     "!r[-2,-1],r[1,2],r[1,2];!r[1,2],r[-2,-1],r[1,2]"},
+    {"beta_proportion_lpdf", vi_drule_reals3, beta_proportion_lpdf, SIG3, LPDF,
+     "r[0.1,0.9],r[0.2,0.8],r[0.5,5];v4[0.1,0.9],r[0.2,0.8],v4[0.5,5];v3[0.1,0.9],v3[0.2,0.8],r[0.5,5]@1;"
+     "!r[0.1,0.9],r[1,2],r[1,2];!r[0.1,0.9],r[0.2,0.8],r[-2,-1];!r[1.1,2],r[0.2,0.8],r[1,2]"},
     {"beta_lpdf", vi_drule_reals3, beta_lpdf, SIG3, LPDF,
      "r[0.1,0.9],r[0.5,3],r[0.5,3];v4[0.1,0.9],r[0.5,3],v4[0.5,3];v3[0.1,0.9],v3[0.5,3],r[0.5,3]@1;"
      "!r[1.1,2],r[1,2],r[1,2];!r[0.1,0.9],r[-2,-1],r[1,2]"},

@@ -53,7 +53,7 @@ static double bernoulli_elem(const double *v, double *g, unsigned inc, unsigned 
   return log1p(-th);
 }
 static const struct vi_udist d_bernoulli = {
-    {"bernoulli_lpmf", vi_udist_fwd, vi_udist_bwd}, 2, {A_BOOL, A_PROB}, bernoulli_elem, NULL};
+    VI_OPCODE_BERNOULLI_LPMF, 2, {A_BOOL, A_PROB}, bernoulli_elem, NULL};
 VI_UDIST_IMPL(bernoulli_lpmf, d_bernoulli)
 
 /* bernoulli_logit(n | alpha): with s = 2n - 1, t = s alpha:
@@ -66,7 +66,7 @@ static double bernoulli_logit_elem(const double *v, double *g, unsigned inc, uns
 }
 
 /* Tight loop for the common case (vector of outcomes, vector or scalar alpha). */
-static int bernoulli_logit_fwd(struct vi_node *n) {
+int vi_k_bernoulli_logit_fwd(struct vi_node *n) {
   const struct vi_arg *a = n->a;
   size_t len = vi_udist_len(n);
   const double *y = a[0].x, *al = a[1].x;
@@ -112,7 +112,7 @@ static int bernoulli_logit_fwd(struct vi_node *n) {
   return 0;
 }
 static const struct vi_udist d_bernoulli_logit = {
-    {"bernoulli_logit_lpmf", bernoulli_logit_fwd, vi_udist_bwd}, 2,
+    VI_OPCODE_BERNOULLI_LOGIT_LPMF, 2,
     {A_BOOL, {"logit probability parameter", "logit probability", VI_DCHK_NONE}},
     bernoulli_logit_elem, NULL};
 VI_UDIST_IMPL(bernoulli_logit_lpmf, d_bernoulli_logit)
@@ -130,7 +130,7 @@ static double binomial_elem(const double *v, double *g, unsigned inc, unsigned v
   return lp;
 }
 static const struct vi_udist d_binomial = {
-    {"binomial_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_SUCC, A_POP, A_PROB}, binomial_elem,
+    VI_OPCODE_BINOMIAL_LPMF, 3, {A_SUCC, A_POP, A_PROB}, binomial_elem,
     successes_xcheck};
 VI_UDIST_IMPL(binomial_lpmf, d_binomial)
 
@@ -146,7 +146,7 @@ static double binomial_logit_elem(const double *v, double *g, unsigned inc, unsi
   return lp;
 }
 static const struct vi_udist d_binomial_logit = {
-    {"binomial_logit_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_SUCC, A_POP, A_LOGIT},
+    VI_OPCODE_BINOMIAL_LOGIT_LPMF, 3, {A_SUCC, A_POP, A_LOGIT},
     binomial_logit_elem, successes_xcheck};
 VI_UDIST_IMPL(binomial_logit_lpmf, d_binomial_logit)
 
@@ -165,7 +165,7 @@ static double beta_binomial_elem(const double *v, double *g, unsigned inc, unsig
   return lp;
 }
 static const struct vi_udist d_beta_binomial = {
-    {"beta_binomial_lpmf", vi_udist_fwd, vi_udist_bwd}, 4, {A_SUCC, A_POP, A_PRIOR1, A_PRIOR2},
+    VI_OPCODE_BETA_BINOMIAL_LPMF, 4, {A_SUCC, A_POP, A_PRIOR1, A_PRIOR2},
     beta_binomial_elem, NULL};
 VI_UDIST_IMPL(beta_binomial_lpmf, d_beta_binomial)
 
@@ -183,7 +183,7 @@ static double poisson_elem(const double *v, double *g, unsigned inc, unsigned va
   return lp;
 }
 static const struct vi_udist d_poisson = {
-    {"poisson_lpmf", vi_udist_fwd, vi_udist_bwd}, 2, {A_COUNT, A_RATE}, poisson_elem, NULL};
+    VI_OPCODE_POISSON_LPMF, 2, {A_COUNT, A_RATE}, poisson_elem, NULL};
 VI_UDIST_IMPL(poisson_lpmf, d_poisson)
 
 /* poisson_log(n | alpha): lp = n alpha - exp(alpha) - lgamma(n + 1); dalpha = n - exp(alpha) */
@@ -198,7 +198,7 @@ static double poisson_log_elem(const double *v, double *g, unsigned inc, unsigne
   return lp;
 }
 static const struct vi_udist d_poisson_log = {
-    {"poisson_log_lpmf", vi_udist_fwd, vi_udist_bwd}, 2, {A_COUNT, A_LOGRATE}, poisson_log_elem, NULL};
+    VI_OPCODE_POISSON_LOG_LPMF, 2, {A_COUNT, A_LOGRATE}, poisson_log_elem, NULL};
 VI_UDIST_IMPL(poisson_log_lpmf, d_poisson_log)
 
 /* neg_binomial(n | alpha, beta):
@@ -213,7 +213,7 @@ static double neg_binomial_elem(const double *v, double *g, unsigned inc, unsign
   return lp;
 }
 static const struct vi_udist d_neg_binomial = {
-    {"neg_binomial_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_COUNT, A_SHAPE, A_INVSCALE},
+    VI_OPCODE_NEG_BINOMIAL_LPMF, 3, {A_COUNT, A_SHAPE, A_INVSCALE},
     neg_binomial_elem, NULL};
 VI_UDIST_IMPL(neg_binomial_lpmf, d_neg_binomial)
 
@@ -232,7 +232,7 @@ static double neg_binomial_2_elem(const double *v, double *g, unsigned inc, unsi
   return lp;
 }
 static const struct vi_udist d_neg_binomial_2 = {
-    {"neg_binomial_2_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_COUNT, A_LOC, A_PREC},
+    VI_OPCODE_NEG_BINOMIAL_2_LPMF, 3, {A_COUNT, A_LOC, A_PREC},
     neg_binomial_2_elem, NULL};
 VI_UDIST_IMPL(neg_binomial_2_lpmf, d_neg_binomial_2)
 
@@ -250,9 +250,43 @@ static double neg_binomial_2_log_elem(const double *v, double *g, unsigned inc, 
   return lp;
 }
 static const struct vi_udist d_neg_binomial_2_log = {
-    {"neg_binomial_2_log_lpmf", vi_udist_fwd, vi_udist_bwd}, 3, {A_COUNT, A_LOGLOC, A_PREC},
+    VI_OPCODE_NEG_BINOMIAL_2_LOG_LPMF, 3, {A_COUNT, A_LOGLOC, A_PREC},
     neg_binomial_2_log_elem, NULL};
 VI_UDIST_IMPL(neg_binomial_2_log_lpmf, d_neg_binomial_2_log)
+
+/* discrete_range(y | lower, upper), all ints, vectorised with scalars
+ * broadcast: lp = sum_i -log(upper_i - lower_i + 1) when every
+ * lower_i <= y_i <= upper_i, else -Inf. Nothing is differentiable, so it is
+ * computed directly (no node); under `~` (propto) it is 0, as in Stan. */
+static int discrete_range_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                               int flags, struct vi_srcloc loc) {
+  const char *f = "discrete_range_lpmf";
+  static const char *const what[] = {"random variable", "lower bound parameter", "upper bound parameter"};
+  if (nargs != 3) return vi_ctx_error(c, loc, "%s: takes 3 arguments, not %d", f, nargs);
+  size_t len = 1;
+  int ref = -1;
+  for (int k = 0; k < 3; k++) {
+    if (!args[k].t.ndims) continue;
+    if (ref >= 0 && args[k].n != len)
+      return vi_ctx_error(c, loc, "%s: size of %s (%zu) does not match size of %s (%zu)", f, what[k], args[k].n,
+                          what[ref], len);
+    ref = k;
+    len = args[k].n;
+  }
+  double lp = 0;
+  for (size_t i = 0; i < len; i++) {
+    double v[3];
+    for (int k = 0; k < 3; k++) v[k] = vi_val_get(&args[k], args[k].t.ndims ? i : 0);
+    if (v[1] > v[2])
+      return vi_ctx_error(c, loc, "%s: lower bound parameter is %.17g, must be less than or equal to the upper bound %.17g",
+                          f, v[1], v[2]);
+    if (v[0] < v[1] || v[0] > v[2]) lp = -INFINITY;
+    else lp -= log(v[2] - v[1] + 1);
+  }
+  if (flags & VI_CALL_PROPTO) lp = 0;
+  return vi_val_real_scalar(c, out, lp);
+}
+
 
 /* ---- _rng ---- */
 
@@ -321,6 +355,21 @@ static int poisson_log_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_
   return vi_glm_call(VI_GLM_POISSON_LOG, c, out, args, nargs, flags, loc);
 }
 static struct vi_type rule_glm_int(const struct vi_type *a, int n) { return vi_drule_glm(a, n, 1, 0); }
+static int binomial_logit_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                   int flags, struct vi_srcloc loc) {
+  return vi_glm_call(VI_GLM_BINOMIAL_LOGIT, c, out, args, nargs, flags, loc);
+}
+static int neg_binomial_2_log_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                       int flags, struct vi_srcloc loc) {
+  return vi_glm_call(VI_GLM_NEG_BINOMIAL_2_LOG, c, out, args, nargs, flags, loc);
+}
+/* (ints n, ints N, x, alpha, beta): the GLM rule on (n, x, alpha, beta) */
+static struct vi_type rule_binomial_glm(const struct vi_type *a, int n) {
+  if (n != 5 || !vi_ty_is_ints(a[1])) return vi_ty(VI_T_ERROR, 0);
+  struct vi_type b[4] = {a[0], a[2], a[3], a[4]};
+  return vi_drule_glm(b, 4, 1, 0);
+}
+static struct vi_type rule_glm_int_phi(const struct vi_type *a, int n) { return vi_drule_glm(a, n, 1, 1); }
 
 /* ---- categorical family: y in 1..K (int or ints) ---- */
 
@@ -336,7 +385,7 @@ static int check_outcomes(struct vi_node *n, size_t K) {
 }
 
 /* categorical(y | theta): lp = sum_i log theta[y_i]; dtheta_k = count_k / theta_k */
-static int categorical_fwd(struct vi_node *n) {
+int vi_k_categorical_fwd(struct vi_node *n) {
   size_t K = n->a[1].n;
   const double *y = n->a[0].x, *th = n->a[1].x;
   if (check_outcomes(n, K)) return 1;
@@ -363,7 +412,7 @@ static int categorical_fwd(struct vi_node *n) {
 
 /* categorical_logit(y | beta): lp = sum_i beta[y_i] - N log_sum_exp(beta);
  * dbeta_k = count_k - N softmax(beta)_k */
-static int categorical_logit_fwd(struct vi_node *n) {
+int vi_k_categorical_logit_fwd(struct vi_node *n) {
   size_t K = n->a[1].n, N = n->a[0].n;
   const double *y = n->a[0].x, *be = n->a[1].x;
   if (check_outcomes(n, K)) return 1;
@@ -393,7 +442,16 @@ static int categorical_logit_fwd(struct vi_node *n) {
  * else log(inv_logit(eta - c_{y-1}) - inv_logit(eta - c_y)) = log_diff_exp of the log_inv_logits.
  * With a = eta - c_{y-1}, b = eta - c_y, p = inv_logit(a) - inv_logit(b), s'(t) = inv_logit(t) inv_logit(-t):
  * deta = (s'(a) - s'(b)) / p, dc_{y-1} = -s'(a) / p, dc_y = s'(b) / p */
-static int ordered_logistic_fwd(struct vi_node *n) {
+/* ordered_probit is the same with Phi for inv_logit (log Phi for log_inv_logit,
+ * phi / Phi for the derivative of log Phi). */
+static int ordered_fwd(struct vi_node *n, int probit);
+int vi_k_ordered_logistic_fwd(struct vi_node *n) { return ordered_fwd(n, 0); }
+int vi_k_ordered_probit_fwd(struct vi_node *n) { return ordered_fwd(n, 1); }
+
+/* log of the standard normal density */
+static double log_phi(double t) { return -0.5 * t * t - VI_LOG_SQRT_2PI; }
+
+static int ordered_fwd(struct vi_node *n, int probit) {
   size_t K = n->a[2].n + 1, N = n->i[2] ? n->a[0].n : n->a[1].n;
   size_t sy = n->a[0].n == 1 ? 0 : 1, se = n->a[1].n == 1 ? 0 : 1;
   const double *y = n->a[0].x, *eta = n->a[1].x, *c = n->a[2].x;
@@ -415,7 +473,22 @@ static int ordered_logistic_fwd(struct vi_node *n) {
     size_t k = (size_t)y[i * sy];
     double e = eta[i * se], de, dlo = 0, dhi = 0; /* dlo: d/dc_{k-1}, dhi: d/dc_k */
     if (K == 1) continue;
-    if (k == 1) {
+    if (probit && (k == 1 || k == K)) {
+      /* k = 1: log Phi(c_1 - eta); k = K: log Phi(eta - c_{K-1}) */
+      double t = k == 1 ? c[0] - e : e - c[K - 2], l = vi_log_Phi(t), r = exp(log_phi(t) - l);
+      lp += l;
+      de = k == 1 ? -r : r;
+      if (k == 1) dhi = -de;
+      else dlo = -de;
+    } else if (probit) {
+      double a = e - c[k - 2], b = e - c[k - 1];
+      double lpk = vi_log_diff_exp(vi_log_Phi(a), vi_log_Phi(b));
+      double ra = exp(log_phi(a) - lpk), rb = exp(log_phi(b) - lpk);
+      lp += lpk;
+      de = ra - rb;
+      dlo = -ra;
+      dhi = rb;
+    } else if (k == 1) {
       lp += vi_log1m_inv_logit(e - c[0]);
       de = -vi_inv_logit(e - c[0]);
       dhi = -de;
@@ -443,16 +516,105 @@ static int ordered_logistic_fwd(struct vi_node *n) {
   return 0;
 }
 
-static const struct vi_opdef op_categorical = {"categorical_lpmf", categorical_fwd, vi_udist_bwd};
-static const struct vi_opdef op_categorical_logit = {"categorical_logit_lpmf", categorical_logit_fwd, vi_udist_bwd};
-static const struct vi_opdef op_ordered_logistic = {"ordered_logistic_lpmf", ordered_logistic_fwd, vi_udist_bwd};
+
+/* categorical_logit_glm(y | x, alpha, beta): x N x P, alpha K, beta P x K,
+ * eta_n = x_n beta + alpha' (a row of K log odds);
+ * lp = sum_n eta_{n,y_n} - log_sum_exp(eta_n); with G_nk = [y_n = k] - softmax(eta_n)_k:
+ * dalpha_k = sum_n G_nk, dbeta = x' G, dx = G beta'. i[1] = N, i[2] = P, i[3] = K;
+ * scratch: eta (N K). */
+int vi_k_categorical_logit_glm_fwd(struct vi_node *n) {
+  size_t N = (size_t)n->i[1], P = (size_t)n->i[2], K = (size_t)n->i[3];
+  const double *y = n->a[0].x, *x = n->a[1].x, *al = n->a[2].x, *be = n->a[3].x;
+  size_t sy = n->a[0].n == 1 ? 0 : 1;
+  for (size_t i = 0; i < n->a[0].n; i++)
+    if (!(y[i] >= 1 && y[i] <= (double)K))
+      return vi_node_fail(n, "outcome[%zu] is %.17g, must be in the interval [1, %zu]", i + 1, y[i], K);
+  double *p[4];
+  double *eta = vi_dist_parts(n, p);
+  n->y[0] = 0;
+  if (!vi_udist_inc(n)) return 0;
+  /* eta (N x K, column-major) = x beta + alpha */
+  for (size_t k = 0; k < K; k++) {
+    double *ek = eta + k * N;
+    for (size_t i = 0; i < N; i++) ek[i] = al[k];
+    for (size_t j = 0; j < P; j++) {
+      const double *xj = x + j * N, b = be[j + k * P];
+      for (size_t i = 0; i < N; i++) ek[i] += xj[i] * b;
+    }
+  }
+  double lp = 0;
+  for (size_t i = 0; i < N; i++) {
+    double m = -INFINITY, t = 0;
+    for (size_t k = 0; k < K; k++) m = fmax(m, eta[i + k * N]);
+    if (!isfinite(m)) return vi_node_fail(n, "linear predictor[%zu] is %.17g, must be finite", i + 1, m);
+    for (size_t k = 0; k < K; k++) t += exp(eta[i + k * N] - m);
+    double lse = m + log(t);
+    size_t yk = (size_t)y[i * sy] - 1;
+    lp += eta[i + yk * N] - lse;
+    for (size_t k = 0; k < K; k++) eta[i + k * N] = (k == yk) - exp(eta[i + k * N] - lse); /* now G */
+  }
+  const double *G = eta;
+  if (p[2])
+    for (size_t k = 0; k < K; k++) {
+      double t = 0;
+      for (size_t i = 0; i < N; i++) t += G[i + k * N];
+      p[2][k] += t;
+    }
+  if (p[3])
+    for (size_t k = 0; k < K; k++)
+      for (size_t j = 0; j < P; j++) {
+        const double *xj = x + j * N, *gk = G + k * N;
+        double t = 0;
+#pragma omp simd reduction(+ : t)
+        for (size_t i = 0; i < N; i++) t += xj[i] * gk[i];
+        p[3][j + k * P] += t;
+      }
+  if (p[1])
+    for (size_t j = 0; j < P; j++)
+      for (size_t k = 0; k < K; k++) {
+        const double b = be[j + k * P], *gk = G + k * N;
+        double *dxj = p[1] + j * N;
+        for (size_t i = 0; i < N; i++) dxj[i] += gk[i] * b;
+      }
+  n->y[0] = lp;
+  return 0;
+}
+
+static int categorical_logit_glm_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                      int flags, struct vi_srcloc loc) {
+  const char *f = "categorical_logit_glm_lpmf";
+  if (nargs != 4) return vi_ctx_error(c, loc, "%s: takes 4 arguments, not %d", f, nargs);
+  int N = vi_val_rows(&args[1]), P = vi_val_cols(&args[1]), K = (int)args[2].n;
+  if (vi_val_rows(&args[3]) != P || vi_val_cols(&args[3]) != K)
+    return vi_ctx_error(c, loc, "%s: the weight matrix must be %d x %d (predictors' columns x intercepts), not %d x %d",
+                        f, P, K, vi_val_rows(&args[3]), vi_val_cols(&args[3]));
+  if (args[0].t.ndims && args[0].n != (size_t)N)
+    return vi_ctx_error(c, loc, "%s: size of outcome (%zu) does not match the rows of the predictors (%d)", f,
+                        args[0].n, N);
+  struct vi_node *n = vi_dist_node_new(c, VI_OPDEF(CATEGORICAL_LOGIT_GLM_LPMF), args, nargs, flags,
+                                       (size_t)N * (size_t)K, loc);
+  if (!n) return VI_ERR_EVAL;
+  n->fname = f;
+  n->i[1] = N;
+  n->i[2] = P;
+  n->i[3] = K;
+  return vi_dist_node_run(c, n, out);
+}
+static struct vi_type rule_categorical_logit_glm(const struct vi_type *a, int n) {
+  struct vi_type e = vi_ty(VI_T_ERROR, 0);
+  if (n != 4 || !vi_ty_is_ints(a[0])) return e;
+  if (a[1].ndims || (a[1].base != VI_T_MATRIX && a[1].base != VI_T_ROW_VECTOR)) return e;
+  if (a[2].ndims || a[2].base != VI_T_VECTOR || a[3].ndims || a[3].base != VI_T_MATRIX) return e;
+  return vi_ty(VI_T_REAL, 0);
+}
 
 static int cat_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *out,
                     struct vi_val *args, int nargs, int flags, struct vi_srcloc loc) {
-  int want = op == &op_ordered_logistic ? 3 : 2;
+  int ordered = op == VI_OPDEF(ORDERED_LOGISTIC_LPMF) || op == VI_OPDEF(ORDERED_PROBIT_LPMF);
+  int want = ordered ? 3 : 2;
   if (nargs != want) return vi_ctx_error(c, loc, "%s: takes %d arguments, not %d", op->name, want, nargs);
   int ycont = args[0].t.ndims > 0;
-  if (op == &op_ordered_logistic && args[1].t.base != VI_T_INT && args[1].t.base != VI_T_REAL) {
+  if (ordered && args[1].t.base != VI_T_INT && args[1].t.base != VI_T_REAL) {
     if (!ycont || args[0].n != args[1].n)
       return vi_ctx_error(c, loc, "%s: size of location (%zu) does not match size of the variate (%zu)",
                           op->name, args[1].n, ycont ? args[0].n : (size_t)1);
@@ -465,15 +627,19 @@ static int cat_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *
 }
 static int categorical_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                             int flags, struct vi_srcloc loc) {
-  return cat_call(&op_categorical, c, out, args, nargs, flags, loc);
+  return cat_call(VI_OPDEF(CATEGORICAL_LPMF), c, out, args, nargs, flags, loc);
 }
 static int categorical_logit_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                   int nargs, int flags, struct vi_srcloc loc) {
-  return cat_call(&op_categorical_logit, c, out, args, nargs, flags, loc);
+  return cat_call(VI_OPDEF(CATEGORICAL_LOGIT_LPMF), c, out, args, nargs, flags, loc);
+}
+static int ordered_probit_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                               int flags, struct vi_srcloc loc) {
+  return cat_call(VI_OPDEF(ORDERED_PROBIT_LPMF), c, out, args, nargs, flags, loc);
 }
 static int ordered_logistic_lpmf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                  int nargs, int flags, struct vi_srcloc loc) {
-  return cat_call(&op_ordered_logistic, c, out, args, nargs, flags, loc);
+  return cat_call(VI_OPDEF(ORDERED_LOGISTIC_LPMF), c, out, args, nargs, flags, loc);
 }
 
 static int is_vec(struct vi_type t) { return t.base == VI_T_VECTOR && t.ndims == 0; }
@@ -591,11 +757,27 @@ const struct vi_func vi_stdlib_dist_disc[] = {
     {"bernoulli_logit_glm_lpmf", rule_glm_int, bernoulli_logit_glm_lpmf,
      "(ints, matrix, real or vector, vector) => real", LPMF,
      "ia4[0,1],m4x2[-1,1],r[-1,1],v2[-1,1];ia3[0,1],m3x2[-1,1],v3[-1,1],v2[-1,1];"
-     "d:ia4[0,1],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[2,3],m3x2[-1,1],r[-1,1],v2[-1,1]"},
+     "d:ia4[0,1],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[2,3],m3x2[-1,1],r[-1,1],v2[-1,1];"
+     "ia300[0,1],d:m300x3[-1,1],r[-1,1],v3[-1,1];ia150[0,1],m150x2[-1,1],v150[-1,1],v2[-1,1]"},
     {"poisson_log_glm_lpmf", rule_glm_int, poisson_log_glm_lpmf,
      "(ints, matrix, real or vector, vector) => real", LPMF,
      "ia4[0,5],m4x2[-1,1],r[-1,1],v2[-1,1];ia3[0,5],m3x2[-1,1],v3[-1,1],v2[-1,1];"
-     "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1]"},
+     "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1];"
+     "ia300[0,5],d:m300x3[-1,1],r[-1,1],v3[-1,1];ia150[0,5],m150x2[-1,1],v150[-1,1],v2[-1,1]"},
+    {"binomial_logit_glm_lpmf", rule_binomial_glm, binomial_logit_glm_lpmf,
+     "(ints, ints, matrix, real or vector, vector) => real", LPMF,
+     "ia4[0,2],d:ia4[2,5],m4x2[-1,1],r[-1,1],v2[-1,1];ia3[0,3],d:i[3,3],m3x2[-1,1],v3[-1,1],v2[-1,1];"
+     "d:ia4[0,2],d:ia4[3,5],d:m4x3[-1,1],r[-1,1],v3[-1,1]@1;ia200[0,2],d:ia200[2,4],d:m200x2[-1,1],r[-1,1],v2[-1,1];"
+     "!ia3[4,5],d:ia3[1,3],m3x2[-1,1],r[-1,1],v2[-1,1]"},
+    {"neg_binomial_2_log_glm_lpmf", rule_glm_int_phi, neg_binomial_2_log_glm_lpmf,
+     "(ints, matrix, real or vector, vector, real or vector) => real", LPMF,
+     "ia4[0,5],m4x2[-1,1],r[-1,1],v2[-1,1],r[0.5,3];ia3[0,5],m3x2[-1,1],v3[-1,1],v2[-1,1],v3[0.5,3];"
+     "d:ia4[0,5],d:m4x3[-1,1],r[-1,1],v3[-1,1],r[0.5,3]@1;ia200[0,6],d:m200x2[-1,1],r[-1,1],v2[-1,1],v200[0.5,3];"
+     "!ia3[0,5],m3x2[-1,1],r[-1,1],v2[-1,1],r[-2,-1];!ia3[-3,-1],m3x2[-1,1],r[-1,1],v2[-1,1],r[1,2]"},
+    {"categorical_logit_glm_lpmf", rule_categorical_logit_glm, categorical_logit_glm_lpmf,
+     "(ints, matrix or row_vector, vector, matrix) => real", LPMF,
+     "ia4[1,3],m4x2[-1,1],v3[-1,1],m2x3[-1,1];i[1,3],rv2[-1,1],v3[-1,1],m2x3[-1,1];"
+     "d:ia5[1,4],d:m5x3[-1,1],v4[-1,1],m3x4[-1,1]@1;!ia3[4,4],m3x2[-1,1],v3[-1,1],m2x3[-1,1]"},
     {"categorical_lpmf", rule_categorical, categorical_lpmf, "(ints, vector) => real", LPMF,
      "i[1,4],simplex4;ia5[1,3],simplex3;ia5[1,3],simplex3@1;!i[5,6],simplex4;!i[1,2],v3[0.1,0.2]"},
     {"categorical_logit_lpmf", rule_categorical, categorical_logit_lpmf, "(ints, vector) => real", LPMF,
@@ -605,6 +787,13 @@ const struct vi_func vi_stdlib_dist_disc[] = {
      "i[1,4],r[-1,1],ordered3[-3,-2.5];i[1,4],r[-1,1],ordered3[-2,2];ia7[1,4],r[-1,1],ordered3[-2,2];"
      "ia5[1,3],v5[-2,2],ordered2[-1,1];ia5[1,2],v5[-2,2],ordered1[-0.1,0.1]@1;ia6[1,4],v6[-2,2],ordered3[-2,2]@1;"
      "!i[1,4],r[-1,1],v3[1,1];!i[5,5],r[-1,1],ordered3[-2,2];!i[0,0],r[-1,1],ordered3[-2,2]"},
+    {"ordered_probit_lpmf", rule_ordered_logistic, ordered_probit_lpmf,
+     "(ints, real or vector, vector) => real", LPMF,
+     "i[1,4],r[-1,1],ordered3[-3,-2.5];i[1,4],r[-1,1],ordered3[-2,2];ia7[1,4],r[-1,1],ordered3[-2,2];"
+     "ia5[1,3],v5[-2,2],ordered2[-1,1];ia5[1,2],v5[-2,2],ordered1[-0.1,0.1]@1;ia6[1,4],v6[-2,2],ordered3[-2,2]@1;"
+     "i[4,4],r[5,6],ordered3[-1,1];i[1,1],r[5,6],ordered3[-1,1];"
+     "!i[1,4],r[-1,1],v3[1,1];!i[5,5],r[-1,1],ordered3[-2,2];!i[0,0],r[-1,1],ordered3[-2,2]"},
+    {"discrete_range_lpmf", vi_drule_ints_reals3, discrete_range_lpmf, "(ints, ints, ints) => real", LPMF, NULL},
     {"bernoulli_rng", vi_drule_rng_int1, bernoulli_rng, "(reals) => int or array[] int", RNG, NULL},
     {"bernoulli_logit_rng", vi_drule_rng_int1, bernoulli_logit_rng, "(reals) => int or array[] int", RNG, NULL},
     {"binomial_rng", vi_drule_rng_int_n2, binomial_rng, "(ints, reals) => int or array[] int", RNG, NULL},

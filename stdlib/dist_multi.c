@@ -137,7 +137,7 @@ static double whiten(const double *L, int K, const double *y, const double *mu, 
 /* ---- multi_normal_cholesky(y | mu, L) ----
  * lp = sum_j -0.5 |z_j|^2 - M sum log L_ii - M K/2 log(2 pi),  z_j = L^-1 (y_j - mu_j);
  * with w_j = L^-T z_j: dy_j = -w_j, dmu_j = w_j, dL = sum_j w_j z_j^T (lower) - M diag(1/L_ii) */
-static int mnc_fwd(struct vi_node *n) {
+int vi_k_mnc_fwd(struct vi_node *n) {
   int K = n->i[MI_K], M = n->i[MI_M], mub = n->i[MI_MU1], yb = n->i[MI_Y1];
   const double *y = n->a[0].x, *mu = n->a[1].x, *L = n->a[2].x;
   if (check_vec_values(n, 0, "random variable", 0) || check_vec_values(n, 1, "location parameter", 1))
@@ -175,12 +175,11 @@ static int mnc_fwd(struct vi_node *n) {
   n->y[0] = lp;
   return 0;
 }
-static const struct vi_opdef op_mnc = {"multi_normal_cholesky_lpdf", mnc_fwd, vi_udist_bwd};
 
 /* ---- multi_normal(y | mu, Sigma) ----
  * lp = sum_j -0.5 r_j' S^-1 r_j - M/2 log det S - M K/2 log(2 pi);
  * w_j = S^-1 r_j: dy_j = -w_j, dmu_j = w_j, dS = 0.5 sum_j w_j w_j' - M/2 S^-1 */
-static int mn_fwd(struct vi_node *n) {
+int vi_k_mn_fwd(struct vi_node *n) {
   int K = n->i[MI_K], M = n->i[MI_M], mub = n->i[MI_MU1], yb = n->i[MI_Y1];
   const double *y = n->a[0].x, *mu = n->a[1].x, *S = n->a[2].x;
   if (check_vec_values(n, 0, "random variable", 0) || check_vec_values(n, 1, "location parameter", 1) ||
@@ -218,14 +217,61 @@ static int mn_fwd(struct vi_node *n) {
   n->y[0] = lp;
   return 0;
 }
-static const struct vi_opdef op_mn = {"multi_normal_lpdf", mn_fwd, vi_udist_bwd};
+
+/* ---- multi_normal_prec(y | mu, Omega) ----
+ * lp = sum_j -0.5 r_j' Omega r_j + M/2 log det Omega - M K/2 log(2 pi), r_j = y_j - mu_j;
+ * w_j = Omega r_j: dy_j = -w_j, dmu_j = w_j, dOmega = -0.5 sum_j r_j r_j' + M/2 Omega^-1 */
+int vi_k_mnp_fwd(struct vi_node *n) {
+  int K = n->i[MI_K], M = n->i[MI_M], mub = n->i[MI_MU1], yb = n->i[MI_Y1];
+  const double *y = n->a[0].x, *mu = n->a[1].x, *O = n->a[2].x;
+  if (check_vec_values(n, 0, "random variable", 0) || check_vec_values(n, 1, "location parameter", 1) ||
+      check_symmetric(n, O, K, "precision matrix"))
+    return 1;
+  double *p[3];
+  double *L = vi_dist_parts(n, p);
+  double *r = L + (size_t)K * K, *w = r + K, *inv = w + K;
+  memcpy(L, O, (size_t)K * K * sizeof *L);
+  if (chol_lower(L, K)) return vi_node_fail(n, "precision matrix is not positive definite");
+  unsigned inc = vi_udist_inc(n);
+  n->y[0] = 0;
+  if (!inc || M == 0) return 0;
+  double lp = 0, sld = 0;
+  for (int i = 0; i < K; i++) sld += log(L[i + i * K]);
+  for (int j = 0; j < M; j++) {
+    const double *yj = y + (yb ? 0 : (size_t)j * K), *mj = mu + (mub ? 0 : (size_t)j * K);
+    for (int i = 0; i < K; i++) r[i] = yj[i] - mj[i];
+    double q = 0;
+    for (int i = 0; i < K; i++) {
+      double t = 0;
+      for (int k = 0; k < K; k++) t += O[i + (size_t)k * K] * r[k];
+      w[i] = t;
+      q += r[i] * t;
+    }
+    lp -= 0.5 * q;
+    if (p[0])
+      for (int i = 0; i < K; i++) p[0][(yb ? 0 : (size_t)j * K) + i] -= w[i];
+    if (p[1])
+      for (int i = 0; i < K; i++) p[1][(mub ? 0 : (size_t)j * K) + i] += w[i];
+    if (p[2])
+      for (int cc = 0; cc < K; cc++)
+        for (int rr = 0; rr < K; rr++) p[2][rr + cc * K] -= 0.5 * r[rr] * r[cc];
+  }
+  if (inc & VI_DB(2)) lp += M * sld;
+  if (inc & VI_DINC_CONST) lp -= (double)M * K * VI_LOG_SQRT_2PI;
+  if (p[2]) {
+    chol_inverse(L, K, inv);
+    for (size_t i = 0; i < (size_t)K * K; i++) p[2][i] += 0.5 * M * inv[i];
+  }
+  n->y[0] = lp;
+  return 0;
+}
 
 /* ---- multi_student_t(y | nu, mu, Sigma) ----
  * lp_j = lgamma((nu+K)/2) - lgamma(nu/2) - K/2 log(nu pi) - 0.5 log det S - (nu+K)/2 log1p(q_j/nu),
  * q_j = r_j' S^-1 r_j, w_j = S^-1 r_j, f_j = (nu+K)/(nu+q_j):
  * dy_j = -f_j w_j, dmu_j = f_j w_j, dS = sum_j 0.5 f_j w_j w_j' - M/2 S^-1,
  * dnu = sum_j 0.5 (psi((nu+K)/2) - psi(nu/2) - K/nu - log1p(q_j/nu) + (nu+K) q_j / (nu (nu+q_j))) */
-static int mst_fwd(struct vi_node *n) {
+int vi_k_mst_fwd(struct vi_node *n) {
   int K = n->i[MI_K], M = n->i[MI_M], mub = n->i[MI_MU1], yb = n->i[MI_Y1];
   const double *y = n->a[0].x, nu = n->a[1].x[0], *mu = n->a[2].x, *S = n->a[3].x;
   if (!(nu > 0) || isinf(nu))
@@ -270,7 +316,6 @@ static int mst_fwd(struct vi_node *n) {
   n->y[0] = lp;
   return 0;
 }
-static const struct vi_opdef op_mst = {"multi_student_t_lpdf", mst_fwd, vi_udist_bwd};
 
 /* Shared call for multi_normal / multi_normal_cholesky / multi_student_t:
  * args are (y, [nu,] mu, matrix); iy/imu/imat their positions. */
@@ -306,23 +351,27 @@ static int multi_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val
 
 static int multi_normal_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                       int nargs, int flags, struct vi_srcloc loc) {
-  return multi_call(&op_mnc, c, out, args, nargs, 3, 1, flags, 1, loc);
+  return multi_call(VI_OPDEF(MULTI_NORMAL_CHOLESKY_LPDF), c, out, args, nargs, 3, 1, flags, 1, loc);
 }
 static int multi_normal_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                              int flags, struct vi_srcloc loc) {
-  return multi_call(&op_mn, c, out, args, nargs, 3, 1, flags, 2, loc);
+  return multi_call(VI_OPDEF(MULTI_NORMAL_LPDF), c, out, args, nargs, 3, 1, flags, 2, loc);
+}
+static int multi_normal_prec_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                  int flags, struct vi_srcloc loc) {
+  return multi_call(VI_OPDEF(MULTI_NORMAL_PREC_LPDF), c, out, args, nargs, 3, 1, flags, 2, loc);
 }
 static int multi_student_t_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                                 int flags, struct vi_srcloc loc) {
   if (nargs == 4 && !(args[1].t.ndims == 0 && args[1].t.base <= VI_T_REAL))
     return vi_ctx_error(c, loc, "multi_student_t_lpdf: degrees of freedom must be a real scalar");
-  return multi_call(&op_mst, c, out, args, nargs, 4, 2, flags, 2, loc);
+  return multi_call(VI_OPDEF(MULTI_STUDENT_T_LPDF), c, out, args, nargs, 4, 2, flags, 2, loc);
 }
 
 /* ---- dirichlet(theta | alpha) ----
  * lp = lgamma(sum alpha) - sum lgamma(alpha) + sum (alpha - 1) log theta;
  * dtheta_i = (alpha_i - 1) / theta_i, dalpha_i = psi(sum alpha) - psi(alpha_i) + log theta_i */
-static int dirichlet_fwd(struct vi_node *n) {
+int vi_k_dirichlet_fwd(struct vi_node *n) {
   int K = n->i[MI_K], M = n->i[MI_M], a1 = n->i[MI_MU1], t1 = n->i[MI_Y1];
   const double *th = n->a[0].x, *al = n->a[1].x;
   for (size_t i = 0; i < n->a[1].n; i++)
@@ -362,7 +411,6 @@ static int dirichlet_fwd(struct vi_node *n) {
   n->y[0] = lp;
   return 0;
 }
-static const struct vi_opdef op_dirichlet = {"dirichlet_lpdf", dirichlet_fwd, vi_udist_bwd};
 
 static int dirichlet_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                           int flags, struct vi_srcloc loc) {
@@ -378,7 +426,7 @@ static int dirichlet_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *a
     return vi_ctx_error(c, loc, "dirichlet_lpdf: size of prior sample sizes (%d) does not match size of the variate (%d)", ka, kt);
   if (args[0].t.ndims && args[1].t.ndims && mt != ma)
     return vi_ctx_error(c, loc, "dirichlet_lpdf: the variate has %d vectors, the prior sample sizes %d", mt, ma);
-  struct vi_node *n = vi_node_new(c, &op_dirichlet, 2, 1, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(DIRICHLET_LPDF), 2, 1, loc);
   if (!n) return VI_ERR_NOMEM;
   vi_node_arg(n, 0, &args[0]);
   vi_node_arg(n, 1, &args[1]);
@@ -411,7 +459,7 @@ static double lkj_const(double eta, int K, double *deta) {
 
 /* lkj_corr_cholesky(L | eta): lp = c(eta) + sum_{i=2}^K (K - i + 2 eta - 2) log L_ii;
  * dL_ii = (K - i + 2 eta - 2) / L_ii, deta = dc/deta + 2 sum log L_ii */
-static int lkj_chol_fwd(struct vi_node *n) {
+int vi_k_lkj_chol_fwd(struct vi_node *n) {
   int K = n->i[MI_K];
   const double *L = n->a[0].x, eta = n->a[1].x[0];
   if (!(eta > 0) || isinf(eta))
@@ -442,10 +490,9 @@ static int lkj_chol_fwd(struct vi_node *n) {
   n->y[0] = lp;
   return 0;
 }
-static const struct vi_opdef op_lkj_chol = {"lkj_corr_cholesky_lpdf", lkj_chol_fwd, vi_udist_bwd};
 
 /* lkj_corr(R | eta): lp = c(eta) + (eta - 1) log det R; dR = (eta - 1) R^-1, deta = dc/deta + log det R */
-static int lkj_corr_fwd(struct vi_node *n) {
+int vi_k_lkj_corr_fwd(struct vi_node *n) {
   int K = n->i[MI_K];
   const double *R = n->a[0].x, eta = n->a[1].x[0];
   if (!(eta > 0) || isinf(eta))
@@ -474,7 +521,6 @@ static int lkj_corr_fwd(struct vi_node *n) {
   n->y[0] = lp;
   return 0;
 }
-static const struct vi_opdef op_lkj_corr = {"lkj_corr_lpdf", lkj_corr_fwd, vi_udist_bwd};
 
 static int lkj_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *out,
                     struct vi_val *args, int nargs, int flags, struct vi_srcloc loc) {
@@ -501,11 +547,11 @@ static int lkj_call(const struct vi_opdef *op, struct vi_ctx *c, struct vi_val *
 }
 static int lkj_corr_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                   int nargs, int flags, struct vi_srcloc loc) {
-  return lkj_call(&op_lkj_chol, c, out, args, nargs, flags, loc);
+  return lkj_call(VI_OPDEF(LKJ_CORR_CHOLESKY_LPDF), c, out, args, nargs, flags, loc);
 }
 static int lkj_corr_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                          int flags, struct vi_srcloc loc) {
-  return lkj_call(&op_lkj_corr, c, out, args, nargs, flags, loc);
+  return lkj_call(VI_OPDEF(LKJ_CORR_LPDF), c, out, args, nargs, flags, loc);
 }
 
 /* ---- type rules ---- */
@@ -703,6 +749,11 @@ const struct vi_func vi_stdlib_dist_multi[] = {
      "v3[-2,2],v3[-1,1],chol3;v2[-2,2],v2[-1,1],chol2@1;d:v3[-2,2],v3[-1,1],d:chol3@1;"
      "!v3[-2,2],v2[-1,1],chol3;av4x3[-2,2],v3[-1,1],chol3;av4x3[-2,2],av4x3[-1,1],chol3;"
      "d:av5x2[-2,2],av5x2[-1,1],chol2@1;!av4x3[-2,2],av3x3[-1,1],chol3"},
+    {"multi_normal_prec_lpdf", rule_multi, multi_normal_prec_lpdf, "(vectors, vectors, matrix) => real",
+     VI_FN_LPDF,
+     "v3[-2,2],v3[-1,1],spd3;v2[-2,2],v2[-1,1],spd2@1;d:v3[-2,2],v3[-1,1],d:spd3@1;"
+     "!v3[-2,2],v3[-1,1],m3x3[-1,1];av4x3[-2,2],v3[-1,1],spd3;av3x3[-2,2],av3x3[-1,1],spd3;"
+     "d:av5x2[-2,2],av5x2[-1,1],spd2@1;!av4x3[-2,2],av3x3[-1,1],spd3"},
     {"multi_normal_lpdf", rule_multi, multi_normal_lpdf, "(vectors, vectors, matrix) => real",
      VI_FN_LPDF,
      "v3[-2,2],v3[-1,1],spd3;v2[-2,2],v2[-1,1],spd2@1;d:v3[-2,2],v3[-1,1],d:spd3@1;"

@@ -64,7 +64,7 @@ static const char *chk_text(int chk) {
 }
 
 int vi_udist_checks(struct vi_node *n) {
-  const struct vi_udist *d = (const struct vi_udist *)(const void *)n->op;
+  const struct vi_udist *d = (const struct vi_udist *)n->p;
   for (int k = 0; k < n->na; k++) {
     int chk = d->arg[k].chk;
     if (chk == VI_DCHK_NONE || (n->i[NI_CHECKED] && !n->a[k].dx)) continue;
@@ -94,7 +94,7 @@ int vi_udist_checks(struct vi_node *n) {
 
 /* Generic forward: checks, then one pass over the elements. */
 int vi_udist_fwd(struct vi_node *n) {
-  const struct vi_udist *d = (const struct vi_udist *)(const void *)n->op;
+  const struct vi_udist *d = (const struct vi_udist *)n->p;
   if (vi_udist_checks(n)) return 1;
   n->y[0] = 0;
   if (n->naux) memset(n->aux, 0, n->naux * sizeof *n->aux);
@@ -142,7 +142,7 @@ void vi_udist_bwd(struct vi_node *n) {
 
 int vi_udist_call(const struct vi_udist *d, struct vi_ctx *c, struct vi_val *out,
                   struct vi_val *args, int nargs, int flags, struct vi_srcloc loc) {
-  const char *fname = d->op.name;
+  const char *fname = vi_ops[d->code].name;
   if (nargs != d->nargs)
     return vi_ctx_error(c, loc, "%s: takes %d arguments, not %d", fname, d->nargs, nargs);
   int ref = -1;
@@ -159,8 +159,9 @@ int vi_udist_call(const struct vi_udist *d, struct vi_ctx *c, struct vi_val *out
                           d->arg[k].what, args[k].n, d->arg[ref].what, args[ref].n);
     }
   }
-  struct vi_node *n = vi_node_new(c, &d->op, nargs, 1, loc);
+  struct vi_node *n = vi_node_new(c, &vi_ops[d->code], nargs, 1, loc);
   if (!n) return VI_ERR_NOMEM;
+  n->p = d;
   size_t naux = 0;
   int cont = 0;
   for (int k = 0; k < nargs; k++) {
@@ -368,17 +369,33 @@ double *vi_dist_parts(struct vi_node *n, double **p) {
  * normal:          lp_i = -0.5 z_i^2 - log sigma_i - 0.5 log(2 pi), z_i = (y_i - eta_i) / sigma_i,
  *                  g_i = z_i / sigma_i, dy_i = -g_i, dsigma_i = (z_i^2 - 1) / sigma_i
  * bernoulli_logit: lp_i = log inv_logit(s_i eta_i), s_i = 2 y_i - 1, g_i = s_i inv_logit(-s_i eta_i)
- * poisson_log:     lp_i = y_i eta_i - exp(eta_i) - lgamma(y_i + 1), g_i = y_i - exp(eta_i) */
+ * poisson_log:     lp_i = y_i eta_i - exp(eta_i) - lgamma(y_i + 1), g_i = y_i - exp(eta_i)
+ * binomial_logit:  lp_i = lchoose(N_i, n_i) + n_i eta_i - N_i log1p_exp(eta_i), g_i = n_i - N_i inv_logit(eta_i)
+ * neg_binomial_2_log: with m_i = log_sum_exp(eta_i, log phi_i),
+ *                  lp_i = lgamma(y_i + phi_i) - lgamma(phi_i) - lgamma(y_i + 1) + phi_i log phi_i + y_i eta_i
+ *                         - (y_i + phi_i) m_i,  g_i = y_i - (y_i + phi_i) inv_logit(eta_i - log phi_i),
+ *                  dphi_i = digamma(y_i + phi_i) - digamma(phi_i) + log phi_i + 1 - m_i - (y_i + phi_i) exp(-m_i)
+ * The node's operands are always (y, x, alpha, beta[, extra]): extra is
+ * sigma, phi or (binomial) the trial counts N. */
 enum { GI_FAMILY = 1, GI_N = 2, GI_P = 3 };
 
 static const char *const glm_names[] = {"normal_id_glm_lpdf", "bernoulli_logit_glm_lpmf",
-                                        "poisson_log_glm_lpmf"};
+                                        "poisson_log_glm_lpmf", "binomial_logit_glm_lpmf",
+                                        "neg_binomial_2_log_glm_lpmf"};
 
-static int glm_fwd(struct vi_node *n) {
+/* Rows are processed in blocks of GLM_BLOCK: eta and g of a block stay in
+ * L1, and the block's rows of x are read from memory once for both x beta
+ * and x' g (the block is still in cache for the second). Every inner loop
+ * runs over contiguous doubles (a column of the block); the sums over rows
+ * are `omp simd` reductions, so they vectorise (-fopenmp-simd) and give the
+ * same bits on every evaluation of a build. */
+enum { GLM_BLOCK = 128 };
+
+int vi_k_glm_fwd(struct vi_node *n) {
   int fam = n->i[GI_FAMILY];
   size_t N = (size_t)n->i[GI_N], P = (size_t)n->i[GI_P];
   const double *y = n->a[0].x, *x = n->a[1].x, *al = n->a[2].x, *be = n->a[3].x;
-  const double *sg = fam == VI_GLM_NORMAL ? n->a[4].x : NULL;
+  const double *sg = n->na > 4 ? n->a[4].x : NULL; /* sigma, phi or the trial counts */
   size_t sy = n->a[0].n == 1 ? 0 : 1, sa = n->a[2].n == 1 ? 0 : 1;
   size_t ss = sg && n->a[4].n == 1 ? 0 : 1;
   for (size_t i = 0; i < n->a[0].n; i++) {
@@ -388,72 +405,157 @@ static int glm_fwd(struct vi_node *n) {
                                                       : (v < 0 ? "must be nonnegative" : NULL);
     if (bad) return vi_node_fail(n, "%s[%zu] is %.17g, %s", "outcome variable", i + 1, v, bad);
   }
-  if (sg)
+  if (fam == VI_GLM_BINOMIAL_LOGIT) {
+    size_t len = n->a[0].n > n->a[4].n ? n->a[0].n : n->a[4].n;
+    for (size_t i = 0; i < len; i++) {
+      double k = y[i * sy], t = sg[i * ss];
+      if (!(t >= 0)) return vi_node_fail(n, "population size parameter[%zu] is %.17g, must be nonnegative", i + 1, t);
+      if (k > t) return vi_node_fail(n, "successes variable[%zu] is %.17g, must be in the interval [0, %.17g]", i + 1, k, t);
+    }
+  } else if (sg) {
+    const char *what = fam == VI_GLM_NORMAL ? "scale parameter" : "precision parameter";
     for (size_t i = 0; i < n->a[4].n; i++)
       if (!(sg[i] > 0) || isinf(sg[i]))
-        return vi_node_fail(n, "scale parameter[%zu] is %.17g, must be positive finite", i + 1, sg[i]);
+        return vi_node_fail(n, "%s[%zu] is %.17g, must be positive finite", what, i + 1, sg[i]);
+  }
   double *p[5];
-  double *eta = vi_dist_parts(n, p);
-  double *g = eta + N;
+  vi_dist_parts(n, p);
   n->y[0] = 0;
   unsigned inc = vi_udist_inc(n);
   if (!inc || N == 0) return 0;
-  for (size_t i = 0; i < N; i++) eta[i] = al[i * sa];
-  for (size_t j = 0; j < P; j++) {
-    const double *xj = x + j * N, b = be[j];
-    for (size_t i = 0; i < N; i++) eta[i] += xj[i] * b;
-  }
-  double lp = 0;
-  for (size_t i = 0; i < N; i++) {
-    double e = eta[i], yi = y[i * sy];
-    if (!isfinite(e)) return vi_node_fail(n, "linear predictor[%zu] is %.17g, must be finite", i + 1, e);
-    if (fam == VI_GLM_NORMAL) {
-      double s = sg[i * ss], z = (yi - e) / s;
-      lp -= 0.5 * z * z;
-      if (inc & VI_DB(4)) lp -= log(s);
-      g[i] = z / s;
-      if (p[4]) p[4][i * ss] += (z * z - 1) / s;
-    } else if (fam == VI_GLM_BERNOULLI_LOGIT) {
-      double sgn = 2 * yi - 1, t = sgn * e, ex = exp(-fabs(t));
-      lp += (t < 0 ? t : 0) - log1p(ex);
-      g[i] = sgn * (t > 0 ? ex : 1) / (1 + ex);
-    } else {
-      double ex = exp(e);
-      lp += yi * e - ex;
-      if (inc & VI_DINC_CONST) lp -= vi_lgamma(yi + 1);
-      g[i] = yi - ex;
-    }
-  }
-  if (fam == VI_GLM_NORMAL && (inc & VI_DINC_CONST)) lp -= (double)N * VI_LOG_SQRT_2PI;
-  if (p[0])
-    for (size_t i = 0; i < N; i++) p[0][i * sy] -= g[i];
-  if (p[2])
-    for (size_t i = 0; i < N; i++) p[2][i * sa] += g[i];
-  if (p[3])
+  double eta[GLM_BLOCK], g[GLM_BLOCK], lp = 0, zz = 0, lsig = 0;
+  for (size_t i0 = 0; i0 < N; i0 += GLM_BLOCK) {
+    const size_t m = N - i0 < GLM_BLOCK ? N - i0 : GLM_BLOCK;
+    const double *yb = y + i0 * sy;
+    /* eta = alpha + x beta over the block, column by column */
+    if (sa)
+      memcpy(eta, al + i0, m * sizeof *eta);
+    else
+      for (size_t i = 0; i < m; i++) eta[i] = al[0];
     for (size_t j = 0; j < P; j++) {
-      const double *xj = x + j * N;
-      double s = 0;
-      for (size_t i = 0; i < N; i++) s += xj[i] * g[i];
-      p[3][j] = s;
+      const double *xj = x + j * N + i0, b = be[j];
+      for (size_t i = 0; i < m; i++) eta[i] += xj[i] * b;
     }
-  if (p[1])
-    for (size_t j = 0; j < P; j++)
-      for (size_t i = 0; i < N; i++) p[1][i + j * N] = g[i] * be[j];
+    int finite = 1;
+    for (size_t i = 0; i < m; i++) finite &= isfinite(eta[i]);
+    if (!finite)
+      for (size_t i = 0; i < m; i++)
+        if (!isfinite(eta[i]))
+          return vi_node_fail(n, "linear predictor[%zu] is %.17g, must be finite", i0 + i + 1, eta[i]);
+    /* g = d lp / d eta, and lp, family by family */
+    double s = 0;
+    if (fam == VI_GLM_NORMAL && !ss) {
+      const double is = 1 / sg[0];
+      double q = 0;
+#pragma omp simd reduction(+ : q)
+      for (size_t i = 0; i < m; i++) {
+        double z = (yb[i * sy] - eta[i]) * is;
+        q += z * z;
+        g[i] = z * is;
+      }
+      zz += q;
+    } else if (fam == VI_GLM_NORMAL) {
+      const double *sb = sg + i0;
+      double q = 0, l = 0;
+      for (size_t i = 0; i < m; i++) {
+        double z = (yb[i * sy] - eta[i]) / sb[i];
+        q += z * z;
+        g[i] = z / sb[i];
+        if (inc & VI_DB(4)) l += log(sb[i]);
+        if (p[4]) p[4][i0 + i] += (z * z - 1) / sb[i];
+      }
+      zz += q;
+      lsig += l;
+    } else if (fam == VI_GLM_BERNOULLI_LOGIT) {
+      for (size_t i = 0; i < m; i++) {
+        double sgn = 2 * yb[i * sy] - 1, t = sgn * eta[i], ex = exp(-fabs(t));
+        s += (t < 0 ? t : 0) - log1p(ex);
+        g[i] = sgn * (t > 0 ? ex : 1) / (1 + ex);
+      }
+    } else if (fam == VI_GLM_POISSON_LOG) {
+      for (size_t i = 0; i < m; i++) {
+        double yi = yb[i * sy], ex = exp(eta[i]);
+        s += yi * eta[i] - ex;
+        if (inc & VI_DINC_CONST) s -= vi_lgamma(yi + 1);
+        g[i] = yi - ex;
+      }
+    } else if (fam == VI_GLM_BINOMIAL_LOGIT) {
+      const double *tb = sg + i0 * ss;
+      for (size_t i = 0; i < m; i++) {
+        double k = yb[i * sy], t = tb[i * ss], e = eta[i];
+        s += k * e - t * vi_log1p_exp(e);
+        if (inc & VI_DINC_CONST) s += vi_lchoose(t, k);
+        g[i] = k - t * vi_inv_logit(e);
+      }
+    } else {
+      const double *pb = sg + i0 * ss;
+      for (size_t i = 0; i < m; i++) {
+        double k = yb[i * sy], ph = pb[i * ss], e = eta[i], lph = log(ph), lmp = vi_log_sum_exp2(e, lph);
+        s += k * e - (k + ph) * lmp;
+        if (inc & VI_DINC_CONST) s -= vi_lgamma(k + 1);
+        if (inc & VI_DB(4)) s += vi_lgamma(k + ph) - vi_lgamma(ph) + ph * lph;
+        g[i] = k - (k + ph) * vi_inv_logit(e - lph);
+        if (p[4])
+          p[4][(i0 + i) * ss] += vi_digamma(k + ph) - vi_digamma(ph) + lph + 1 - lmp - (k + ph) * exp(-lmp);
+      }
+    }
+    lp += s;
+    /* partials of the block: y, alpha, beta (x' g, the block still in cache), x */
+    if (p[0]) {
+      if (sy)
+        for (size_t i = 0; i < m; i++) p[0][i0 + i] -= g[i];
+      else
+        for (size_t i = 0; i < m; i++) p[0][0] -= g[i];
+    }
+    if (p[2]) {
+      if (sa) {
+        for (size_t i = 0; i < m; i++) p[2][i0 + i] += g[i];
+      } else {
+        double t = 0;
+#pragma omp simd reduction(+ : t)
+        for (size_t i = 0; i < m; i++) t += g[i];
+        p[2][0] += t;
+      }
+    }
+    if (p[3])
+      for (size_t j = 0; j < P; j++) {
+        const double *xj = x + j * N + i0;
+        double t = 0;
+#pragma omp simd reduction(+ : t)
+        for (size_t i = 0; i < m; i++) t += xj[i] * g[i];
+        p[3][j] += t;
+      }
+    if (p[1])
+      for (size_t j = 0; j < P; j++) {
+        double *dxj = p[1] + j * N + i0;
+        const double b = be[j];
+        for (size_t i = 0; i < m; i++) dxj[i] = g[i] * b;
+      }
+  }
+  if (fam == VI_GLM_NORMAL) {
+    lp = -0.5 * zz;
+    if (inc & VI_DB(4)) lp -= ss ? lsig : (double)N * log(sg[0]);
+    if (p[4] && !ss) p[4][0] = (zz - (double)N) / sg[0];
+    if (inc & VI_DINC_CONST) lp -= (double)N * VI_LOG_SQRT_2PI;
+  }
   n->y[0] = lp;
   return 0;
 }
 
-static const struct vi_opdef glm_ops[] = {
-    {"normal_id_glm_lpdf", glm_fwd, vi_udist_bwd},
-    {"bernoulli_logit_glm_lpmf", glm_fwd, vi_udist_bwd},
-    {"poisson_log_glm_lpmf", glm_fwd, vi_udist_bwd},
-};
+static const int glm_ops[] = {VI_OPCODE_NORMAL_ID_GLM_LPDF, VI_OPCODE_BERNOULLI_LOGIT_GLM_LPMF,
+                              VI_OPCODE_POISSON_LOG_GLM_LPMF, VI_OPCODE_BINOMIAL_LOGIT_GLM_LPMF,
+                              VI_OPCODE_NEG_BINOMIAL_2_LOG_GLM_LPMF};
 
 int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                 int flags, struct vi_srcloc loc) {
   const char *fname = glm_names[family];
-  int want = family == VI_GLM_NORMAL ? 5 : 4;
+  int want = family == VI_GLM_NORMAL || family >= VI_GLM_BINOMIAL_LOGIT ? 5 : 4;
   if (nargs != want) return vi_ctx_error(c, loc, "%s: takes %d arguments, not %d", fname, want, nargs);
+  struct vi_val ord[5];
+  if (family == VI_GLM_BINOMIAL_LOGIT) { /* (n, N, x, alpha, beta) -> (n, x, alpha, beta, N) */
+    ord[0] = args[0], ord[1] = args[2], ord[2] = args[3], ord[3] = args[4], ord[4] = args[1];
+    args = ord;
+  }
   const struct vi_val *x = &args[1];
   size_t N = (size_t)vi_val_rows(x), P = (size_t)vi_val_cols(x);
   if (x->t.ndims || (x->t.base != VI_T_MATRIX && x->t.base != VI_T_ROW_VECTOR))
@@ -461,14 +563,16 @@ int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val 
   if (args[3].n != P)
     return vi_ctx_error(c, loc, "%s: size of weight vector (%zu) does not match the columns of the predictors (%zu)",
                         fname, args[3].n, P);
-  static const char *const what[] = {"outcome", "predictors", "intercept", "weight vector", "scale"};
+  const char *what[] = {"outcome", "predictors", "intercept", "weight vector", "scale"};
+  if (family == VI_GLM_BINOMIAL_LOGIT) what[4] = "population size";
+  if (family == VI_GLM_NEG_BINOMIAL_2_LOG) what[4] = "precision";
   for (int k = 0; k < nargs; k++) {
     if (k == 1 || k == 3) continue;
     if (args[k].n != 1 && args[k].n != N)
       return vi_ctx_error(c, loc, "%s: size of %s (%zu) does not match the rows of the predictors (%zu)",
                           fname, what[k], args[k].n, N);
   }
-  struct vi_node *n = vi_dist_node_new(c, &glm_ops[family], args, nargs, flags, 2 * N, loc);
+  struct vi_node *n = vi_dist_node_new(c, &vi_ops[glm_ops[family]], args, nargs, flags, 0, loc);
   if (!n) return VI_ERR_EVAL;
   n->fname = fname;
   n->i[GI_FAMILY] = family;

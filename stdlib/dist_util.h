@@ -61,7 +61,7 @@ typedef double (*vi_delem_fn)(const double *v, double *g, unsigned inc, unsigned
 typedef int (*vi_dxcheck_fn)(struct vi_node *n, const double *v, size_t i);
 
 struct vi_udist {
-  struct vi_opdef op; /* first member: kernels find the description from n->op */
+  int code; /* its row in the op table (include/vi/ops.def); nodes find the description in n->p */
   int nargs;
   struct vi_darg arg[VI_DIST_MAXARGS];
   vi_delem_fn elem;
@@ -77,7 +77,8 @@ struct vi_udist {
 int vi_udist_call(const struct vi_udist *d, struct vi_ctx *c, struct vi_val *out,
                   struct vi_val *args, int nargs, int flags, struct vi_srcloc loc);
 
-/* The generic kernels (op.fwd / op.bwd of a vi_udist). A custom fwd must keep
+/* The generic kernels (the fwd / bwd of a vi_udist's row in include/vi/ops.def;
+ * vi_udist_call sets n->p to the vi_udist). A custom fwd must keep
  * the aux layout above and may call vi_udist_checks and vi_udist_fwd. */
 int vi_udist_fwd(struct vi_node *n);
 void vi_udist_bwd(struct vi_node *n);
@@ -113,8 +114,10 @@ double *vi_dist_parts(struct vi_node *n, double **p);
 /* Generalised linear models, one node: eta = x * beta + alpha (x N x P
  * column-major, alpha scalar or length N, beta length P).
  * VI_GLM_NORMAL: args (y, x, alpha, beta, sigma), sigma scalar or length N;
- * VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG: args (y ints, x, alpha, beta). */
-enum { VI_GLM_NORMAL, VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG };
+ * VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG: args (y ints, x, alpha, beta);
+ * VI_GLM_BINOMIAL_LOGIT: args (n ints, N ints, x, alpha, beta);
+ * VI_GLM_NEG_BINOMIAL_2_LOG: args (y ints, x, alpha, beta, phi), phi scalar or length N. */
+enum { VI_GLM_NORMAL, VI_GLM_BERNOULLI_LOGIT, VI_GLM_POISSON_LOG, VI_GLM_BINOMIAL_LOGIT, VI_GLM_NEG_BINOMIAL_2_LOG };
 int vi_glm_call(int family, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                 int flags, struct vi_srcloc loc);
 /* (reals-or-ints y, matrix or row_vector x, real or vector alpha, vector beta[, real or vector sigma]) */

@@ -5,12 +5,13 @@
 #define VI_STDLIB_LIB_H
 #include <stddef.h>
 
+#include "vi/ops.h"
 #include "vi/stdlib.h"
 
 #define VI_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The parts; each file defines its array and count. */
-#define VI_STDLIB_PARTS(X) X(ops) X(math) X(containers) X(matrix) X(dist_cont) X(dist_disc) X(dist_multi)
+#define VI_STDLIB_PARTS(X) X(ops) X(math) X(containers) X(matrix) X(linalg) X(hmm) X(dist_cont) X(dist_disc) X(dist_multi)
 #define VI_STDLIB_DECLARE(part) \
   extern const struct vi_func vi_stdlib_##part[]; \
   extern const size_t vi_stdlib_##part##_n;

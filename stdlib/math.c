@@ -25,99 +25,99 @@
 /* ---- unary elementwise ops ----
  * X(name, y = forward of a, dy/da in terms of a and y, test spec) */
 #define VI_UNARY_OPS(X) \
-  X(fabs, fabs(a), (a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0), "r[0.1,2]; r[-2,-0.1]; v[-2,-0.1]") \
+  X(FABS, fabs, fabs(a), (a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0), "r[0.1,2]; r[-2,-0.1]; v[-2,-0.1]") \
   /* y = e^a;  da += dy y */ \
-  X(exp, exp(a), y, "r; v; rv; m2x3; a; i; ia") \
+  X(EXP, exp, exp(a), y, "r; v; rv; m2x3; a; i; ia") \
   /* y = log a;  da += dy / a  (a < 0: NaN, a = 0: -Inf) */ \
-  X(log, log(a), 1 / a, "r[0.1,3]; v[0.1,3]; m2x2[0.1,3]; a[0.1,3]; i[1,5]") \
+  X(LOG, log, log(a), 1 / a, "r[0.1,3]; v[0.1,3]; m2x2[0.1,3]; a[0.1,3]; i[1,5]") \
   /* y = log(1 + a);  da += dy / (1 + a)  (a < -1: NaN) */ \
-  X(log1p, log1p(a), 1 / (1 + a), "r[-0.5,2]; v[-0.5,2]") \
+  X(LOG1P, log1p, log1p(a), 1 / (1 + a), "r[-0.5,2]; v[-0.5,2]") \
   /* y = e^a - 1;  da += dy (y + 1) */ \
-  X(expm1, expm1(a), y + 1, "r; v") \
+  X(EXPM1, expm1, expm1(a), y + 1, "r; v") \
   /* y = log(1 - a);  da -= dy / (1 - a)  (a > 1: NaN) */ \
-  X(log1m, log1p(-a), -1 / (1 - a), "r[-2,0.9]; v[-2,0.9]") \
+  X(LOG1M, log1m, log1p(-a), -1 / (1 - a), "r[-2,0.9]; v[-2,0.9]") \
   /* y = sqrt a;  da += dy / (2 y)  (a < 0: NaN) */ \
-  X(sqrt, sqrt(a), 0.5 / y, "r[0.1,3]; v[0.1,3]; a[0.1,3]") \
+  X(SQRT, sqrt, sqrt(a), 0.5 / y, "r[0.1,3]; v[0.1,3]; a[0.1,3]") \
   /* y = cbrt a;  da += dy / (3 y^2) */ \
-  X(cbrt, cbrt(a), 1 / (3 * y * y), "r[0.1,3]; r[-3,-0.1]; v[0.1,3]") \
+  X(CBRT, cbrt, cbrt(a), 1 / (3 * y * y), "r[0.1,3]; r[-3,-0.1]; v[0.1,3]") \
   /* y = a^2;  da += 2 a dy */ \
-  X(square, a * a, 2 * a, "r; v; m2x3") \
+  X(SQUARE, square, a * a, 2 * a, "r; v; m2x3") \
   /* y = 1 / a;  da -= dy y^2 */ \
-  X(inv, 1 / a, -y * y, "r[0.5,2]; r[-2,-0.5]; v[0.5,2]") \
+  X(INV, inv, 1 / a, -y * y, "r[0.5,2]; r[-2,-0.5]; v[0.5,2]") \
   /* y = 1 / sqrt a;  da -= dy y / (2 a) */ \
-  X(inv_sqrt, 1 / sqrt(a), -0.5 * y / a, "r[0.2,3]; v[0.2,3]") \
+  X(INV_SQRT, inv_sqrt, 1 / sqrt(a), -0.5 * y / a, "r[0.2,3]; v[0.2,3]") \
   /* y = 1 / a^2;  da -= 2 dy y / a */ \
-  X(inv_square, 1 / (a * a), -2 * y / a, "r[0.5,2]; v[0.5,2]") \
+  X(INV_SQUARE, inv_square, 1 / (a * a), -2 * y / a, "r[0.5,2]; v[0.5,2]") \
   /* y = 1 / (1 + e^-a);  da += dy y (1 - y) */ \
-  X(inv_logit, vi_inv_logit(a), y * (1 - y), "r[-4,4]; v[-4,4]; a[-4,4]") \
+  X(INV_LOGIT, inv_logit, vi_inv_logit(a), y * (1 - y), "r[-4,4]; v[-4,4]; a[-4,4]") \
   /* y = log(a / (1 - a));  da += dy / (a (1 - a))  (outside [0, 1]: NaN) */ \
-  X(logit, vi_logit(a), 1 / (a * (1 - a)), "r[0.05,0.95]; v[0.05,0.95]") \
+  X(LOGIT, logit, vi_logit(a), 1 / (a * (1 - a)), "r[0.05,0.95]; v[0.05,0.95]") \
   /* y = log inv_logit(a);  da += dy inv_logit(-a) */ \
-  X(log_inv_logit, vi_log_inv_logit(a), vi_inv_logit(-a), "r[-5,5]; v[-5,5]") \
+  X(LOG_INV_LOGIT, log_inv_logit, vi_log_inv_logit(a), vi_inv_logit(-a), "r[-5,5]; v[-5,5]") \
   /* y = log(1 - inv_logit(a));  da -= dy inv_logit(a) */ \
-  X(log1m_inv_logit, vi_log1m_inv_logit(a), -vi_inv_logit(a), "r[-5,5]; v[-5,5]") \
+  X(LOG1M_INV_LOGIT, log1m_inv_logit, vi_log1m_inv_logit(a), -vi_inv_logit(a), "r[-5,5]; v[-5,5]") \
   /* y = log(1 + e^a);  da += dy inv_logit(a) */ \
-  X(log1p_exp, vi_log1p_exp(a), vi_inv_logit(a), "r[-5,5]; v[-5,5]") \
+  X(LOG1P_EXP, log1p_exp, vi_log1p_exp(a), vi_inv_logit(a), "r[-5,5]; v[-5,5]") \
   /* y = log(1 - e^a);  da -= dy / expm1(-a)  (a > 0: NaN, a = 0: -Inf) */ \
-  X(log1m_exp, vi_log1m_exp(a), -1 / expm1(-a), "r[-3,-0.1]; v[-3,-0.1]") \
+  X(LOG1M_EXP, log1m_exp, vi_log1m_exp(a), -1 / expm1(-a), "r[-3,-0.1]; v[-3,-0.1]") \
   /* y = log Gamma(a);  da += dy digamma(a)  (poles at 0, -1, ...: +Inf) */ \
-  X(lgamma, vi_lgamma(a), vi_digamma(a), "r[0.2,5]; r[-0.8,-0.2]; v[0.2,5]") \
+  X(LGAMMA, lgamma, vi_lgamma(a), vi_digamma(a), "r[0.2,5]; r[-0.8,-0.2]; v[0.2,5]") \
   /* y = Gamma(a);  da += dy y digamma(a) */ \
-  X(tgamma, tgamma(a), y * vi_digamma(a), "r[0.2,4]; v[0.2,4]") \
+  X(TGAMMA, tgamma, tgamma(a), y * vi_digamma(a), "r[0.2,4]; v[0.2,4]") \
   /* y = digamma(a);  da += dy trigamma(a) */ \
-  X(digamma, vi_digamma(a), vi_trigamma(a), "r[0.2,5]; v[0.2,5]") \
+  X(DIGAMMA, digamma, vi_digamma(a), vi_trigamma(a), "r[0.2,5]; v[0.2,5]") \
   /* y = Phi(a);  da += dy phi(a) */ \
-  X(Phi, vi_Phi(a), VI_INV_SQRT_2PI * exp(-0.5 * a * a), "r[-3,3]; v[-3,3]") \
+  X(PHI, Phi, vi_Phi(a), VI_INV_SQRT_2PI * exp(-0.5 * a * a), "r[-3,3]; v[-3,3]") \
   /* y = inv_logit(0.07056 a^3 + 1.5976 a);  da += dy y (1 - y) (0.21168 a^2 + 1.5976) */ \
-  X(Phi_approx, vi_inv_logit(0.07056 * a * a * a + 1.5976 * a), y * (1 - y) * (0.21168 * a * a + 1.5976), \
+  X(PHI_APPROX, Phi_approx, vi_inv_logit(0.07056 * a * a * a + 1.5976 * a), y * (1 - y) * (0.21168 * a * a + 1.5976), \
     "r[-3,3]; v[-3,3]") \
   /* y = erf a;  da += dy 2/sqrt(pi) e^(-a^2) */ \
-  X(erf, erf(a), VI_TWO_OVER_SQRT_PI * exp(-a * a), "r; v") \
+  X(ERF, erf, erf(a), VI_TWO_OVER_SQRT_PI * exp(-a * a), "r; v") \
   /* y = erfc a;  da -= dy 2/sqrt(pi) e^(-a^2) */ \
-  X(erfc, erfc(a), -VI_TWO_OVER_SQRT_PI * exp(-a * a), "r; v") \
+  X(ERFC, erfc, erfc(a), -VI_TWO_OVER_SQRT_PI * exp(-a * a), "r; v") \
   /* y = sin a;  da += dy cos a */ \
-  X(sin, sin(a), cos(a), "r; v; m2x3") \
+  X(SIN, sin, sin(a), cos(a), "r; v; m2x3") \
   /* y = cos a;  da -= dy sin a */ \
-  X(cos, cos(a), -sin(a), "r; v") \
+  X(COS, cos, cos(a), -sin(a), "r; v") \
   /* y = tan a;  da += dy (1 + y^2) */ \
-  X(tan, tan(a), 1 + y * y, "r[-1.2,1.2]; v[-1.2,1.2]") \
+  X(TAN, tan, tan(a), 1 + y * y, "r[-1.2,1.2]; v[-1.2,1.2]") \
   /* y = asin a;  da += dy / sqrt(1 - a^2)  (|a| > 1: NaN) */ \
-  X(asin, asin(a), 1 / sqrt(1 - a * a), "r[-0.9,0.9]; v[-0.9,0.9]") \
+  X(ASIN, asin, asin(a), 1 / sqrt(1 - a * a), "r[-0.9,0.9]; v[-0.9,0.9]") \
   /* y = acos a;  da -= dy / sqrt(1 - a^2)  (|a| > 1: NaN) */ \
-  X(acos, acos(a), -1 / sqrt(1 - a * a), "r[-0.9,0.9]; v[-0.9,0.9]") \
+  X(ACOS, acos, acos(a), -1 / sqrt(1 - a * a), "r[-0.9,0.9]; v[-0.9,0.9]") \
   /* y = atan a;  da += dy / (1 + a^2) */ \
-  X(atan, atan(a), 1 / (1 + a * a), "r; v") \
+  X(ATAN, atan, atan(a), 1 / (1 + a * a), "r; v") \
   /* y = sinh a;  da += dy cosh a */ \
-  X(sinh, sinh(a), cosh(a), "r; v") \
+  X(SINH, sinh, sinh(a), cosh(a), "r; v") \
   /* y = cosh a;  da += dy sinh a */ \
-  X(cosh, cosh(a), sinh(a), "r; v") \
+  X(COSH, cosh, cosh(a), sinh(a), "r; v") \
   /* y = tanh a;  da += dy (1 - y^2) */ \
-  X(tanh, tanh(a), 1 - y * y, "r; v") \
+  X(TANH, tanh, tanh(a), 1 - y * y, "r; v") \
   /* y = floor a;  da += 0 (jumps at the integers) */ \
-  X(floor, floor(a), 0.0, "r[0.1,0.9]; v[1.1,1.9]") \
+  X(FLOOR, floor, floor(a), 0.0, "r[0.1,0.9]; v[1.1,1.9]") \
   /* y = ceil a;  da += 0 */ \
-  X(ceil, ceil(a), 0.0, "r[0.1,0.9]; v[-1.9,-1.1]") \
+  X(CEIL, ceil, ceil(a), 0.0, "r[0.1,0.9]; v[-1.9,-1.1]") \
   /* y = round a (half away from zero);  da += 0 */ \
-  X(round, round(a), 0.0, "r[0.6,1.4]; v[-1.4,-0.6]") \
+  X(ROUND, round, round(a), 0.0, "r[0.6,1.4]; v[-1.4,-0.6]") \
   /* y = trunc a;  da += 0 */ \
-  X(trunc, trunc(a), 0.0, "r[0.1,0.9]; v[-1.9,-1.1]") \
+  X(TRUNC, trunc, trunc(a), 0.0, "r[0.1,0.9]; v[-1.9,-1.1]") \
   /* y = 2^a;  da += dy y log 2 */ \
-  X(exp2, exp2(a), y * VI_LOG2, "r; v") \
+  X(EXP2, exp2, exp2(a), y * VI_LOG2, "r; v") \
   /* y = a < 0 ? 0 : 1 (Stan's step);  da += 0 */ \
-  X(step, (a < 0 ? 0.0 : 1.0), 0.0, "r[0.1,2]; r[-2,-0.1]; v[0.1,2]")
+  X(STEP, step, (a < 0 ? 0.0 : 1.0), 0.0, "r[0.1,2]; r[-2,-0.1]; v[0.1,2]")
 
 /* Unary ops whose rows are written by hand below (abs keeps ints; log2 and
  * log10 with no argument are constants). */
 #define VI_UNARY_OPS_OWNROW(X) \
   /* y = |a|;  da += dy sign(a)  (0 at a = 0) */ \
-  X(abs, fabs(a), (a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0), "r[0.1,2]; r[-2,-0.1]; v[0.1,2]; a[-2,-0.1]; i[-5,5]; ia[-5,5]") \
+  X(ABS, abs, fabs(a), (a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0), "r[0.1,2]; r[-2,-0.1]; v[0.1,2]; a[-2,-0.1]; i[-5,5]; ia[-5,5]") \
   /* y = log2 a;  da += dy / (a log 2) */ \
-  X(log2, log2(a), 1 / (a * VI_LOG2), "r[0.1,3]; v[0.1,3]") \
+  X(LOG2, log2, log2(a), 1 / (a * VI_LOG2), "r[0.1,3]; v[0.1,3]") \
   /* y = log10 a;  da += dy / (a log 10) */ \
-  X(log10, log10(a), 1 / (a * VI_LOG10), "r[0.1,3]; v[0.1,3]")
+  X(LOG10, log10, log10(a), 1 / (a * VI_LOG10), "r[0.1,3]; v[0.1,3]")
 
-#define VI_UNARY_KERNELS(NAME, FWD, DER, TEST) \
-  static int NAME##_fwd(struct vi_node *n) { \
+#define VI_UNARY_KERNELS(CODE, NAME, FWD, DER, TEST) \
+  int vi_k_##NAME##_fwd(struct vi_node *n) { \
     const double *ax = n->a[0].x; \
     for (size_t i = 0; i < n->n; i++) { \
       const double a = ax[i]; \
@@ -125,7 +125,7 @@
     } \
     return 0; \
   } \
-  static void NAME##_bwd(struct vi_node *n) { \
+  void vi_k_##NAME##_bwd(struct vi_node *n) { \
     const double *ax = n->a[0].x, *yv = n->y, *dy = n->dy; \
     double *da = n->a[0].dx; \
     if (!da) return; \
@@ -135,11 +135,10 @@
       da[i] += dy[i] * (DER); \
     } \
   } \
-  static const struct vi_opdef op_##NAME = {#NAME, NAME##_fwd, NAME##_bwd}; \
   static int NAME##_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags, \
                          struct vi_srcloc loc) { \
     (void)flags; \
-    return unary_impl(c, out, args, nargs, &op_##NAME, loc); \
+    return unary_impl(c, out, args, nargs, VI_OPDEF(CODE), loc); \
   }
 
 static int unary_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
@@ -199,30 +198,30 @@ static struct vi_type rule_abs(const struct vi_type *a, int n) {
 /* X(name, y = forward of a, b;  dy/da;  dy/db;  test spec) */
 #define VI_BINARY_OPS(X) \
   /* y = atan2(a, b);  da += dy b / (a^2 + b^2);  db -= dy a / (a^2 + b^2) */ \
-  X(atan2, atan2(a, b), b / (a * a + b * b), -a / (a * a + b * b), "r,r; v,r; r,v; v,v; a,a") \
+  X(ATAN2, atan2, atan2(a, b), b / (a * a + b * b), -a / (a * a + b * b), "r,r; v,r; r,v; v,v; a,a") \
   /* y = sqrt(a^2 + b^2);  da += dy a / y;  db += dy b / y */ \
-  X(hypot, hypot(a, b), a / y, b / y, "r,r; v,r; r,v; v,v") \
+  X(HYPOT, hypot, hypot(a, b), a / y, b / y, "r,r; v,r; r,v; v,v") \
   /* y = the smaller (a non-NaN one if the other is NaN);  the chosen operand gets dy */ \
-  X(fmin, fmin(a, b), (a <= b || isnan(b) ? 1.0 : 0.0), (a <= b || isnan(b) ? 0.0 : 1.0), \
+  X(FMIN, fmin, fmin(a, b), (a <= b || isnan(b) ? 1.0 : 0.0), (a <= b || isnan(b) ? 0.0 : 1.0), \
     "r[0,1],r[2,3]; r[2,3],r[0,1]; v[0,1],r[2,3]; v[2,3],v[0,1]") \
   /* y = the larger;  the chosen operand gets dy */ \
-  X(fmax, fmax(a, b), (a >= b || isnan(b) ? 1.0 : 0.0), (a >= b || isnan(b) ? 0.0 : 1.0), \
+  X(FMAX, fmax, fmax(a, b), (a >= b || isnan(b) ? 1.0 : 0.0), (a >= b || isnan(b) ? 0.0 : 1.0), \
     "r[0,1],r[2,3]; r[2,3],r[0,1]; v[0,1],r[2,3]; v[2,3],v[0,1]") \
   /* y = max(a - b, 0);  da += dy [a > b];  db -= dy [a > b] */ \
-  X(fdim, fdim(a, b), (a > b ? 1.0 : 0.0), (a > b ? -1.0 : 0.0), \
+  X(FDIM, fdim, fdim(a, b), (a > b ? 1.0 : 0.0), (a > b ? -1.0 : 0.0), \
     "r[2,3],r[0,1]; r[0,1],r[2,3]; v[2,3],r[0,1]; v[2,3],v[0,1]") \
   /* y = log Beta(a, b);  da += dy (digamma(a) - digamma(a + b)), db likewise */ \
-  X(lbeta, vi_lbeta(a, b), vi_digamma(a) - vi_digamma(a + b), vi_digamma(b) - vi_digamma(a + b), \
+  X(LBETA, lbeta, vi_lbeta(a, b), vi_digamma(a) - vi_digamma(a + b), vi_digamma(b) - vi_digamma(a + b), \
     "r[0.2,5],r[0.2,5]; r[20,40],r[15,30]; v[0.2,5],r[0.2,5]; r[0.2,5],v[0.2,5]; v[0.2,5],v[0.2,5]") \
   /* y = log C(a, b) = -log1p(a) - lbeta(a - b + 1, b + 1), a > -1, -1 < b < a + 1;
    * da += dy (digamma(a + 1) - digamma(a - b + 1));
    * db += dy (digamma(a - b + 1) - digamma(b + 1)) */ \
-  X(lchoose, vi_lchoose(a, b), vi_digamma(a + 1) - vi_digamma(a - b + 1), \
+  X(LCHOOSE, lchoose, vi_lchoose(a, b), vi_digamma(a + 1) - vi_digamma(a - b + 1), \
     vi_digamma(a - b + 1) - vi_digamma(b + 1), \
     "r[5,10],r[0.5,4]; v[5,10],r[0.5,4]; r[5,10],v[0.5,4]; i[5,10],i[0,4]; !r[1,2],r[5,6]") \
   /* y = log(e^a - e^b), a > b;  da -= dy / expm1(b - a);  db -= dy / expm1(a - b)
    * (a = b: -Inf; a < b: NaN) */ \
-  X(log_diff_exp, vi_log_diff_exp(a, b), -1 / expm1(b - a), -1 / expm1(a - b), \
+  X(LOG_DIFF_EXP, log_diff_exp, vi_log_diff_exp(a, b), -1 / expm1(b - a), -1 / expm1(a - b), \
     "r[1,2],r[-1,0.5]; v[1,2],r[-1,0.5]; r[1,2],v[-1,0.5]; v[1,2],v[-1,0.5]")
 
 static struct vi_type rule_binary(const struct vi_type *a, int n) {
@@ -239,21 +238,21 @@ static struct vi_type rule_binary(const struct vi_type *a, int n) {
 /* lchoose's domain error is an error, as in Stan, not a NaN */
 static int binary_check(const struct vi_node *n, size_t ia, size_t ib);
 
-#define VI_BINARY_KERNELS(NAME, FWD, DA, DB, TEST) \
-  static int NAME##_fwd(struct vi_node *n) { \
+#define VI_BINARY_KERNELS(CODE, NAME, FWD, DA, DB, TEST) \
+  int vi_k_##NAME##_fwd(struct vi_node *n) { \
     const double *ax = n->a[0].x, *bx = n->a[1].x; \
     double *yv = n->y; \
     VI_BCAST2(n->a[0].n, n->a[1].n, n->n, { \
       const double a = ax[ia], b = bx[ib]; \
       yv[i] = FWD; \
     }); \
-    if (n->op == &op_lchoose) \
+    if (n->op == VI_OPDEF(LCHOOSE)) \
       VI_BCAST2(n->a[0].n, n->a[1].n, n->n, { \
         if (binary_check(n, ia, ib)) return 1; \
       }); \
     return 0; \
   } \
-  static void NAME##_bwd(struct vi_node *n) { \
+  void vi_k_##NAME##_bwd(struct vi_node *n) { \
     const double *ax = n->a[0].x, *bx = n->a[1].x, *yv = n->y, *dy = n->dy; \
     double *da = n->a[0].dx, *db = n->a[1].dx; \
     size_t na = n->a[0].n, nb = n->a[1].n, nn = n->n; \
@@ -276,7 +275,7 @@ static int binary_check(const struct vi_node *n, size_t ia, size_t ib);
   static int NAME##_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags, \
                          struct vi_srcloc loc) { \
     (void)flags; \
-    return binary_impl(c, out, args, nargs, &op_##NAME, loc); \
+    return binary_impl(c, out, args, nargs, VI_OPDEF(CODE), loc); \
   }
 
 static int binary_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
@@ -288,11 +287,6 @@ static int binary_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args
   return vi_apply_binary(c, out, &args[0], &args[1], op, op->name, loc);
 }
 
-#define VI_BINARY_DECL(NAME, FWD, DA, DB, TEST) \
-  static int NAME##_fwd(struct vi_node *n); \
-  static void NAME##_bwd(struct vi_node *n); \
-  static const struct vi_opdef op_##NAME = {#NAME, NAME##_fwd, NAME##_bwd};
-VI_BINARY_OPS(VI_BINARY_DECL)
 
 static int binary_check(const struct vi_node *n, size_t ia, size_t ib) {
   double a = n->a[0].x[ia], b = n->a[1].x[ib];
@@ -308,13 +302,13 @@ VI_BINARY_OPS(VI_BINARY_KERNELS)
 
 /* y = a b + c (fused, one rounding);  da += dy b;  db += dy a;  dc += dy.
  * Operands of length 1 broadcast. */
-static int fma_fwd(struct vi_node *n) {
+int vi_k_fma_fwd(struct vi_node *n) {
   const struct vi_arg *A = &n->a[0], *B = &n->a[1], *C = &n->a[2];
   for (size_t i = 0; i < n->n; i++)
     n->y[i] = fma(A->x[A->n > 1 ? i : 0], B->x[B->n > 1 ? i : 0], C->x[C->n > 1 ? i : 0]);
   return 0;
 }
-static void fma_bwd(struct vi_node *n) {
+void vi_k_fma_bwd(struct vi_node *n) {
   struct vi_arg *A = &n->a[0], *B = &n->a[1], *C = &n->a[2];
   for (size_t i = 0; i < n->n; i++) {
     size_t ia = A->n > 1 ? i : 0, ib = B->n > 1 ? i : 0, ic = C->n > 1 ? i : 0;
@@ -324,7 +318,6 @@ static void fma_bwd(struct vi_node *n) {
     if (C->dx) C->dx[ic] += g;
   }
 }
-static const struct vi_opdef op_fma = {"fma", fma_fwd, fma_bwd};
 
 static struct vi_type rule_fma(const struct vi_type *a, int n) {
   if (n != 3) return vi_ty(VI_T_ERROR, 0);
@@ -350,7 +343,7 @@ static int fma_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, i
     int r = vi_val_contig(c, &args[k], loc);
     if (r) return r;
   }
-  struct vi_node *n = vi_node_new(c, &op_fma, 3, shape->n, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(FMA), 3, shape->n, loc);
   if (!n) return VI_ERR_NOMEM;
   for (int k = 0; k < 3; k++) vi_node_arg(n, k, &args[k]);
   memset(out, 0, sizeof *out);
@@ -476,8 +469,8 @@ static int log10_any_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *a
 
 #define VI_UNARY_SIG "(T) => T for real, vector, row_vector, matrix and arrays of them (int -> real)"
 #define VI_BINARY_SIG "(real, real) => real; elementwise with scalar broadcasting over containers"
-#define VI_UNARY_ROW(NAME, FWD, DER, TEST) {#NAME, vi_rule_unary, NAME##_impl, VI_UNARY_SIG, 0, TEST},
-#define VI_BINARY_ROW(NAME, FWD, DA, DB, TEST) {#NAME, rule_binary, NAME##_impl, VI_BINARY_SIG, 0, TEST},
+#define VI_UNARY_ROW(CODE, NAME, FWD, DER, TEST) {#NAME, vi_rule_unary, NAME##_impl, VI_UNARY_SIG, 0, TEST},
+#define VI_BINARY_ROW(CODE, NAME, FWD, DA, DB, TEST) {#NAME, rule_binary, NAME##_impl, VI_BINARY_SIG, 0, TEST},
 #define VI_CONST_ROW(NAME, VALUE) {#NAME, rule_const, NAME##_const_impl, "() => real", 0, NULL},
 
 const struct vi_func vi_stdlib_math[] = {

@@ -189,7 +189,7 @@ static void lu_solve(const double *lu, int N, const double *piv, double *x, int 
  * Adjoint (Murray 2016): P = Phi(L' L̄) (lower triangle, halved diagonal),
  * S = L^-T P L^-1;  dA_ij += S_ij + S_ji (i > j),  dA_ii += S_ii.
  * i[0] = N; aux: 2 N^2 scratch for the backward pass. */
-static int chol_fwd(struct vi_node *n) {
+int vi_k_chol_fwd(struct vi_node *n) {
   int N = n->i[0];
   const double *A = n->a[0].x;
   double *L = n->y;
@@ -216,7 +216,7 @@ static int chol_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void chol_bwd(struct vi_node *n) {
+void vi_k_chol_bwd(struct vi_node *n) {
   double *dA = n->a[0].dx;
   if (!dA) return;
   int N = n->i[0];
@@ -244,7 +244,6 @@ static void chol_bwd(struct vi_node *n) {
   }
 }
 
-static const struct vi_opdef op_chol = {"cholesky_decompose", chol_fwd, chol_bwd};
 
 static int fn_cholesky_decompose(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                  int nargs, int flags, struct vi_srcloc loc) {
@@ -252,7 +251,7 @@ static int fn_cholesky_decompose(struct vi_ctx *c, struct vi_val *out, struct vi
   if (contig2(c, &args[0], NULL, loc) || check_square(c, &args[0], f, loc)) return VI_ERR_EVAL;
   int N = vi_val_rows(&args[0]);
   if (set_shape(c, out, VI_T_MATRIX, N, N, f, loc)) return VI_ERR_EVAL;
-  struct vi_node *n = new_node(c, &op_chol, 1, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(CHOLESKY_DECOMPOSE), 1, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = N;
   vi_node_arg(n, 0, &args[0]);
@@ -265,14 +264,14 @@ static int fn_cholesky_decompose(struct vi_ctx *c, struct vi_val *out, struct vi
 /* y = L^-1 B (L lower N x N, B N x M; upper part of L ignored).
  * Adjoint: B̄ = L^-T Ȳ;  dB += B̄;  dL_ij -= sum_k B̄_ik Y_jk (i >= j).
  * i[0] = N, i[1] = M; aux: N M scratch. */
-static int trilow_left_fwd(struct vi_node *n) {
+int vi_k_trilow_left_fwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   memcpy(n->y, n->a[1].x, (size_t)N * M * sizeof(double));
   for (int k = 0; k < M; k++) solve_lower(n->a[0].x, N, n->y + (size_t)k * N);
   return 0;
 }
 
-static void trilow_left_bwd(struct vi_node *n) {
+void vi_k_trilow_left_bwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   double *Bb = n->aux, *dL = n->a[0].dx, *dB = n->a[1].dx;
   memcpy(Bb, n->dy, (size_t)N * M * sizeof(double));
@@ -287,13 +286,11 @@ static void trilow_left_bwd(struct vi_node *n) {
     }
 }
 
-static const struct vi_opdef op_trilow_left = {"mdivide_left_tri_low", trilow_left_fwd,
-                                               trilow_left_bwd};
 
 /* y = B L^-1 (B M x N, L lower N x N): row r solves L' y_r' = b_r'.
  * Adjoint: B̄ = Ȳ L^-T (row r: L b̄_r' = ȳ_r');  dB += B̄;  dL_ij -= sum_r Y_ri B̄_rj (i >= j).
  * i[0] = N, i[1] = M; aux: 2 N scratch. */
-static int trilow_right_fwd(struct vi_node *n) {
+int vi_k_trilow_right_fwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   double *t = n->aux;
   for (int r = 0; r < M; r++) {
@@ -304,7 +301,7 @@ static int trilow_right_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void trilow_right_bwd(struct vi_node *n) {
+void vi_k_trilow_right_bwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   double *t = n->aux, *dB = n->a[0].dx, *dL = n->a[1].dx;
   for (int r = 0; r < M; r++) {
@@ -318,8 +315,6 @@ static void trilow_right_bwd(struct vi_node *n) {
   }
 }
 
-static const struct vi_opdef op_trilow_right = {"mdivide_right_tri_low", trilow_right_fwd,
-                                                trilow_right_bwd};
 
 /* A \ B (left) or B / A (right) for a square A (N x N): one node of op,
  * with scratch for the LU factorisation (lu) or the triangular solve. */
@@ -350,13 +345,13 @@ static int solve(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, cons
 
 static int fn_mdivide_left_tri_low(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                    int nargs, int flags, struct vi_srcloc loc) {
-  return solve(c, out, args, "mdivide_left_tri_low", &op_trilow_left, 1, 0, loc);
+  return solve(c, out, args, "mdivide_left_tri_low", VI_OPDEF(MDIVIDE_LEFT_TRI_LOW), 1, 0, loc);
 }
 
 
 static int fn_mdivide_right_tri_low(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                                     int nargs, int flags, struct vi_srcloc loc) {
-  return solve(c, out, args, "mdivide_right_tri_low", &op_trilow_right, 0, 0, loc);
+  return solve(c, out, args, "mdivide_right_tri_low", VI_OPDEF(MDIVIDE_RIGHT_TRI_LOW), 0, 0, loc);
 }
 
 /* ---- LU-based: mdivide_left, inverse, log_determinant, determinant ---- */
@@ -364,7 +359,7 @@ static int fn_mdivide_right_tri_low(struct vi_ctx *c, struct vi_val *out, struct
 /* y = A^-1 B (A N x N, B N x M), LU with partial pivoting.
  * Adjoint: B̄ = A^-T Ȳ;  dB += B̄;  dA -= B̄ Y'.
  * i[0] = N, i[1] = M; aux: LU (N^2), pivots (N), B̄ (N M). */
-static int mdl_fwd(struct vi_node *n) {
+int vi_k_mdl_fwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   double *lu = n->aux, *piv = lu + (size_t)N * N;
   memcpy(lu, n->a[0].x, (size_t)N * N * sizeof(double));
@@ -374,7 +369,7 @@ static int mdl_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void mdl_bwd(struct vi_node *n) {
+void vi_k_mdl_bwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   double *lu = n->aux, *piv = lu + (size_t)N * N, *Bb = piv + N;
   double *dA = n->a[0].dx, *dB = n->a[1].dx;
@@ -390,17 +385,16 @@ static void mdl_bwd(struct vi_node *n) {
       }
 }
 
-static const struct vi_opdef op_mdl = {"mdivide_left", mdl_fwd, mdl_bwd};
 
 static int fn_mdivide_left(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                            int flags, struct vi_srcloc loc) {
-  return solve(c, out, args, "mdivide_left", &op_mdl, 1, 1, loc);
+  return solve(c, out, args, "mdivide_left", VI_OPDEF(MDIVIDE_LEFT), 1, 1, loc);
 }
 
 /* y = B A^-1 (B M x N, A N x N): each row solves A' y_r' = b_r'.
  * Adjoint: B̄ = Ȳ A^-T (rows solve A b̄_r' = ȳ_r');  dB += B̄;  dA -= Y' B̄.
  * i[0] = N, i[1] = M; aux: LU (N^2), pivots (N), B̄ (M N), scratch (N). */
-static int mdr_fwd(struct vi_node *n) {
+int vi_k_mdr_fwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   double *lu = n->aux, *piv = lu + (size_t)N * N, *t = piv + N + (size_t)N * M;
   memcpy(lu, n->a[1].x, (size_t)N * N * sizeof(double));
@@ -413,7 +407,7 @@ static int mdr_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void mdr_bwd(struct vi_node *n) {
+void vi_k_mdr_bwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   double *lu = n->aux, *piv = lu + (size_t)N * N, *Bb = piv + N, *t = Bb + (size_t)N * M;
   double *dB = n->a[0].dx, *dA = n->a[1].dx;
@@ -433,15 +427,14 @@ static void mdr_bwd(struct vi_node *n) {
       }
 }
 
-static const struct vi_opdef op_mdr = {"mdivide_right", mdr_fwd, mdr_bwd};
 
 static int fn_mdivide_right(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                             int flags, struct vi_srcloc loc) {
-  return solve(c, out, args, "mdivide_right", &op_mdr, 0, 1, loc);
+  return solve(c, out, args, "mdivide_right", VI_OPDEF(MDIVIDE_RIGHT), 0, 1, loc);
 }
 
 /* y = A^-1.  Adjoint: dA -= Y' Ȳ Y'.  i[0] = N; aux: LU (N^2), pivots (N), scratch N^2. */
-static int inv_fwd(struct vi_node *n) {
+int vi_k_inverse_fwd(struct vi_node *n) {
   int N = n->i[0];
   double *lu = n->aux, *piv = lu + (size_t)N * N;
   memcpy(lu, n->a[0].x, (size_t)N * N * sizeof(double));
@@ -454,7 +447,7 @@ static int inv_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void inv_bwd(struct vi_node *n) {
+void vi_k_inverse_bwd(struct vi_node *n) {
   double *dA = n->a[0].dx;
   if (!dA) return;
   int N = n->i[0];
@@ -476,12 +469,11 @@ static void inv_bwd(struct vi_node *n) {
     }
 }
 
-static const struct vi_opdef op_inv = {"inverse", inv_fwd, inv_bwd};
 
 /* y = log |det A| (i[1] == 0) or det A (i[1] == 1), from the LU of A.
  * Adjoint: dA += ȳ A^-T (log) or ȳ y A^-T (det); a singular A gives
  * -inf / 0 and no derivative. i[0] = N; aux: LU (N^2), pivots (N), scratch N. */
-static int logdet_fwd(struct vi_node *n) {
+int vi_k_logdet_fwd(struct vi_node *n) {
   int N = n->i[0];
   double *lu = n->aux, *piv = lu + (size_t)N * N;
   memcpy(lu, n->a[0].x, (size_t)N * N * sizeof(double));
@@ -499,7 +491,7 @@ static int logdet_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void logdet_bwd(struct vi_node *n) {
+void vi_k_logdet_bwd(struct vi_node *n) {
   double *dA = n->a[0].dx;
   if (!dA || n->c[0] != 0) return;
   int N = n->i[0];
@@ -514,7 +506,6 @@ static void logdet_bwd(struct vi_node *n) {
   }
 }
 
-static const struct vi_opdef op_logdet = {"log_determinant", logdet_fwd, logdet_bwd};
 
 static int lu_unary(struct vi_ctx *c, struct vi_val *out, struct vi_val *A, const char *f,
                     int kind, struct vi_srcloc loc) {
@@ -526,7 +517,7 @@ static int lu_unary(struct vi_ctx *c, struct vi_val *out, struct vi_val *A, cons
     memset(out, 0, sizeof *out);
     vi_val_set_shape(out, vi_ty(VI_T_REAL, 0), NULL);
   }
-  struct vi_node *n = new_node(c, kind == 0 ? &op_inv : &op_logdet, 1, out->n, f, loc);
+  struct vi_node *n = new_node(c, kind == 0 ? VI_OPDEF(INVERSE) : VI_OPDEF(LOG_DETERMINANT), 1, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = N;
   n->i[1] = kind == 2;
@@ -562,7 +553,7 @@ static double xprod_at(const struct vi_node *n, int i, int j) {
   return A[i + (size_t)j * R];
 }
 
-static int xprod_fwd(struct vi_node *n) {
+int vi_k_xprod_fwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], kind = n->i[2];
   int K = kind == 0 ? C : R;
   for (int j = 0; j < K; j++)
@@ -579,7 +570,7 @@ static int xprod_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void xprod_bwd(struct vi_node *n) {
+void vi_k_xprod_bwd(struct vi_node *n) {
   double *dA = n->a[0].dx;
   if (!dA) return;
   int R = n->i[0], C = n->i[1], kind = n->i[2];
@@ -599,7 +590,6 @@ static void xprod_bwd(struct vi_node *n) {
     }
 }
 
-static const struct vi_opdef op_xprod = {"crossprod", xprod_fwd, xprod_bwd};
 
 static int xprod(struct vi_ctx *c, struct vi_val *out, struct vi_val *A, int kind, const char *f,
                  struct vi_srcloc loc) {
@@ -607,7 +597,7 @@ static int xprod(struct vi_ctx *c, struct vi_val *out, struct vi_val *A, int kin
   int R = vi_val_rows(A), C = vi_val_cols(A);
   int K = kind == 0 ? C : R;
   if (set_shape(c, out, VI_T_MATRIX, K, K, f, loc)) return VI_ERR_EVAL;
-  struct vi_node *n = new_node(c, &op_xprod, 1, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(CROSSPROD), 1, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = R;
   n->i[1] = C;
@@ -640,7 +630,7 @@ static double qf_yb(const struct vi_node *n, int k, int l) {
   return 0.5 * (n->dy[k + (size_t)l * M] + n->dy[l + (size_t)k * M]);
 }
 
-static int qf_fwd(struct vi_node *n) {
+int vi_k_qf_fwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   const double *A = n->a[0].x, *B = n->a[1].x;
   double *C = n->aux;
@@ -672,7 +662,7 @@ static int qf_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void qf_bwd(struct vi_node *n) {
+void vi_k_qf_bwd(struct vi_node *n) {
   int N = n->i[0], M = n->i[1];
   const double *A = n->a[0].x, *B = n->a[1].x, *C = n->aux;
   double *T = n->aux + (size_t)N * M, *dA = n->a[0].dx, *dB = n->a[1].dx;
@@ -699,7 +689,6 @@ static void qf_bwd(struct vi_node *n) {
       }
 }
 
-static const struct vi_opdef op_qf = {"quad_form", qf_fwd, qf_bwd};
 
 static int quad_form(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int sym,
                      const char *f, struct vi_srcloc loc) {
@@ -715,7 +704,7 @@ static int quad_form(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, 
   } else if (set_shape(c, out, VI_T_MATRIX, M, M, f, loc)) {
     return VI_ERR_EVAL;
   }
-  struct vi_node *n = new_node(c, &op_qf, 2, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(QUAD_FORM), 2, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = N;
   n->i[1] = M;
@@ -743,7 +732,7 @@ static int fn_quad_form_sym(struct vi_ctx *c, struct vi_val *out, struct vi_val 
  *   dalpha += 2 g / alpha,  drho += g |d|^2 / rho^3,
  *   dx1_i -= g d / rho^2,   dx2_j += g d / rho^2.
  * i[0] = N1, i[1] = N2, i[2] = D. Operands: x1, x2, alpha, rho. */
-static int gp_fwd(struct vi_node *n) {
+int vi_k_gp_fwd(struct vi_node *n) {
   int N1 = n->i[0], N2 = n->i[1], D = n->i[2];
   const double *x1 = n->a[0].x, *x2 = n->a[1].x;
   double alpha = n->a[2].x[0], rho = n->a[3].x[0];
@@ -766,7 +755,7 @@ static int gp_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void gp_bwd(struct vi_node *n) {
+void vi_k_gp_bwd(struct vi_node *n) {
   int N1 = n->i[0], N2 = n->i[1], D = n->i[2];
   const double *x1 = n->a[0].x, *x2 = n->a[1].x;
   double *dx1 = n->a[0].dx, *dx2 = n->a[1].dx;
@@ -790,7 +779,6 @@ static void gp_bwd(struct vi_node *n) {
   if (n->a[3].dx) n->a[3].dx[0] += gr * ir2 / rho;
 }
 
-static const struct vi_opdef op_gp = {"gp_exp_quad_cov", gp_fwd, gp_bwd};
 
 static int fn_gp_exp_quad_cov(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
                               int nargs, int flags, struct vi_srcloc loc) {
@@ -804,7 +792,7 @@ static int fn_gp_exp_quad_cov(struct vi_ctx *c, struct vi_val *out, struct vi_va
   if (D1 != D2)
     return vi_ctx_error(c, loc, "%s: points have different sizes (%d and %d)", f, D1, D2);
   if (set_shape(c, out, VI_T_MATRIX, N1, N2, f, loc)) return VI_ERR_EVAL;
-  struct vi_node *n = new_node(c, &op_gp, 4, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(GP_EXP_QUAD_COV), 4, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = N1;
   n->i[1] = N2;
@@ -820,14 +808,14 @@ static int fn_gp_exp_quad_cov(struct vi_ctx *c, struct vi_val *out, struct vi_va
 
 /* y = A with y_kk += d_k (or d for a scalar), k < min(R, C).
  * Adjoint: dA += Ȳ;  dd_k += Ȳ_kk (scalar d: sum). i[0] = R, i[1] = C. */
-static int adddiag_fwd(struct vi_node *n) {
+int vi_k_adddiag_fwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], K = R < C ? R : C;
   memcpy(n->y, n->a[0].x, n->n * sizeof(double));
   for (int k = 0; k < K; k++) n->y[k + (size_t)k * R] += n->a[1].x[n->a[1].n == 1 ? 0 : k];
   return 0;
 }
 
-static void adddiag_bwd(struct vi_node *n) {
+void vi_k_adddiag_bwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], K = R < C ? R : C;
   if (n->a[0].dx)
     for (size_t k = 0; k < n->n; k++) n->a[0].dx[k] += n->dy[k];
@@ -835,7 +823,6 @@ static void adddiag_bwd(struct vi_node *n) {
     for (int k = 0; k < K; k++) n->a[1].dx[n->a[1].n == 1 ? 0 : k] += n->dy[k + (size_t)k * R];
 }
 
-static const struct vi_opdef op_adddiag = {"add_diag", adddiag_fwd, adddiag_bwd};
 
 static int fn_add_diag(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                        int flags, struct vi_srcloc loc) {
@@ -847,7 +834,7 @@ static int fn_add_diag(struct vi_ctx *c, struct vi_val *out, struct vi_val *args
     return vi_ctx_error(c, loc, "%s: sizes do not match (diagonal of %d and %zu)", f, K, d->n);
   memset(out, 0, sizeof *out);
   vi_val_shape_like(out, A);
-  struct vi_node *n = new_node(c, &op_adddiag, 2, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(ADD_DIAG), 2, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = R;
   n->i[1] = C;
@@ -859,7 +846,7 @@ static int fn_add_diag(struct vi_ctx *c, struct vi_val *out, struct vi_val *args
 /* i[2] == 0, diag_pre_multiply: y_ij = v_i M_ij;  dv_i += sum_j Ȳ_ij M_ij,  dM_ij += Ȳ_ij v_i.
  * i[2] == 1, diag_post_multiply: y_ij = M_ij v_j (same with j).
  * Operands: v, M; i[0] = R, i[1] = C. */
-static int diagmul_fwd(struct vi_node *n) {
+int vi_k_diagmul_fwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], post = n->i[2];
   const double *v = n->a[0].x, *M = n->a[1].x;
   for (int j = 0; j < C; j++)
@@ -867,7 +854,7 @@ static int diagmul_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void diagmul_bwd(struct vi_node *n) {
+void vi_k_diagmul_bwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], post = n->i[2];
   const double *v = n->a[0].x, *M = n->a[1].x;
   double *dv = n->a[0].dx, *dM = n->a[1].dx;
@@ -880,7 +867,6 @@ static void diagmul_bwd(struct vi_node *n) {
     }
 }
 
-static const struct vi_opdef op_diagmul = {"diag_pre_multiply", diagmul_fwd, diagmul_bwd};
 
 static int diagmul(struct vi_ctx *c, struct vi_val *out, struct vi_val *v, struct vi_val *M,
                    int post, const char *f, struct vi_srcloc loc) {
@@ -891,7 +877,7 @@ static int diagmul(struct vi_ctx *c, struct vi_val *out, struct vi_val *v, struc
                         post ? "columns" : "rows");
   memset(out, 0, sizeof *out);
   vi_val_shape_like(out, M);
-  struct vi_node *n = new_node(c, &op_diagmul, 2, out->n, f, loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(DIAG_PRE_MULTIPLY), 2, out->n, f, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = R;
   n->i[1] = C;
@@ -911,26 +897,25 @@ static int fn_diag_post_multiply(struct vi_ctx *c, struct vi_val *out, struct vi
 }
 
 /* y = sum_k A_kk;  dA_kk += ȳ.  i[0] = R, i[1] = C. */
-static int trace_fwd(struct vi_node *n) {
+int vi_k_trace_fwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], K = R < C ? R : C;
   double s = 0;
   for (int k = 0; k < K; k++) s += n->a[0].x[k + (size_t)k * R];
   n->y[0] = s;
   return 0;
 }
-static void trace_bwd(struct vi_node *n) {
+void vi_k_trace_bwd(struct vi_node *n) {
   int R = n->i[0], C = n->i[1], K = R < C ? R : C;
   if (n->a[0].dx)
     for (int k = 0; k < K; k++) n->a[0].dx[k + (size_t)k * R] += n->dy[0];
 }
-static const struct vi_opdef op_trace = {"trace", trace_fwd, trace_bwd};
 
 static int fn_trace(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                     int flags, struct vi_srcloc loc) {
   if (contig2(c, &args[0], NULL, loc)) return VI_ERR_EVAL;
   memset(out, 0, sizeof *out);
   vi_val_set_shape(out, vi_ty(VI_T_REAL, 0), NULL);
-  struct vi_node *n = new_node(c, &op_trace, 1, 1, "trace", loc);
+  struct vi_node *n = new_node(c, VI_OPDEF(TRACE), 1, 1, "trace", loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = vi_val_rows(&args[0]);
   n->i[1] = vi_val_cols(&args[0]);

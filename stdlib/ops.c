@@ -48,19 +48,19 @@
  * terms `g` is dy[i], `y` the output, `a`, `b` the operand values. */
 #define VI_BINARY_OPS(X) \
   /* y = a + b;  da += dy;  db += dy */ \
-  X(add, a + b, g, g) \
+  X(ADD, add, a + b, g, g) \
   /* y = a - b;  da += dy;  db -= dy */ \
-  X(subtract, a - b, g, -g) \
+  X(SUBTRACT, subtract, a - b, g, -g) \
   /* y = a * b;  da += dy b;  db += dy a */ \
-  X(elt_multiply, a * b, g * b, g * a) \
+  X(ELT_MULTIPLY, elt_multiply, a * b, g * b, g * a) \
   /* y = a / b;  da += dy / b;  db -= dy y / b  (b = 0 gives +-Inf/NaN) */ \
-  X(elt_divide, a / b, g / b, -g * y / b) \
+  X(ELT_DIVIDE, elt_divide, a / b, g / b, -g * y / b) \
   /* y = a^b;  da += dy b a^(b-1);  db += dy y log a (0 where a = 0).
    * a < 0 with non-integer b gives NaN, as pow does. */ \
-  X(pow, pow(a, b), (b == 0 ? 0 : g * b * pow(a, b - 1)), (a == 0 ? 0 : g * y * log(a)))
+  X(POW, pow, pow(a, b), (b == 0 ? 0 : g * b * pow(a, b - 1)), (a == 0 ? 0 : g * y * log(a)))
 
-#define VI_BIN_KERNELS(NAME, FWD, DA, DB) \
-  static int NAME##_fwd(struct vi_node *n) { \
+#define VI_BIN_KERNELS(CODE, NAME, FWD, DA, DB) \
+  int vi_k_##NAME##_fwd(struct vi_node *n) { \
     const double *ax = n->a[0].x, *bx = n->a[1].x; \
     double *yv = n->y; \
     VI_BCAST(n->a[0].n, n->a[1].n, n->n, { \
@@ -69,7 +69,7 @@
     }); \
     return 0; \
   } \
-  static void NAME##_bwd(struct vi_node *n) { \
+  void vi_k_##NAME##_bwd(struct vi_node *n) { \
     const double *ax = n->a[0].x, *bx = n->a[1].x, *yv = n->y, *dy = n->dy; \
     double *da = n->a[0].dx, *db = n->a[1].dx; \
     size_t na = n->a[0].n, nb = n->a[1].n, nn = n->n; \
@@ -107,22 +107,20 @@
         db[0] += s; \
       } \
     } \
-  } \
-  static const struct vi_opdef op_##NAME = {#NAME, NAME##_fwd, NAME##_bwd};
+  }
 VI_BINARY_OPS(VI_BIN_KERNELS)
 
 /* y = -a;  da -= dy */
-static int neg_fwd(struct vi_node *n) {
+int vi_k_neg_fwd(struct vi_node *n) {
   const double *a = n->a[0].x;
   for (size_t i = 0; i < n->n; i++) n->y[i] = -a[i];
   return 0;
 }
-static void neg_bwd(struct vi_node *n) {
+void vi_k_neg_bwd(struct vi_node *n) {
   double *da = n->a[0].dx;
   if (da)
     for (size_t i = 0; i < n->n; i++) da[i] -= n->dy[i];
 }
-static const struct vi_opdef op_minus = {"minus", neg_fwd, neg_bwd};
 
 /* Matrix product C (r x c) = A (r x k) B (k x c), all column-major; a
  * vector is k x 1, a row_vector 1 x k. i[0..2] = r, k, c.
@@ -133,7 +131,7 @@ static const struct vi_opdef op_minus = {"minus", neg_fwd, neg_bwd};
  * (backward) in L1 while every column of A streams past it once. */
 enum { MATMUL_BLOCK = 512 };
 
-static int matmul_fwd(struct vi_node *n) {
+int vi_k_matmul_fwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
   const double *A = n->a[0].x, *B = n->a[1].x;
   double *C = n->y;
@@ -165,7 +163,7 @@ static int matmul_fwd(struct vi_node *n) {
   return 0;
 }
 /* C = A B;  dA += dC B',  dB += A' dC */
-static void matmul_bwd(struct vi_node *n) {
+void vi_k_matmul_bwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], k = (size_t)n->i[1], c = (size_t)n->i[2];
   const double *A = n->a[0].x, *B = n->a[1].x, *dC = n->dy;
   double *dA = n->a[0].dx, *dB = n->a[1].dx;
@@ -191,25 +189,23 @@ static void matmul_bwd(struct vi_node *n) {
       }
   }
 }
-static const struct vi_opdef op_matmul = {"multiply", matmul_fwd, matmul_bwd};
 
 /* Transpose of an r x c column-major matrix (vectors: r or c is 1).
  * y[j + i c] = a[i + j r];  da[i + j r] += dy[j + i c] */
-static int transpose_fwd(struct vi_node *n) {
+int vi_k_transpose_fwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], c = (size_t)n->i[1];
   const double *a = n->a[0].x;
   for (size_t j = 0; j < c; j++)
     for (size_t i = 0; i < r; i++) n->y[j + i * c] = a[i + j * r];
   return 0;
 }
-static void transpose_bwd(struct vi_node *n) {
+void vi_k_transpose_bwd(struct vi_node *n) {
   const size_t r = (size_t)n->i[0], c = (size_t)n->i[1];
   double *da = n->a[0].dx;
   if (!da) return;
   for (size_t j = 0; j < c; j++)
     for (size_t i = 0; i < r; i++) da[i + j * r] += n->dy[j + i * c];
 }
-static const struct vi_opdef op_transpose = {"transpose", transpose_fwd, transpose_bwd};
 
 /* ---- type rules ---- */
 
@@ -338,32 +334,32 @@ static int add_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, i
                     struct vi_srcloc loc) {
   (void)flags;
   if (nargs == 2 && both_int_scalars(args)) return int_binary(c, out, args, '+', "add", loc);
-  return elementwise(c, out, args, nargs, &op_add, rule_add, "add", loc);
+  return elementwise(c, out, args, nargs, VI_OPDEF(ADD), rule_add, "add", loc);
 }
 
 static int subtract_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
                          struct vi_srcloc loc) {
   (void)flags;
   if (nargs == 2 && both_int_scalars(args)) return int_binary(c, out, args, '-', "subtract", loc);
-  return elementwise(c, out, args, nargs, &op_subtract, rule_add, "subtract", loc);
+  return elementwise(c, out, args, nargs, VI_OPDEF(SUBTRACT), rule_add, "subtract", loc);
 }
 
 static int elt_multiply_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                              int flags, struct vi_srcloc loc) {
   (void)flags;
-  return elementwise(c, out, args, nargs, &op_elt_multiply, rule_elt, "elt_multiply", loc);
+  return elementwise(c, out, args, nargs, VI_OPDEF(ELT_MULTIPLY), rule_elt, "elt_multiply", loc);
 }
 
 static int elt_divide_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
                            int flags, struct vi_srcloc loc) {
   (void)flags;
-  return elementwise(c, out, args, nargs, &op_elt_divide, rule_elt, "elt_divide", loc);
+  return elementwise(c, out, args, nargs, VI_OPDEF(ELT_DIVIDE), rule_elt, "elt_divide", loc);
 }
 
 static int pow_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
                     struct vi_srcloc loc) {
   (void)flags;
-  return elementwise(c, out, args, nargs, &op_pow, rule_pow, "pow", loc);
+  return elementwise(c, out, args, nargs, VI_OPDEF(POW), rule_pow, "pow", loc);
 }
 
 static int minus_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
@@ -376,7 +372,7 @@ static int minus_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args,
     if (a == INT_MIN) return vi_ctx_error(c, loc, "minus: integer overflow");
     return vi_val_int_scalar(c, out, -a) ? vi_ctx_error(c, loc, "out of memory") : VI_OK;
   }
-  return vi_apply_unary(c, out, &args[0], &op_minus, loc);
+  return vi_apply_unary(c, out, &args[0], VI_OPDEF(MINUS), loc);
 }
 
 static int divide_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
@@ -386,7 +382,7 @@ static int divide_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args
   struct vi_type ts[2] = {args[0].t, args[nargs > 1].t};
   if (nargs != 2 || rule_divide(ts, 2).base == VI_T_ERROR)
     return vi_ctx_error(c, loc, "divide: cannot divide %s by %s", type_name(ts[0]), type_name(ts[1]));
-  return vi_apply_binary(c, out, &args[0], &args[1], &op_elt_divide, "divide", loc);
+  return vi_apply_binary(c, out, &args[0], &args[1], VI_OPDEF(ELT_DIVIDE), "divide", loc);
 }
 
 static int modulus_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
@@ -413,7 +409,7 @@ static int matmul(struct vi_ctx *c, struct vi_val *out, struct vi_val *a, struct
   int dims[2] = {r, cc};
   if (t.base == VI_T_ROW_VECTOR) dims[0] = cc;
   if (vi_val_set_shape(out, t, dims)) return vi_ctx_error(c, loc, "multiply: result too large");
-  struct vi_node *n = vi_node_new(c, &op_matmul, 2, (size_t)r * (size_t)cc, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(MULTIPLY), 2, (size_t)r * (size_t)cc, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = r;
   n->i[1] = k;
@@ -434,7 +430,7 @@ static int multiply_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *ar
   if (rt.base == VI_T_ERROR)
     return vi_ctx_error(c, loc, "multiply: cannot multiply %s by %s", type_name(ts[0]), type_name(ts[1]));
   if (is_scal(a->t) || is_scal(b->t))
-    return vi_apply_binary(c, out, a, b, &op_elt_multiply, "multiply", loc);
+    return vi_apply_binary(c, out, a, b, VI_OPDEF(ELT_MULTIPLY), "multiply", loc);
   int ar = vi_val_rows(a), ac = vi_val_cols(a), br = vi_val_rows(b), bc = vi_val_cols(b);
   if (ac != br) {
     const char *an = type_name(a->t), *bn = b->t.base == VI_T_MATRIX && a->t.base == VI_T_MATRIX
@@ -459,7 +455,7 @@ static int transpose_impl(struct vi_ctx *c, struct vi_val *out, struct vi_val *a
   int dims[2] = {cc, r};
   if (t.base != VI_T_MATRIX) dims[0] = (int)a->n;
   if (vi_val_set_shape(out, t, dims)) return vi_ctx_error(c, loc, "transpose: result too large");
-  struct vi_node *n = vi_node_new(c, &op_transpose, 1, a->n, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(TRANSPOSE), 1, a->n, loc);
   if (!n) return VI_ERR_NOMEM;
   n->i[0] = r;
   n->i[1] = cc;

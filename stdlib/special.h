@@ -100,4 +100,11 @@ double vi_owens_t(double h, double a);
  * scaled by the integrand at u = 0 so that it does not underflow. */
 double vi_skew_normal_lower_log(double z, double alpha);
 
+/* log I0(x) and I1(x) / I0(x) (modified Bessel functions of the first kind),
+ * x >= 0: the power series below 30, the large-argument expansion
+ * (truncated at its smallest term, error below 1e-17 relative) above.
+ * log I0(0) = 0, ratio 0; NaN for x < 0 or NaN; +Inf gives +Inf and 1. */
+double vi_log_bessel_i0(double x);
+double vi_bessel_i1_i0(double x);
+
 #endif

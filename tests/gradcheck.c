@@ -12,13 +12,14 @@
 #include "vi/arena.h"
 #include "vi/diag.h"
 #include "vi/rng.h"
+#include "vi/ops.h"
 #include "vi/tape.h"
 
 enum { GC_MAXARGS = 8, GC_MAXN = 4096 };
 
 enum gc_kind {
   GC_REAL, GC_INT, GC_VEC, GC_ROWVEC, GC_MAT, GC_ARR, GC_IARR,
-  GC_SPD, GC_CHOL, GC_SIMPLEX, GC_CORR, GC_CHOLCORR, GC_ORDERED, GC_ARRVEC
+  GC_SPD, GC_CHOL, GC_SIMPLEX, GC_CORR, GC_CHOLCORR, GC_ORDERED, GC_ARRVEC, GC_STOCH
 };
 
 struct gc_arg {
@@ -32,6 +33,8 @@ struct gc_arg {
   double *x;       /* drawn values (reals) */
   int *ix;         /* drawn values (ints) */
   double *lx, *ldx; /* leaf buffers when differentiable */
+  int lit[32];     /* `ia=1:3:4`: literal int array values */
+  int nlit;        /* their count, 0 if drawn */
 };
 
 struct gc_sig {
@@ -54,6 +57,7 @@ struct gc {
   const char *sigtext; /* current signature, for messages */
   int siglen;
   int sigfail;         /* this signature already failed */
+  unsigned *cover;     /* per enum vi_opcode: signatures whose gradient check passed with that op on the tape, or NULL */
 };
 
 static void gc_report(struct gc *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -105,7 +109,7 @@ static int parse_arg(const char *s, const char *e, struct gc_arg *a) {
   static const struct {
     const char *pre;
     int kind;
-  } kinds[] = {{"ordered", GC_ORDERED},   {"av", GC_ARRVEC},
+  } kinds[] = {{"ordered", GC_ORDERED},   {"av", GC_ARRVEC},  {"stoch", GC_STOCH},
                {"cholcorr", GC_CHOLCORR}, {"chol", GC_CHOL}, {"corr", GC_CORR},
                {"simplex", GC_SIMPLEX},   {"spd", GC_SPD},   {"rv", GC_ROWVEC},
                {"ia", GC_IARR},           {"r", GC_REAL},    {"i", GC_INT},
@@ -116,6 +120,23 @@ static int parse_arg(const char *s, const char *e, struct gc_arg *a) {
   if (k == sizeof kinds / sizeof kinds[0]) return -1;
   a->kind = kinds[k].kind;
   s += strlen(kinds[k].pre);
+  if (a->kind == GC_IARR && s < e && *s == '=') { /* literal values */
+    while (s < e && (*s == '=' || *s == ':')) {
+      char *q;
+      long v = strtol(s + 1, &q, 10);
+      if (q == s + 1 || a->nlit == (int)(sizeof a->lit / sizeof a->lit[0])) return -1;
+      a->lit[a->nlit++] = (int)v;
+      s = q;
+    }
+    while (s < e && isspace((unsigned char)*s)) s++;
+    if (s != e) return -1;
+    a->t = gc_ty(VI_T_INT, 1);
+    a->n = (size_t)a->nlit;
+    a->rows = a->cols = a->nlit;
+    a->dims[0] = a->dims[1] = a->nlit;
+    a->data = 1;
+    return 0;
+  }
   a->rows = a->cols = 3;
   a->lo = -2;
   a->hi = 2;
@@ -227,6 +248,10 @@ static void draw_arg(struct vi_rng *r, struct gc_arg *a) {
   switch (a->kind) {
   case GC_INT:
   case GC_IARR:
+    if (a->nlit) {
+      memcpy(a->ix, a->lit, sizeof(int) * (size_t)a->nlit);
+      break;
+    }
     for (size_t i = 0; i < a->n; i++) {
       double span = a->hi - a->lo + 1;
       a->ix[i] = (int)(a->lo + floor(vi_rng_uniform(r) * span));
@@ -250,6 +275,13 @@ static void draw_arg(struct vi_rng *r, struct gc_arg *a) {
     free(s);
     break;
   }
+  case GC_STOCH: /* each row a simplex */
+    for (int r0 = 0; r0 < n; r0++) {
+      double t = 0;
+      for (int c = 0; c < n; c++) t += a->x[r0 + c * n] = unif(r, 0.2, 1.2);
+      for (int c = 0; c < n; c++) a->x[r0 + c * n] /= t;
+    }
+    break;
   case GC_SIMPLEX: {
     double t = 0;
     for (size_t i = 0; i < a->n; i++) t += a->x[i] = unif(r, 0.2, 1.2);
@@ -396,6 +428,10 @@ static size_t dirs_for(const struct gc_sig *s, int k, struct gc_dir *dirs, size_
   case GC_SIMPLEX:
     for (size_t i = 0; i + 1 < a->n; i++) PUSH(DIR_SIMPLEX, i, a->n - 1);
     break;
+  case GC_STOCH: /* along e_rc - e_r,last within each row */
+    for (int r = 0; r < n; r++)
+      for (int c = 0; c + 1 < n; c++) PUSH(DIR_SIMPLEX, (size_t)(r + c * n), (size_t)(r + (n - 1) * n));
+    break;
   default:
     for (size_t i = 0; i < a->n; i++) PUSH(DIR_PLAIN, i, 0);
   }
@@ -484,6 +520,16 @@ static void check_sig(struct gc *g, struct gc_sig *s, unsigned long long seed) {
       if (nd->op->bwd) nd->op->bwd(nd);
     }
     int dynamic = g->ctx.dynamic;
+    /* the ops on this tape, credited once the gradient check passes */
+    unsigned char seen[VI_OPCODE_COUNT] = {0};
+    for (size_t i = 0; i < g->tape.n; i++) {
+      const struct vi_node *nd = g->tape.nodes[i];
+      enum vi_opcode c = vi_node_op(nd);
+      seen[c] = 1;
+      if (c != VI_OPCODE_NONE && vi_op_arity[c] >= 0 && nd->na != vi_op_arity[c])
+        gc_report(g, "op %s has %d operands, its row in include/vi/ops.def says %d", vi_ops[c].name, nd->na,
+                  vi_op_arity[c]);
+    }
     /* 3. finite differences along every direction of every leaf */
     for (int k = 0; k < s->na && !g->sigfail; k++) {
       struct gc_arg *a = &s->a[k];
@@ -515,6 +561,8 @@ static void check_sig(struct gc *g, struct gc_sig *s, unsigned long long seed) {
       free(dirs);
       free(gr);
     }
+    if (g->cover && !g->sigfail)
+      for (int c = 1; c < VI_OPCODE_COUNT; c++) g->cover[c] += seen[c];
     /* 4. replay the tape at a second draw of the leaves */
     if (!dynamic && !g->sigfail) {
       struct vi_rng r2;
@@ -572,7 +620,8 @@ static unsigned long long hash_name(const char *s) {
   return h;
 }
 
-int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char *msg, size_t cap) {
+static int gradcheck(const struct vi_func *f, const char *spec, unsigned *cover, int *nsig, char *msg,
+                     size_t cap) {
   *nsig = 0;
   if (cap) msg[0] = 0;
   if (!spec) return 0;
@@ -581,6 +630,7 @@ int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char
   g.f = f;
   g.msg = msg;
   g.cap = cap;
+  g.cover = cover;
   vi_arena_init(&g.arena);
   vi_tape_init(&g.tape);
   vi_diags_init(&g.diags);
@@ -606,6 +656,14 @@ int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char
   return nfail;
 }
 
+int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char *msg, size_t cap) {
+  return gradcheck(f, spec, NULL, nsig, msg, cap);
+}
+
 int vi_gradcheck_row(const struct vi_func *f, int *nsig, char *msg, size_t cap) {
-  return vi_gradcheck_spec(f, f->test, nsig, msg, cap);
+  return gradcheck(f, f->test, NULL, nsig, msg, cap);
+}
+
+int vi_gradcheck_row_cover(const struct vi_func *f, unsigned *cover, int *nsig, char *msg, size_t cap) {
+  return gradcheck(f, f->test, cover, nsig, msg, cap);
 }

@@ -17,13 +17,14 @@
  *     ctx.dynamic).
  * Structured arguments are perturbed along directions that keep them
  * valid: spd/corr symmetrically (x_ij and x_ji together), simplex along
- * e_i - e_N, cholcorr along L_rc with L_rr rescaled to keep unit rows, chol
+ * e_i - e_N (stoch: within each row), cholcorr along L_rc with L_rr rescaled to keep unit rows, chol
  * on the lower triangle only.
  * Defaults: reals uniform in [-2, 2], ints in 0..5, sizes 3. */
 #ifndef VI_TESTS_GRADCHECK_H
 #define VI_TESTS_GRADCHECK_H
 #include <stddef.h>
 
+#include "vi/ops.h"
 #include "vi/stdlib.h"
 
 /* Checks every signature of f->test. Failure descriptions ("name(sig):
@@ -36,5 +37,11 @@ int vi_gradcheck_row(const struct vi_func *f, int *nsig, char *msg, size_t cap);
 /* Like vi_gradcheck_row, for a spec other than f->test (extra checks in a
  * module's own tests). */
 int vi_gradcheck_spec(const struct vi_func *f, const char *spec, int *nsig, char *msg, size_t cap);
+
+/* Like vi_gradcheck_row, and credits the op table: cover[code] (enum
+ * vi_opcode, VI_OPCODE_COUNT entries) is incremented for every op recorded
+ * on the tape of a signature whose gradient check passed. This is how the
+ * test suite proves every row of include/vi/ops.def is gradient-checked. */
+int vi_gradcheck_row_cover(const struct vi_func *f, unsigned *cover, int *nsig, char *msg, size_t cap);
 
 #endif

@@ -1,7 +1,8 @@
 /* test_dist_values.c: the distributions' values against 50-digit references
  * (computed with mpmath from the Stan Functions Reference formulas and
  * R-equivalent densities), every non-_rng row of the standard-library table
- * against R (tests/reference/make_values.R writes tests/reference/values.txt;
+ * against R (tests/reference/make_values.R writes tests/reference/values.txt,
+ * make_values2.R values2.txt;
  * 12 significant digits; a row without a reference value fails), propto
  * dropping exactly the constant terms, argument checks with their messages,
  * and _rng draws (types, ranges, moments). Gradients are checked table-wide
@@ -218,21 +219,21 @@ static int agrees(double got, double want) {
   return fabs(got - want) <= 1e-12 * fabs(want);
 }
 
-Test(dist_values, every_row_matches_the_r_reference_values) {
+/* Checks every line of one reference file; marks the rows it covers. */
+static int check_reference_file(const char *name, int *covered) {
   const char *root = getenv("VI_SOURCE_ROOT");
   char path[1024];
-  snprintf(path, sizeof path, "%s/tests/reference/values.txt", root ? root : ".");
+  snprintf(path, sizeof path, "%s/tests/reference/%s", root ? root : ".", name);
   FILE *fp = fopen(path, "r");
   cr_assert(fp != NULL, "cannot open %s (run from the source root or set VI_SOURCE_ROOT)", path);
   size_t nrows = vi_stdlib_count();
-  int *covered = calloc(nrows, sizeof(int));
   char line[4096];
   int nlines = 0;
   while (fgets(line, sizeof line, fp)) {
     line[strcspn(line, "\n")] = 0;
     if (!line[0]) continue;
     char *f[4];
-    cr_assert_eq(split_fields(line, f), 4, "malformed reference line %d", nlines + 1);
+    cr_assert_eq(split_fields(line, f), 4, "%s: malformed reference line %d", name, nlines + 1);
     nlines++;
     for (size_t k = 0; k < nrows; k++)
       if (strcmp(vi_stdlib_at(k)->name, f[0]) == 0) covered[k] = 1;
@@ -263,16 +264,27 @@ Test(dist_values, every_row_matches_the_r_reference_values) {
     env_free(&e);
   }
   fclose(fp);
+  return nlines;
+}
+
+/* values.txt comes from make_values.R (needs mvtnorm), values2.txt from
+ * make_values2.R (base R: the functions added after it). */
+Test(dist_values, every_row_matches_the_r_reference_values) {
+  size_t nrows = vi_stdlib_count();
+  int *covered = calloc(nrows, sizeof(int));
+  int nlines = check_reference_file("values.txt", covered);
+  int nlines2 = check_reference_file("values2.txt", covered);
   /* every row except random number generators has a reference value */
   int missing = 0;
   for (size_t k = 0; k < nrows; k++) {
     const struct vi_func *fn = vi_stdlib_at(k);
     if (fn->flags & VI_FN_RNG) continue;
-    cr_expect(covered[k], "row %s has no reference value in tests/reference/values.txt", fn->name);
+    cr_expect(covered[k], "row %s has no reference value in tests/reference/values*.txt", fn->name);
     missing += !covered[k];
   }
   free(covered);
   cr_assert_gt(nlines, 250);
+  cr_assert_gt(nlines2, 0);
   cr_assert_eq(missing, 0);
 }
 

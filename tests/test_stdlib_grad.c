@@ -1,16 +1,20 @@
 /* test_stdlib_grad.c: every row of the standard-library table against its
  * test spec (tests/gradcheck.h): values with and without the tape, result
  * types against the rule, reverse-mode gradients against finite
- * differences, tape replay; plus reference values of the special functions
+ * differences, tape replay; the runtime rows of the op table through
+ * test-only rows (runtime_cases); plus reference values of the special functions
  * (stdlib/special.h) computed with mpmath at 50 digits. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../stdlib/special.h"
 #include "gradcheck.h"
+#include "vi/ops.h"
+#include "vi/transform.h"
 #include "vi/stdlib.h"
 
 enum { MSGCAP = 8192 };
@@ -33,23 +37,106 @@ ParameterizedTest(size_t *k, stdlib_grad, row_matches_finite_differences) {
   cr_assert_eq(nfail, 0, "%s: %d of %d signatures fail:\n%s", f->name, nfail, nsig, msg);
 }
 
-Test(stdlib_grad, whole_table_passes) {
+/* ---- gradient cases of the runtime rows of the op table ----
+ * Test-only function rows that record the runtime ops, checked by the same
+ * gradcheck as the stdlib rows (include/vi/ops.def, "Adding a row").
+ *
+ * transform(kind, u, lo, hi, rows, cols): one constrained element of the
+ * kind followed by its log-Jacobian (the node's whole output), so the check
+ * covers both. */
+static int case_transform(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                          struct vi_srcloc loc) {
+  (void)nargs, (void)flags;
+  int kind = args[0].ix[0], rows = args[4].ix[0], cols = args[5].ix[0];
+  if (vi_val_contig(c, &args[1], loc)) return VI_ERR_EVAL;
+  if (args[1].n != vi_transform_size(kind, rows, cols))
+    return vi_ctx_error(c, loc, "transform case: u has %zu values, the kind wants %zu", args[1].n,
+                        vi_transform_size(kind, rows, cols));
+  int d = rows * cols;
+  memset(out, 0, sizeof *out);
+  vi_val_set_shape(out, (struct vi_type){VI_T_VECTOR, 0}, &d);
+  struct vi_val lj;
+  int r = vi_transform_constrain(c, kind, args[1].x, args[1].dx, 1, rows, cols, &args[2], &args[3], out, &lj, loc);
+  if (r) return r;
+  d++; /* the log-Jacobian follows the values in the node's output */
+  double *x = out->x, *dx = out->dx;
+  vi_val_set_shape(out, (struct vi_type){VI_T_VECTOR, 0}, &d);
+  out->x = x;
+  out->dx = dx;
+  return VI_OK;
+}
+static struct vi_type rule_case_transform(const struct vi_type *a, int n) {
+  int ok = n == 6 && a[0].base == VI_T_INT && a[1].base == VI_T_VECTOR && a[4].base == VI_T_INT;
+  return (struct vi_type){ok ? VI_T_VECTOR : VI_T_ERROR, 0};
+}
+#define TR_CASE(kind, u, rows, cols) "d:i[" #kind "," #kind "]," u ",r[-2,-1],r[1,2],d:i[" #rows "," #rows "],d:i[" #cols "," #cols "]"
+static const struct vi_func runtime_cases[] = {
+    {"transform", rule_case_transform, case_transform, "(kind, u, lo, hi, rows, cols) => vector", 0,
+     /* VI_TR_LOWER 1, UPPER 2, LOWER_UPPER 3, OFFSET_MULT 4 (multiplier r[1,2] > 0) */
+     TR_CASE(1, "v3[-2,2]", 3, 1) ";" TR_CASE(2, "v3[-2,2]", 3, 1) ";" TR_CASE(3, "v4[-3,3]", 4, 1) ";"
+     TR_CASE(4, "v2[-2,2]", 2, 1) ";"
+     /* ORDERED 5, POS_ORDERED 6, SIMPLEX 7, UNIT_VECTOR 8 */
+     TR_CASE(5, "v4[-1,1]", 4, 1) ";" TR_CASE(6, "v3[-1,1]", 3, 1) ";" TR_CASE(7, "v3[-1,1]", 4, 1) ";"
+     TR_CASE(7, "v1[-1,1]", 2, 1) ";" TR_CASE(8, "v3[0.5,2]", 3, 1) ";"
+     /* CHOL_CORR 9, CHOL_COV 10, CORR 11, COV 12 */
+     TR_CASE(9, "v3[-1,1]", 3, 3) ";" TR_CASE(10, "v6[-1,1]", 3, 3) ";" TR_CASE(10, "v5[-1,1]", 3, 2) ";"
+     TR_CASE(11, "v3[-1,1]", 3, 3) ";" TR_CASE(12, "v6[-1,1]", 3, 3) ";" TR_CASE(12, "v1[-1,1]", 1, 1) ";"
+     /* SUM_TO_ZERO 13 */
+     TR_CASE(13, "v3[-1,1]", 4, 1) ";" TR_CASE(13, "v1[-1,1]", 2, 1)},
+};
+
+Test(stdlib_grad, runtime_op_cases_match_finite_differences) {
+  static char msg[MSGCAP];
+  for (size_t k = 0; k < sizeof runtime_cases / sizeof runtime_cases[0]; k++) {
+    int nsig = 0, nfail = vi_gradcheck_row(&runtime_cases[k], &nsig, msg, sizeof msg);
+    cr_expect_eq(nfail, 0, "%s: %d of %d signatures fail:\n%s", runtime_cases[k].name, nfail, nsig, msg);
+  }
+}
+
+/* Runs the whole function table once and checks, from the tapes it
+ * recorded, that every row of the op table (include/vi/ops.def) took part
+ * in a passing gradient check: a new op without a test case fails here. */
+Test(stdlib_grad, whole_table_passes_and_checks_every_op_row) {
   size_t n = vi_stdlib_count(), rows = 0, fails = 0;
   long sigs = 0;
   static char msg[MSGCAP];
+  static unsigned cover[VI_OPCODE_COUNT];
   for (size_t k = 0; k < n; k++) {
     const struct vi_func *f = vi_stdlib_at(k);
     cr_assert(f && f->name && f->impl, "row %zu has no name or impl", k);
     if (!f->test) continue;
     int nsig = 0;
-    int nfail = vi_gradcheck_row(f, &nsig, msg, sizeof msg);
+    int nfail = vi_gradcheck_row_cover(f, cover, &nsig, msg, sizeof msg);
     if (nfail) fprintf(stderr, "%s", msg);
     fails += (size_t)nfail;
     sigs += nsig;
     rows++;
   }
+  for (size_t k = 0; k < sizeof runtime_cases / sizeof runtime_cases[0]; k++) {
+    int nsig = 0;
+    fails += (size_t)vi_gradcheck_row_cover(&runtime_cases[k], cover, &nsig, msg, sizeof msg);
+    sigs += nsig;
+  }
   printf("gradient-checked %zu rows, %ld signatures (%zu rows without a spec)\n", rows, sigs, n - rows);
   cr_assert_eq(fails, 0, "%zu signatures fail (details above)", fails);
+  int missing = 0;
+  for (int c = 1; c < VI_OPCODE_COUNT; c++) {
+    if (cover[c]) continue;
+    fprintf(stderr, "op %s (VI_OPCODE row %d of include/vi/ops.def) has no passing gradient test case\n",
+            vi_ops[c].name, c);
+    missing++;
+  }
+  printf("op table: %d rows, %d without a gradient case\n", VI_OPCODE_COUNT - 1, missing);
+  cr_assert_eq(missing, 0, "%d op rows are not gradient-checked (listed above)", missing);
+}
+
+Test(stdlib_grad, op_table_rows_are_complete) {
+  for (int c = 1; c < VI_OPCODE_COUNT; c++) {
+    cr_expect(vi_ops[c].name && vi_ops[c].fwd && vi_ops[c].bwd, "op row %d lacks a name or kernel", c);
+    cr_expect(vi_op_code(&vi_ops[c]) == (enum vi_opcode)c, "op row %d does not map back to its code", c);
+  }
+  static const struct vi_opdef outside = {"outside", NULL, NULL};
+  cr_expect(vi_op_code(&outside) == VI_OPCODE_NONE, "an opdef outside the table has no code");
 }
 
 /* ---- special functions against 50-digit references ---- */
