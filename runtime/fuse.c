@@ -25,6 +25,7 @@
  * leaves are then evaluated in the interpreter's order, with its size and
  * index checks and messages, so that a fused and an unfused evaluation fail
  * alike. */
+#include "vi/ops.h"
 #include "fuse.h"
 
 #include <math.h>
@@ -319,7 +320,7 @@ static void fz_flush_sums(struct fz_prog *P) {
 }
 
 /* The fused expression node: y = program(leaves). */
-static int fz_expr_fwd(struct vi_node *n) {
+int vi_k_fused_expr_fwd(struct vi_node *n) {
   struct fz_prog *P = (struct fz_prog *)n->p;
   const struct vi_arg *L = n->a + P->lb;
   fz_bcast(P, L);
@@ -328,7 +329,7 @@ static int fz_expr_fwd(struct vi_node *n) {
   return 0;
 }
 
-static void fz_expr_bwd(struct vi_node *n) {
+void vi_k_fused_expr_bwd(struct vi_node *n) {
   struct fz_prog *P = (struct fz_prog *)n->p;
   const struct vi_arg *L = n->a + P->lb;
   if (!P->ins[P->nins - 1].var) return;
@@ -341,7 +342,6 @@ static void fz_expr_bwd(struct vi_node *n) {
   fz_flush_sums(P);
 }
 
-static const struct vi_opdef fz_op_expr = {"fused expression", fz_expr_fwd, fz_expr_bwd};
 
 /* ---- normal_lpdf(y | program, sigma) ----
  * lp = sum_i -0.5 z_i^2 - log sigma_i - 0.5 log(2 pi), z_i = (y_i - mu_i) / sigma_i;
@@ -363,7 +363,7 @@ static int fz_check_loc(struct vi_node *n, struct fz_prog *P, const struct vi_ar
   return 0;
 }
 
-static int fz_normal_fwd(struct vi_node *n) {
+int vi_k_fused_normal_fwd(struct vi_node *n) {
   struct fz_prog *P = (struct fz_prog *)n->p;
   const struct vi_arg *L = n->a + P->lb, *ya = &n->a[0], *sa = &n->a[1];
   const size_t N = P->len;
@@ -444,7 +444,7 @@ static int fz_normal_fwd(struct vi_node *n) {
 }
 
 /* Scales the partials from forward: a[k].dx[i] += dy * part[k][i]. */
-static void fz_dens_bwd(struct vi_node *n) {
+void vi_k_fused_density_bwd(struct vi_node *n) {
   const struct fz_prog *P = (const struct fz_prog *)n->p;
   const double g = n->dy[0];
   for (int k = 0; k < n->na; k++) {
@@ -455,7 +455,6 @@ static void fz_dens_bwd(struct vi_node *n) {
   }
 }
 
-static const struct vi_opdef fz_op_normal = {"normal_lpdf", fz_normal_fwd, fz_dens_bwd};
 
 /* ---- bernoulli_logit_lpmf(n | program) ----
  * with s = 2 n - 1, t = s alpha: lp = log inv_logit(t) = min(t, 0) - log1p(exp(-|t|)),
@@ -463,7 +462,7 @@ static const struct vi_opdef fz_op_normal = {"normal_lpdf", fz_normal_fwd, fz_de
  * (once: they are data), then a NaN log density names the NaN element of
  * the location. No constant terms: under `~` the value is 0 (and nothing
  * more is checked) only when nothing is differentiable. */
-static int fz_bernoulli_logit_fwd(struct vi_node *n) {
+int vi_k_fused_bernoulli_logit_fwd(struct vi_node *n) {
   struct fz_prog *P = (struct fz_prog *)n->p;
   const struct vi_arg *L = n->a + P->lb;
   const size_t N = P->len;
@@ -507,7 +506,6 @@ static int fz_bernoulli_logit_fwd(struct vi_node *n) {
   return 0;
 }
 
-static const struct vi_opdef fz_op_bernoulli_logit = {"bernoulli_logit_lpmf", fz_bernoulli_logit_fwd, fz_dens_bwd};
 
 /* ---- recording ---- */
 
@@ -780,7 +778,7 @@ int vi_fuse_expr(const struct vi_fuse_env *I, struct vi_ctx *c, const struct vi_
   size_t len;
   int r = fz_eval(I, c, &b, lv, &len);
   if (r) return r;
-  struct vi_node *n = vi_node_new(c, &fz_op_expr, b.nleaf, len, e->loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(FUSED_EXPR), b.nleaf, len, e->loc);
   if (!n) return VI_ERR_NOMEM;
   for (int k = 0; k < b.nleaf; k++) vi_node_arg(n, k, &lv[k]);
   struct fz_prog *P = fz_prog_new(c, &b, n, 0, len);
@@ -804,11 +802,11 @@ int vi_fuse_density(const struct vi_fuse_env *I, struct vi_ctx *c, const struct 
   int lb; /* node operands before the leaves: y (and sigma) */
   if (strcmp(f->name, "normal_lpdf") == 0 && nargs == 2 && fz_is_reals(lhs->type) && !is_scal_t(lhs->type) &&
       fz_is_reals(args[1]->type)) {
-    op = &fz_op_normal;
+    op = VI_OPDEF(FUSED_NORMAL);
     lb = 2;
   } else if (strcmp(f->name, "bernoulli_logit_lpmf") == 0 && nargs == 1 && lhs->type.base == VI_T_INT &&
              lhs->type.ndims == 1) {
-    op = &fz_op_bernoulli_logit;
+    op = VI_OPDEF(FUSED_BERNOULLI_LOGIT);
     lb = 1;
   } else {
     return VI_FUSE_NO;

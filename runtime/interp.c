@@ -6,6 +6,7 @@
  * the whole variable or a slice), the slot is marked shared and the next
  * element write copies the storage first, so nodes recorded earlier keep
  * seeing the values they were built from. */
+#include "vi/ops.h"
 #include "interp.h"
 
 #include "fuse.h"
@@ -84,52 +85,49 @@ char *vi_val_shape_str(const struct vi_val *v, char *buf, size_t size) {
 }
 
 /* ---- gather node: y[i] = x[ia[i]];  dx[ia[i]] += dy[i] ---- */
-static int gather_fwd(struct vi_node *n) {
+int vi_k_gather_fwd(struct vi_node *n) {
   const double *x = n->a[0].x;
   const int *ia = n->ia;
   for (size_t i = 0; i < n->n; i++) n->y[i] = x[ia[i]];
   return 0;
 }
-static void gather_bwd(struct vi_node *n) {
+void vi_k_gather_bwd(struct vi_node *n) {
   double *dx = n->a[0].dx;
   const int *ia = n->ia;
   for (size_t i = 0; i < n->n; i++) dx[ia[i]] += n->dy[i];
 }
-static const struct vi_opdef op_gather = {"index", gather_fwd, gather_bwd};
 
 /* ---- sum node for target += container: y = sum x;  dx += dy ---- */
-static int sum_fwd(struct vi_node *n) {
+int vi_k_target_sum_fwd(struct vi_node *n) {
   double s = 0;
   const double *x = n->a[0].x;
   for (size_t i = 0; i < n->a[0].n; i++) s += x[i];
   n->y[0] = s;
   return 0;
 }
-static void sum_bwd(struct vi_node *n) {
+void vi_k_target_sum_bwd(struct vi_node *n) {
   double g = n->dy[0], *dx = n->a[0].dx;
   for (size_t i = 0; i < n->a[0].n; i++) dx[i] += g;
 }
-static const struct vi_opdef op_target_sum = {"target", sum_fwd, sum_bwd};
 
 /* ---- target(): y = the sum of the terms so far (one per arg);  dx_k += dy ---- */
-static int target_fwd(struct vi_node *n) {
+int vi_k_target_value_fwd(struct vi_node *n) {
   double s = 0;
   for (int k = 0; k < n->na; k++) s += n->a[k].x[0];
   n->y[0] = s;
   return 0;
 }
-static void target_bwd(struct vi_node *n) {
+void vi_k_target_value_bwd(struct vi_node *n) {
   for (int k = 0; k < n->na; k++)
     if (n->a[k].dx) n->a[k].dx[0] += n->dy[0];
 }
-static const struct vi_opdef op_target_value = {"target()", target_fwd, target_bwd};
 
 /* target(): the log density accumulated so far in this evaluation. */
 static int eval_target(struct vi_ctx *c, struct vi_val *out, struct vi_srcloc loc) {
   if (!c->tape)
     return vi_ctx_error(c, loc, "target() has no value here (it is only known while the log density is evaluated)");
   if (c->tape->nterms > 0x7fffffff) return vi_ctx_error(c, loc, "too many target terms");
-  struct vi_node *n = vi_node_new(c, &op_target_value, (int)c->tape->nterms, 1, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(TARGET_VALUE), (int)c->tape->nterms, 1, loc);
   if (!n) return VI_ERR_NOMEM;
   for (size_t k = 0; k < c->tape->nterms; k++) vi_node_arg_raw(n, (int)k, c->tape->terms[k].x, c->tape->terms[k].dx, 1);
   memset(out, 0, sizeof *out);
@@ -336,7 +334,7 @@ static int index_value(struct vi_ctx *c, const struct vi_val *a, const struct ix
       if (!v.x) return oom(c, loc);
       for (size_t i = 0; i < cnt; i++) v.x[i] = a->x[off[i]];
     } else {
-      struct vi_node *n = vi_node_new(c, &op_gather, 1, cnt, loc);
+      struct vi_node *n = vi_node_new(c, VI_OPDEF(GATHER), 1, cnt, loc);
       if (!n) return VI_ERR_NOMEM;
       n->a[0].x = a->x;
       n->a[0].dx = a->dx;
@@ -431,7 +429,7 @@ int vi_interp_add_target(struct vi_interp *I, struct vi_ctx *c, struct vi_val *v
   if (r) return r;
   if (!c->tape) return VI_OK;
   if (v->n == 1) return vi_tape_add_term_at(c->tape, vi_val_ref(v, 0), loc) ? oom(c, loc) : VI_OK;
-  struct vi_node *n = vi_node_new(c, &op_target_sum, 1, 1, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(TARGET_SUM), 1, 1, loc);
   if (!n) return VI_ERR_NOMEM;
   vi_node_arg(n, 0, v);
   struct vi_val s;

@@ -1,5 +1,6 @@
 /* model.c: loading, parameter layout, the log density with its gradient
  * (record once, then replay the tape), and constrained outputs. */
+#include "vi/ops.h"
 #include <errno.h>
 #include <stdint.h>
 #include <math.h>
@@ -604,20 +605,21 @@ struct check_info {
   size_t count;
 };
 
-static int check_fwd(struct vi_node *n) {
+int vi_k_check_fwd(struct vi_node *n) {
   const struct check_info *ci = n->p;
   char err[256];
   long bad = vi_transform_check(ci->kind, n->a[0].x, ci->count, ci->rows, ci->cols, n->a[1].x, n->a[1].n, n->a[2].x,
                                 n->a[2].n, err, sizeof err);
   return bad >= 0 ? vi_node_fail(n, "%s", err) : 0;
 }
-static const struct vi_opdef op_check = {"constraint check", check_fwd, NULL};
+
+void vi_k_check_bwd(struct vi_node *n) { (void)n; }
 
 static int record_check(struct vi_ctx *c, int kind, const struct vi_val *v, const struct vi_val *lo, size_t nlo,
                         const struct vi_val *hi, size_t nhi, size_t count, int rows, int cols, struct vi_srcloc loc) {
   if (vi_val_is_const(v) && (!nlo || vi_val_is_const(lo)) && (!nhi || vi_val_is_const(hi))) return VI_OK;
   struct check_info *ci = vi_arena_alloc(c->arena, sizeof *ci);
-  struct vi_node *n = vi_node_new(c, &op_check, 3, 1, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(CONSTRAINT_CHECK), 3, 1, loc);
   if (!ci || !n) return VI_ERR_NOMEM;
   *ci = (struct check_info){kind, rows, cols, count};
   n->p = ci;
@@ -787,6 +789,10 @@ int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, do
 }
 
 size_t vi_model_tape_bytes(const struct vi_model *m) { return m->eval.used_total; }
+
+void vi_model_tape_opcodes(const struct vi_model *m, unsigned *count) {
+  for (size_t k = 0; k < m->tape.n; k++) count[vi_node_op(m->tape.nodes[k])]++;
+}
 int vi_model_lowered_loops(const struct vi_model *m) { return m->nlowered; }
 
 size_t vi_model_work(const struct vi_model *m) {

@@ -3,6 +3,7 @@
  * A segment is one node on the tape holding a run of consecutive scalar
  * operations; a node of any other kind closes it (vi_tape_push), so the
  * tape's order is the evaluation order. */
+#include "vi/ops.h"
 #include <math.h>
 #include <string.h>
 
@@ -92,19 +93,18 @@ static inline void sop_bwd(const struct vi_sop *o) {
   }
 }
 
-static int seg_fwd(struct vi_node *n) {
+int vi_k_segment_fwd(struct vi_node *n) {
   const struct vi_seg *s = n->p;
   for (size_t i = 0; i < s->n; i++)
     if (sop_fwd(&s->ops[i])) return vi_node_fail(n, "a scalar operation failed");
   return 0;
 }
 
-static void seg_bwd(struct vi_node *n) {
+void vi_k_segment_bwd(struct vi_node *n) {
   const struct vi_seg *s = n->p;
   for (size_t i = s->n; i-- > 0;) sop_bwd(&s->ops[i]);
 }
 
-static const struct vi_opdef op_segment = {"scalar operations", seg_fwd, seg_bwd};
 
 /* The open segment with room for one more operation (a new one when full). */
 static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
@@ -112,7 +112,7 @@ static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
   struct vi_seg *s = t->seg ? (struct vi_seg *)t->seg->p : NULL;
   if (s && s->n < s->cap) return s;
   size_t cap = s ? (s->cap < 4096 ? 2 * s->cap : 4096) : 64;
-  struct vi_node *n = vi_node_new(c, &op_segment, 0, 1, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(SCALAR_SEGMENT), 0, 1, loc);
   if (!n) return NULL;
   s = vi_arena_alloc(c->arena, sizeof *s);
   if (!s || !(s->ops = vi_arena_array(c->arena, cap, sizeof *s->ops))) return NULL;

@@ -1,4 +1,5 @@
 /* tape.c: nodes, the tape and its sweeps, and value helpers (include/vi/tape.h). */
+#include "vi/ops.h"
 #include "vi/tape.h"
 
 #include <limits.h>
@@ -252,17 +253,16 @@ int vi_val_is_const(const struct vi_val *v) {
 }
 
 /* pack: y[i] = *ref[i].x;  *ref[i].dx += dy[i] */
-static int pack_fwd(struct vi_node *n) {
+int vi_k_pack_fwd(struct vi_node *n) {
   const struct vi_ref *r = (const struct vi_ref *)n->p;
   for (size_t i = 0; i < n->n; i++) n->y[i] = *r[i].x;
   return 0;
 }
-static void pack_bwd(struct vi_node *n) {
+void vi_k_pack_bwd(struct vi_node *n) {
   const struct vi_ref *r = (const struct vi_ref *)n->p;
   for (size_t i = 0; i < n->n; i++)
     if (r[i].dx) *r[i].dx += n->dy[i];
 }
-static const struct vi_opdef op_pack = {"pack", pack_fwd, pack_bwd};
 
 int vi_val_contig(struct vi_ctx *c, struct vi_val *v, struct vi_srcloc loc) {
   if (v->x) return VI_OK;
@@ -288,12 +288,12 @@ int vi_val_contig(struct vi_ctx *c, struct vi_val *v, struct vi_srcloc loc) {
     v->ref = NULL;
     return VI_OK;
   }
-  struct vi_node *n = vi_node_new(c, &op_pack, 0, v->n, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(PACK), 0, v->n, loc);
   if (!n) return VI_ERR_NOMEM;
   n->p = v->ref;
   /* a pack node has no operands of its own; mark it differentiable by hand */
   n->err = &c->err;
-  pack_fwd(n);
+  vi_k_pack_fwd(n);
   n->dy = vi_arena_array(c->arena, v->n ? v->n : 1, sizeof(double));
   if (!n->dy || (c->tape && vi_tape_push(c->tape, n))) return vi_ctx_error(c, loc, "out of memory"), VI_ERR_NOMEM;
   v->x = n->y;

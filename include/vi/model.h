@@ -83,6 +83,9 @@ int vi_model_log_density_batch(struct vi_model *m, size_t k, const double *theta
 size_t vi_model_work(const struct vi_model *m);
 /* Bytes of the last evaluation's tape and values (its arena). */
 size_t vi_model_tape_bytes(const struct vi_model *m);
+/* Adds to count[code] the nodes of each op-table row (include/vi/ops.h,
+ * enum vi_opcode) on the last evaluation's tape. */
+void vi_model_tape_opcodes(const struct vi_model *m, unsigned *count);
 /* Loops the lowering stage rewrote as whole-range statements (vi_lower). */
 int vi_model_lowered_loops(const struct vi_model *m);
 /* 1 when the tape is replayed (no control flow depends on parameters). */

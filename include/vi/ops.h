@@ -1,16 +1,17 @@
 /* ops.h: the op table generated from include/vi/ops.def.
  *
- * Every kind of tape node made by the standard library (and, as they move
- * in, by the runtime) is one row of ops.def. This header turns the rows
- * into
+ * Every kind of tape node is one row of ops.def: the standard library's,
+ * the transforms', and the evaluator's (gathers, target sums, fused
+ * programs and densities, scalar-tape segments, recorded checks). This
+ * header turns the rows into
  *   enum vi_opcode          VI_OPCODE_NONE, then VI_OPCODE_<CODE> for each row;
  *   vi_ops[code]        the row's struct vi_opdef (name and kernels);
  *   vi_op_arity[code]   number of operands, -1 when it varies by call;
  *   prototypes of every row's kernels.
  * Nodes carry the enum: n->op points at vi_ops[code], and vi_node_op(n)
- * gives code back (VI_OPCODE_NONE for the ops still defined privately in
- * runtime/ files: interp.c's gather and target sum, fuse.c, tape.c's pack,
- * ffi.c; transform.c's nodes are rows). */
+ * gives code back. The one node kind outside the table is runtime/ffi.c's
+ * foreign call (VI_OPCODE_NONE): its kernels are the user's library, checked
+ * against finite differences by tests/test_ffi.c. */
 #ifndef VI_OPS_H
 #define VI_OPS_H
 #include <stdint.h>
@@ -26,7 +27,7 @@ enum vi_opcode {
 };
 
 /* The number of rows in ops.def: bump it when adding one. */
-enum { VI_OPS_ROWS = 193 };
+enum { VI_OPS_ROWS = 202 };
 _Static_assert(VI_OPCODE_COUNT == VI_OPS_ROWS + 1, "include/vi/ops.def rows and VI_OPS_ROWS disagree");
 
 #define VI_OP(CODE, name, arity, fwd, bwd) \
