@@ -132,6 +132,7 @@ static struct vi_expr *loop_range(struct lw *L, const struct vi_expr *e, struct 
 }
 
 static int mentions_loop(const struct lw *L, const struct vi_expr *e);
+static int expr_reads(const struct vi_expr *e, int slot);
 
 static int index_mentions(const struct lw *L, const struct vi_index *ix, int n) {
   for (int i = 0; i < n; i++)
@@ -409,6 +410,13 @@ static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
       why(L, "it declares '%s', which is not a real scalar with an initial value", d->name);
       return NULL;
     }
+    /* the local is inlined where it is read: its value must not depend on
+     * what the body writes (a write in between would change it) */
+    for (int k = 0; k < L->st->nslots; k++)
+      if (L->written[k] && expr_reads(d->init, k)) {
+        why(L, "the local '%s' reads a variable the loop writes", d->name);
+        return NULL;
+      }
     struct vx v = vexpr(L, d->init);
     if (!v.ok) return NULL;
     struct vi_expr *ve = v.vary ? as_vector(L, v.e) : NULL;
@@ -639,6 +647,12 @@ static int forward_writes(struct lw *L, const struct vi_stmt *s, struct vi_stmt 
     int reads_written = 0;
     for (int k = 0; k < L->st->nslots && !reads_written; k++) reads_written = L->written[k] && expr_reads(rhs, k);
     if (reads_written) continue;
+    /* a read of the old values (before this write) may share its nodes
+     * with the readers below (a bound local): then nothing is forwarded */
+    int reads_old = 0;
+    for (int k = 0; k < L->st->nslots && !reads_old; k++) reads_old = L->bound[k] && expr_reads(L->bound[k], slot);
+    for (int j = 0; j < i && !reads_old; j++) reads_old = stmt_reads(out[j], slot, NULL);
+    if (reads_old) continue;
     int left = 0;
     for (int j = i + 1; j < n; j++) {
       struct vi_stmt *r = out[j];
