@@ -149,6 +149,12 @@ static int mentions_loop(const struct lw *L, const struct vi_expr *e) {
   case VI_E_PAREN: return mentions_loop(L, e->u.un.a);
   case VI_E_COND: return mentions_loop(L, e->u.cond.c) || mentions_loop(L, e->u.cond.a) || mentions_loop(L, e->u.cond.b);
   case VI_E_CALL:
+    /* target() changes as the body adds to the target: it varies */
+    if (strcmp(e->u.call.name, "target") == 0 || strcmp(e->u.call.name, "get_lp") == 0) return 1;
+    {
+      size_t len = strlen(e->u.call.name);
+      if (len > 3 && strcmp(e->u.call.name + len - 3, "_lp") == 0) return 1; /* adds to the target */
+    }
     for (int i = 0; i < e->u.call.nargs; i++)
       if (mentions_loop(L, e->u.call.args[i])) return 1;
     return 0;
@@ -302,6 +308,11 @@ static struct vx vbinary(struct lw *L, struct vi_expr *e) {
 static struct vx vcall(struct lw *L, struct vi_expr *e) {
   const char *name = e->u.call.name;
   int n = e->u.call.nargs;
+  size_t len = strlen(name);
+  if (strcmp(name, "target") == 0 || strcmp(name, "get_lp") == 0 || (len > 3 && strcmp(name + len - 3, "_lp") == 0)) {
+    why(L, "'%s' reads or changes the target as the body runs", name);
+    return FAIL;
+  }
   if (e->u.call.user) {
     for (int i = 0; i < n; i++)
       if (mentions_loop(L, e->u.call.args[i])) return FAIL;

@@ -244,3 +244,26 @@ Test(lower, check_says_which_loops_vectorise_and_why_the_others_do_not) {
   cr_assert(strstr(buf, "garch11.loop.vim:6:3: runs as whole-vector operations"), "%s", buf);
   vi_model_free(m);
 }
+
+Test(lower, loops_that_read_or_change_the_target_stay_loops) {
+  static const char *const srcs[] = {
+      "transformed data { int N = 5; vector[N] y = [1, 2, 3, 4, 5]'; }\nparameters { real m; }\n"
+      "model { for (n in 1:N) y[n] ~ normal(m + 0.01 * target(), 1); }\n",
+      "functions { void add_lp(real x) { target += -x * x; } }\n"
+      "transformed data { int N = 5; vector[N] y = [1, 2, 3, 4, 5]'; }\nparameters { real m; }\n"
+      "model { for (n in 1:N) { add_lp(m - y[n]); } }\n"};
+  for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
+    struct vi_model *m = load_string(srcs[i]);
+    cr_expect_eq(vi_model_lowered_loops(m), 0, "case %zu was lowered", i);
+    double x = 0.5, lp, g;
+    cr_assert_eq(vi_model_log_density(m, &x, &lp, &g), 0, "%s", vi_model_error(m));
+    vi_model_free(m);
+    setenv("VI_LOWER", "0", 1);
+    m = load_string(srcs[i]);
+    unsetenv("VI_LOWER");
+    double lp0, g0;
+    cr_assert_eq(vi_model_log_density(m, &x, &lp0, &g0), 0);
+    cr_expect(lp == lp0 && g == g0, "case %zu: %.17g vs %.17g as written", i, lp, lp0);
+    vi_model_free(m);
+  }
+}
