@@ -852,12 +852,19 @@ static VI_NOINLINE int eval_index(struct vi_interp *I, struct vi_ctx *c, const s
     struct ixspec sp[VI_MAXDIMS];
     if ((r = eval_indices(I, c, &a, e->u.index.ix, e->u.index.nix, sp, expr_name(e)))) return r;
     if ((r = index_value(c, &a, sp, out, e->loc))) return r;
-    if (out->ix && out->n == 1 && a.ix && out->ix >= a.ix && out->ix < a.ix + a.n) {
-      int v = out->ix[0];
-      if (!(out->ix = vi_arena_array(c->arena, 1, sizeof *out->ix))) return oom(c, e->loc);
-      out->ix[0] = v;
-    } else if ((out->ix && a.ix) || (out->ref && a.ref)) {
-      I->shared[slot] = 1;
+    /* a view into the storage (a slice): copy just its elements, so that
+     * reading a row costs the row, not a copy of the whole variable at the
+     * next element write */
+    if (out->ix && a.ix && out->ix >= a.ix && out->ix < a.ix + a.n) {
+      int *ix = vi_arena_array(c->arena, out->n ? out->n : 1, sizeof *ix);
+      if (!ix) return oom(c, e->loc);
+      memcpy(ix, out->ix, out->n * sizeof *ix);
+      out->ix = ix;
+    } else if (out->ref && a.ref && out->ref >= a.ref && out->ref < a.ref + a.n) {
+      struct vi_ref *rf = vi_arena_array(c->arena, out->n ? out->n : 1, sizeof *rf);
+      if (!rf) return oom(c, e->loc);
+      memcpy(rf, out->ref, out->n * sizeof *rf);
+      out->ref = rf;
     }
     return VI_OK;
   }
