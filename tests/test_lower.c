@@ -208,7 +208,12 @@ Test(lower, recording_a_looped_model_is_linear_in_its_rows) {
       "model { vector[N] mu; for (n in 1:N) { mu[n] = a[g[n]] * 2; y[n] ~ normal(mu[n], s); } }\n",
       "data { int N; vector[N] y; array[N] int g; }\nparameters { real b; real<lower=0> s; }\n"
       "model { vector[N] e; e[1] = 0; for (n in 2:N) { e[n] = y[n] - b * y[n - 1] + 0.1 * e[n - 1]; }\n"
-      "  y ~ normal(e, s); }\n"};
+      "  y ~ normal(e, s); }\n",
+      /* an HMM-style recursion that reads the previous row whole */
+      "data { int N; vector[N] y; array[N] int g; }\nparameters { real b; real<lower=0> s; }\n"
+      "model { array[N, 2] real gam; gam[1, 1] = 0; gam[1, 2] = 0;\n"
+      "  for (t in 2:N) for (k in 1:2) gam[t, k] = log_sum_exp(gam[t - 1]) + normal_lpdf(y[t] | k * b, s);\n"
+      "  target += log_sum_exp(gam[N]); }\n"};
   char d1[128], d4[128];
   snprintf(d1, sizeof d1, "/tmp/vi-test-lower-%d-1.csv", (int)getpid());
   snprintf(d4, sizeof d4, "/tmp/vi-test-lower-%d-4.csv", (int)getpid());
