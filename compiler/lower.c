@@ -601,6 +601,7 @@ static int stmt_reads(const struct vi_stmt *s, int slot, const struct vi_stmt *s
     for (int i = 0; i < s->u.block.n; i++)
       if (stmt_reads(s->u.block.stmts[i], slot, skip)) return 1;
     return 0;
+  case VI_S_VLOOP: return stmt_reads(s->u.vloop.loop, slot, skip) || stmt_reads(s->u.vloop.whole, slot, skip);
   case VI_S_PRINT:
   case VI_S_REJECT:
   case VI_S_FATAL:
@@ -760,8 +761,11 @@ static void lower_stmt(struct lw *L, struct vi_stmt **sp, int *count) {
   case VI_S_FOR: {
     lower_stmt(L, &s->u.loop.body, count);
     struct vi_stmt *r = lower_loop(L, s);
-    if (r) {
-      *sp = r;
+    struct vi_stmt *v = r ? mks(L, VI_S_VLOOP, s) : NULL;
+    if (v) {
+      v->u.vloop.loop = s;
+      v->u.vloop.whole = r;
+      *sp = v;
       (*count)++;
     }
     note(L, s->loc, r ? NULL : L->why[0] ? L->why : "its body cannot be written as whole-range statements");

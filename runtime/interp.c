@@ -43,6 +43,7 @@ int vi_interp_init(struct vi_interp *I, const struct vi_program *p, const struct
   I->owned = vi_arena_array(a, n, 1);
   I->shared = vi_arena_array(a, n, 1);
   I->out = stderr;
+  I->vloop_min = VI_VLOOP_MIN;
   I->fun_first = vi_arena_array(a, p->nfuns ? (size_t)p->nfuns : 1, sizeof *I->fun_first);
   I->fun_active = vi_arena_array(a, p->nfuns ? (size_t)p->nfuns : 1, sizeof *I->fun_active);
   static const struct {
@@ -1158,6 +1159,18 @@ static VI_NOINLINE int exec_for(struct vi_interp *I, struct vi_ctx *c, const str
   return VI_OK;
 }
 
+/* A lowered loop: its whole-range form, unless the loop is short (a few
+ * iterations run faster as scalar operations than as tiny vectors). Both
+ * forms compute the same values. */
+static VI_NOINLINE int exec_vloop(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
+  const struct vi_stmt *loop = s->u.vloop.loop;
+  struct vi_val lo, hi;
+  int r;
+  if ((r = vi_interp_eval(I, c, loop->u.loop.lo, &lo)) || (r = vi_interp_eval(I, c, loop->u.loop.hi, &hi))) return r;
+  long long n = (long long)hi.ix[0] - lo.ix[0] + 1;
+  return vi_interp_exec(I, c, n >= I->vloop_min ? s->u.vloop.whole : loop);
+}
+
 static VI_NOINLINE int exec_foreach(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
   int r, stop;
   struct vi_val cv;
@@ -1251,6 +1264,7 @@ int vi_interp_exec(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *
     return vi_interp_eval(I, c, s->u.expr, &v);
   }
   case VI_S_EMPTY: return VI_OK;
+  case VI_S_VLOOP: return exec_vloop(I, c, s);
   }
   return VI_OK;
 }

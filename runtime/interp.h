@@ -28,6 +28,7 @@ struct vi_interp {
   size_t stack_limit;    /* bytes of C stack evaluation may use below stack_base */
   volatile sig_atomic_t *cancel; /* when set and nonzero, loops stop with "interrupted" */
   const char *cur_fn;    /* innermost user function being executed, or NULL */
+  int vloop_min;         /* a lowered loop of fewer iterations runs as written */
   const struct vi_func *scalar_fn[VI_SOP__COUNT]; /* the stdlib row each scalar operation stands for, or NULL */
 };
 
@@ -38,6 +39,9 @@ void vi_interp_enter(struct vi_interp *I, const void *frame);
 /* VI_OK, or an error at loc when the C stack used since vi_interp_enter
  * passes the limit. */
 int vi_interp_stack_check(struct vi_interp *I, struct vi_ctx *c, struct vi_srcloc loc);
+
+/* Lowered loops shorter than this run as scalar operations (VI_LOWER=always: 0). */
+enum { VI_VLOOP_MIN = 16 };
 
 enum { VI_FLOW_BREAK = 100, VI_FLOW_CONTINUE = 101, VI_FLOW_RETURN = 102 };
 enum { VI_INTERP_MAX_DEPTH = 1000 }; /* nested user-function calls */

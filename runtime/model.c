@@ -77,7 +77,8 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
   }
   int r = vi_check(m->prog, &m->ast, &m->st, d);
   if (!r) r = open_foreign(m, d);
-  /* VI_LOWER=0 keeps loops as written (for comparing the two forms) */
+  /* VI_LOWER=0 keeps loops as written, VI_LOWER=always runs even short
+   * loops in their whole-range form (for comparing the forms) */
   const char *lw = getenv("VI_LOWER");
   if (!r && !(lw && strcmp(lw, "0") == 0)) {
     int nl = vi_lower(m->prog, &m->st, &m->ast);
@@ -92,6 +93,7 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
     vi_model_free(m);
     return VI_ERR_NOMEM;
   }
+  if (lw && strcmp(lw, "always") == 0) m->I.vloop_min = 0; /* the whole-range form even for short loops */
   *out = m;
   return VI_OK;
 }
@@ -143,6 +145,7 @@ static struct vi_model *clone_evaluator(const struct vi_model *m) {
     memcpy(e->I.owned, m->I.owned, ns);
     memset(e->I.shared, 0, ns);
     e->I.cancel = I.cancel;
+    e->I.vloop_min = I.vloop_min;
     e->I.out = I.out;
   }
   if (!ok) {
@@ -547,7 +550,8 @@ void vi_model_print_layout(const struct vi_model *m, FILE *f) {
     if (n->why_not)
       fprintf(f, "  %s:%d:%d: runs as a loop of scalar operations: %s\n", m->file, n->loc.line, n->loc.col, n->why_not);
     else
-      fprintf(f, "  %s:%d:%d: runs as whole-vector operations\n", m->file, n->loc.line, n->loc.col);
+      fprintf(f, "  %s:%d:%d: runs as whole-vector operations (as written when it has fewer than %d iterations)\n",
+              m->file, n->loc.line, n->loc.col, VI_VLOOP_MIN);
   }
 }
 

@@ -19,12 +19,13 @@ static void source_path(char *out, size_t n, const char *rel) {
   snprintf(out, n, "%s/%s", env_or("VI_SOURCE_ROOT", ".."), rel);
 }
 
-/* Loads and binds a model file (lowered unless lower == 0). */
+/* Loads and binds a model file: lower 0 as written (VI_LOWER=0), 1 lowered,
+ * 2 lowered with even short loops in their whole-range form. */
 static struct vi_model *load(const char *path, const char *data, int lower) {
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_model *m = NULL;
-  if (!lower) setenv("VI_LOWER", "0", 1);
+  if (lower != 1) setenv("VI_LOWER", lower ? "always" : "0", 1);
   int r = vi_model_load(path, &m, &d);
   unsetenv("VI_LOWER");
   const char *files[1] = {data};
@@ -77,38 +78,39 @@ Test(lower, loop_models_match_their_vectorised_rewrites) {
     source_path(lp_path, sizeof lp_path, rel);
     snprintf(rel, sizeof rel, "tests/models/loops/%s.vec.vim", corpus[c].name);
     source_path(vec_path, sizeof vec_path, rel);
-    struct vi_model *ml = load(lp_path, data, 1), *mw = load(lp_path, data, 0), *mv = load(vec_path, data, 1);
-    cr_expect_eq(vi_model_lowered_loops(ml), corpus[c].lowered, "%s: %d loops lowered, expected %d", corpus[c].name,
-                 vi_model_lowered_loops(ml), corpus[c].lowered);
-    cr_assert_eq(vi_model_lowered_loops(mw), 0);
-    size_t dim = vi_model_dim(ml);
-    cr_assert_eq(dim, vi_model_dim(mv), "%s: dimensions differ", corpus[c].name);
-    double *theta = calloc(dim, sizeof *theta), *g[3];
-    for (int k = 0; k < 3; k++) g[k] = calloc(dim, sizeof *g[k]);
+    struct vi_model *ms[4] = {load(lp_path, data, 1), load(lp_path, data, 2), load(lp_path, data, 0),
+                              load(vec_path, data, 1)};
+    static const char *const form[3] = {"lowered", "lowered, whole-range always", "as written"};
+    cr_expect_eq(vi_model_lowered_loops(ms[0]), corpus[c].lowered, "%s: %d loops lowered, expected %d", corpus[c].name,
+                 vi_model_lowered_loops(ms[0]), corpus[c].lowered);
+    cr_assert_eq(vi_model_lowered_loops(ms[2]), 0);
+    size_t dim = vi_model_dim(ms[0]);
+    cr_assert_eq(dim, vi_model_dim(ms[3]), "%s: dimensions differ", corpus[c].name);
+    double *theta = calloc(dim, sizeof *theta), *g[4];
+    for (int k = 0; k < 4; k++) g[k] = calloc(dim, sizeof *g[k]);
     unsigned s = 12345u + (unsigned)c;
     for (int pt = 0; pt < 5; pt++) {
       for (size_t i = 0; i < dim; i++) {
         s = s * 1103515245u + 12345u;
         theta[i] = ((double)(s >> 8) / (double)(1u << 24) - 0.5) * 2.0;
       }
-      double lp[3];
-      struct vi_model *ms[3] = {ml, mw, mv};
-      for (int k = 0; k < 3; k++)
+      double lp[4];
+      for (int k = 0; k < 4; k++)
         cr_assert_eq(vi_model_log_density(ms[k], theta, &lp[k], g[k]), 0, "%s (%d) at point %d: %s", corpus[c].name, k,
                      pt, vi_model_error(ms[k]));
-      for (int k = 0; k < 2; k++) {
-        cr_expect(close_rel(lp[k], lp[2], 1e-12), "%s point %d: lp %.17g (%s) vs %.17g vectorised", corpus[c].name, pt,
-                  lp[k], k ? "as written" : "lowered", lp[2]);
+      for (int k = 0; k < 3; k++) {
+        cr_expect(close_rel(lp[k], lp[3], 1e-12), "%s point %d: lp %.17g (%s) vs %.17g vectorised", corpus[c].name, pt,
+                  lp[k], form[k], lp[3]);
         for (size_t i = 0; i < dim; i++)
-          cr_expect(close_rel(g[k][i], g[2][i], 1e-12), "%s point %d: grad[%zu] %.17g (%s) vs %.17g", corpus[c].name,
-                    pt, i, g[k][i], k ? "as written" : "lowered", g[2][i]);
+          cr_expect(close_rel(g[k][i], g[3][i], 1e-12), "%s point %d: grad[%zu] %.17g (%s) vs %.17g", corpus[c].name,
+                    pt, i, g[k][i], form[k], g[3][i]);
       }
     }
     free(theta);
-    for (int k = 0; k < 3; k++) free(g[k]);
-    vi_model_free(ml);
-    vi_model_free(mw);
-    vi_model_free(mv);
+    for (int k = 0; k < 4; k++) {
+      free(g[k]);
+      vi_model_free(ms[k]);
+    }
   }
 }
 

@@ -177,7 +177,8 @@ enum vi_stmt_kind {
   VI_S_CONTINUE,
   VI_S_RETURN,   /* return e; (expr, NULL for a void return) */
   VI_S_EXPR,     /* a function call used as a statement: expr */
-  VI_S_EMPTY     /* ; */
+  VI_S_EMPTY,    /* ; */
+  VI_S_VLOOP     /* lowering: a loop and its whole-range form: vloop (compiler/lower.c) */
 };
 
 enum vi_assign_op {
@@ -218,6 +219,10 @@ struct vi_stmt {
       struct vi_expr *cond;
       struct vi_stmt *then, *els; /* els may be NULL */
     } ifs;
+    struct {
+      struct vi_stmt *loop;  /* the VI_S_FOR as written */
+      struct vi_stmt *whole; /* the same as whole-range statements (VI_S_BLOCK) */
+    } vloop;
     struct {
       struct vi_stmt **stmts;
       int n;
