@@ -19,6 +19,7 @@ _Static_assert(sizeof(struct vi_sop) == 64, "a scalar operation is 64 bytes");
 
 struct vi_seg {
   struct vi_sop *ops;
+  double *vals; /* operation i's value and adjoint: vals[2i], vals[2i + 1] (contiguous with the ops' order) */
   size_t n, cap;
 };
 
@@ -111,11 +112,13 @@ static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
   struct vi_tape *t = c->tape;
   struct vi_seg *s = t->seg ? (struct vi_seg *)t->seg->p : NULL;
   if (s && s->n < s->cap) return s;
-  size_t cap = s ? (s->cap < 4096 ? 2 * s->cap : 4096) : 64;
+  size_t cap = s ? (s->cap < 4096 ? 2 * s->cap : 4096) : 4; /* short runs between nodes stay small */
   struct vi_node *n = vi_node_new(c, VI_OPDEF(SCALAR_SEGMENT), 0, 1, loc);
   if (!n) return NULL;
   s = vi_arena_alloc(c->arena, sizeof *s);
-  if (!s || !(s->ops = vi_arena_array(c->arena, cap, sizeof *s->ops))) return NULL;
+  if (!s || !(s->ops = vi_arena_array(c->arena, cap, sizeof *s->ops)) ||
+      !(s->vals = vi_arena_array(c->arena, 2 * cap, sizeof *s->vals)))
+    return NULL;
   s->cap = cap;
   n->p = s;
   n->dy = n->y; /* nothing flows through the segment node itself */
@@ -126,16 +129,18 @@ static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
 
 int vi_tape_scalar(struct vi_ctx *c, int op, const struct vi_ref *args, int nargs, int flags, struct vi_val *out,
                    struct vi_srcloc loc) {
-  double *y = vi_arena_array(c->arena, 2, sizeof *y);
-  if (!y) return VI_ERR_NOMEM;
+  struct vi_seg *s = open_segment(c, loc);
+  if (!s) return VI_ERR_NOMEM;
+  double *y = s->vals + 2 * s->n; /* the values sit beside each other, in the order replay visits them */
   struct vi_sop o = {(uint32_t)op, (uint32_t)flags, y, {0}, {0}};
   for (int i = 0; i < nargs && i < 3; i++) {
     o.x[i] = args[i].x;
     o.dx[i] = args[i].dx;
   }
-  if (sop_fwd(&o)) return VI_ERR_EVAL;
-  struct vi_seg *s = open_segment(c, loc);
-  if (!s) return VI_ERR_NOMEM;
+  if (sop_fwd(&o)) { /* the slot stays free */
+    y[0] = y[1] = 0;
+    return VI_ERR_EVAL;
+  }
   s->ops[s->n++] = o;
   memset(out, 0, sizeof *out);
   out->t.base = VI_T_REAL;
