@@ -129,18 +129,18 @@ static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
 
 int vi_tape_scalar(struct vi_ctx *c, int op, const struct vi_ref *args, int nargs, int flags, struct vi_val *out,
                    struct vi_srcloc loc) {
-  struct vi_seg *s = open_segment(c, loc);
-  if (!s) return VI_ERR_NOMEM;
-  double *y = s->vals + 2 * s->n; /* the values sit beside each other, in the order replay visits them */
-  struct vi_sop o = {(uint32_t)op, (uint32_t)flags, y, {0}, {0}};
+  double first[2] = {0, 0}; /* computed before anything is recorded: a failure records nothing */
+  struct vi_sop o = {(uint32_t)op, (uint32_t)flags, first, {0}, {0}};
   for (int i = 0; i < nargs && i < 3; i++) {
     o.x[i] = args[i].x;
     o.dx[i] = args[i].dx;
   }
-  if (sop_fwd(&o)) { /* the slot stays free */
-    y[0] = y[1] = 0;
-    return VI_ERR_EVAL;
-  }
+  if (sop_fwd(&o)) return VI_ERR_EVAL;
+  struct vi_seg *s = open_segment(c, loc);
+  if (!s) return VI_ERR_NOMEM;
+  double *y = s->vals + 2 * s->n; /* the values sit beside each other, in the order replay visits them */
+  y[0] = first[0];
+  o.y = y;
   s->ops[s->n++] = o;
   memset(out, 0, sizeof *out);
   out->t.base = VI_T_REAL;
