@@ -536,3 +536,25 @@ Test(cli, init_file_in_cmdstans_format_sets_the_starting_point) {
   unlink("/tmp/vi-trust-init.json");
   unlink("/tmp/vi-trust-init-s.csv");
 }
+
+/* A file-size limit makes the draws file fail at the end, after the fit:
+ * the table is still printed, the summary is written, exit 5. */
+Test(cli, a_write_that_fails_after_the_fit_still_prints_the_table) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s/examples' && sh -c \"ulimit -f 16; trap '' XFSZ; exec '%s' eight_schools.vim eight_schools.csv "
+           "--quiet --summary /tmp/vi-trust-s9.csv --draws /tmp/vi-trust-d9.csv\" >/tmp/vi-trust-9.out "
+           "2>/tmp/vi-trust-9.err",
+           env_or("VI_SOURCE_ROOT", "."), env_or("VI_RUN", "build/vi-run"));
+  int st = system(cmd);
+  char *out, *err;
+  take_output("/tmp/vi-trust-9.out", "/tmp/vi-trust-9.err", &out, &err);
+  cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 5, "status %d\n%s", st, err);
+  cr_expect(strstr(out, "\ntheta[8] ") != NULL, "no table:\n%s", out);
+  cr_expect(strstr(err, "error: cannot write '/tmp/vi-trust-d9.csv': File too large") != NULL, "%s", err);
+  cr_expect(access("/tmp/vi-trust-d9.csv", F_OK) != 0, "a partial draws file was left");
+  cr_expect(access("/tmp/vi-trust-s9.csv", F_OK) == 0, "the summary was not written");
+  unlink("/tmp/vi-trust-s9.csv");
+  free(out);
+  free(err);
+}
