@@ -803,7 +803,8 @@ static int parse_table(struct vi_table *t, struct vi_diags *d) {
   int status = parse_header(&ps);
   if (status) return status;
   /* The rows the first 64 KiB after the header suggest, a little more. */
-  size_t rest = content_end > ps.row_start ? (size_t)(content_end - ps.row_start) : 0, win = rest < 65536 ? rest : 65536, nl = 1;
+  size_t rest = content_end > ps.row_start ? (size_t)(content_end - ps.row_start) : 0;
+  size_t win = rest < 65536 ? rest : 65536, nl = 1;
   for (const char *q = ps.row_start; (q = memchr(q, '\n', (size_t)(ps.row_start + win - q))) != NULL; q++) nl++;
   double est = (double)nl * ((double)rest / (double)(win ? win : 1)) * 1.02 + 16;
   size_t cap = est < (double)VI_CSV_MAX_ROWS ? (size_t)est : (size_t)VI_CSV_MAX_ROWS + 1;
