@@ -386,6 +386,16 @@ Test(cli, the_draws_file_reads_in_rstan_and_cmdstanr) {
     cr_expect_eq(st, 0, "rstan failed:\n%s", out ? out : "");
     cr_expect(out && strstr(out, "theta[8]") && strstr(out, "n_eff Rhat"), "%s", out ? out : "");
     free(out);
+    /* cmdstanr is not installable here: its comment-line rule, in base R */
+    char rcmd[2048];
+    snprintf(rcmd, sizeof rcmd, "Rscript '%s/tests/data/cmdstanr_rule.R' /tmp/vi-trust-es.csv >/tmp/vi-trust-r.out 2>&1",
+             env_or("VI_SOURCE_ROOT", "."));
+    st = system(rcmd);
+    out = slurp("/tmp/vi-trust-r.out");
+    cr_expect_eq(st, 0, "%s", out ? out : "");
+    cr_expect(out && strstr(out, "method: variational \noutput_samples: 200 \n") && strstr(out, "draws: 200 x 20"), "%s",
+              out ? out : "");
+    free(out);
     unlink("/tmp/vi-trust-r.out");
   }
   unlink("/tmp/vi-trust-es.csv");
