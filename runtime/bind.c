@@ -338,7 +338,7 @@ static int read_column(struct binder *b, const struct vi_decl *dc, struct vi_tab
       return VI_ERR_DATA;
     }
     for (size_t i = 0; i < c.n; i++) ix[off + i * stride] = (int)c.num[i];
-  } else {
+  } else if (x) { /* x NULL: the caller borrows the column */
     if (stride == 1)
       memcpy(x + off, c.num, c.n * sizeof *x);
     else
@@ -469,7 +469,15 @@ static int bind_decl(struct binder *b, int idx) {
   int dims[VI_MAXDIMS];
   if ((r = vi_interp_decl_dims(&b->m->I, &b->c, dc, dims))) return r;
   int isint = dc->type.base == VI_T_INT;
-  r = isint ? vi_val_new_int(&b->c, &v, dc->type, dims) : vi_val_new_real(&b->c, &v, dc->type, dims);
+  /* A real 1-D variable from one column borrows the table's doubles (they
+   * live as long as the model): no second copy of a large column. */
+  int borrow = src.kind == SRC_COLUMN && !isint;
+  if (borrow) {
+    memset(&v, 0, sizeof v);
+    r = vi_val_set_shape(&v, dc->type, dims) ? VI_ERR_LIMIT : VI_OK;
+  } else {
+    r = isint ? vi_val_new_int(&b->c, &v, dc->type, dims) : vi_val_new_real(&b->c, &v, dc->type, dims);
+  }
   if (r) {
     vi_error(b->d, dc->loc, "data variable '%s' is too large", dc->name);
     return VI_ERR_LIMIT;
@@ -566,7 +574,12 @@ static int bind_decl(struct binder *b, int idx) {
     for (int k = 0; k < src.ncols; k++) {
       size_t stride = colmajor || src.ncols == 1 ? 1 : (size_t)src.ncols;
       size_t off = colmajor ? (size_t)k * rows : (size_t)k;
-      if ((r = read_column(b, dc, src.t, src.cols[k], v.x, v.ix, stride, off))) return r;
+      if ((r = read_column(b, dc, src.t, src.cols[k], borrow ? NULL : v.x, v.ix, stride, off))) return r;
+    }
+    if (borrow) {
+      struct vi_column col;
+      vi_table_column(src.t, (size_t)src.cols[0], &col);
+      v.x = (double *)col.num; /* read-only from here on: data is never assigned */
     }
     label_by_levels(b, dc, &src);
     break;

@@ -288,7 +288,8 @@ static int read_points(const char *path, size_t dim, struct vi_table **t, int *s
     return VI_ERR_NOMEM;
   }
   char delim = strchr(text, ';') && !strchr(text, ',') ? ';' : ',';
-  for (size_t i = 0; i < dim; i++) n += (size_t)snprintf(buf + n, cap - n, "%sc%zu", i ? (delim == ';' ? ";" : ",") : "", i + 1);
+  const char *sep = delim == ';' ? ";" : ",";
+  for (size_t i = 0; i < dim; i++) n += (size_t)snprintf(buf + n, cap - n, "%sc%zu", i ? sep : "", i + 1);
   buf[n++] = '\n';
   memcpy(buf + n, text, len);
   r = vi_csv_parse(path, buf, n + len, t, d);
@@ -363,9 +364,9 @@ static int log_density_mode(struct vi_model *m, const char *path) {
       char cname[160];
       if (shift) snprintf(cname, sizeof cname, "column %zu", k + 1);
       else snprintf(cname, sizeof cname, "column '%.128s'", c.name);
+      const char *what = c.n_missing && bad == c.first_missing ? "missing" : "non-numeric";
       fprintf(stderr, "%s:%d:%d: error: %s value '%s' in %s (a point must be numbers)\n", path, l.line - shift, l.col,
-              c.n_missing && bad == c.first_missing ? "missing" : "non-numeric", vi_table_cell(t, bad, k, cell, sizeof cell),
-              cname);
+              what, vi_table_cell(t, bad, k, cell, sizeof cell), cname);
       rc = VI_EXIT_DATA;
       goto done;
     }
@@ -686,8 +687,13 @@ static int check_outputs(const struct cli *a) {
     int bad = stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode);
     struct vi_out *o = bad ? NULL : vi_out_open(paths[i], &d);
     if (!o) {
-      if (bad) fprintf(stderr, "error: %s: cannot write '%s': it is a directory\n", opts[i], paths[i]);
-      else fprintf(stderr, "error: %s: %s", opts[i], d.buf && d.len ? d.buf + (strncmp(d.buf, "error: ", 7) ? 0 : 7) : "cannot write\n");
+      /* vi_out_open said "error: cannot write 'PATH': reason": name the option too */
+      const char *msg = d.buf && d.len ? d.buf : "cannot write\n";
+      if (!strncmp(msg, "error: ", 7)) msg += 7;
+      if (bad)
+        fprintf(stderr, "error: %s: cannot write '%s': it is a directory\n", opts[i], paths[i]);
+      else
+        fprintf(stderr, "error: %s: %s", opts[i], msg);
       fprintf(stderr, "note: nothing was fitted\n");
       vi_diags_free(&d);
       return VI_EXIT_IO;

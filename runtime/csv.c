@@ -1,13 +1,17 @@
 /* csv.c: the CSV table reader (see include/vi/data.h for the dialect).
  *
- * The file is read whole into one buffer that the table keeps (cells are
- * re-read from it for messages and text levels). One pass over the buffer
- * splits rows and fields and parses every cell straight into column-major
- * double arrays sized once from an upper bound on the row count (the number
- * of line breaks), so nothing is allocated per cell. Each row's start offset
- * and line number are kept, so the location of any cell is recomputed on
- * demand by rescanning its row. Columns holding text get a second pass that
- * codes their cells 1..L by first appearance. */
+ * A regular file is mapped read-only (a file read from a pipe is read whole
+ * into a buffer); the table keeps the mapping, and cells are re-read from it
+ * for messages and text levels. One pass splits rows and fields and parses
+ * every cell straight into per-column double arrays (sized from the row
+ * count that the first 64 KiB suggest, grown by half when that was short),
+ * so nothing is allocated per cell. The pass hands the pages it is done with
+ * back to the kernel (MADV_DONTNEED: a later look at a cell reads the page
+ * again from the page cache), so the memory a large numeric file takes is
+ * about its doubles, not its text plus its doubles. Each row's start offset and line number are kept, so the
+ * location of any cell is recomputed on demand by rescanning its row.
+ * Columns holding text get a third pass that codes their cells 1..L by first
+ * appearance. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* fileno, fstat */
 #endif
@@ -18,14 +22,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vi/arena.h"
 #include "vi/data.h"
 
 struct vi_table_col {
   const char *name;
-  double *num;                     /* nrows values (a slice of vi_table.num) */
+  double *num;                     /* nrows values (malloc'd, cap of them) */
   size_t n_missing, first_missing; /* see struct vi_column */
   size_t n_text, first_text;
   size_t n_nonint, first_nonint;
@@ -36,19 +43,32 @@ struct vi_table_col {
 
 struct vi_table {
   char *file;         /* name for messages (malloc'd copy) */
-  char *text;         /* the whole file, NUL-terminated (malloc'd) */
+  char *text;         /* the whole file, NUL-terminated (malloc'd, or mapped) */
   size_t len;         /* bytes in text, excluding the NUL */
+  size_t maplen;      /* when text is mapped: the mapping's length (else 0) */
+  size_t released;    /* text before this offset has been handed back (mapped) */
   size_t hdr_off;     /* offset of the header row (after BOM and blank lines) */
   size_t hdr_line;    /* its line number */
   char delim;         /* ',' '\t' or ';' */
   unsigned char stop[256]; /* 1 for the bytes that end an unquoted field */
   size_t nrows, ncols;
-  size_t *row_off;    /* byte offset of the first byte of each data row */
+  size_t *row_off;    /* byte offset of the first byte of data rows 0, CHK, 2 CHK, ... */
   size_t *row_line;   /* line number of that byte */
-  double *num;        /* ncols slices of cap doubles, column-major */
+  size_t cap;         /* rows the arrays below and every column's num hold */
   struct vi_table_col *cols;
   struct vi_arena arena; /* column names and level strings */
 };
+
+/* Hands the mapped pages of text[t->released, upto) back to the kernel
+ * once at least 4 MiB are done with (no-op for a malloc'd text). */
+static void release_upto(struct vi_table *t, size_t upto) {
+  enum { STEP = 4u << 20 };
+  if (!t->maplen || upto < t->released + STEP) return;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t from = t->released / page * page, to = upto / page * page;
+  if (to > from) madvise(t->text + from, to - from, MADV_DONTNEED);
+  t->released = to;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Reading files                                                            */
@@ -238,7 +258,11 @@ struct field {
   const char *next;   /* the byte after the terminator */
 };
 
-enum field_err { FIELD_OK, FIELD_UNTERMINATED, FIELD_JUNK };
+enum field_err { FIELD_OK, FIELD_UNTERMINATED, FIELD_JUNK, FIELD_NUL };
+
+/* Where every CHK-th row starts is kept (16 bytes per CHK rows); a row in
+ * between is found by walking from the one before it. */
+enum { CHK = 64 };
 
 static int is_trim(char c, char delim) { return c == ' ' || (c == '\t' && delim != '\t'); }
 
@@ -247,7 +271,7 @@ static int is_break(char c) { return c == '\n' || c == '\r'; }
 /* Scans the field that starts at p. end[0] is NUL (a sentinel) and the
  * buffer holds no other NUL. On FIELD_UNTERMINATED *errpos is the opening
  * quote; on FIELD_JUNK the first byte after the closing quote that is not a
- * space, delimiter or line break. */
+ * space, delimiter or line break; on FIELD_NUL a NUL byte before end. */
 static enum field_err scan_field(const char *p, const char *end, const struct vi_table *t,
                                  struct field *f, const char **errpos) {
   char delim = t->delim;
@@ -266,6 +290,10 @@ static enum field_err scan_field(const char *p, const char *end, const struct vi
         return FIELD_UNTERMINATED;
       }
       char c = *q;
+      if (c == 0) {
+        *errpos = q;
+        return FIELD_NUL;
+      }
       if (c == '"') {
         if (q[1] == '"') {
           f->escaped = 1;
@@ -279,6 +307,10 @@ static enum field_err scan_field(const char *p, const char *end, const struct vi
     }
     f->e = q++;
     while (is_trim(*q, delim)) q++;
+    if (q < end && *q == 0) {
+      *errpos = q;
+      return FIELD_NUL;
+    }
     if (q < end && *q != delim && !is_break(*q)) {
       *errpos = q;
       return FIELD_JUNK;
@@ -286,6 +318,10 @@ static enum field_err scan_field(const char *p, const char *end, const struct vi
   } else {
     q = p;
     while (!t->stop[(unsigned char)*q]) q++;
+    if (*q == 0 && q < end) {
+      *errpos = q;
+      return FIELD_NUL;
+    }
     const char *s = p, *e = q;
     while (s < e && is_trim(*s, delim)) s++;
     while (e > s && is_trim(e[-1], delim)) e--;
@@ -424,7 +460,9 @@ static void perr(struct csv_parser *ps, const char *pos, const char *fmt, ...) {
 }
 
 static int field_error(struct csv_parser *ps, enum field_err fe, const char *pos) {
-  if (fe == FIELD_UNTERMINATED)
+  if (fe == FIELD_NUL)
+    perr(ps, pos, "NUL byte in the file (is it a binary file, or UTF-16?)");
+  else if (fe == FIELD_UNTERMINATED)
     perr(ps, pos, "unterminated quoted field (no closing '\"' before the end of the file)");
   else
     perr(ps, pos,
@@ -539,7 +577,10 @@ static int parse_header(struct csv_parser *ps) {
 static void note_cell(struct vi_table_col *col, enum cell_kind k, double x, size_t r) {
   if (k == CELL_NUMBER) {
     col->num[r] = x;
-    if (!(x == floor(x)) || isinf(x)) {
+    /* below 2^53 a double is an integer when truncation keeps it (a cast,
+     * not a libm call); above, every finite double is one */
+    int nonint = fabs(x) < 9007199254740992.0 ? (double)(int64_t)x != x : isinf(x);
+    if (nonint) {
       if (!col->n_nonint++) col->first_nonint = r;
     }
   } else {
@@ -552,7 +593,34 @@ static void note_cell(struct vi_table_col *col, enum cell_kind k, double x, size
   }
 }
 
-static int parse_rows(struct csv_parser *ps, const char *content_end, size_t cap) {
+/* Grows the row arrays and every column to hold at least need rows (by
+ * half, at least); VI_OK or VI_ERR_NOMEM (reported). */
+static int grow_rows(struct csv_parser *ps, size_t need) {
+  struct vi_table *t = ps->t;
+  size_t cap = t->cap + t->cap / 2 + 1024;
+  if (cap < need) cap = need;
+  if (cap > (size_t)VI_CSV_MAX_ROWS + 1) cap = (size_t)VI_CSV_MAX_ROWS + 1;
+  size_t nchk = cap / CHK + 1;
+  size_t *ro = realloc(t->row_off, nchk * sizeof *ro);
+  if (ro) t->row_off = ro;
+  size_t *rl = ro ? realloc(t->row_line, nchk * sizeof *rl) : NULL;
+  if (rl) t->row_line = rl;
+  int ok = ro && rl;
+  for (size_t c = 0; ok && c < t->ncols; c++) {
+    double *x = realloc(t->cols[c].num, cap * sizeof *x);
+    if (x) t->cols[c].num = x;
+    ok = x != NULL;
+  }
+  if (!ok) {
+    vi_error(ps->d, (struct vi_srcloc){t->file, 0, 0}, "out of memory: a table of %zu rows and %zu columns", cap,
+             t->ncols);
+    return VI_ERR_NOMEM;
+  }
+  t->cap = cap;
+  return VI_OK;
+}
+
+static int parse_rows(struct csv_parser *ps, const char *content_end) {
   struct vi_table *t = ps->t;
   const char *p = ps->row_start, *end = ps->end;
   size_t line = ps->row_line, r = 0, ncols = t->ncols;
@@ -566,16 +634,23 @@ static int parse_rows(struct csv_parser *ps, const char *content_end, size_t cap
       line++;
       continue;
     }
-    if (r == VI_CSV_MAX_ROWS || r == cap) {
+    if (r == VI_CSV_MAX_ROWS) {
       ps->row_start = p;
       ps->row_line = line;
       perr(ps, p, "too many rows (the limit is %d)", VI_CSV_MAX_ROWS);
       return VI_ERR_LIMIT;
     }
+    if (r == t->cap) {
+      int st = grow_rows(ps, r + 1);
+      if (st) return st;
+    }
     ps->row_start = p;
     ps->row_line = line;
-    t->row_off[r] = (size_t)(p - ps->buf);
-    t->row_line[r] = line;
+    if (r % CHK == 0) {
+      t->row_off[r / CHK] = (size_t)(p - ps->buf);
+      t->row_line[r / CHK] = line;
+      release_upto(t, (size_t)(p - ps->buf));
+    }
     size_t c = 0;
     for (;;) {
       enum field_err fe = scan_field(p, end, t, &f, &errpos);
@@ -611,6 +686,34 @@ static int parse_rows(struct csv_parser *ps, const char *content_end, size_t cap
   return VI_OK;
 }
 
+/* From the start of a row (p, at line *line) to the start of the next one:
+ * past its fields and, as parse_rows does, the blank lines after it. The
+ * table parsed, so the fields scan. */
+static const char *next_row(const struct vi_table *t, const char *p, size_t *line) {
+  const char *end = t->text + t->len, *errpos, *next;
+  struct field f;
+  for (;;) {
+    if (scan_field(p, end, t, &f, &errpos)) return end;
+    *line += f.newlines;
+    p = f.next;
+    if (f.end != END_DELIM) break;
+  }
+  if (f.end == END_LINE) ++*line;
+  while (t->ncols > 1 && p < end && blank_line(p, end, t->delim, &next)) {
+    p = next;
+    ++*line;
+  }
+  return p;
+}
+
+/* Start and line of data row r (< nrows). */
+static const char *row_at(const struct vi_table *t, size_t r, size_t *line) {
+  const char *p = t->text + t->row_off[r / CHK];
+  *line = t->row_line[r / CHK];
+  for (size_t k = r / CHK * CHK; k < r; k++) p = next_row(t, p, line);
+  return p;
+}
+
 /* Codes the cells of every column holding text, by first appearance. */
 static int code_levels(struct vi_table *t, struct vi_diags *d) {
   size_t ntext = 0;
@@ -625,8 +728,16 @@ static int code_levels(struct vi_table *t, struct vi_diags *d) {
       status = VI_ERR_NOMEM;
   const char *end = t->text + t->len, *errpos;
   struct field f;
+  t->released = 0;
+  const char *next = t->nrows ? t->text + t->row_off[0] : NULL;
+  size_t line = 0;
   for (size_t r = 0; r < t->nrows && status == VI_OK; r++) {
-    const char *p = t->text + t->row_off[r];
+    if (r % CHK == 0) {
+      next = t->text + t->row_off[r / CHK];
+      release_upto(t, t->row_off[r / CHK]);
+    }
+    const char *p = next;
+    next = r + 1 < t->nrows ? next_row(t, p, &line) : NULL;
     for (size_t c = 0; c < t->ncols; c++) {
       scan_field(p, end, t, &f, &errpos);
       p = f.next;
@@ -671,13 +782,8 @@ static int code_levels(struct vi_table *t, struct vi_diags *d) {
 /* Parses t->text (t->len bytes, NUL-terminated, owned by t). */
 static int parse_table(struct vi_table *t, struct vi_diags *d) {
   struct csv_parser ps = {t, d, t->text, t->text + t->len, t->text, 1};
-  const char *nul = memchr(t->text, 0, t->len);
   size_t bom = t->len >= 3 && memcmp(t->text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
   ps.row_start = t->text + bom;
-  if (nul) {
-    perr(&ps, nul, "NUL byte in the file (is it a binary file, or UTF-16?)");
-    return VI_ERR_DATA;
-  }
   /* Trailing blank lines and spaces are ignored. */
   const char *content_end = ps.end;
   while (content_end > ps.row_start && (is_space(content_end[-1]) || is_break(content_end[-1])))
@@ -696,27 +802,18 @@ static int parse_table(struct vi_table *t, struct vi_diags *d) {
   t->hdr_line = ps.row_line;
   int status = parse_header(&ps);
   if (status) return status;
-  /* Rows are at most the line breaks after the header plus one. */
-  size_t cap = 1;
-  for (const char *p = ps.row_start; (p = memchr(p, '\n', (size_t)(ps.end - p))) != NULL; p++)
-    cap++;
-  for (const char *p = ps.row_start; (p = memchr(p, '\r', (size_t)(ps.end - p))) != NULL; p++)
-    cap += p[1] != '\n'; /* a lone CR ends a line; CRLF was counted above */
-  if (cap > (size_t)VI_CSV_MAX_ROWS + 1) cap = (size_t)VI_CSV_MAX_ROWS + 1;
-  if (cap > SIZE_MAX / sizeof(double) / t->ncols) {
+  /* The rows the first 64 KiB after the header suggest, a little more. */
+  size_t rest = content_end > ps.row_start ? (size_t)(content_end - ps.row_start) : 0;
+  size_t win = rest < 65536 ? rest : 65536, nl = 1;
+  for (const char *q = ps.row_start; (q = memchr(q, '\n', (size_t)(ps.row_start + win - q))) != NULL; q++) nl++;
+  double est = (double)nl * ((double)rest / (double)(win ? win : 1)) * 1.02 + 16;
+  size_t cap = est < (double)VI_CSV_MAX_ROWS ? (size_t)est : (size_t)VI_CSV_MAX_ROWS + 1;
+  if (cap > SIZE_MAX / sizeof(double)) {
     vi_error(d, (struct vi_srcloc){t->file, 0, 0}, "table too large for memory");
     return VI_ERR_LIMIT;
   }
-  t->num = malloc(cap * t->ncols * sizeof(double));
-  t->row_off = malloc(cap * sizeof(size_t));
-  t->row_line = malloc(cap * sizeof(size_t));
-  if (!t->num || !t->row_off || !t->row_line) {
-    vi_error(d, (struct vi_srcloc){t->file, 0, 0},
-             "out of memory: a table of up to %zu rows and %zu columns", cap, t->ncols);
-    return VI_ERR_NOMEM;
-  }
-  for (size_t c = 0; c < t->ncols; c++) t->cols[c].num = t->num + c * cap;
-  status = parse_rows(&ps, content_end, cap);
+  if ((status = grow_rows(&ps, cap))) return status;
+  status = parse_rows(&ps, content_end);
   if (status) return status;
   for (size_t c = 0; c < t->ncols; c++) {
     struct vi_table_col *col = &t->cols[c];
@@ -772,10 +869,55 @@ int vi_csv_parse(const char *name, const char *buf, size_t len, struct vi_table 
   return finish(t, out, d);
 }
 
+/* Maps the regular file at path read-only with a NUL after its last byte
+ * (the mapping is one byte longer than the file: the rest of the last page
+ * reads as zeros, and a whole page after a file that fills its last page is
+ * anonymous). 0 on success; -1 when it is not a regular non-empty file or
+ * cannot be mapped (the caller then reads it). */
+static int map_file(const char *path, char **text, size_t *len, size_t *maplen) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || (uintmax_t)st.st_size >= SIZE_MAX / 2) {
+    close(fd);
+    return -1;
+  }
+  size_t n = (size_t)st.st_size, page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t ml = (n + 1 + page - 1) / page * page;
+  char *base = mmap(NULL, ml, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) {
+    close(fd);
+    return -1;
+  }
+  if (mmap(base, n, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+    munmap(base, ml);
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  madvise(base, n, MADV_SEQUENTIAL);
+  *text = base;
+  *len = n;
+  *maplen = ml;
+  return 0;
+}
+
 int vi_csv_read(const char *path, struct vi_table **out, struct vi_diags *d) {
   *out = NULL;
   char *text;
-  size_t len;
+  size_t len, maplen = 0;
+  if (map_file(path, &text, &len, &maplen) == 0) {
+    struct vi_table *t;
+    int status = table_new(path, &t, d);
+    if (status) {
+      munmap(text, maplen);
+      return status;
+    }
+    t->text = text;
+    t->len = len;
+    t->maplen = maplen;
+    return finish(t, out, d);
+  }
   int status = vi_data_read_file(path, &text, &len, d);
   if (status) return status;
   struct vi_table *t;
@@ -792,14 +934,17 @@ int vi_csv_read(const char *path, struct vi_table **out, struct vi_diags *d) {
 void vi_table_free(struct vi_table *t) {
   if (!t) return;
   for (size_t c = 0; t->cols && c < t->ncols; c++) {
+    free(t->cols[c].num);
     free(t->cols[c].codes);
     free(t->cols[c].levels);
   }
   free(t->cols);
-  free(t->num);
   free(t->row_off);
   free(t->row_line);
-  free(t->text);
+  if (t->maplen)
+    munmap(t->text, t->maplen);
+  else
+    free(t->text);
   free(t->file);
   vi_arena_free(&t->arena);
   free(t);
@@ -845,9 +990,14 @@ void vi_table_column(const struct vi_table *t, size_t col, struct vi_column *c) 
 static int locate(const struct vi_table *t, size_t row, size_t col, struct field *f,
                   const char **row_start, size_t *line) {
   if (col >= t->ncols || (row != (size_t)-1 && row >= t->nrows)) return -1;
-  const char *p = t->text + (row == (size_t)-1 ? t->hdr_off : t->row_off[row]);
+  const char *p;
+  if (row == (size_t)-1) {
+    p = t->text + t->hdr_off;
+    *line = t->hdr_line;
+  } else {
+    p = row_at(t, row, line);
+  }
   *row_start = p;
-  *line = row == (size_t)-1 ? t->hdr_line : t->row_line[row];
   const char *errpos, *end = t->text + t->len;
   for (size_t c = 0;; c++) {
     if (scan_field(p, end, t, f, &errpos)) return -1;

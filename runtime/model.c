@@ -712,7 +712,8 @@ static int record(struct vi_model *m) {
 static size_t show_values(char *buf, size_t cap, size_t len, const double *x, size_t n) {
   if (len >= cap) return len;
   len += (size_t)snprintf(buf + len, cap - len, "%s", n == 1 ? "" : "[");
-  for (size_t i = 0; i < n && i < 3 && len < cap; i++) len += (size_t)snprintf(buf + len, cap - len, "%s%.6g", i ? ", " : "", x[i]);
+  for (size_t i = 0; i < n && i < 3 && len < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len, "%s%.6g", i ? ", " : "", x[i]);
   if (n > 3 && len < cap) len += (size_t)snprintf(buf + len, cap - len, ", ... (%zu values)", n);
   if (n != 1 && len < cap) len += (size_t)snprintf(buf + len, cap - len, "]");
   return len;

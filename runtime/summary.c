@@ -2,6 +2,7 @@
  * (include/vi/summary.h). */
 #include "vi/summary.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,9 +148,11 @@ int vi_summary_fprint_csv(FILE *f, size_t P, const char *const *names, const cha
     if (!o_) return VI_ERR_IO;                              \
     FILE *f = vi_out_file(o_);                              \
     if ((CALL) != VI_OK) {                                  \
+      int e_ = errno;                                       \
       vi_out_abort(o_);                                     \
       vi_error((d), (struct vi_srcloc){NULL, 0, 0},         \
-               "cannot write '%s': write failed", (path));  \
+               "cannot write '%s': %s", (path),             \
+               e_ ? strerror(e_) : "write failed");         \
       return VI_ERR_IO;                                     \
     }                                                       \
     return vi_out_commit(o_);                               \

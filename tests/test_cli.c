@@ -386,6 +386,16 @@ Test(cli, the_draws_file_reads_in_rstan_and_cmdstanr) {
     cr_expect_eq(st, 0, "rstan failed:\n%s", out ? out : "");
     cr_expect(out && strstr(out, "theta[8]") && strstr(out, "n_eff Rhat"), "%s", out ? out : "");
     free(out);
+    /* cmdstanr is not installable here: its comment-line rule, in base R */
+    char rcmd[2048];
+    snprintf(rcmd, sizeof rcmd, "Rscript '%s/tests/data/cmdstanr_rule.R' /tmp/vi-trust-es.csv >/tmp/vi-trust-r.out 2>&1",
+             env_or("VI_SOURCE_ROOT", "."));
+    st = system(rcmd);
+    out = slurp("/tmp/vi-trust-r.out");
+    cr_expect_eq(st, 0, "%s", out ? out : "");
+    cr_expect(out && strstr(out, "method: variational \noutput_samples: 200 \n") && strstr(out, "draws: 200 x 20"), "%s",
+              out ? out : "");
+    free(out);
     unlink("/tmp/vi-trust-r.out");
   }
   unlink("/tmp/vi-trust-es.csv");
@@ -535,4 +545,26 @@ Test(cli, init_file_in_cmdstans_format_sets_the_starting_point) {
   run_free(&r);
   unlink("/tmp/vi-trust-init.json");
   unlink("/tmp/vi-trust-init-s.csv");
+}
+
+/* A file-size limit makes the draws file fail at the end, after the fit:
+ * the table is still printed, the summary is written, exit 5. */
+Test(cli, a_write_that_fails_after_the_fit_still_prints_the_table) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s/examples' && sh -c \"ulimit -f 16; trap '' XFSZ; exec '%s' eight_schools.vim eight_schools.csv "
+           "--quiet --summary /tmp/vi-trust-s9.csv --draws /tmp/vi-trust-d9.csv\" >/tmp/vi-trust-9.out "
+           "2>/tmp/vi-trust-9.err",
+           env_or("VI_SOURCE_ROOT", "."), env_or("VI_RUN", "build/vi-run"));
+  int st = system(cmd);
+  char *out, *err;
+  take_output("/tmp/vi-trust-9.out", "/tmp/vi-trust-9.err", &out, &err);
+  cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 5, "status %d\n%s", st, err);
+  cr_expect(strstr(out, "\ntheta[8] ") != NULL, "no table:\n%s", out);
+  cr_expect(strstr(err, "error: cannot write '/tmp/vi-trust-d9.csv': File too large") != NULL, "%s", err);
+  cr_expect(access("/tmp/vi-trust-d9.csv", F_OK) != 0, "a partial draws file was left");
+  cr_expect(access("/tmp/vi-trust-s9.csv", F_OK) == 0, "the summary was not written");
+  unlink("/tmp/vi-trust-s9.csv");
+  free(out);
+  free(err);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vi/data.h"
 
@@ -576,4 +577,94 @@ Test(csv, random_bytes_and_truncations_never_crash) {
       cr_assert(strncmp(err, "t.csv:", 6) == 0, "message without the file: %s", err);
     }
   }
+}
+
+/* kB of a /proc/self/status field (VmRSS, VmHWM), or -1. */
+static long status_kb(const char *field) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kb = -1;
+  size_t n = strlen(field);
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, field, n) && line[n] == ':') kb = atol(line + n + 1);
+  fclose(f);
+  return kb;
+}
+
+/* A numeric file is read into its doubles without keeping its text: the
+ * memory the read adds stays under 1.5 times the file (mapped pages are
+ * handed back as the parser passes them). */
+Test(csv, a_large_numeric_file_takes_less_memory_than_one_and_a_half_times_its_size) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/vi-csv-big-%d.csv", (int)getpid());
+  FILE *f = fopen(path, "w");
+  cr_assert(f);
+  fputs("a,b,c,d\n", f);
+  enum { ROWS = 600000 };
+  for (long r = 0; r < ROWS; r++) fprintf(f, "%ld.25,%ld,-%ld.5e-3,0.%06ld\n", r, r % 97, r % 13, r % 1000000);
+  long size = ftell(f);
+  fclose(f);
+  long before = status_kb("VmRSS");
+  struct vi_diags d;
+  vi_diags_init(&d);
+  struct vi_table *t = NULL;
+  cr_assert_eq(vi_csv_read(path, &t, &d), VI_OK, "%s", d.buf ? d.buf : "");
+  long peak = status_kb("VmHWM");
+  cr_assert_eq(vi_table_nrows(t), (size_t)ROWS);
+  struct vi_column c;
+  vi_table_column(t, 0, &c);
+  cr_expect_eq(c.num[ROWS - 1], (double)(ROWS - 1) + 0.25);
+  vi_table_column(t, 2, &c);
+  cr_expect_eq(c.num[14], -1.5e-3);
+  struct vi_srcloc l = vi_table_loc(t, ROWS - 1, 3);
+  cr_expect_eq(l.line, ROWS + 1);
+  char cell[32];
+  cr_expect_str_eq(vi_table_cell(t, 12345, 1, cell, sizeof cell), "26");
+  if (before > 0 && peak > 0)
+    cr_expect(peak - before < size / 1024 * 3 / 2, "the read added %ld kB for a file of %ld kB", peak - before,
+              size / 1024);
+  vi_table_free(t);
+  vi_diags_free(&d);
+  unlink(path);
+}
+
+/* Rows are found again from every 64th row: blank lines and quoted line
+ * breaks between them still give the right line and cell. */
+Test(csv, cell_locations_far_from_the_kept_row_starts) {
+  char *buf = malloc(1 << 16);
+  cr_assert(buf);
+  size_t n = (size_t)sprintf(buf, "id,note\n");
+  int line = 2, want_line[200];
+  for (int r = 0; r < 200; r++) {
+    if (r % 10 == 3) {
+      n += (size_t)sprintf(buf + n, "\n");
+      line++;
+    }
+    want_line[r] = line;
+    if (r % 7 == 5) {
+      n += (size_t)sprintf(buf + n, "%d,\"two\nlines\"\n", r);
+      line += 2;
+    } else {
+      n += (size_t)sprintf(buf + n, "%d,n%d\r\n", r, r);
+      line++;
+    }
+  }
+  char err[512];
+  struct vi_table *t = parse_n(buf, n, err, sizeof err);
+  cr_assert(t, "%s", err);
+  cr_assert_eq(vi_table_nrows(t), 200);
+  for (int r = 0; r < 200; r++) {
+    struct vi_srcloc l = vi_table_loc(t, (size_t)r, 1);
+    cr_expect_eq(l.line, want_line[r], "row %d: line %d, want %d", r, l.line, want_line[r]);
+    char cell[32], want[32];
+    snprintf(want, sizeof want, r % 7 == 5 ? "two\nlines" : "n%d", r);
+    cr_expect_str_eq(vi_table_cell(t, (size_t)r, 1, cell, sizeof cell), want);
+  }
+  struct vi_column c;
+  vi_table_column(t, 1, &c);
+  cr_expect_eq(c.nlevels, 173, "levels %zu", c.nlevels); /* 28 rows share "two\nlines": 200 - 28 + 1 */
+  cr_expect_eq(c.codes[5], c.codes[12], "the same text has the same code");
+  vi_table_free(t);
+  free(buf);
 }

@@ -1,8 +1,9 @@
 /* cli.h: the vi-run command line (LANGUAGE.md sections 6-8).
- * Exit codes: 0 success; 1 the model does not compile; 2 bad data or
- * arguments of the data; 3 the model cannot be evaluated (at the initial
- * point, a --log-density point, ...); 4 usage error; 5 an output file could
- * not be written; 130 interrupted (Ctrl-C). */
+ * Exit codes: 0 success; 1 the model file cannot be read or does not
+ * compile; 2 bad data or arguments of the data (an --init file too); 3 the
+ * model cannot be evaluated (at the initial point, a --log-density point,
+ * ...); 4 usage error; 5 an output file cannot be written (checked before
+ * the fit); 130 interrupted (Ctrl-C). */
 #ifndef VI_CLI_H
 #define VI_CLI_H
 

@@ -43,7 +43,7 @@ enum {
  * returns VI_ERR_IO (VI_ERR_NOMEM when out of memory); *text is then NULL. */
 int vi_data_read_file(const char *path, char **text, size_t *len, struct vi_diags *d);
 
-struct vi_table; /* one CSV file, read whole */
+struct vi_table; /* one CSV file (a regular file is mapped, not copied: see csv.c) */
 
 /* Reads the CSV file at path into *out (which the caller frees with
  * vi_table_free). Messages name the file as path is written. Returns VI_OK,
