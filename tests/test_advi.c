@@ -959,3 +959,67 @@ Test(advi, lowrank_log_q_is_the_gaussian_density_with_the_low_rank_covariance) {
   cr_assert_float_eq(vi_q_lowrank_log_q(&q, th, work), want, 1e-12);
   cr_assert_float_eq(q.fam->log_det(&q), 0.5 * log(det), 1e-12);
 }
+
+/* ---- low rank plus diagonal ---------------------------------------------------- */
+
+Test(advi, lowrank_is_exact_on_a_gaussian_with_low_rank_plus_diagonal_covariance) {
+  /* Sigma = diag(s^2) + b b^T: in the family, and with whitened fixed draws the
+   * objective is exact for a Gaussian, so the fit is the target */
+  enum { D = 6 };
+  static double m[D] = {1, -2, 0.5, 3, 0, -1}, lam[D * D];
+  double sg[D * D], s2[D] = {0.5, 1, 2, 0.3, 1.5, 0.8}, b[D] = {1, -0.5, 2, 0.2, 1, -1};
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < D; j++) sg[i * D + j] = b[i] * b[j] + (i == j ? s2[i] : 0);
+  /* precision by Gauss-Jordan */
+  double a[D * 2 * D];
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < 2 * D; j++) a[i * 2 * D + j] = j < D ? sg[i * D + j] : (j - D == i);
+  for (int c = 0; c < D; c++) {
+    double pv = a[c * 2 * D + c];
+    for (int j = 0; j < 2 * D; j++) a[c * 2 * D + j] /= pv;
+    for (int i = 0; i < D; i++)
+      if (i != c) {
+        double fct = a[i * 2 * D + c];
+        for (int j = 0; j < 2 * D; j++) a[i * 2 * D + j] -= fct * a[c * 2 * D + j];
+      }
+  }
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < D; j++) lam[i * D + j] = a[i * 2 * D + D + j];
+  struct gauss p = {D, m, lam};
+  struct vi_density den = {D, &p, gauss_lp};
+  struct vi_advi_options o = opts(VI_ALGO_LOWRANK, 3);
+  o.rank = 1;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert_eq(r.algorithm, VI_ALGO_LOWRANK);
+  cr_assert_eq(r.rank, 1);
+  for (int i = 0; i < D; i++) {
+    cr_assert(fabs(r.mu[i] - m[i]) < 1e-3 * sqrt(sg[i * D + i]), "mu[%d] %g", i, r.mu[i]);
+    for (int j = 0; j <= i; j++) {
+      double c = r.B[i] * r.B[j] + (i == j ? exp(2 * r.omega[i]) : 0);
+      cr_assert(fabs(c - sg[i * D + j]) < 2e-3 * sqrt(sg[i * D + i] * sg[j * D + j]),
+                "Sigma[%d][%d] %g vs %g", i, j, c, sg[i * D + j]);
+    }
+  }
+  /* the draws follow the fitted Gaussian, and log q is its density */
+  enum { S = 4000 };
+  static double th[S * D], lp[S], lq[S];
+  cr_assert_eq(vi_advi_draw(&r, &den, 4, S, th, lp, lq, &diags), VI_OK);
+  double mean0 = 0;
+  for (int s = 0; s < S; s++) mean0 += th[s * D + 2] / S;
+  cr_assert(fabs(mean0 - m[2]) < 4 * sqrt(sg[2 * D + 2] / S), "draw mean %g", mean0);
+  /* exact fit: log p - log q is (nearly) the constant log Z for every draw */
+  for (int s = 1; s < S; s++)
+    cr_assert(fabs((lp[s] - lq[s]) - (lp[0] - lq[0])) < 0.02, "log ratio %g vs %g", lp[s] - lq[s],
+              lp[0] - lq[0]);
+}
+
+Test(advi, lowrank_rank_by_cost_and_its_limits) {
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 3000), 3);
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 10), 2);
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 1000000), 10);
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 0), 10);
+  cr_assert_eq(vi_advi_lowrank_rank(4, 0, 1000000), 4);
+  cr_assert_eq(vi_advi_lowrank_rank(50, 7, 1), 7);
+  cr_assert_str_eq(vi_algo_name(VI_ALGO_LOWRANK), "lowrank");
+}

@@ -34,6 +34,9 @@
  *     (unscaled regressions) in its 10000 iterations; this does.
  *   - VI_ALGO_MEANFIELD with VI_OPT_LBFGS: dadvi's mean-field fit, reported
  *     as the mean-field Gaussian (no linear-response covariance).
+ *   - VI_ALGO_LOWRANK: N(mu, diag(exp(2 omega)) + B B^T) with B of rank R,
+ *     fitted as fullrank (fixed draws, L-BFGS, M doubled) in coordinates
+ *     standardised by a dadvi pilot; for 100 to 100,000 parameters.
  *   - VI_ALGO_AUTO (the default): dadvi; then, when dim <= 100 and the model
  *     touches at most 200,000 numbers per gradient (o->work), the full-rank
  *     fit started from it, reported when it converges (res->algorithm then
@@ -72,7 +75,8 @@ enum vi_algo {
   VI_ALGO_DADVI = 0, /* deterministic mean-field ADVI with L-BFGS (default) */
   VI_ALGO_MEANFIELD, /* CmdStan's stochastic meanfield ADVI */
   VI_ALGO_FULLRANK,  /* the full-rank family (L-BFGS by default, or CmdStan's sgd) */
-  VI_ALGO_AUTO       /* the default: dadvi, refined to full rank for small, cheap models */
+  VI_ALGO_AUTO,      /* the default: dadvi, refined to full rank for small, cheap models */
+  VI_ALGO_LOWRANK    /* low rank plus diagonal Gaussian, fixed draws + L-BFGS */
 };
 
 /* How the ELBO is maximised. */
@@ -124,6 +128,8 @@ struct vi_advi_options {
   int lr_max_dim;               /* use linear-response covariances (preconditioning, sd units, draws)
                                    when dim <= this (200); 0 = never */
   int lr_draws;                 /* report draws from N(mu, Sigma_LR) when it is available (1) */
+  int rank;                     /* lowrank: the rank R of the factor; 0 = by cost
+                                   (vi_advi_lowrank_rank) */
   /* auto only: numbers the model touches per gradient (vi_model_work),
    * asked after the dadvi stage; NULL = unknown (treated as cheap) */
   size_t (*work)(void *ctx);
@@ -153,6 +159,9 @@ struct vi_advi_result {
   double *L;              /* dim*dim: fullrank Cholesky factor, ROW-MAJOR, L[i*dim+j],
                              zero above the diagonal; fullrank, or dadvi with lr_cov;
                              NULL otherwise */
+  double *B;              /* lowrank: dim x rank factor, row-major: covariance
+                             diag(exp(2 omega)) + B B^T; NULL otherwise */
+  int rank;               /* lowrank: the rank used */
   int lr_cov;             /* dadvi: 1 when L is the Cholesky factor of the linear-response
                              covariance (draws and log_q use it); omega still holds the
                              mean-field log sds */
@@ -164,7 +173,13 @@ struct vi_advi_result {
  * algorithm = VI_ALGO_DADVI, seed 0. */
 void vi_advi_options_default(struct vi_advi_options *o);
 
-/* Name of an algorithm ("dadvi", "meanfield", "fullrank"), and the reverse
+/* The rank lowrank uses for `dim` parameters: `requested` when > 0, else by
+ * cost, work / dim (the model's numbers per gradient over dim: the family's
+ * d R per draw then costs at most the model's gradient) within [2, 10];
+ * never above dim. */
+size_t vi_advi_lowrank_rank(size_t dim, int requested, size_t work);
+
+/* Name of an algorithm ("dadvi", "meanfield", "fullrank", "auto", "lowrank"), and the reverse
  * (returns 0 and sets *out, or -1 for an unknown name). */
 const char *vi_algo_name(enum vi_algo a);
 int vi_algo_parse(const char *name, enum vi_algo *out);
