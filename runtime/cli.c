@@ -42,7 +42,9 @@ static const char usage[] =
     "  --algorithm A           auto (default: dadvi, then full rank for models of <= 100\n"
     "                          parameters that are cheap to evaluate), dadvi (deterministic\n"
     "                          mean-field ADVI with linear-response covariances), meanfield\n"
-    "                          or fullrank (the Gaussian family)\n"
+    "                          or fullrank (the Gaussian family), lowrank (low rank plus\n"
+    "                          diagonal Gaussian, fixed draws + L-BFGS; 100 to 100,000 parameters)\n"
+    "  --rank R                lowrank's rank (default by cost, 2 to 10)\n"
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default),\n"
     "                          adam (Adam on the same gradients; meanfield, fullrank)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
@@ -115,7 +117,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       fputs(usage, stdout);
       exit(0);
     }
-    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "iter", "grad-samples",
+    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "iter", "grad-samples",
                                          "elbo-samples", "eval-elbo", "eta", "adapt-engaged", "adapt-iter",
                                          "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", NULL};
     int known = 0;
@@ -137,7 +139,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "params")) a->params = val;
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
-        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield or fullrank, not '%s'\n",
+        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
                 val);
         return VI_ERR_USAGE;
       }
@@ -147,6 +149,8 @@ static int parse_args(int argc, char **argv, struct cli *a) {
                         "meanfield or fullrank)\n", val);
         return VI_ERR_USAGE;
       }
+    } else if (!strcmp(opt, "rank")) {
+      if (!(r = parse_num(opt, val, 1, 1e4, 1, &v))) a->opt.rank = (int)v;
     } else if (!strcmp(opt, "lr")) {
       if (!(r = parse_num(opt, val, 1e-12, 1e6, 0, &v))) a->opt.lr = v;
     } else if (!strcmp(opt, "time-gradient")) {
