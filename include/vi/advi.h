@@ -221,4 +221,38 @@ double vi_psis_khat(const double *log_p, const double *log_q, size_t S);
  * "unreliable: the approximation is poor" (k > 0.7), or "unknown" (NaN). Static string. */
 const char *vi_psis_verdict(double khat);
 
+/* What importance sampling says about a fit, from S draws of q (theta,
+ * S x dim), their log_p and log_q: Pareto k-hat, and how far reweighting the
+ * draws by p/q would move each coordinate's mean and sd. Weights are
+ * truncated at sqrt(S) times their mean (truncated importance sampling,
+ * Ionides 2008) so that one draw cannot dominate. mean_shift is the largest
+ * |mean_w - mean_q| / sd_q, sd_shift the largest |log(sd_w / sd_q)|, over
+ * the coordinates (worst_* say which). The verdict:
+ *   VI_VERDICT_GOOD         k-hat <= 0.7
+ *   VI_VERDICT_LIGHT_TAILS  0.7 < k-hat <= 1 and both shifts <= VI_SHIFT_TOL:
+ *                           the posterior has heavier tails than q in some
+ *                           direction, yet the weights do not move the means
+ *                           or sds (by more than VI_SHIFT_TOL sd)
+ *   VI_VERDICT_UNRELIABLE   k-hat > 0.7 and a shift above VI_SHIFT_TOL, or
+ *                           k-hat > 1 (the ratios then have no finite mean,
+ *                           so no shift estimate can be trusted)
+ *   VI_VERDICT_UNKNOWN      k-hat could not be computed (S < 25, no finite
+ *                           log_p)
+ * Returns VI_OK or VI_ERR_NOMEM. */
+#define VI_SHIFT_TOL 0.1
+enum vi_verdict { VI_VERDICT_GOOD, VI_VERDICT_LIGHT_TAILS, VI_VERDICT_UNRELIABLE,
+                  VI_VERDICT_UNKNOWN };
+struct vi_psis_check {
+  double khat;
+  double mean_shift, sd_shift; /* in q's sds; log ratio of sds */
+  size_t worst_mean, worst_sd; /* coordinates */
+  enum vi_verdict verdict;
+};
+enum vi_status vi_psis_check(const double *theta, size_t S, size_t dim, const double *log_p,
+                             const double *log_q, struct vi_psis_check *out);
+
+/* The verdict in words: "good", "tails lighter than the posterior, but means
+ * and sds agree within 0.1 sd", "unreliable", "unknown". Static string. */
+const char *vi_verdict_name(enum vi_verdict v);
+
 #endif
