@@ -403,7 +403,12 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     goto done;
   }
   vi_summary_compute(draws, S, P, st);
-  double khat = vi_psis_khat(log_p, log_q, S);
+  struct vi_psis_check chk;
+  if (vi_psis_check(theta, S, dim, log_p, log_q, &chk)) {
+    chk.khat = vi_psis_khat(log_p, log_q, S);
+    chk.verdict = VI_VERDICT_UNKNOWN;
+  }
+  double khat = chk.khat;
   double secs = now() - t0;
   const char **names = malloc((P ? P : 1) * sizeof *names);
   const char **unames = malloc((dim ? dim : 1) * sizeof *unames);
@@ -439,7 +444,12 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
   printf("ELBO:        %.6g\n", res.elbo);
-  printf("Pareto k:    %.2f (%s)\n", khat, vi_psis_verdict(khat));
+  printf("Pareto k:    %.2f\n", khat);
+  printf("verdict:     %s", vi_verdict_name(chk.verdict));
+  if (isfinite(chk.mean_shift))
+    printf(" (reweighting by p/q moves the means by up to %.2g sd and the sds by up to %.0f%%)",
+           chk.mean_shift, 100 * (exp(chk.sd_shift) - 1));
+  printf("\n");
   printf("time:        %.3f s\n", secs);
   if (!res.converged) {
     if (res.optimizer == VI_OPT_LBFGS)
@@ -448,12 +458,18 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller "
                       "--tol-rel-obj, or the default algorithm (leave out --algorithm)\n", res.reason);
   }
-  if (isfinite(khat) && khat > 0.7)
-    fprintf(stderr, "warning: Pareto k = %.2f: the approximation is poor and the summaries may be unreliable%s\n",
-            khat, res.algorithm == VI_ALGO_FULLRANK
-                      ? "; the posterior is far from Gaussian on the unconstrained scale: try "
-                        "reparameterising the model (e.g. non-centred) or use MCMC"
-                      : "; try --algorithm fullrank");
+  if (chk.verdict == VI_VERDICT_UNRELIABLE) {
+    /* advice that runs on this model: full rank is limited to 1000 parameters */
+    const char *advice =
+        res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
+            ? "; the posterior is far from Gaussian on the unconstrained scale: try "
+              "reparameterising the model (e.g. non-centred) or use MCMC"
+        : dim <= 1000 ? "; try --algorithm fullrank"
+                      : "; try --algorithm lowrank";
+    fprintf(stderr, "warning: Pareto k = %.2f and reweighting moves the means by up to %.2g sd: the "
+                    "approximation is poor and the summaries may be unreliable%s\n",
+            khat, chk.mean_shift, advice);
+  }
   if (failed)
     fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);
