@@ -99,6 +99,7 @@ struct fit {
   size_t dim;
   double *init;          /* dim: initial mu */
   double *zeta, *eta, *g; /* dim scratch */
+  long eval_budget;       /* > 0: L-BFGS stops (as cancelled) after this many evaluations */
 };
 
 static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
@@ -500,7 +501,11 @@ static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
     o->progress(o->progress_ctx, iter, 0.5 * (double)p->dim * (1 + LOG_2PI) - fx, rel);
 }
 
-static int lbfgs_cancelled(void *ctx) { return cancelled(((struct dadvi *)ctx)->f); }
+/* The user's cancel, or the fit's budget of gradient evaluations spent. */
+static int lbfgs_cancelled(void *ctx) {
+  const struct fit *f = ((struct dadvi *)ctx)->f;
+  return cancelled(f) || (f->eval_budget > 0 && f->res->grad_evals > f->eval_budget);
+}
 
 /* Minimises F from x with L-BFGS (optim.h), counting iterations into the
  * result. */
@@ -628,7 +633,7 @@ static enum vi_lbfgs_end dadvi_rounds(struct dadvi *p, double *x, double *fx, do
  * for a Gaussian density, but can be far too wide where the density is not
  * close to one (funnels), so it is reported only when it fits better. */
 static int lr_beats_meanfield(struct dadvi *p, const double *x, double fx,
-                              const struct dadvi_lr *lr) {
+                              const struct dadvi_lr *lr, double *elbo_out) {
   size_t d = p->dim, M = (size_t)p->m;
   double sum = 0, h = 0;
   dadvi_mu(p, x, p->mu);
@@ -644,6 +649,7 @@ static int lr_beats_meanfield(struct dadvi *p, const double *x, double fx,
   for (size_t m = 0; m < M; m++) sum += p->blp[m];
   for (size_t i = 0; i < d; i++) h += log(lr->L[i * d + i]);
   double elbo_lr = sum / p->m + h, elbo_mf = -fx;
+  *elbo_out = 0.5 * (double)d * (1 + LOG_2PI) + elbo_lr;
   return elbo_lr > elbo_mf;
 }
 
@@ -843,7 +849,7 @@ done:
   } else {
     lr.ok = 0;
   }
-  if (lr.ok && o->lr_draws) lr.ok = lr_beats_meanfield(&p, x, fx, &lr);
+  if (lr.ok && o->lr_draws) lr.ok = lr_beats_meanfield(&p, x, fx, &lr, &res->lr_elbo);
   if (lr.ok && o->lr_draws) {
     res->L = vi_arena_array(f->arena, dd, sizeof *res->L);
     if (res->L) {
@@ -883,6 +889,9 @@ enum { FR_MIN_DRAWS = 64, FR_MAX_DIM = 1000 };
  * touched per gradient (vi_advi_options.work) */
 enum { AUTO_FR_MAX_DIM = 100, AUTO_FR_MAX_DRAWS = 512, AUTO_FR_MAX_ITER = 500 };
 #define AUTO_FR_MAX_WORK 200000
+/* ... and above AUTO_FR_MAX_DIM, to low rank within this budget */
+enum { AUTO_LR_MAX_DRAWS = 128, AUTO_LR_MAX_ITER = 300 };
+#define AUTO_LR_MAX_NUMBERS 4e9
 
 struct frk {
   const double *a, *C; /* anchor: dim, dim x dim lower-triangular row-major */
@@ -1203,7 +1212,8 @@ static void lk_result(const struct dadvi *p, const double *x, double *mu, double
   }
 }
 
-static enum vi_advi_stop fit_lowrank(struct fit *f) {
+/* pilot: a dadvi fit to start from, or NULL to run one here. */
+static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result *pilot) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -1244,7 +1254,8 @@ static enum vi_advi_stop fit_lowrank(struct fit *f) {
   res->rank = (int)r;
   struct vi_advi_result pr;
   const double *P = NULL; /* the means' preconditioner: the pilot's LR factor */
-  if (run_pilot(f, &pr) == 0) {
+  if (pilot) pr = *pilot;
+  if (pilot || run_pilot(f, &pr) == 0) {
     memcpy(a, pr.mu, d * sizeof *a);
     if (pr.lr_cov) P = pr.L;
     for (size_t i = 0; i < d; i++) sc[i] = exp(pr.omega[i]);
@@ -1321,15 +1332,80 @@ nomem:
  * correlated, non-Gaussian posteriors (latent Gaussian processes, hidden
  * Markov models), and costs a few thousand more gradients. */
 
+/* auto above AUTO_FR_MAX_DIM parameters: the low-rank family started from
+ * the dadvi fit in *f->res, within a budget of AUTO_LR_MAX_NUMBERS numbers
+ * touched (gradient evaluations times the model's work per gradient), at
+ * most AUTO_LR_MAX_DRAWS draws and AUTO_LR_MAX_ITER L-BFGS iterations per
+ * stage. Reported when it converged with an ELBO above dadvi's. */
+static enum vi_advi_stop auto_lowrank(struct fit *f, enum vi_advi_stop st, size_t work) {
+  const struct vi_advi_options *o = f->o;
+  struct vi_advi_result *res = f->res;
+  size_t d = f->dim;
+  double per = (double)(work > d ? work : d);
+  struct vi_advi_result lr;
+  memset(&lr, 0, sizeof lr);
+  lr.mu = vi_arena_array(f->arena, d, sizeof *lr.mu);
+  lr.omega = vi_arena_array(f->arena, d, sizeof *lr.omega);
+  lr.mc_change = NAN;
+  lr.iterations = res->iterations;
+  if (!lr.mu || !lr.omega) return st;
+  struct vi_advi_options lo = *o;
+  lo.algorithm = VI_ALGO_LOWRANK;
+  /* the draws: AUTO_LR_MAX_DRAWS, or for small models two doublings beyond
+   * the first (whitened) set */
+  size_t nz = d + vi_advi_lowrank_rank(d, o->rank, work);
+  int cap = nz <= DADVI_WHITEN_MAX_DIM ? (int)(4 * nz) : AUTO_LR_MAX_DRAWS;
+  if (cap < AUTO_LR_MAX_DRAWS) cap = AUTO_LR_MAX_DRAWS;
+  if (lo.draws_max > cap) lo.draws_max = cap;
+  if (lo.iter > AUTO_LR_MAX_ITER) lo.iter = AUTO_LR_MAX_ITER;
+  struct vi_diags quiet;
+  vi_diags_init(&quiet);
+  struct fit lf = *f;
+  lf.o = &lo;
+  lf.res = &lr;
+  lf.d = &quiet;
+  lf.eval_budget = (long)fmax(1, AUTO_LR_MAX_NUMBERS / per);
+  enum vi_advi_stop lst = fit_lowrank(&lf, res);
+  vi_diags_free(&quiet);
+  res->grad_evals += lr.grad_evals;
+  res->iterations = lr.iterations;
+  if (lst == VI_ADVI_INTERRUPTED && cancelled(f)) {
+    set_reason(res, "interrupted while refining to the low-rank family (the mean-field fit "
+                    "is reported)");
+    return VI_ADVI_INTERRUPTED;
+  }
+  double elbo0 = res->lr_cov ? res->lr_elbo : res->elbo; /* of the q dadvi reports */
+  int ok = lst == VI_ADVI_CONVERGED && all_finite(lr.mu, d) && lr.elbo > elbo0;
+  snprintf(res->fits, sizeof res->fits, "dadvi, lowrank (rank %d%s)", lr.rank,
+           lst == VI_ADVI_INTERRUPTED ? ", stopped at its budget"
+           : lst != VI_ADVI_CONVERGED ? ", not converged"
+           : ok ? "" : ", lower ELBO");
+  if (!ok) return st;
+  res->algorithm = VI_ALGO_LOWRANK;
+  res->mu = lr.mu;
+  res->omega = lr.omega;
+  res->B = lr.B;
+  res->rank = lr.rank;
+  res->L = NULL;
+  res->lr_cov = 0;
+  res->elbo = lr.elbo;
+  res->draws_m = lr.draws_m;
+  res->mc_change = lr.mc_change;
+  snprintf(res->reason, sizeof res->reason, "%s", lr.reason);
+  return VI_ADVI_CONVERGED;
+}
+
 static enum vi_advi_stop fit_auto(struct fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
   enum vi_advi_stop st = fit_dadvi(f);
   res->algorithm = VI_ALGO_DADVI;
+  snprintf(res->fits, sizeof res->fits, "dadvi");
   if (st != VI_ADVI_CONVERGED && st != VI_ADVI_MAX_ITER) return st;
-  if (d == 0 || d > AUTO_FR_MAX_DIM || !all_finite(res->mu, d)) return st;
+  if (d == 0 || !all_finite(res->mu, d)) return st;
   size_t work = o->work ? o->work(o->work_ctx) : 0;
+  if (d > AUTO_FR_MAX_DIM) return auto_lowrank(f, st, work);
   if (work > AUTO_FR_MAX_WORK) return st;
   double *C = vi_arena_array(f->work, d * d, sizeof *C);
   struct vi_advi_result fr;
@@ -1365,6 +1441,8 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
                     "is reported)");
     return VI_ADVI_INTERRUPTED;
   }
+  snprintf(res->fits, sizeof res->fits, "dadvi, fullrank%s",
+           fst == VI_ADVI_CONVERGED ? "" : " (not converged within its budget)");
   if (fst != VI_ADVI_CONVERGED || !all_finite(fr.mu, d) || !all_finite(fr.L, d * d)) return st;
   res->algorithm = VI_ALGO_FULLRANK;
   res->mu = fr.mu;
@@ -1454,7 +1532,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
     struct vi_advi_options mo = *o; /* meanfield with L-BFGS: dadvi without LR */
     mo.lr_draws = 0;
     if (o->algorithm == VI_ALGO_AUTO) st = fit_auto(&f);
-    else if (o->algorithm == VI_ALGO_LOWRANK) st = fit_lowrank(&f);
+    else if (o->algorithm == VI_ALGO_LOWRANK) st = fit_lowrank(&f, NULL);
     else if (o->algorithm == VI_ALGO_DADVI) st = fit_dadvi(&f);
     else if (res->optimizer == VI_OPT_SGD || res->optimizer == VI_OPT_ADAM) st = fit_stan(&f);
     else if (o->algorithm == VI_ALGO_FULLRANK) st = fit_fullrank(&f, NULL, NULL);

@@ -40,7 +40,10 @@
  *   - VI_ALGO_AUTO (the default): dadvi; then, when dim <= 100 and the model
  *     touches at most 200,000 numbers per gradient (o->work), the full-rank
  *     fit started from it, reported when it converges (res->algorithm then
- *     says VI_ALGO_FULLRANK).
+ *     says VI_ALGO_FULLRANK); above 100 parameters the low-rank fit started
+ *     from it, within 4e9 numbers touched (gradients times o->work), 128
+ *     draws and 300 L-BFGS iterations per stage, reported when it converges
+ *     with a higher ELBO. res->fits lists the fits that ran.
  *
  * Example:
  *   struct vi_advi_options o;
@@ -147,6 +150,7 @@ struct vi_advi_result {
   enum vi_advi_stop stop;
   int converged;          /* 1 iff stop == VI_ADVI_CONVERGED */
   char reason[256];       /* human-readable why it stopped */
+  char fits[96];          /* auto: the fits that ran, in order ("dadvi, fullrank"); else "" */
   size_t dim;
   int iterations;         /* Stan: SGD iterations of the main loop; dadvi: L-BFGS iterations, all stages */
   long grad_evals;        /* calls of logp_grad, all phases (init, adaptation, ELBO estimates) */
@@ -162,6 +166,7 @@ struct vi_advi_result {
   double *B;              /* lowrank: dim x rank factor, row-major: covariance
                              diag(exp(2 omega)) + B B^T; NULL otherwise */
   int rank;               /* lowrank: the rank used */
+  double lr_elbo;         /* dadvi with lr_cov: the ELBO of N(mu, Sigma_LR) on the fixed draws */
   int lr_cov;             /* dadvi: 1 when L is the Cholesky factor of the linear-response
                              covariance (draws and log_q use it); omega still holds the
                              mean-field log sds */
