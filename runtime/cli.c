@@ -440,6 +440,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
          vi_algo_name(res.algorithm));
   if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
+  if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
+    printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
   if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
