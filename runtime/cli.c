@@ -467,7 +467,9 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
             ? "; the posterior is far from Gaussian on the unconstrained scale: try "
               "reparameterising the model (e.g. non-centred) or use MCMC"
         : dim <= 1000 ? "; try --algorithm fullrank"
-                      : "; try --algorithm lowrank";
+        : !strstr(res.fits, "lowrank") ? "; try --algorithm lowrank"
+                      : "; the low-rank fit did not do better: try reparameterising the model "
+                        "(e.g. non-centred) or use MCMC";
     fprintf(stderr, "warning: Pareto k = %.2f and reweighting moves the means by up to %.2g sd: the "
                     "approximation is poor and the summaries may be unreliable%s\n",
             khat, chk.mean_shift, advice);
