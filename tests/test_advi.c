@@ -1185,6 +1185,7 @@ Test(advi, verdict_flags_a_gaussian_fit_to_a_student_t2) {
     struct vi_psis_check c = check_fit(&den, seed, &r);
     cr_assert_eq(c.verdict, VI_VERDICT_UNRELIABLE, "seed %d: k %.2f, shifts %.3f %.3f",
                  (int)seed, c.khat, c.mean_shift, c.sd_shift);
+    cr_log_info("seed %d: k %.2f shifts %.3f %.3f", (int)seed, c.khat, c.mean_shift, c.sd_shift);
   }
 }
 
@@ -1209,6 +1210,7 @@ Test(advi, verdict_flags_a_gaussian_fit_to_neals_funnel) {
     struct vi_psis_check c = check_fit(&den, seed, &r);
     cr_assert_eq(c.verdict, VI_VERDICT_UNRELIABLE, "seed %d: k %.2f, shifts %.3f %.3f",
                  (int)seed, c.khat, c.mean_shift, c.sd_shift);
+    cr_log_info("seed %d: k %.2f shifts %.3f %.3f", (int)seed, c.khat, c.mean_shift, c.sd_shift);
   }
 }
 
