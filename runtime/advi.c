@@ -890,8 +890,8 @@ enum { FR_MIN_DRAWS = 64, FR_MAX_DIM = 1000 };
 enum { AUTO_FR_MAX_DIM = 100, AUTO_FR_MAX_DRAWS = 512, AUTO_FR_MAX_ITER = 500 };
 #define AUTO_FR_MAX_WORK 200000
 /* ... and above AUTO_FR_MAX_DIM, to low rank within this budget */
-enum { AUTO_LR_MAX_DRAWS = 128, AUTO_LR_MAX_ITER = 300 };
-#define AUTO_LR_MAX_NUMBERS 4e9
+enum { AUTO_LR_MAX_DRAWS = 2048, AUTO_LR_MAX_ITER = 300 };
+#define AUTO_LR_MAX_NUMBERS 2e9
 
 struct frk {
   const double *a, *C; /* anchor: dim, dim x dim lower-triangular row-major */
@@ -1213,6 +1213,36 @@ static void lk_result(const struct dadvi *p, const double *x, double *mu, double
 }
 
 /* pilot: a dadvi fit to start from, or NULL to run one here. */
+/* New fixed draws for lowrank, rows first..first+count of z (nz = d + r
+ * values each): whitened as a whole when there are enough (gram given),
+ * else antithetic and scaled per coordinate, with the factor's r columns
+ * then whitened among themselves (an r x r second moment, rg scratch), so
+ * the directions B spans are sampled exactly to second order. */
+static void lk_draws(struct vi_rng *rng, double *z, size_t d, size_t r, int first, int count,
+                     double *gram, double *rg) {
+  size_t nz = d + r;
+  vi_draws_standard(rng, z, nz, first, count, (size_t)count >= 2 * nz ? gram : NULL);
+  if ((size_t)count >= 2 * nz || (size_t)count < 2 * r || r == 0) return;
+  double *blk = z + (size_t)first * nz;
+  memset(rg, 0, r * r * sizeof *rg);
+  for (int k = 0; k < count; k++) {
+    const double *v = blk + (size_t)k * nz + d;
+    for (size_t i = 0; i < r; i++)
+      for (size_t j = 0; j <= i; j++) rg[i * r + j] += v[i] * v[j];
+  }
+  for (size_t i = 0; i < r; i++)
+    for (size_t j = 0; j <= i; j++) rg[j * r + i] = rg[i * r + j] /= count;
+  if (vi_dense_cholesky(rg, r) != 0) return;
+  for (int k = 0; k < count; k++) {
+    double *v = blk + (size_t)k * nz + d;
+    for (size_t i = 0; i < r; i++) {
+      double t = v[i];
+      for (size_t j = 0; j < i; j++) t -= rg[i * r + j] * v[j];
+      v[i] = t / rg[i * r + i];
+    }
+  }
+}
+
 static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result *pilot) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
@@ -1246,9 +1276,10 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   double *pmu2 = vi_arena_array(f->work, d, sizeof *pmu2);
   double *gmu = vi_arena_array(f->work, d, sizeof *gmu);
   double *gram = whiten ? vi_arena_array(f->work, nz * nz, sizeof *gram) : NULL;
+  double *rg = vi_arena_array(f->work, r * r + 1, sizeof *rg);
   res->B = vi_arena_array(f->arena, d * r > 0 ? d * r : 1, sizeof *res->B);
   if (!z || !x || !gx || !phi || !scr || !a || !sc || !w || !gw || !sd || !pmu || !psd ||
-      !pmu2 || !gmu ||
+      !pmu2 || !gmu || !rg ||
       (whiten && !gram) || !res->B)
     goto nomem;
   res->rank = (int)r;
@@ -1272,7 +1303,7 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   }
   struct lrk k = {sc, w, gw};
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
-  vi_draws_standard(&f->rng, z, nz, 0, m, (size_t)m >= 2 * nz ? gram : NULL);
+  lk_draws(&f->rng, z, d, r, 0, m, gram, rg);
   struct dadvi p = {.f = f, .dim = d, .n = n, .z = z, .m = m, .a = a, .P = P, .pd = sc,
                     .mu = pmu2, .gmu = gmu, .lk = &k};
   vi_q_init(&p.q, VI_FAMILY_LOWRANK, d, r, phi, scr);
@@ -1309,7 +1340,7 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
     if (mc_rule(res, ch, gn, p.m, mmax, o->mc_tol) != 0) break;
     memcpy(pmu, res->mu, d * sizeof *pmu);
     memcpy(psd, sd, d * sizeof *psd);
-    vi_draws_standard(&f->rng, z, nz, p.m, p.m, (size_t)p.m >= 2 * nz ? gram : NULL);
+    lk_draws(&f->rng, z, d, r, p.m, p.m, gram, rg);
     p.m *= 2;
     if (eval_after_doubling(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
   }
