@@ -41,7 +41,7 @@
  *     touches at most 200,000 numbers per gradient (o->work), the full-rank
  *     fit started from it, reported when it converges (res->algorithm then
  *     says VI_ALGO_FULLRANK); above 100 parameters the low-rank fit started
- *     from it, within 4e9 numbers touched (gradients times o->work), 128
+ *     from it, within 2e9 numbers touched (gradients times o->work), 2048
  *     draws and 300 L-BFGS iterations per stage, reported when it converges
  *     with a higher ELBO. res->fits lists the fits that ran.
  *
