@@ -96,9 +96,27 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
     memcpy(phi + 2 * dim, res->B, dim * rk * sizeof *phi);
     vi_q_init(&q, VI_FAMILY_LOWRANK, dim, rk, phi, scr);
     vi_q_prepare(&q);
+    /* noise of dim + rk values: balanced (antithetic, whitened, shuffled) as
+     * for the other families when it is small enough */
+    size_t nz = dim + rk;
+    int bal = nz <= DRAW_BALANCE_MAX_DIM && S >= 2 * nz && S % 2 == 0 && S <= (size_t)INT_MAX;
+    double *noise = bal ? vi_arena_array(&a, S * nz, sizeof *noise) : NULL;
+    double *g2 = bal ? vi_arena_array(&a, nz * nz, sizeof *g2) : NULL;
+    if (bal && (!noise || !g2)) bal = 0;
+    if (bal) {
+      vi_draws_standard(&r, noise, nz, 0, (int)S, g2);
+      for (size_t s = S - 1; s > 0; s--) {
+        size_t k = (size_t)(vi_rng_uniform(&r) * (double)(s + 1));
+        if (k > s) k = s;
+        if (k == s) continue;
+        memcpy(eta, noise + s * nz, nz * sizeof *eta);
+        memcpy(noise + s * nz, noise + k * nz, nz * sizeof *eta);
+        memcpy(noise + k * nz, eta, nz * sizeof *eta);
+      }
+    }
     for (size_t s = 0; s < S; s++) {
       double *t = theta + s * dim;
-      for (size_t i = 0; i < dim + rk; i++) eta[i] = vi_rng_normal(&r);
+      for (size_t i = 0; i < nz; i++) eta[i] = bal ? noise[s * nz + i] : vi_rng_normal(&r);
       vi_q_draw(&q, eta, t);
       if (log_q) log_q[s] = vi_q_lowrank_log_q(&q, t, work);
       if (log_p) {
