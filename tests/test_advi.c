@@ -608,6 +608,7 @@ static void fit_twice_identical(enum vi_algo a) {
                       a == VI_ALGO_FULLRANK ? r2.L : r2.omega, n * sizeof(double)),
                0);
   cr_assert_eq(r1.grad_evals, r2.grad_evals);
+  if (a == VI_ALGO_LOWRANK) cr_assert_eq(memcmp(r1.B, r2.B, 2 * sizeof(double)), 0);
   double t1[20], t2[20], lp1[10], lp2[10], lq1[10], lq2[10];
   vi_advi_draw(&r1, &den, 9, 10, t1, lp1, lq1, &diags);
   vi_advi_draw(&r2, &den, 9, 10, t2, lp2, lq2, &diags);
@@ -624,6 +625,7 @@ Test(advi, every_algorithm_is_reproducible_bit_for_bit_given_the_seed) {
   fit_twice_identical(VI_ALGO_DADVI);
   fit_twice_identical(VI_ALGO_MEANFIELD);
   fit_twice_identical(VI_ALGO_FULLRANK);
+  fit_twice_identical(VI_ALGO_LOWRANK);
 }
 
 Test(advi, init_zero_starts_every_coordinate_at_zero) {
