@@ -98,7 +98,7 @@ struct fit {
   struct vi_rng rng;
   size_t dim;
   double *init;          /* dim: initial mu */
-  double *zeta, *eta, *g; /* dim scratch */
+  double *zeta, *eta, *g, *gq; /* dim scratch */
   long eval_budget;       /* > 0: L-BFGS stops (as cancelled) after this many evaluations */
 };
 
@@ -194,10 +194,15 @@ static int stan_grad(struct fit *f, const struct vi_q *q, double *out) {
       if (++dropped >= STAN_N_RETRIES * n) return -1;
       continue;
     }
+    if (f->o->estimator == VI_EST_STL) { /* path derivative of log p - log q */
+      q->fam->score(q, f->eta, f->gq);
+      for (size_t k = 0; k < q->dim; k++) f->g[k] -= f->gq[k];
+    }
     vi_q_pull(q, f->eta, f->g, out);
     i++;
   }
   vi_q_finish(q, n, out);
+  if (f->o->estimator == VI_EST_STL) q->fam->entropy_grad_sub(q, out);
   return 0;
 }
 
@@ -1495,6 +1500,10 @@ static int check_options(const struct vi_density *den, const struct vi_advi_opti
            o->optimizer != VI_OPT_LBFGS)
     bad = "lowrank is fitted with fixed draws and L-BFGS (--optimizer lbfgs)";
   else if (o->rank < 0) bad = "rank must be >= 1";
+  else if ((unsigned)o->estimator > VI_EST_STL) bad = "unknown estimator";
+  else if (o->estimator == VI_EST_STL && vi_optimizer_of(o) != VI_OPT_SGD &&
+           vi_optimizer_of(o) != VI_OPT_ADAM)
+    bad = "the sticking-the-landing estimator is for the stochastic optimisers (sgd, adam)";
   else if ((unsigned)o->optimizer > VI_OPT_ADAM) bad = "unknown optimizer";
   else if ((o->algorithm == VI_ALGO_DADVI || o->algorithm == VI_ALGO_AUTO) &&
            (o->optimizer == VI_OPT_SGD || o->optimizer == VI_OPT_ADAM))
@@ -1545,8 +1554,9 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   f.zeta = vi_arena_array(&work, dim, sizeof(double));
   f.eta = vi_arena_array(&work, dim, sizeof(double));
   f.g = vi_arena_array(&work, dim, sizeof(double));
+  f.gq = vi_arena_array(&work, dim, sizeof(double));
   enum vi_advi_stop st = VI_ADVI_ERROR;
-  if (!res->mu || !(res->L || res->omega) || !f.init || !f.zeta || !f.eta || !f.g) {
+  if (!res->mu || !(res->L || res->omega) || !f.init || !f.zeta || !f.eta || !f.g || !f.gq) {
     vi_error(d, noloc(), "out of memory for a fit of dimension %zu", dim);
     set_reason(res, "out of memory");
   } else if (choose_init(&f) != 0) {

@@ -1233,3 +1233,59 @@ Test(advi, verdict_is_good_for_a_well_matched_approximation) {
   cr_assert_eq(vi_psis_check(th, 10, 4, lp, lq, &c), VI_OK);
   cr_assert_eq(c.verdict, VI_VERDICT_UNKNOWN);
 }
+
+/* ---- sticking the landing ---------------------------------------------------------- */
+
+Test(advi, stl_gradient_vanishes_for_every_draw_when_q_is_the_target) {
+  /* q = p: grad log p(theta) = grad log q(theta) at every draw, so the path
+   * derivative of log p - log q is exactly zero (plain reparameterisation
+   * gradients are zero only on average) */
+  enum { D = 3 };
+  struct diag p = {D, dm, ds};
+  for (int id = VI_FAMILY_MEANFIELD; id <= VI_FAMILY_FULLRANK; id++) {
+    double phi[D + D * D] = {0}, acc[D + D * D] = {0}, eta[D], th[D], g[D], gq[D], lp;
+    struct vi_q q;
+    vi_q_init(&q, id, D, 0, phi, NULL);
+    q.fam->reset(&q, dm);
+    for (size_t i = 0; i < D; i++) {
+      if (id == VI_FAMILY_MEANFIELD) phi[D + i] = log(ds[i]);
+      else phi[D + i * D + i] = ds[i];
+    }
+    struct vi_rng r;
+    vi_rng_seed(&r, 3, 0);
+    for (int m = 0; m < 5; m++) {
+      for (size_t i = 0; i < D; i++) eta[i] = vi_rng_normal(&r);
+      vi_q_draw(&q, eta, th);
+      diag_lp(&p, th, &lp, g);
+      q.fam->score(&q, eta, gq);
+      for (size_t i = 0; i < D; i++) g[i] -= gq[i];
+      vi_q_pull(&q, eta, g, acc);
+    }
+    vi_q_finish(&q, 5, acc);
+    q.fam->entropy_grad_sub(&q, acc);
+    for (size_t k = 0; k < q.npar; k++)
+      cr_assert(fabs(acc[k]) < 1e-12, "%s: component %zu = %g", q.fam->name, k, acc[k]);
+  }
+}
+
+Test(advi, adam_with_stl_lands_on_the_exact_gaussian) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 5);
+  o.optimizer = VI_OPT_ADAM;
+  o.estimator = VI_EST_STL;
+  o.lr = 0.05;
+  o.init_radius = 0;
+  o.tol_rel_obj = 1e-4;
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+  for (size_t i = 0; i < 3; i++) {
+    cr_assert(fabs(r.mu[i] - dm[i]) < 0.05 * ds[i], "mu[%zu] = %g", i, r.mu[i]);
+    cr_assert(fabs(r.omega[i] - log(ds[i])) < 0.05, "sd[%zu] = %g", i, sd_of(&r, i));
+  }
+  o = opts(VI_ALGO_DADVI, 1);
+  o.estimator = VI_EST_STL;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "sticking-the-landing"), "%s", diags.buf);
+}

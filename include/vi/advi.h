@@ -91,6 +91,13 @@ enum vi_optimizer {
                       fullrank): step lr, no eta adaptation, Stan's stopping rule */
 };
 
+/* The stochastic gradient estimator (sgd, adam). */
+enum vi_estimator {
+  VI_EST_REPARAM = 0, /* reparameterised: E[dT/dphi^T grad log p] + grad entropy (Stan's) */
+  VI_EST_STL          /* sticking the landing (Roeder, Wu & Duvenaud 2017): the path
+                         derivative of log p - log q; zero variance when q = p */
+};
+
 /* How a fit ended. */
 enum vi_advi_stop {
   VI_ADVI_CONVERGED = 0, /* stopping rule met; result usable */
@@ -115,6 +122,7 @@ struct vi_advi_options {
   int adapt_engaged;            /* Stan: choose eta from {100,10,1,0.1,0.01} (1) */
   int adapt_iter;               /* Stan: iterations per eta candidate (50) */
   double tol_rel_obj;           /* Stan: relative ELBO change tolerance (0.01) */
+  enum vi_estimator estimator;  /* sgd, adam: VI_EST_REPARAM (default) or VI_EST_STL */
   double lr;                    /* adam: step size (0.001, Kingma and Ba's default); beta1 0.9,
                                    beta2 0.999, epsilon 1e-8 */
   int output_samples;           /* draws the caller should write (1000); not used by the fit */
