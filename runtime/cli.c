@@ -49,6 +49,7 @@ static const char usage[] =
     "                          adam (Adam on the same gradients; meanfield, fullrank)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
     "  --lr X                  adam's step size (default 0.001)\n"
+    "  --estimator E           sgd/adam gradients: reparam (default) or stl (sticking the landing)\n"
     "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
     "  --adapt-iter N --tol-rel-obj X --output-samples N --init 0|R\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
@@ -117,7 +118,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       fputs(usage, stdout);
       exit(0);
     }
-    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "iter", "grad-samples",
+    static const char *const valued[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter", "grad-samples",
                                          "elbo-samples", "eval-elbo", "eta", "adapt-engaged", "adapt-iter",
                                          "tol-rel-obj", "output-samples", "init", "draws", "summary", "params", NULL};
     int known = 0;
@@ -147,6 +148,13 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       if (vi_optimizer_parse(val, &a->opt.optimizer) || a->opt.optimizer == VI_OPT_AUTO) {
         fprintf(stderr, "error: --optimizer takes sgd or lbfgs, not '%s' (or adam, with --algorithm "
                         "meanfield or fullrank)\n", val);
+        return VI_ERR_USAGE;
+      }
+    } else if (!strcmp(opt, "estimator")) {
+      if (!strcmp(val, "stl")) a->opt.estimator = VI_EST_STL;
+      else if (!strcmp(val, "reparam")) a->opt.estimator = VI_EST_REPARAM;
+      else {
+        fprintf(stderr, "error: --estimator takes reparam or stl, not '%s'\n", val);
         return VI_ERR_USAGE;
       }
     } else if (!strcmp(opt, "rank")) {
