@@ -450,6 +450,12 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
   if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
     printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
+  if (dim > 0) {
+    if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
+    else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
+    else if (res.L) printf("covariance:  full rank\n");
+    else printf("covariance:  mean-field (sds are too small where parameters are correlated)\n");
+  }
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
   if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
