@@ -42,8 +42,9 @@
  *     fit started from it, reported when it converges (res->algorithm then
  *     says VI_ALGO_FULLRANK); above 100 parameters the low-rank fit started
  *     from it, within 2e9 numbers touched (gradients times o->work), 2048
- *     draws and 300 L-BFGS iterations per stage, reported when it converges
- *     with a higher ELBO. res->fits lists the fits that ran.
+ *     draws and 300 L-BFGS iterations per stage, reported when its ELBO is
+ *     higher than dadvi's (then VI_ADVI_MAX_ITER when it did not converge).
+ *     res->fits lists the fits that ran.
  *
  * Example:
  *   struct vi_advi_options o;
