@@ -468,7 +468,9 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   printf("\n");
   printf("time:        %.3f s\n", secs);
   if (!res.converged) {
-    if (res.optimizer == VI_OPT_LBFGS)
+    if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
+      fprintf(stderr, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
+    else if (res.optimizer == VI_OPT_LBFGS)
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
     else
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller "
