@@ -47,11 +47,14 @@ static const char usage[] =
     "  --algorithm A           auto (default: dadvi, then full rank for models of <= 100\n"
     "                          parameters that are cheap to evaluate), dadvi (deterministic\n"
     "                          mean-field ADVI with linear-response covariances), meanfield\n"
-    "                          or fullrank (the Gaussian family)\n"
+    "                          or fullrank (the Gaussian family), lowrank (low rank plus\n"
+    "                          diagonal Gaussian, fixed draws + L-BFGS; 100 to 100,000 parameters)\n"
+    "  --rank R                lowrank's rank (default by cost, 2 to 10)\n"
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default),\n"
     "                          adam (Adam on the same gradients; meanfield, fullrank)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
     "  --lr X                  adam's step size (default 0.001)\n"
+    "  --estimator E           sgd/adam gradients: reparam (default) or stl (sticking the landing)\n"
     "  --iter N --grad-samples N --elbo-samples N --eval-elbo N --eta X --adapt-engaged 0|1\n"
     "  --adapt-iter N --tol-rel-obj X --output-samples N\n"
     "  --init 0|R|FILE.json    zero, uniform(-R, R) on the unconstrained scale (default 2), or\n"
@@ -68,7 +71,7 @@ static const char usage[] =
 #define VI_VERSION "unknown"
 #endif
 
-static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "iter",
+static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
                                           "params", "threads", NULL};
@@ -187,7 +190,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "params")) a->params = val;
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
-        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield or fullrank, not '%s'\n",
+        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
                 val);
         return VI_ERR_USAGE;
       }
@@ -197,6 +200,15 @@ static int parse_args(int argc, char **argv, struct cli *a) {
                         "meanfield or fullrank)\n", val);
         return VI_ERR_USAGE;
       }
+    } else if (!strcmp(opt, "estimator")) {
+      if (!strcmp(val, "stl")) a->opt.estimator = VI_EST_STL;
+      else if (!strcmp(val, "reparam")) a->opt.estimator = VI_EST_REPARAM;
+      else {
+        fprintf(stderr, "error: --estimator takes reparam or stl, not '%s'\n", val);
+        return VI_ERR_USAGE;
+      }
+    } else if (!strcmp(opt, "rank")) {
+      if (!(r = parse_num(opt, val, 1, 1e4, 1, &v))) a->opt.rank = (int)v;
     } else if (!strcmp(opt, "lr")) {
       if (!(r = parse_num(opt, val, 1e-12, 1e6, 0, &v))) a->opt.lr = v;
     } else if (!strcmp(opt, "time-gradient")) {
@@ -581,7 +593,12 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     goto done;
   }
   vi_summary_compute(draws, S, P, st);
-  double khat = vi_psis_khat(log_p, log_q, S);
+  struct vi_psis_check chk;
+  if (vi_psis_check(theta, S, dim, log_p, log_q, &chk)) {
+    chk.khat = vi_psis_khat(log_p, log_q, S);
+    chk.verdict = VI_VERDICT_UNKNOWN;
+  }
+  double khat = chk.khat;
   double secs = now() - t0;
   const char **names = malloc((P ? P : 1) * sizeof *names);
   const char **unames = malloc((dim ? dim : 1) * sizeof *unames);
@@ -623,25 +640,48 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
          vi_algo_name(res.algorithm));
   if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
+  if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
+    printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
+  if (dim > 0) {
+    if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
+    else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
+    else if (res.L) printf("covariance:  full rank\n");
+    else printf("covariance:  mean-field (sds are too small where parameters are correlated)\n");
+  }
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
   if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
   printf("ELBO:        %.6g\n", res.elbo);
-  printf("Pareto k:    %.2f (%s)\n", khat, vi_psis_verdict(khat));
+  printf("Pareto k:    %.2f\n", khat);
+  printf("verdict:     %s", vi_verdict_name(chk.verdict));
+  if (isfinite(chk.mean_shift))
+    printf(" (reweighting by p/q moves the means by up to %.2g sd and the sds by up to %.0f%%)",
+           chk.mean_shift, 100 * (exp(chk.sd_shift) - 1));
+  printf("\n");
   printf("time:        %.3f s\n", secs);
   if (!res.converged) {
-    if (res.optimizer == VI_OPT_LBFGS)
+    if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
+      fprintf(stderr, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
+    else if (res.optimizer == VI_OPT_LBFGS)
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
     else
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller "
                       "--tol-rel-obj, or the default algorithm (leave out --algorithm)\n", res.reason);
   }
-  if (isfinite(khat) && khat > 0.7)
-    fprintf(stderr, "warning: Pareto k = %.2f: the approximation is poor and the summaries may be unreliable%s\n",
-            khat, res.algorithm == VI_ALGO_FULLRANK
-                      ? "; the posterior is far from Gaussian on the unconstrained scale: try "
-                        "reparameterising the model (e.g. non-centred) or use MCMC"
-                      : "; try --algorithm fullrank");
+  if (chk.verdict == VI_VERDICT_UNRELIABLE) {
+    /* advice that runs on this model: full rank is limited to 1000 parameters */
+    const char *advice =
+        res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
+            ? "; the posterior is far from Gaussian on the unconstrained scale: try "
+              "reparameterising the model (e.g. non-centred) or use MCMC"
+        : dim <= 1000 ? "; try --algorithm fullrank"
+        : !strstr(res.fits, "lowrank") ? "; try --algorithm lowrank"
+                      : "; the low-rank fit did not do better: try reparameterising the model "
+                        "(e.g. non-centred) or use MCMC";
+    fprintf(stderr, "warning: Pareto k = %.2f and reweighting moves the means by up to %.2g sd: the "
+                    "approximation is poor and the summaries may be unreliable%s\n",
+            khat, chk.mean_shift, advice);
+  }
   if (failed)
     fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);

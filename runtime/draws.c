@@ -60,11 +60,16 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
   size_t dim = res->dim;
   struct vi_arena a;
   vi_arena_init(&a);
-  int balanced = dim > 0 && dim <= DRAW_BALANCE_MAX_DIM && S >= 2 * dim && S % 2 == 0 &&
+  int lowrank = res->B != NULL;
+  size_t rk = lowrank ? (size_t)res->rank : 0;
+  int balanced = !lowrank && dim > 0 && dim <= DRAW_BALANCE_MAX_DIM && S >= 2 * dim && S % 2 == 0 &&
                  S <= (size_t)INT_MAX;
-  double *eta = vi_arena_array(&a, dim, sizeof *eta);
+  double *eta = vi_arena_array(&a, dim + rk, sizeof *eta);
+  double *phi = lowrank ? vi_arena_array(&a, dim * (2 + rk), sizeof *phi) : NULL;
+  double *scr = lowrank ? vi_arena_array(&a, rk * rk + dim * rk, sizeof *scr) : NULL;
+  double *work = lowrank ? vi_arena_array(&a, dim + rk, sizeof *work) : NULL;
   double *gram = balanced ? vi_arena_array(&a, dim * dim, sizeof *gram) : NULL;
-  if (!eta || (balanced && !gram)) {
+  if (!eta || (balanced && !gram) || (lowrank && (!phi || !scr || !work))) {
     vi_arena_free(&a);
     vi_error(d, noloc(), "out of memory while drawing from the approximation");
     return VI_ERR_NOMEM;
@@ -84,6 +89,45 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
       memcpy(theta + s * dim, theta + k * dim, dim * sizeof *eta);
       memcpy(theta + k * dim, eta, dim * sizeof *eta);
     }
+  }
+  struct vi_q q;
+  if (lowrank) { /* the family's own draw and log q */
+    memcpy(phi, res->mu, dim * sizeof *phi);
+    memcpy(phi + dim, res->omega, dim * sizeof *phi);
+    memcpy(phi + 2 * dim, res->B, dim * rk * sizeof *phi);
+    vi_q_init(&q, VI_FAMILY_LOWRANK, dim, rk, phi, scr);
+    vi_q_prepare(&q);
+    /* noise of dim + rk values: balanced (antithetic, whitened, shuffled) as
+     * for the other families when it is small enough */
+    size_t nz = dim + rk;
+    int bal = nz <= DRAW_BALANCE_MAX_DIM && S >= 2 * nz && S % 2 == 0 && S <= (size_t)INT_MAX;
+    double *noise = bal ? vi_arena_array(&a, S * nz, sizeof *noise) : NULL;
+    double *g2 = bal ? vi_arena_array(&a, nz * nz, sizeof *g2) : NULL;
+    if (bal && (!noise || !g2)) bal = 0;
+    if (bal) {
+      vi_draws_standard(&r, noise, nz, 0, (int)S, g2);
+      for (size_t s = S - 1; s > 0; s--) {
+        size_t k = (size_t)(vi_rng_uniform(&r) * (double)(s + 1));
+        if (k > s) k = s;
+        if (k == s) continue;
+        memcpy(eta, noise + s * nz, nz * sizeof *eta);
+        memcpy(noise + s * nz, noise + k * nz, nz * sizeof *eta);
+        memcpy(noise + k * nz, eta, nz * sizeof *eta);
+      }
+    }
+    for (size_t s = 0; s < S; s++) {
+      double *t = theta + s * dim;
+      for (size_t i = 0; i < nz; i++) eta[i] = bal ? noise[s * nz + i] : vi_rng_normal(&r);
+      vi_q_draw(&q, eta, t);
+      if (log_q) log_q[s] = vi_q_lowrank_log_q(&q, t, work);
+      if (log_p) {
+        double lp;
+        if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY;
+        log_p[s] = lp;
+      }
+    }
+    vi_arena_free(&a);
+    return VI_OK;
   }
   double logdet = 0;
   for (size_t i = 0; i < dim; i++)

@@ -54,6 +54,15 @@ static double mf_entropy(const struct vi_q *q) {
   return h;
 }
 
+/* d log q / d theta = -(theta - mu) / s^2 = -eta / s */
+static void mf_score(const struct vi_q *q, const double *eta, double *gq) {
+  for (size_t i = 0; i < q->dim; i++) gq[i] = -eta[i] * exp(-q->phi[q->dim + i]);
+}
+
+static void mf_entropy_grad_sub(const struct vi_q *q, double *acc) {
+  for (size_t i = 0; i < q->dim; i++) acc[q->dim + i] -= 1;
+}
+
 /* ---- full rank, Stan's parameterisation: phi = (mu, L[d*d]) */
 
 static size_t fr_nparams(size_t d, size_t r) {
@@ -103,6 +112,23 @@ static double fr_entropy(const struct vi_q *q) {
   double h = 0.5 * (double)q->dim * (1 + VI_LOG_2PI);
   for (size_t i = 0; i < q->dim; i++) h += log(fabs(q->phi[q->dim + i * q->dim + i]));
   return h;
+}
+
+/* d log q / d theta = -Sigma^{-1} (theta - mu) = -L^{-T} eta (back substitution) */
+static void fr_score(const struct vi_q *q, const double *eta, double *gq) {
+  size_t d = q->dim;
+  const double *L = q->phi + d;
+  for (size_t i = d; i-- > 0;) {
+    double t = eta[i];
+    for (size_t k = i + 1; k < d; k++) t -= L[k * d + i] * gq[k];
+    gq[i] = t / L[i * d + i];
+  }
+  for (size_t i = 0; i < d; i++) gq[i] = -gq[i];
+}
+
+static void fr_entropy_grad_sub(const struct vi_q *q, double *acc) {
+  size_t d = q->dim;
+  for (size_t k = 0; k < d; k++) acc[d + k * d + k] -= 1 / q->phi[d + k * d + k];
 }
 
 /* ---- full rank, log-diagonal Cholesky: phi = (mu, lambda, strict lower
@@ -293,13 +319,15 @@ double vi_q_lowrank_log_q(const struct vi_q *q, const double *theta, double *x) 
 
 const struct vi_family vi_families[VI_FAMILY_COUNT] = {
     [VI_FAMILY_MEANFIELD] = {"meanfield", mf_nparams, no_scratch, mf_reset, NULL, mf_draw,
-                             mf_pull, mf_finish, mf_log_det, mf_entropy},
+                             mf_pull, mf_finish, mf_log_det, mf_entropy, mf_score,
+                             mf_entropy_grad_sub},
     [VI_FAMILY_FULLRANK] = {"fullrank", fr_nparams, no_scratch, fr_reset, NULL, fr_draw,
-                            fr_pull, fr_finish, fr_log_det, fr_entropy},
+                            fr_pull, fr_finish, fr_log_det, fr_entropy, fr_score,
+                            fr_entropy_grad_sub},
     [VI_FAMILY_CHOLESKY] = {"cholesky", ch_nparams, ch_nscratch, ch_reset, ch_prepare, ch_draw,
-                            ch_pull, ch_finish, ch_log_det, ch_entropy},
+                            ch_pull, ch_finish, ch_log_det, ch_entropy, NULL, NULL},
     [VI_FAMILY_LOWRANK] = {"lowrank", lr_nparams, lr_nscratch, lr_reset, lr_prepare, lr_draw,
-                           lr_pull, lr_finish, lr_log_det, lr_entropy},
+                           lr_pull, lr_finish, lr_log_det, lr_entropy, NULL, NULL},
 };
 
 size_t vi_family_nparams(enum vi_family_id id, size_t dim, size_t rank) {

@@ -82,3 +82,64 @@ const char *vi_psis_verdict(double khat) {
   return "unreliable: the approximation is poor";
 }
 
+
+enum vi_status vi_psis_check(const double *theta, size_t S, size_t dim, const double *log_p,
+                             const double *log_q, struct vi_psis_check *out) {
+  out->khat = vi_psis_khat(log_p, log_q, S);
+  out->mean_shift = out->sd_shift = NAN;
+  out->worst_mean = out->worst_sd = 0;
+  if (isnan(out->khat)) {
+    out->verdict = VI_VERDICT_UNKNOWN;
+    return VI_OK;
+  }
+  double *w = malloc((S ? S : 1) * sizeof *w);
+  if (!w) return VI_ERR_NOMEM;
+  double mx = -INFINITY, sum = 0;
+  for (size_t s = 0; s < S; s++) {
+    double v = log_p[s] - log_q[s];
+    w[s] = isnan(v) ? -INFINITY : v;
+    mx = fmax(mx, w[s]);
+  }
+  for (size_t s = 0; s < S; s++) sum += w[s] = isfinite(mx) ? exp(w[s] - mx) : 0;
+  double cap = sum / (double)S * sqrt((double)S), wsum = 0;
+  for (size_t s = 0; s < S; s++) wsum += w[s] = fmin(w[s], cap);
+  double ms = 0, ss = 0;
+  for (size_t i = 0; wsum > 0 && i < dim; i++) {
+    double mq = 0, vq = 0, mw = 0, vw = 0;
+    for (size_t s = 0; s < S; s++) {
+      double x = theta[s * dim + i];
+      mq += x;
+      mw += w[s] * x;
+    }
+    mq /= (double)S;
+    mw /= wsum;
+    for (size_t s = 0; s < S; s++) {
+      double x = theta[s * dim + i];
+      vq += (x - mq) * (x - mq);
+      vw += w[s] * (x - mw) * (x - mw);
+    }
+    vq /= (double)(S - 1);
+    vw /= wsum;
+    if (!(vq > 0)) continue;
+    double dm = fabs(mw - mq) / sqrt(vq), dsd = vw > 0 ? fabs(0.5 * log(vw / vq)) : INFINITY;
+    if (dm > ms) ms = dm, out->worst_mean = i;
+    if (dsd > ss) ss = dsd, out->worst_sd = i;
+  }
+  free(w);
+  out->mean_shift = wsum > 0 ? ms : INFINITY;
+  out->sd_shift = wsum > 0 ? ss : INFINITY;
+  if (out->khat <= 0.7) out->verdict = VI_VERDICT_GOOD;
+  else if (out->khat <= 1 && out->mean_shift <= VI_SHIFT_TOL && out->sd_shift <= VI_SHIFT_TOL)
+    out->verdict = VI_VERDICT_LIGHT_TAILS;
+  else out->verdict = VI_VERDICT_UNRELIABLE;
+  return VI_OK;
+}
+
+const char *vi_verdict_name(enum vi_verdict v) {
+  switch (v) {
+  case VI_VERDICT_GOOD: return "good";
+  case VI_VERDICT_LIGHT_TAILS: return "tails lighter than the posterior, but means and sds agree within 0.1 sd";
+  case VI_VERDICT_UNRELIABLE: return "unreliable";
+  default: return "unknown";
+  }
+}

@@ -272,6 +272,7 @@ int vi_summary_fprint_params(FILE *f, const struct vi_advi_result *res,
     for (size_t j = 0; j < n; j++) fprintf(f, ",L_%zu", j + 1);
   } else {
     fputs("param,mean,omega,sd", f);
+    for (int j = 0; res->B && j < res->rank; j++) fprintf(f, ",B_%d", j + 1);
   }
   fputs(lab ? ",label\n" : "\n", f);
   for (size_t i = 0; i < n; i++) {
@@ -287,7 +288,11 @@ int vi_summary_fprint_params(FILE *f, const struct vi_advi_result *res,
       fputc(',', f);
       csv_num(f, res->omega[i]);
       fputc(',', f);
-      csv_num(f, exp(res->omega[i]));
+      csv_num(f, exp(res->omega[i])); /* the diagonal part's sd (lowrank: plus B B^T) */
+      for (int j = 0; res->B && j < res->rank; j++) {
+        fputc(',', f);
+        csv_num(f, res->B[i * (size_t)res->rank + (size_t)j]);
+      }
     }
     if (lab) {
       fputc(',', f);

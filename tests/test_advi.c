@@ -608,6 +608,7 @@ static void fit_twice_identical(enum vi_algo a) {
                       a == VI_ALGO_FULLRANK ? r2.L : r2.omega, n * sizeof(double)),
                0);
   cr_assert_eq(r1.grad_evals, r2.grad_evals);
+  if (a == VI_ALGO_LOWRANK) cr_assert_eq(memcmp(r1.B, r2.B, 2 * sizeof(double)), 0);
   double t1[20], t2[20], lp1[10], lp2[10], lq1[10], lq2[10];
   vi_advi_draw(&r1, &den, 9, 10, t1, lp1, lq1, &diags);
   vi_advi_draw(&r2, &den, 9, 10, t2, lp2, lq2, &diags);
@@ -624,6 +625,7 @@ Test(advi, every_algorithm_is_reproducible_bit_for_bit_given_the_seed) {
   fit_twice_identical(VI_ALGO_DADVI);
   fit_twice_identical(VI_ALGO_MEANFIELD);
   fit_twice_identical(VI_ALGO_FULLRANK);
+  fit_twice_identical(VI_ALGO_LOWRANK);
 }
 
 Test(advi, init_zero_starts_every_coordinate_at_zero) {
@@ -958,4 +960,332 @@ Test(advi, lowrank_log_q_is_the_gaussian_density_with_the_low_rank_covariance) {
   double want = -0.5 * quad - 1.5 * log(2 * PI) - 0.5 * log(det);
   cr_assert_float_eq(vi_q_lowrank_log_q(&q, th, work), want, 1e-12);
   cr_assert_float_eq(q.fam->log_det(&q), 0.5 * log(det), 1e-12);
+}
+
+/* ---- low rank plus diagonal ---------------------------------------------------- */
+
+Test(advi, lowrank_is_exact_on_a_gaussian_with_low_rank_plus_diagonal_covariance) {
+  /* Sigma = diag(s^2) + b b^T: in the family, and with whitened fixed draws the
+   * objective is exact for a Gaussian, so the fit is the target */
+  enum { D = 6 };
+  static double m[D] = {1, -2, 0.5, 3, 0, -1}, lam[D * D];
+  double sg[D * D], s2[D] = {0.5, 1, 2, 0.3, 1.5, 0.8}, b[D] = {1, -0.5, 2, 0.2, 1, -1};
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < D; j++) sg[i * D + j] = b[i] * b[j] + (i == j ? s2[i] : 0);
+  /* precision by Gauss-Jordan */
+  double a[D * 2 * D];
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < 2 * D; j++) a[i * 2 * D + j] = j < D ? sg[i * D + j] : (j - D == i);
+  for (int c = 0; c < D; c++) {
+    double pv = a[c * 2 * D + c];
+    for (int j = 0; j < 2 * D; j++) a[c * 2 * D + j] /= pv;
+    for (int i = 0; i < D; i++)
+      if (i != c) {
+        double fct = a[i * 2 * D + c];
+        for (int j = 0; j < 2 * D; j++) a[i * 2 * D + j] -= fct * a[c * 2 * D + j];
+      }
+  }
+  for (int i = 0; i < D; i++)
+    for (int j = 0; j < D; j++) lam[i * D + j] = a[i * 2 * D + D + j];
+  struct gauss p = {D, m, lam};
+  struct vi_density den = {D, &p, gauss_lp, NULL};
+  struct vi_advi_options o = opts(VI_ALGO_LOWRANK, 3);
+  o.rank = 1;
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert_eq(r.algorithm, VI_ALGO_LOWRANK);
+  cr_assert_eq(r.rank, 1);
+  for (int i = 0; i < D; i++) {
+    cr_assert(fabs(r.mu[i] - m[i]) < 1e-3 * sqrt(sg[i * D + i]), "mu[%d] %g", i, r.mu[i]);
+    for (int j = 0; j <= i; j++) {
+      double c = r.B[i] * r.B[j] + (i == j ? exp(2 * r.omega[i]) : 0);
+      cr_assert(fabs(c - sg[i * D + j]) < 2e-3 * sqrt(sg[i * D + i] * sg[j * D + j]),
+                "Sigma[%d][%d] %g vs %g", i, j, c, sg[i * D + j]);
+    }
+  }
+  /* the draws follow the fitted Gaussian, and log q is its density */
+  enum { S = 4000 };
+  static double th[S * D], lp[S], lq[S];
+  cr_assert_eq(vi_advi_draw(&r, &den, 4, S, th, lp, lq, &diags), VI_OK);
+  double mean0 = 0;
+  for (int s = 0; s < S; s++) mean0 += th[s * D + 2] / S;
+  cr_assert(fabs(mean0 - m[2]) < 4 * sqrt(sg[2 * D + 2] / S), "draw mean %g", mean0);
+  /* exact fit: log p - log q is (nearly) the constant log Z for every draw */
+  for (int s = 1; s < S; s++)
+    cr_assert(fabs((lp[s] - lq[s]) - (lp[0] - lq[0])) < 0.02, "log ratio %g vs %g", lp[s] - lq[s],
+              lp[0] - lq[0]);
+}
+
+Test(advi, lowrank_rank_by_cost_and_its_limits) {
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 3000), 3);
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 10), 2);
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 1000000), 10);
+  cr_assert_eq(vi_advi_lowrank_rank(1000, 0, 0), 10);
+  cr_assert_eq(vi_advi_lowrank_rank(4, 0, 1000000), 4);
+  cr_assert_eq(vi_advi_lowrank_rank(50, 7, 1), 7);
+  cr_assert_str_eq(vi_algo_name(VI_ALGO_LOWRANK), "lowrank");
+}
+
+/* ---- verdicts: importance-sampling shifts next to k-hat -------------------------- */
+
+/* Fits with the default algorithm and checks S = 1000 draws of it. */
+static struct vi_psis_check check_fit(const struct vi_density *den, uint64_t seed,
+                                      struct vi_advi_result *r) {
+  struct vi_advi_options o = opts(VI_ALGO_AUTO, seed);
+  enum vi_advi_stop st = vi_advi_fit(den, &o, &arena, r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", r->reason);
+  enum { S = 1000 };
+  static double th[S * 16], lp[S], lq[S];
+  cr_assert(den->dim <= 16);
+  cr_assert_eq(vi_advi_draw(r, den, seed, S, th, lp, lq, &diags), VI_OK);
+  struct vi_psis_check c;
+  cr_assert_eq(vi_psis_check(th, S, den->dim, lp, lq, &c), VI_OK);
+  return c;
+}
+
+/* Poisson regression with an offset: y_i ~ Poisson(E_i exp(a + b x_i)),
+ * a, b ~ normal(0, 5). */
+enum { POIS_N = 20 };
+struct pois {
+  double x[POIS_N], logE[POIS_N], y[POIS_N];
+};
+
+static int pois_lp(void *ctx, const double *t, double *lp, double *g) {
+  const struct pois *p = ctx;
+  double s = -(t[0] * t[0] + t[1] * t[1]) / 50, g0 = -t[0] / 25, g1 = -t[1] / 25;
+  for (int i = 0; i < POIS_N; i++) {
+    double eta = p->logE[i] + t[0] + t[1] * p->x[i], mu = exp(eta);
+    s += p->y[i] * eta - mu;
+    g0 += p->y[i] - mu;
+    g1 += (p->y[i] - mu) * p->x[i];
+  }
+  *lp = s;
+  if (g) g[0] = g0, g[1] = g1;
+  return 0;
+}
+
+static struct pois pois_data(void) {
+  struct pois p;
+  struct vi_rng r;
+  vi_rng_seed(&r, 2026, 0);
+  for (int i = 0; i < POIS_N; i++) {
+    p.x[i] = (i - 10) / 5.0;
+    p.logE[i] = log(0.5 + 0.25 * i);
+    double mu = exp(p.logE[i] - 1 + 0.5 * p.x[i]), u = vi_rng_uniform(&r), c = exp(-mu), f = c;
+    int k = 0;
+    while (u > f && k < 1000) c *= mu / ++k, f += c; /* inversion */
+    p.y[i] = k;
+  }
+  return p;
+}
+
+/* Change point: counts y_t ~ Poisson(l1) for t < tau, Poisson(l2) from tau,
+ * tau uniform on 1..T (summed out), l ~ gamma(2, 1); on u = log l. */
+enum { CP_T = 40 };
+static double cp_y[CP_T];
+
+static int cp_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  double e1 = exp(t[0]), e2 = exp(t[1]), lt[CP_T], mx = -INFINITY;
+  double pre[CP_T + 1] = {0}, tot = 0; /* pre[k] = sum of y over t < k */
+  for (int k = 0; k < CP_T; k++) pre[k + 1] = pre[k] + cp_y[k];
+  tot = pre[CP_T];
+  for (int k = 0; k < CP_T; k++) { /* tau = k: the first k counts from l1 */
+    lt[k] = pre[k] * t[0] - k * e1 + (tot - pre[k]) * t[1] - (CP_T - k) * e2;
+    mx = fmax(mx, lt[k]);
+  }
+  double z = 0, a0 = 0, a1 = 0;
+  for (int k = 0; k < CP_T; k++) {
+    double w = exp(lt[k] - mx);
+    z += w;
+    a0 += w * (pre[k] - k * e1);
+    a1 += w * ((tot - pre[k]) - (CP_T - k) * e2);
+  }
+  *lp = mx + log(z) + 2 * t[0] - e1 + 2 * t[1] - e2;
+  if (g) g[0] = a0 / z + 2 - e1, g[1] = a1 / z + 2 - e2;
+  return 0;
+}
+
+static void cp_data(void) {
+  struct vi_rng r;
+  vi_rng_seed(&r, 1851, 0);
+  for (int k = 0; k < CP_T; k++) {
+    double mu = k < 22 ? 3.5 : 1.2, u = vi_rng_uniform(&r), c = exp(-mu), f = c;
+    int n = 0;
+    while (u > f && n < 1000) c *= mu / ++n, f += c;
+    cp_y[k] = n;
+  }
+}
+
+/* Posterior means and sds of a 2-D density by a 600 x 600 grid on [lo, hi]^2. */
+static void grid2(const struct vi_density *den, const double lo[2], const double hi[2],
+                  double mean[2], double sd[2]) {
+  enum { G = 600 };
+  double mx = -INFINITY, t[2], lp;
+  static double v[G * G];
+  for (int i = 0; i < G; i++)
+    for (int j = 0; j < G; j++) {
+      t[0] = lo[0] + (hi[0] - lo[0]) * (i + 0.5) / G;
+      t[1] = lo[1] + (hi[1] - lo[1]) * (j + 0.5) / G;
+      den->logp_grad(den->ctx, t, &lp, NULL);
+      v[i * G + j] = lp;
+      mx = fmax(mx, lp);
+    }
+  double z = 0, m[2] = {0}, s[2] = {0};
+  for (int i = 0; i < G; i++)
+    for (int j = 0; j < G; j++) {
+      double w = exp(v[i * G + j] - mx);
+      double a = lo[0] + (hi[0] - lo[0]) * (i + 0.5) / G, b = lo[1] + (hi[1] - lo[1]) * (j + 0.5) / G;
+      z += w, m[0] += w * a, m[1] += w * b, s[0] += w * a * a, s[1] += w * b * b;
+    }
+  for (int k = 0; k < 2; k++) {
+    mean[k] = m[k] / z;
+    sd[k] = sqrt(s[k] / z - mean[k] * mean[k]);
+  }
+}
+
+static void exact_fit_is_not_called_unreliable(const struct vi_density *den, const double lo[2],
+                                               const double hi[2], const char *what) {
+  double gm[2], gs[2];
+  grid2(den, lo, hi, gm, gs);
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_advi_result r;
+    struct vi_psis_check c = check_fit(den, seed, &r);
+    for (int k = 0; k < 2; k++) { /* the fit is right: the grid's means and sds */
+      double sd = r.L ? sqrt(r.L[k * 2] * r.L[k * 2] + r.L[k * 2 + 1] * r.L[k * 2 + 1])
+                      : exp(r.omega[k]);
+      cr_assert(fabs(r.mu[k] - gm[k]) < 0.1 * gs[k], "%s seed %d: mean %g vs grid %g (sd %g)",
+                what, (int)seed, r.mu[k], gm[k], gs[k]);
+      cr_assert(fabs(sd / gs[k] - 1) < 0.1, "%s seed %d: sd %g vs grid %g", what, (int)seed, sd,
+                gs[k]);
+    }
+    cr_assert_neq(c.verdict, VI_VERDICT_UNRELIABLE,
+                  "%s seed %d: k %.2f, mean shift %.3f, sd shift %.3f", what, (int)seed, c.khat,
+                  c.mean_shift, c.sd_shift);
+    cr_log_info("%s seed %d: k %.2f shifts %.3f %.3f: %s", what, (int)seed, c.khat,
+                c.mean_shift, c.sd_shift, vi_verdict_name(c.verdict));
+  }
+}
+
+Test(advi, verdict_does_not_call_an_exact_poisson_regression_with_offset_unreliable) {
+  struct pois p = pois_data();
+  struct vi_density den = {2, &p, pois_lp, NULL};
+  exact_fit_is_not_called_unreliable(&den, (double[]){-3, -1.5}, (double[]){1, 2.5}, "poisson");
+}
+
+Test(advi, verdict_does_not_call_an_exact_change_point_fit_unreliable) {
+  cp_data();
+  struct vi_density den = {2, NULL, cp_lp, NULL};
+  exact_fit_is_not_called_unreliable(&den, (double[]){0, -1.5}, (double[]){2.5, 1.5}, "change point");
+}
+
+Test(advi, verdict_flags_a_gaussian_fit_to_a_student_t2) {
+  size_t d = 1;
+  struct vi_density den = {d, &d, student_lp, NULL};
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_advi_result r;
+    struct vi_psis_check c = check_fit(&den, seed, &r);
+    cr_assert_eq(c.verdict, VI_VERDICT_UNRELIABLE, "seed %d: k %.2f, shifts %.3f %.3f",
+                 (int)seed, c.khat, c.mean_shift, c.sd_shift);
+    cr_log_info("seed %d: k %.2f shifts %.3f %.3f", (int)seed, c.khat, c.mean_shift, c.sd_shift);
+  }
+}
+
+/* Neal's funnel in 10-D: v ~ N(0, 3), x_i ~ N(0, e^(v/2)), i = 1..9. */
+static int funnel10_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  double v = t[0], e = exp(-v), s = -v * v / 18 - 4.5 * v, gv = -v / 9 - 4.5;
+  for (int i = 1; i < 10; i++) {
+    s -= 0.5 * t[i] * t[i] * e;
+    gv += 0.5 * t[i] * t[i] * e;
+    if (g) g[i] = -t[i] * e;
+  }
+  *lp = s;
+  if (g) g[0] = gv;
+  return 0;
+}
+
+Test(advi, verdict_flags_a_gaussian_fit_to_neals_funnel) {
+  struct vi_density den = {10, NULL, funnel10_lp, NULL};
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_advi_result r;
+    struct vi_psis_check c = check_fit(&den, seed, &r);
+    cr_assert_eq(c.verdict, VI_VERDICT_UNRELIABLE, "seed %d: k %.2f, shifts %.3f %.3f",
+                 (int)seed, c.khat, c.mean_shift, c.sd_shift);
+    cr_log_info("seed %d: k %.2f shifts %.3f %.3f", (int)seed, c.khat, c.mean_shift, c.sd_shift);
+  }
+}
+
+Test(advi, verdict_is_good_for_a_well_matched_approximation) {
+  double m[4] = {0}, s[4] = {1, 1, 1, 1}, om[4], mu[4] = {0};
+  for (int i = 0; i < 4; i++) om[i] = log(1.2);
+  struct diag p = {4, m, s};
+  struct vi_density den = {4, &p, diag_lp, NULL};
+  struct vi_advi_result r = {.algorithm = VI_ALGO_DADVI, .dim = 4, .mu = mu, .omega = om};
+  enum { S = 1000 };
+  static double th[S * 4], lp[S], lq[S];
+  vi_advi_draw(&r, &den, 3, S, th, lp, lq, &diags);
+  struct vi_psis_check c;
+  cr_assert_eq(vi_psis_check(th, S, 4, lp, lq, &c), VI_OK);
+  cr_assert_eq(c.verdict, VI_VERDICT_GOOD);
+  cr_assert_str_eq(vi_verdict_name(c.verdict), "good");
+  /* too few draws: unknown */
+  cr_assert_eq(vi_psis_check(th, 10, 4, lp, lq, &c), VI_OK);
+  cr_assert_eq(c.verdict, VI_VERDICT_UNKNOWN);
+}
+
+/* ---- sticking the landing ---------------------------------------------------------- */
+
+Test(advi, stl_gradient_vanishes_for_every_draw_when_q_is_the_target) {
+  /* q = p: grad log p(theta) = grad log q(theta) at every draw, so the path
+   * derivative of log p - log q is exactly zero (plain reparameterisation
+   * gradients are zero only on average) */
+  enum { D = 3 };
+  struct diag p = {D, dm, ds};
+  for (int id = VI_FAMILY_MEANFIELD; id <= VI_FAMILY_FULLRANK; id++) {
+    double phi[D + D * D] = {0}, acc[D + D * D] = {0}, eta[D], th[D], g[D], gq[D], lp;
+    struct vi_q q;
+    vi_q_init(&q, id, D, 0, phi, NULL);
+    q.fam->reset(&q, dm);
+    for (size_t i = 0; i < D; i++) {
+      if (id == VI_FAMILY_MEANFIELD) phi[D + i] = log(ds[i]);
+      else phi[D + i * D + i] = ds[i];
+    }
+    struct vi_rng r;
+    vi_rng_seed(&r, 3, 0);
+    for (int m = 0; m < 5; m++) {
+      for (size_t i = 0; i < D; i++) eta[i] = vi_rng_normal(&r);
+      vi_q_draw(&q, eta, th);
+      diag_lp(&p, th, &lp, g);
+      q.fam->score(&q, eta, gq);
+      for (size_t i = 0; i < D; i++) g[i] -= gq[i];
+      vi_q_pull(&q, eta, g, acc);
+    }
+    vi_q_finish(&q, 5, acc);
+    q.fam->entropy_grad_sub(&q, acc);
+    for (size_t k = 0; k < q.npar; k++)
+      cr_assert(fabs(acc[k]) < 1e-12, "%s: component %zu = %g", q.fam->name, k, acc[k]);
+  }
+}
+
+Test(advi, adam_with_stl_lands_on_the_exact_gaussian) {
+  struct diag p = {3, dm, ds};
+  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 5);
+  o.optimizer = VI_OPT_ADAM;
+  o.estimator = VI_EST_STL;
+  o.lr = 0.05;
+  o.init_radius = 0;
+  o.tol_rel_obj = 1e-4;
+  struct vi_advi_result r;
+  enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", diags.buf);
+  for (size_t i = 0; i < 3; i++) {
+    cr_assert(fabs(r.mu[i] - dm[i]) < 0.05 * ds[i], "mu[%zu] = %g", i, r.mu[i]);
+    cr_assert(fabs(r.omega[i] - log(ds[i])) < 0.05, "sd[%zu] = %g", i, sd_of(&r, i));
+  }
+  o = opts(VI_ALGO_DADVI, 1);
+  o.estimator = VI_EST_STL;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
+  cr_assert(strstr(diags.buf, "sticking-the-landing"), "%s", diags.buf);
 }

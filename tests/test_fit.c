@@ -163,6 +163,31 @@ Test(fit, fullrank_recovers_a_strongly_correlated_gaussian_posterior) {
   }
 }
 
+Test(fit, lowrank_recovers_a_strongly_correlated_gaussian_posterior) {
+  /* two parameters, rank 1: D + b b^T covers every 2 x 2 covariance, so the
+   * low-rank family contains the exact posterior */
+  double mean[2], sd[2], rho;
+  least_squares(18, mean, sd, &rho);
+  for (int seed = 1; seed <= 3; seed++) {
+    char out[256], args[512];
+    snprintf(out, sizeof out, "/tmp/vi-fit-lr-%d.csv", (int)getpid());
+    snprintf(args, sizeof args,
+             "correlated_regression.vim correlated_regression.csv sigma=18 --algorithm lowrank "
+             "--rank 1 --seed %d --summary %s",
+             seed, out);
+    cr_assert_eq(run(args), 0);
+    struct row rows[4];
+    cr_assert_eq(read_summary(out, rows, 4), 2);
+    unlink(out);
+    for (int i = 0; i < 2; i++) {
+      cr_expect(fabs(rows[i].mean - mean[i]) < 0.02 * sd[i], "seed %d %s: mean %g, exact %g (sd %g)",
+                seed, rows[i].name, rows[i].mean, mean[i], sd[i]);
+      cr_expect(fabs(rows[i].sd / sd[i] - 1) < 0.03, "seed %d %s: sd %g, exact %g", seed,
+                rows[i].name, rows[i].sd, sd[i]);
+    }
+  }
+}
+
 Test(fit, draws_file_has_cmdstan_layout) {
   char out[256], args[512];
   snprintf(out, sizeof out, "/tmp/vi-fit-draws-%d.csv", (int)getpid());

@@ -34,10 +34,17 @@
  *     (unscaled regressions) in its 10000 iterations; this does.
  *   - VI_ALGO_MEANFIELD with VI_OPT_LBFGS: dadvi's mean-field fit, reported
  *     as the mean-field Gaussian (no linear-response covariance).
+ *   - VI_ALGO_LOWRANK: N(mu, diag(exp(2 omega)) + B B^T) with B of rank R,
+ *     fitted as fullrank (fixed draws, L-BFGS, M doubled) in coordinates
+ *     standardised by a dadvi pilot; for 100 to 100,000 parameters.
  *   - VI_ALGO_AUTO (the default): dadvi; then, when dim <= 100 and the model
  *     touches at most 200,000 numbers per gradient (o->work), the full-rank
  *     fit started from it, reported when it converges (res->algorithm then
- *     says VI_ALGO_FULLRANK).
+ *     says VI_ALGO_FULLRANK); above 100 parameters the low-rank fit started
+ *     from it, within 2e9 numbers touched (gradients times o->work), 2048
+ *     draws and 300 L-BFGS iterations per stage, reported when its ELBO is
+ *     higher than dadvi's (then VI_ADVI_MAX_ITER when it did not converge).
+ *     res->fits lists the fits that ran.
  *
  * Example:
  *   struct vi_advi_options o;
@@ -76,7 +83,8 @@ enum vi_algo {
   VI_ALGO_DADVI = 0, /* deterministic mean-field ADVI with L-BFGS (default) */
   VI_ALGO_MEANFIELD, /* CmdStan's stochastic meanfield ADVI */
   VI_ALGO_FULLRANK,  /* the full-rank family (L-BFGS by default, or CmdStan's sgd) */
-  VI_ALGO_AUTO       /* the default: dadvi, refined to full rank for small, cheap models */
+  VI_ALGO_AUTO,      /* the default: dadvi, refined to full rank for small, cheap models */
+  VI_ALGO_LOWRANK    /* low rank plus diagonal Gaussian, fixed draws + L-BFGS */
 };
 
 /* How the ELBO is maximised. */
@@ -86,6 +94,13 @@ enum vi_optimizer {
   VI_OPT_LBFGS,    /* fixed draws + L-BFGS, draws doubled until the fit is stable */
   VI_OPT_ADAM      /* Adam (Kingma & Ba 2015) on Stan's stochastic gradients (meanfield,
                       fullrank): step lr, no eta adaptation, Stan's stopping rule */
+};
+
+/* The stochastic gradient estimator (sgd, adam). */
+enum vi_estimator {
+  VI_EST_REPARAM = 0, /* reparameterised: E[dT/dphi^T grad log p] + grad entropy (Stan's) */
+  VI_EST_STL          /* sticking the landing (Roeder, Wu & Duvenaud 2017): the path
+                         derivative of log p - log q; zero variance when q = p */
 };
 
 /* How a fit ended. */
@@ -112,6 +127,7 @@ struct vi_advi_options {
   int adapt_engaged;            /* Stan: choose eta from {100,10,1,0.1,0.01} (1) */
   int adapt_iter;               /* Stan: iterations per eta candidate (50) */
   double tol_rel_obj;           /* Stan: relative ELBO change tolerance (0.01) */
+  enum vi_estimator estimator;  /* sgd, adam: VI_EST_REPARAM (default) or VI_EST_STL */
   double lr;                    /* adam: step size (0.001, Kingma and Ba's default); beta1 0.9,
                                    beta2 0.999, epsilon 1e-8 */
   int output_samples;           /* draws the caller should write (1000); not used by the fit */
@@ -128,6 +144,8 @@ struct vi_advi_options {
   int lr_max_dim;               /* use linear-response covariances (preconditioning, sd units, draws)
                                    when dim <= this (200); 0 = never */
   int lr_draws;                 /* report draws from N(mu, Sigma_LR) when it is available (1) */
+  int rank;                     /* lowrank: the rank R of the factor; 0 = by cost
+                                   (vi_advi_lowrank_rank) */
   /* auto only: numbers the model touches per gradient (vi_model_work),
    * asked after the dadvi stage; NULL = unknown (treated as cheap) */
   size_t (*work)(void *ctx);
@@ -145,6 +163,7 @@ struct vi_advi_result {
   enum vi_advi_stop stop;
   int converged;          /* 1 iff stop == VI_ADVI_CONVERGED */
   char reason[256];       /* human-readable why it stopped */
+  char fits[96];          /* auto: the fits that ran, in order ("dadvi, fullrank"); else "" */
   size_t dim;
   int iterations;         /* Stan: SGD iterations of the main loop; dadvi: L-BFGS iterations, all stages */
   long grad_evals;        /* calls of logp_grad, all phases (init, adaptation, ELBO estimates) */
@@ -157,6 +176,10 @@ struct vi_advi_result {
   double *L;              /* dim*dim: fullrank Cholesky factor, ROW-MAJOR, L[i*dim+j],
                              zero above the diagonal; fullrank, or dadvi with lr_cov;
                              NULL otherwise */
+  double *B;              /* lowrank: dim x rank factor, row-major: covariance
+                             diag(exp(2 omega)) + B B^T; NULL otherwise */
+  int rank;               /* lowrank: the rank used */
+  double lr_elbo;         /* dadvi with lr_cov: the ELBO of N(mu, Sigma_LR) on the fixed draws */
   int lr_cov;             /* dadvi: 1 when L is the Cholesky factor of the linear-response
                              covariance (draws and log_q use it); omega still holds the
                              mean-field log sds */
@@ -168,7 +191,13 @@ struct vi_advi_result {
  * algorithm = VI_ALGO_DADVI, seed 0. */
 void vi_advi_options_default(struct vi_advi_options *o);
 
-/* Name of an algorithm ("dadvi", "meanfield", "fullrank"), and the reverse
+/* The rank lowrank uses for `dim` parameters: `requested` when > 0, else by
+ * cost, work / dim (the model's numbers per gradient over dim: the family's
+ * d R per draw then costs at most the model's gradient) within [2, 10];
+ * never above dim. */
+size_t vi_advi_lowrank_rank(size_t dim, int requested, size_t work);
+
+/* Name of an algorithm ("dadvi", "meanfield", "fullrank", "auto", "lowrank"), and the reverse
  * (returns 0 and sets *out, or -1 for an unknown name). */
 const char *vi_algo_name(enum vi_algo a);
 int vi_algo_parse(const char *name, enum vi_algo *out);
@@ -209,5 +238,39 @@ double vi_psis_khat(const double *log_p, const double *log_q, size_t S);
 /* Plain-language verdict for a k-hat: "good" (k < 0.5), "ok" (0.5..0.7),
  * "unreliable: the approximation is poor" (k > 0.7), or "unknown" (NaN). Static string. */
 const char *vi_psis_verdict(double khat);
+
+/* What importance sampling says about a fit, from S draws of q (theta,
+ * S x dim), their log_p and log_q: Pareto k-hat, and how far reweighting the
+ * draws by p/q would move each coordinate's mean and sd. Weights are
+ * truncated at sqrt(S) times their mean (truncated importance sampling,
+ * Ionides 2008) so that one draw cannot dominate. mean_shift is the largest
+ * |mean_w - mean_q| / sd_q, sd_shift the largest |log(sd_w / sd_q)|, over
+ * the coordinates (worst_* say which). The verdict:
+ *   VI_VERDICT_GOOD         k-hat <= 0.7
+ *   VI_VERDICT_LIGHT_TAILS  0.7 < k-hat <= 1 and both shifts <= VI_SHIFT_TOL:
+ *                           the posterior has heavier tails than q in some
+ *                           direction, yet the weights do not move the means
+ *                           or sds (by more than VI_SHIFT_TOL sd)
+ *   VI_VERDICT_UNRELIABLE   k-hat > 0.7 and a shift above VI_SHIFT_TOL, or
+ *                           k-hat > 1 (the ratios then have no finite mean,
+ *                           so no shift estimate can be trusted)
+ *   VI_VERDICT_UNKNOWN      k-hat could not be computed (S < 25, no finite
+ *                           log_p)
+ * Returns VI_OK or VI_ERR_NOMEM. */
+#define VI_SHIFT_TOL 0.1
+enum vi_verdict { VI_VERDICT_GOOD, VI_VERDICT_LIGHT_TAILS, VI_VERDICT_UNRELIABLE,
+                  VI_VERDICT_UNKNOWN };
+struct vi_psis_check {
+  double khat;
+  double mean_shift, sd_shift; /* in q's sds; log ratio of sds */
+  size_t worst_mean, worst_sd; /* coordinates */
+  enum vi_verdict verdict;
+};
+enum vi_status vi_psis_check(const double *theta, size_t S, size_t dim, const double *log_p,
+                             const double *log_q, struct vi_psis_check *out);
+
+/* The verdict in words: "good", "tails lighter than the posterior, but means
+ * and sds agree within 0.1 sd", "unreliable", "unknown". Static string. */
+const char *vi_verdict_name(enum vi_verdict v);
 
 #endif

@@ -59,6 +59,11 @@ struct vi_family {
   double (*log_det)(const struct vi_q *q);
   /* entropy, constants included, summed as Stan does */
   double (*entropy)(const struct vi_q *q);
+  /* for sticking-the-landing gradients (Roeder et al. 2017), may be NULL:
+   * gq = d log q(theta) / d theta at theta = T(eta), and acc -= the
+   * entropy's gradient (undoing what finish added) */
+  void (*score)(const struct vi_q *q, const double *eta, double *gq);
+  void (*entropy_grad_sub)(const struct vi_q *q, double *acc);
 };
 
 struct vi_q {
