@@ -52,7 +52,7 @@ int vi_interp_init(struct vi_interp *I, const struct vi_program *p, const struct
   } scalar_rows[] = {{VI_SOP_EXP, "exp"},           {VI_SOP_LOG, "log"},
                      {VI_SOP_SQUARE, "square"},     {VI_SOP_SQRT, "sqrt"},
                      {VI_SOP_INV_LOGIT, "inv_logit"}, {VI_SOP_LOG1P_EXP, "log1p_exp"},
-                     {VI_SOP_NORMAL, "normal_lpdf"}};
+                     {VI_SOP_NORMAL, "normal_lpdf"}, {VI_SOP_LOG_SUM_EXP, "log_sum_exp"}};
   for (size_t i = 0; i < sizeof scalar_rows / sizeof scalar_rows[0]; i++)
     I->scalar_fn[scalar_rows[i].op] = vi_stdlib_lookup(scalar_rows[i].name);
   int first = 0;
@@ -764,6 +764,36 @@ static int scalar_normal(struct vi_ctx *c, struct vi_val *args, int propto, stru
   return scalar_op(c, VI_SOP_NORMAL, args, 3, flags, out, loc);
 }
 
+/* log_sum_exp of a short container (or of two scalars) of which something is
+ * differentiable: one scalar operation over its elements (an HMM's forward
+ * step then needs no pack node and no vector node per state). */
+enum { VI_LSE_SCALAR_MAX = 64 };
+static int scalar_lse(struct vi_ctx *c, struct vi_val *args, int n, struct vi_val *out, struct vi_srcloc loc) {
+  struct vi_ref refs[VI_LSE_SCALAR_MAX];
+  int k = 0, var = 0;
+  if (n == 2) {
+    if (!scalar_operands(args, 2) || args[0].t.base != VI_T_REAL || args[1].t.base != VI_T_REAL) return VI_FUSE_NO;
+    refs[k++] = vi_val_ref(&args[0], 0);
+    refs[k++] = vi_val_ref(&args[1], 0);
+    var = 1;
+  } else if (n == 1) {
+    const struct vi_val *v = &args[0];
+    if (v->t.base == VI_T_INT || v->t.base == VI_T_MATRIX || v->t.ndims > 1 || (v->t.ndims == 1 && v->t.base != VI_T_REAL) ||
+        v->n == 0 || v->n > VI_LSE_SCALAR_MAX || (!v->x && !v->ref))
+      return VI_FUSE_NO;
+    for (size_t i = 0; i < v->n; i++) {
+      refs[k] = vi_val_ref(v, i);
+      var |= refs[k++].dx != NULL;
+    }
+  } else {
+    return VI_FUSE_NO;
+  }
+  if (!var) return VI_FUSE_NO;
+  int r = vi_tape_scalar(c, VI_SOP_LOG_SUM_EXP, refs, k, 0, out, loc);
+  if (r == VI_ERR_NOMEM) return oom(c, loc);
+  return r ? VI_FUSE_NO : VI_OK;
+}
+
 /* Expression kinds with large frames, kept out of vi_interp_eval (see exec_tilde). */
 static VI_NOINLINE int eval_binary(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
   int r;
@@ -826,6 +856,8 @@ static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const st
   for (int i = 0; i < n; i++)
     if ((r = vi_interp_eval(I, c, e->u.call.args[i], &args[i]))) return r;
   if (e->u.call.user) return vi_interp_call_user(I, c, e->u.call.user, args, n, flags, out, e->loc);
+  if (c->tape && f == I->scalar_fn[VI_SOP_LOG_SUM_EXP] && (r = scalar_lse(c, args, n, out, e->loc)) != VI_FUSE_NO)
+    return r;
   if (c->tape && n <= 3) {
     for (int k = 0; k < VI_SOP__COUNT; k++)
       if (I->scalar_fn[k] == f) {

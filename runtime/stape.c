@@ -10,10 +10,15 @@
 #include "vi/tape.h"
 
 struct vi_sop {
-  uint32_t op, flags;
+  uint32_t op, flags;    /* LOG_SUM_EXP: flags is the operand count */
   double *y;             /* y[0] value, y[1] adjoint */
-  const double *x[3];    /* operand values */
-  double *dx[3];         /* operand adjoints, NULL when constant */
+  union {
+    struct {
+      const double *x[3]; /* operand values */
+      double *dx[3];      /* operand adjoints, NULL when constant */
+    } a;
+    const struct vi_ref *r; /* LOG_SUM_EXP: its flags operands (arena) */
+  } u;
 };
 _Static_assert(sizeof(struct vi_sop) == 64, "a scalar operation is 64 bytes");
 
@@ -27,12 +32,25 @@ static const double LOG_SQRT_2PI = 0.91893853320467274178;
 
 /* Computes op into y; 1 where the operation fails (NORMAL's argument checks). */
 static inline int sop_fwd(const struct vi_sop *o) {
-  const double a = *o->x[0];
+  if (o->op == VI_SOP_LOG_SUM_EXP) {
+    const struct vi_ref *r = o->u.r;
+    double m = -INFINITY, t = 0;
+    for (uint32_t i = 0; i < o->flags; i++)
+      if (*r[i].x > m) m = *r[i].x;
+    if (m == -INFINITY || m == INFINITY) {
+      o->y[0] = m;
+      return 0;
+    }
+    for (uint32_t i = 0; i < o->flags; i++) t += exp(*r[i].x - m);
+    o->y[0] = m + log(t);
+    return 0;
+  }
+  const double a = *o->u.a.x[0];
   switch (o->op) {
-  case VI_SOP_ADD: o->y[0] = a + *o->x[1]; return 0;
-  case VI_SOP_SUB: o->y[0] = a - *o->x[1]; return 0;
-  case VI_SOP_MUL: o->y[0] = a * *o->x[1]; return 0;
-  case VI_SOP_DIV: o->y[0] = a / *o->x[1]; return 0;
+  case VI_SOP_ADD: o->y[0] = a + *o->u.a.x[1]; return 0;
+  case VI_SOP_SUB: o->y[0] = a - *o->u.a.x[1]; return 0;
+  case VI_SOP_MUL: o->y[0] = a * *o->u.a.x[1]; return 0;
+  case VI_SOP_DIV: o->y[0] = a / *o->u.a.x[1]; return 0;
   case VI_SOP_NEG: o->y[0] = -a; return 0;
   case VI_SOP_EXP: o->y[0] = exp(a); return 0;
   case VI_SOP_LOG: o->y[0] = log(a); return 0;
@@ -41,7 +59,7 @@ static inline int sop_fwd(const struct vi_sop *o) {
   case VI_SOP_INV_LOGIT: o->y[0] = a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a)); return 0;
   case VI_SOP_LOG1P_EXP: o->y[0] = a > 0 ? a + log1p(exp(-a)) : log1p(exp(a)); return 0;
   case VI_SOP_NORMAL: {
-    const double mu = *o->x[1], s = *o->x[2];
+    const double mu = *o->u.a.x[1], s = *o->u.a.x[2];
     if (isnan(a) || !isfinite(mu) || !(s > 0) || isinf(s)) return 1;
     const double z = (a - mu) / s;
     double v = -0.5 * z * z;
@@ -58,8 +76,14 @@ static inline void sop_bwd(const struct vi_sop *o) {
   const double g = o->y[1];
   o->y[1] = 0; /* consumed: ready for the next sweep */
   if (g == 0) return;
-  double *const *d = o->dx;
-  const double a = *o->x[0];
+  if (o->op == VI_SOP_LOG_SUM_EXP) {
+    const struct vi_ref *r = o->u.r;
+    for (uint32_t i = 0; i < o->flags; i++)
+      if (r[i].dx) *r[i].dx += g * exp(*r[i].x - o->y[0]);
+    return;
+  }
+  double *const *d = o->u.a.dx;
+  const double a = *o->u.a.x[0];
   switch (o->op) {
   case VI_SOP_ADD:
     if (d[0]) *d[0] += g;
@@ -70,12 +94,12 @@ static inline void sop_bwd(const struct vi_sop *o) {
     if (d[1]) *d[1] -= g;
     return;
   case VI_SOP_MUL:
-    if (d[0]) *d[0] += g * *o->x[1];
+    if (d[0]) *d[0] += g * *o->u.a.x[1];
     if (d[1]) *d[1] += g * a;
     return;
   case VI_SOP_DIV:
-    if (d[0]) *d[0] += g / *o->x[1];
-    if (d[1]) *d[1] -= g * o->y[0] / *o->x[1];
+    if (d[0]) *d[0] += g / *o->u.a.x[1];
+    if (d[1]) *d[1] -= g * o->y[0] / *o->u.a.x[1];
     return;
   case VI_SOP_NEG: *d[0] -= g; return;
   case VI_SOP_EXP: *d[0] += g * o->y[0]; return;
@@ -85,7 +109,7 @@ static inline void sop_bwd(const struct vi_sop *o) {
   case VI_SOP_INV_LOGIT: *d[0] += g * o->y[0] * (1 - o->y[0]); return;
   case VI_SOP_LOG1P_EXP: *d[0] += g * (a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a))); return;
   case VI_SOP_NORMAL: {
-    const double s = *o->x[2], z = (a - *o->x[1]) / s, gz = g * z / s;
+    const double s = *o->u.a.x[2], z = (a - *o->u.a.x[1]) / s, gz = g * z / s;
     if (d[0]) *d[0] -= gz;
     if (d[1]) *d[1] += gz;
     if (d[2]) *d[2] += g * (z * z - ((o->flags & VI_SOP_KEEP_LOG_SCALE) ? 1 : 0)) / s;
@@ -130,10 +154,18 @@ static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
 int vi_tape_scalar(struct vi_ctx *c, int op, const struct vi_ref *args, int nargs, int flags, struct vi_val *out,
                    struct vi_srcloc loc) {
   double first[2] = {0, 0}; /* computed before anything is recorded: a failure records nothing */
-  struct vi_sop o = {(uint32_t)op, (uint32_t)flags, first, {0}, {0}};
-  for (int i = 0; i < nargs && i < 3; i++) {
-    o.x[i] = args[i].x;
-    o.dx[i] = args[i].dx;
+  struct vi_sop o = {(uint32_t)op, (uint32_t)flags, first, {{{0}, {0}}}};
+  if (op == VI_SOP_LOG_SUM_EXP) {
+    struct vi_ref *r = vi_arena_array(c->arena, nargs > 0 ? (size_t)nargs : 1, sizeof *r);
+    if (!r) return VI_ERR_NOMEM;
+    memcpy(r, args, (size_t)nargs * sizeof *r);
+    o.u.r = r;
+    o.flags = (uint32_t)nargs;
+  } else {
+    for (int i = 0; i < nargs && i < 3; i++) {
+      o.u.a.x[i] = args[i].x;
+      o.u.a.dx[i] = args[i].dx;
+    }
   }
   if (sop_fwd(&o)) return VI_ERR_EVAL;
   struct vi_seg *s = open_segment(c, loc);

@@ -24,6 +24,7 @@ static const struct {
     {VI_SOP_INV_LOGIT, 1, 0, {-0.7}},
     {VI_SOP_LOG1P_EXP, 1, 0, {0.7}},
     {VI_SOP_NORMAL, 3, VI_SOP_KEEP_LOG_SCALE | VI_SOP_KEEP_CONST, {0.3, -0.4, 1.7}},
+    {VI_SOP_LOG_SUM_EXP, 3, 0, {0.3, -1.4, 2.1}},
 };
 _Static_assert(sizeof cases / sizeof cases[0] == VI_SOP__COUNT, "a gradient case for every scalar operation");
 
@@ -88,6 +89,14 @@ Test(stape, normal_values_match_the_density) {
   cr_assert_float_eq(run(VI_SOP_NORMAL, 3, VI_SOP_KEEP_LOG_SCALE | VI_SOP_KEEP_CONST, x, g),
                      -0.5 * z * z - log(1.7) - 0.5 * log(2 * M_PI), 1e-15);
   cr_assert_float_eq(run(VI_SOP_NORMAL, 3, 0, x, g), -0.5 * z * z, 1e-15);
+}
+
+Test(stape, log_sum_exp_values) {
+  double x[3] = {0.3, -1.4, 2.1}, g[3];
+  cr_assert_float_eq(run(VI_SOP_LOG_SUM_EXP, 3, 0, x, g), log(exp(0.3) + exp(-1.4) + exp(2.1)), 1e-15);
+  double big[2] = {1000, 1000};
+  cr_assert_float_eq(run(VI_SOP_LOG_SUM_EXP, 2, 0, big, g), 1000 + log(2.0), 1e-12);
+  cr_assert_float_eq(g[0], 0.5, 1e-12, "gradient %.17g", g[0]); /* y = 1000 + log 2 is rounded */
 }
 
 Test(stape, normal_refuses_what_the_stdlib_refuses) {

@@ -144,6 +144,7 @@ enum vi_sop_kind {
   VI_SOP_NORMAL,  /* y = -z^2/2 [- log c] [- log(2 pi)/2], z = (a - b) / c;
                    * da -= g z / c, db += g z / c, dc += g (z^2 - 1) / c
                    * (the bracketed terms per flags; c > 0, b finite, a not NaN: else a failure) */
+  VI_SOP_LOG_SUM_EXP, /* y = log sum_i exp a_i over any number of operands;  da_i += g exp(a_i - y) */
   VI_SOP__COUNT
 };
 
@@ -153,7 +154,8 @@ enum {
 };
 
 /* Records y = op(args) as a scalar operation and computes it. Every operand
- * is one real (dx NULL when constant); at least one should be
+ * is one real (dx NULL when constant); LOG_SUM_EXP takes any number of
+ * them, the others their arity (3 at most); at least one should be
  * differentiable (otherwise compute it as a constant). On success *out is
  * the real scalar result (differentiable). VI_SOP_NORMAL fails (returns
  * VI_ERR_EVAL without a message) where the stdlib's normal_lpdf would:
