@@ -25,6 +25,9 @@ _Static_assert(sizeof(struct vi_sop) == 64, "a scalar operation is 64 bytes");
 struct vi_seg {
   struct vi_sop *ops;
   double *vals; /* operation i's value and adjoint: vals[2i], vals[2i + 1] (contiguous with the ops' order) */
+  double *consts; /* operation i's constant operands, copied: consts[3i + k] (data do not change on replay) */
+  struct vi_ref *refs; /* LOG_SUM_EXP operands, in order (4 per operation on average; beyond that the arena) */
+  size_t nrefs;
   size_t n, cap;
 };
 
@@ -141,7 +144,9 @@ static struct vi_seg *open_segment(struct vi_ctx *c, struct vi_srcloc loc) {
   if (!n) return NULL;
   s = vi_arena_alloc(c->arena, sizeof *s);
   if (!s || !(s->ops = vi_arena_array(c->arena, cap, sizeof *s->ops)) ||
-      !(s->vals = vi_arena_array(c->arena, 2 * cap, sizeof *s->vals)))
+      !(s->vals = vi_arena_array(c->arena, 2 * cap, sizeof *s->vals)) ||
+      !(s->consts = vi_arena_array(c->arena, 3 * cap, sizeof *s->consts)) ||
+      !(s->refs = vi_arena_array(c->arena, 4 * cap, sizeof *s->refs)))
     return NULL;
   s->cap = cap;
   n->p = s;
@@ -156,10 +161,7 @@ int vi_tape_scalar(struct vi_ctx *c, int op, const struct vi_ref *args, int narg
   double first[2] = {0, 0}; /* computed before anything is recorded: a failure records nothing */
   struct vi_sop o = {(uint32_t)op, (uint32_t)flags, first, {{{0}, {0}}}};
   if (op == VI_SOP_LOG_SUM_EXP) {
-    struct vi_ref *r = vi_arena_array(c->arena, nargs > 0 ? (size_t)nargs : 1, sizeof *r);
-    if (!r) return VI_ERR_NOMEM;
-    memcpy(r, args, (size_t)nargs * sizeof *r);
-    o.u.r = r;
+    o.u.r = args; /* for the first evaluation; kept in the segment below */
     o.flags = (uint32_t)nargs;
   } else {
     for (int i = 0; i < nargs && i < 3; i++) {
@@ -173,6 +175,21 @@ int vi_tape_scalar(struct vi_ctx *c, int op, const struct vi_ref *args, int narg
   double *y = s->vals + 2 * s->n; /* the values sit beside each other, in the order replay visits them */
   y[0] = first[0];
   o.y = y;
+  if (op == VI_SOP_LOG_SUM_EXP) {
+    struct vi_ref *r = s->nrefs + (size_t)nargs <= 4 * s->cap ? s->refs + s->nrefs
+                                                               : vi_arena_array(c->arena, (size_t)nargs, sizeof *r);
+    if (!r) return VI_ERR_NOMEM;
+    if (r == s->refs + s->nrefs) s->nrefs += (size_t)nargs;
+    memcpy(r, args, (size_t)nargs * sizeof *r);
+    o.u.r = r;
+  }
+  if (op != VI_SOP_LOG_SUM_EXP) /* constants beside the operation instead of wherever they were made */
+    for (int i = 0; i < nargs && i < 3; i++)
+      if (!o.u.a.dx[i]) {
+        double *k = s->consts + 3 * s->n + i;
+        *k = *o.u.a.x[i];
+        o.u.a.x[i] = k;
+      }
   s->ops[s->n++] = o;
   memset(out, 0, sizeof *out);
   out->t.base = VI_T_REAL;
