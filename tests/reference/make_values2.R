@@ -154,3 +154,14 @@ mgp <- function(y, L, w) { Sig <- L %*% t(L); N <- ncol(y)
     -0.5 * sum(r * solve(Si, r)) - 0.5 * ldet(Si) - N / 2 * log(2 * pi) })) }
 ymg <- matrix(c(0.3, -1.1, 0.8, 0.2, -0.5, 1.4), 2)
 emit("multi_gp_cholesky_lpdf", c(M(ymg), M(Lc), V(c(0.7, 2.5))), mgp(ymg, Lc, c(0.7, 2.5)))
+
+# ---- singular value decomposition: d descending, u_k's largest component positive ----
+sv <- function(A) { s <- svd(A); U <- s$u; V <- s$v
+  for (k in seq_along(s$d)) { b <- which.max(abs(U[, k])); if (U[b, k] < 0) { U[, k] <- -U[, k]; V[, k] <- -V[, k] } }
+  list(d = s$d, u = U, v = V) }
+A32 <- matrix(c(0.5, -1.2, 0.3, 0.8, 0.4, -0.7), 3); A23 <- t(A32) + 0.1
+for (A in list(A32, A23, Mx)) {
+  emit("singular_values", M(A), sv(A)$d)
+  emit("svd_U", M(A), sv(A)$u)
+  emit("svd_V", M(A), sv(A)$v)
+}
