@@ -366,6 +366,123 @@ static int inv_wishart_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val 
   return wishart_call(1, c, out, args, nargs, flags, loc);
 }
 
+/* ---- wishart_cholesky(L_W | nu, L_S), inv_wishart_cholesky(L_W | nu, L_S) ----
+ * The densities of W = L_W L_W' (Wishart / inverse Wishart with S = L_S L_S')
+ * times the Jacobian of L_W -> W, log J = K log 2 + sum_k (K - k + 1) log L_W,kk
+ * (k 1-based), written in the factors: with d = sum_j digamma((nu + 1 - j)/2),
+ * wishart_cholesky: M = L_S^-1 L_W,
+ *   lp = sum_k (nu - k) log L_W,kk - |M|_F^2/2 - nu K/2 log 2 + K log 2 - nu sum log L_S,kk - lmgamma_K(nu/2);
+ *   dL_W = tril(-L_S^-T M) + diag((nu - k) / L_W,kk),  dL_S = tril(L_S^-T M M') - diag(nu / L_S,kk),
+ *   dnu = sum log L_W,kk - K/2 log 2 - sum log L_S,kk - d/2
+ * inv_wishart_cholesky: Q = L_W^-1 L_S,
+ *   lp = nu sum log L_S,kk - nu K/2 log 2 + K log 2 - lmgamma_K(nu/2) - sum_k (nu + k) log L_W,kk - |Q|_F^2/2;
+ *   dL_S = tril(-L_W^-T Q) + diag(nu / L_S,kk),  dL_W = tril(L_W^-T Q Q') - diag((nu + k) / L_W,kk),
+ *   dnu = sum log L_S,kk - K/2 log 2 - d/2 - sum log L_W,kk
+ * Both factors must be lower triangular with a positive diagonal; nu > K - 1.
+ * i[MI_K] = K, i[MI_M] = 1 for the inverse; scratch 2 K^2. */
+static int check_chol_factor(struct vi_node *n, const double *L, int K, const char *name) {
+  for (int j = 0; j < K; j++) {
+    for (int i = 0; i < j; i++)
+      if (L[i + j * K] != 0) return vi_node_fail(n, "%s is not lower triangular", name);
+    if (!(L[j + j * K] > 0) || isinf(L[j + j * K]))
+      return vi_node_fail(n, "%s is not a valid Cholesky factor: diagonal element %d is %.17g", name, j + 1, L[j + j * K]);
+  }
+  return 0;
+}
+int vi_k_wishart_chol_fwd(struct vi_node *n) {
+  int K = n->i[MI_K], inv = n->i[MI_M];
+  const double *LW = n->a[0].x, nu = n->a[1].x[0], *LS = n->a[2].x;
+  if (!(nu > K - 1) || isinf(nu))
+    return vi_node_fail(n, "degrees of freedom parameter is %.17g, must be greater than %d and finite", nu, K - 1);
+  if (check_chol_factor(n, LW, K, "Cholesky random variable") || check_chol_factor(n, LS, K, "Cholesky scale matrix"))
+    return 1;
+  double *p[3];
+  size_t KK = (size_t)K * K;
+  double *Mx = vi_dist_parts(n, p), *T = Mx + KK;
+  unsigned inc = vi_udist_inc(n);
+  n->y[0] = 0;
+  if (!inc) return 0;
+  /* the solve's triangle A^-1 B: (A, B) = (L_S, L_W) or (L_W, L_S) */
+  const double *A = inv ? LW : LS, *B = inv ? LS : LW;
+  memcpy(Mx, B, KK * sizeof *Mx);
+  for (int j = 0; j < K; j++) solve_lower(A, K, Mx + (size_t)j * K);
+  double fro = 0, slw = 0, sls = 0, lmg = 0.25 * K * (K - 1) * VI_LOG_PI, klw = 0;
+  for (size_t e = 0; e < KK; e++) fro += Mx[e] * Mx[e];
+  for (int k = 0; k < K; k++) {
+    slw += log(LW[k + k * K]);
+    sls += log(LS[k + k * K]);
+    klw += (k + 1) * log(LW[k + k * K]);
+  }
+  for (int j = 1; j <= K; j++) lmg += vi_lgamma(0.5 * nu + 0.5 * (1 - j));
+  double lp = -0.5 * fro;
+  if (inc & VI_DB(1)) lp -= 0.5 * nu * K * VI_LOG2 + lmg;
+  if (inc & VI_DINC_CONST) lp += K * VI_LOG2;
+  if (!inv) {
+    if (inc & (VI_DB(0) | VI_DB(1))) lp += nu * slw;
+    if (inc & VI_DB(0)) lp -= klw;
+    if (inc & (VI_DB(1) | VI_DB(2))) lp -= nu * sls;
+  } else {
+    if (inc & (VI_DB(1) | VI_DB(2))) lp += nu * sls;
+    if (inc & (VI_DB(0) | VI_DB(1))) lp -= nu * slw;
+    if (inc & VI_DB(0)) lp -= klw;
+  }
+  if (p[1]) {
+    double dg = 0;
+    for (int j = 1; j <= K; j++) dg += vi_digamma(0.5 * (nu + 1 - j));
+    p[1][0] = inv ? sls - 0.5 * K * VI_LOG2 - 0.5 * dg - slw : slw - 0.5 * K * VI_LOG2 - sls - 0.5 * dg;
+  }
+  /* pB: the factor inside the solve gets tril(-A^-T Mx); pA the other gets tril(A^-T Mx Mx') */
+  double *pB = inv ? p[2] : p[0], *pA = inv ? p[0] : p[2];
+  if (pB) {
+    memcpy(T, Mx, KK * sizeof *T);
+    for (int j = 0; j < K; j++) solve_upper_t(A, K, T + (size_t)j * K);
+    for (int j = 0; j < K; j++)
+      for (int i = j; i < K; i++) pB[i + j * K] -= T[i + j * K];
+  }
+  if (pA) {
+    for (int j = 0; j < K; j++)
+      for (int i = 0; i < K; i++) {
+        double t = 0;
+        for (int k = 0; k < K; k++) t += Mx[i + k * K] * Mx[j + k * K];
+        T[i + j * K] = t;
+      }
+    for (int j = 0; j < K; j++) solve_upper_t(A, K, T + (size_t)j * K);
+    for (int j = 0; j < K; j++)
+      for (int i = j; i < K; i++) pA[i + j * K] += T[i + j * K];
+  }
+  for (int k = 0; k < K; k++) {
+    if (p[0]) p[0][k + k * K] += (inv ? -(nu + k + 1) : nu - (k + 1)) / LW[k + k * K];
+    if (p[2]) p[2][k + k * K] += (inv ? nu : -nu) / LS[k + k * K];
+  }
+  n->y[0] = lp;
+  return 0;
+}
+
+static int wishart_chol_call(int inv, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                             int flags, struct vi_srcloc loc) {
+  const char *f = inv ? "inv_wishart_cholesky_lpdf" : "wishart_cholesky_lpdf";
+  if (nargs != 3) return vi_ctx_error(c, loc, "%s: takes 3 arguments, not %d", f, nargs);
+  int K = vi_val_rows(&args[0]);
+  if (vi_val_cols(&args[0]) != K || vi_val_rows(&args[2]) != K || vi_val_cols(&args[2]) != K)
+    return vi_ctx_error(c, loc, "%s: the Cholesky factors (%d x %d and %d x %d) must be square and of one size", f, K,
+                        vi_val_cols(&args[0]), vi_val_rows(&args[2]), vi_val_cols(&args[2]));
+  struct vi_node *n = vi_dist_node_new(c, inv ? VI_OPDEF(INV_WISHART_CHOLESKY_LPDF) : VI_OPDEF(WISHART_CHOLESKY_LPDF),
+                                       args, nargs, flags, 2 * (size_t)K * K, loc);
+  if (!n) return VI_ERR_EVAL;
+  n->fname = f;
+  n->i[MI_K] = K;
+  n->i[MI_M] = inv;
+  return vi_dist_node_run(c, n, out);
+}
+static int wishart_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                                 struct vi_srcloc loc) {
+  return wishart_chol_call(0, c, out, args, nargs, flags, loc);
+}
+static int inv_wishart_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                     int flags, struct vi_srcloc loc) {
+  return wishart_chol_call(1, c, out, args, nargs, flags, loc);
+}
+
 /* ---- multi_gp_cholesky(y | L, w) ----
  * y K x N, row i ~ multi_normal(0, L L' / w_i): with z_i = L^-1 y_i',
  * lp = sum_i -N/2 log(2 pi) - sum_j log L_jj + N/2 log w_i - w_i/2 |z_i|^2;
@@ -941,6 +1058,12 @@ const struct vi_func vi_stdlib_dist_multi[] = {
      "spd3,r[3,6],spd3;spd2,r[1.5,4],spd2@1;d:spd3,r[3,6],spd3@1;spd2,r[2,3],d:spd2;!spd3,r[0.5,1.5],spd3;!spd2,r[2,3],m2x2[-1,1]"},
     {"inv_wishart_lpdf", rule_wishart, inv_wishart_lpdf, "(matrix, real, matrix) => real", VI_FN_LPDF,
      "spd3,r[3,6],spd3;spd2,r[1.5,4],spd2@1;d:spd3,r[3,6],spd3@1;spd2,r[2,3],d:spd2;!spd3,r[0.5,1.5],spd3"},
+    {"wishart_cholesky_lpdf", rule_wishart, wishart_cholesky_lpdf, "(matrix, real, matrix) => real", VI_FN_LPDF,
+     "chol3,r[3,6],chol3;chol2,r[1.5,4],chol2@1;d:chol3,r[3,6],chol3@1;chol2,r[2,3],d:chol2;!chol3,r[0.5,1.5],chol3;"
+     "!chol2,r[2,3],m2x2[-1,1]"},
+    {"inv_wishart_cholesky_lpdf", rule_wishart, inv_wishart_cholesky_lpdf, "(matrix, real, matrix) => real",
+     VI_FN_LPDF,
+     "chol3,r[3,6],chol3;chol2,r[1.5,4],chol2@1;d:chol3,r[3,6],chol3@1;chol2,r[2,3],d:chol2;!chol3,r[0.5,1.5],chol3"},
     {"multi_gp_cholesky_lpdf", rule_mgp, multi_gp_cholesky_lpdf, "(matrix, matrix, vector) => real", VI_FN_LPDF,
      "m2x3[-1,1],chol3,v2[0.5,2];m3x2[-1,1],chol2,v3[0.5,2]@1;d:m2x3[-1,1],chol3,d:v2[0.5,2]@1;"
      "!m2x3[-1,1],chol3,v2[-2,-1]"},

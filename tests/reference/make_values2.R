@@ -165,3 +165,9 @@ for (A in list(A32, A23, Mx)) {
   emit("svd_U", M(A), sv(A)$u)
   emit("svd_V", M(A), sv(A)$v)
 }
+# Cholesky forms: the density of W = L_W L_W' plus log J = K log 2 + sum_k (K - k + 1) log L_W,kk
+logJ <- function(L) { K <- nrow(L); K * log(2) + sum((K - 1:K + 1) * log(diag(L))) }
+LW3 <- t(chol(W3)); LS3 <- t(chol(S))
+emit("wishart_cholesky_lpdf", c(M(LW3), R(4.5), M(LS3)), dwish(W3, 4.5, S) + logJ(LW3))
+emit("inv_wishart_cholesky_lpdf", c(M(LW3), R(4.5), M(LS3)), dinvwish(W3, 4.5, S) + logJ(LW3))
+emit("inv_wishart_cholesky_lpdf", c(M(LS3), R(2.2), M(diag(1.5, 3))), dinvwish(S, 2.2, diag(2.25, 3)) + logJ(LS3))
