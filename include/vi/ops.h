@@ -3,12 +3,14 @@
  * Every kind of tape node made by the standard library (and, as they move
  * in, by the runtime) is one row of ops.def. This header turns the rows
  * into
- *   enum vi_opcode          VI_OPCODE_NONE, then VI_OPCODE_<CODE> for each row;
+ *   enum vi_opcode      VI_OPCODE_NONE, then VI_OPCODE_<CODE> for each row
+ *                       (VI_OP_* is taken by the AST's operators);
  *   vi_ops[code]        the row's struct vi_opdef (name and kernels);
  *   vi_op_arity[code]   number of operands, -1 when it varies by call;
  *   prototypes of every row's kernels.
  * Nodes carry the enum: n->op points at vi_ops[code], and vi_node_op(n)
- * gives code back (VI_OPCODE_NONE for the ops still defined privately in
+ * gives code back in O(1) (struct vi_node and struct vi_opdef are
+ * unchanged, so the runtime's own opdefs keep working) (VI_OPCODE_NONE for the ops still defined privately in
  * runtime/ files: interp.c's gather and target sum, fuse.c, tape.c's pack,
  * ffi.c; transform.c's nodes are rows). */
 #ifndef VI_OPS_H
