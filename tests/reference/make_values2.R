@@ -19,8 +19,11 @@ emit <- function(fn, args, value, flags = 0) {
 
 # ---- sizes ----
 emit("dims", M(matrix(1:6 / 2, 2)), c(2, 3))
-emit("dims", V(c(1, 2, 3, 4)), 4)
-emit("dims", AV(list(c(1, 2), c(3, 4), c(5, 6))), c(3, 2))
+# as Stan: a vector is N x 1, a row_vector 1 x N
+emit("dims", V(c(1, 2, 3, 4)), c(4, 1))
+emit("dims", W(c(1, 2, 3)), c(1, 3))
+emit("dims", AV(list(c(1, 2), c(3, 4), c(5, 6))), c(3, 2, 1))
+emit("dims", A(c(1, 2, 3)), 3)
 emit("dims", R(1.5), numeric(0))
 # linspaced_int_array (Stan's definition: Eigen's integer LinSpaced)
 lia <- function(K, lo, hi) {
