@@ -47,6 +47,10 @@ sim <- list(
   stdlib_new = function() {
     N <- 12
     data.frame(a = round(runif(N, -pi, pi), 3), p = round(rbeta(N, 2, 3), 3))
+  },
+  stdlib_new2 = function() {
+    N <- 10
+    data.frame(x = round(rnorm(N), 3), k = sample(1:4, N, replace = TRUE))
   }
 )
 
