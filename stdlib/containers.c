@@ -958,13 +958,18 @@ FILLED(one_hot_row_vector, VI_T_ROW_VECTOR, 0, 0)
 FILLED(one_hot_array, VI_T_REAL, 1, 0)
 FILLED(one_hot_int_array, VI_T_INT, 1, 0)
 
-/* dims(x): the array dimensions of x, then its rows (vector, row_vector:
- * its size; matrix: rows and columns); a scalar has none. Ints only, no
- * node: sizes never depend on parameters. */
+/* dims(x): the array dimensions of x, then, as in Stan, rows and columns
+ * of a vector (N, 1), row_vector (1, N) or matrix (R, C); a scalar has none.
+ * Ints only, no node: sizes never depend on parameters. */
 FN(dims) {
-  int nd = args[0].t.ndims + vi_type_nsizes(args[0].t);
+  int na = args[0].t.ndims, ns = vi_type_nsizes(args[0].t), nd = na + (ns ? 2 : 0);
   if (vi_val_new_int(c, out, vi_ty(VI_T_INT, 1), &nd)) return vi_ctx_error(c, loc, "dims: result is too large");
-  for (int k = 0; k < nd; k++) out->ix[k] = args[0].dim[k];
+  for (int k = 0; k < na; k++) out->ix[k] = args[0].dim[k];
+  if (ns) {
+    int base = args[0].t.base, last = args[0].dim[na];
+    out->ix[na] = base == VI_T_ROW_VECTOR ? 1 : last;
+    out->ix[na + 1] = base == VI_T_MATRIX ? args[0].dim[na + 1] : base == VI_T_ROW_VECTOR ? last : 1;
+  }
   return VI_OK;
 }
 static struct vi_type rule_dims(const struct vi_type *a, int n) {

@@ -266,6 +266,292 @@ int vi_k_mnp_fwd(struct vi_node *n) {
   return 0;
 }
 
+/* ---- wishart(W | nu, S), inv_wishart(W | nu, S) ----
+ * With K the size, lmgamma_K(a) = K(K-1)/4 log pi + sum_{j=1..K} lgamma(a + (1 - j)/2),
+ * d = sum_{j=1..K} digamma((nu + 1 - j)/2):
+ * wishart:     lp = (nu-K-1)/2 log|W| - tr(S^-1 W)/2 - nu K/2 log 2 - nu/2 log|S| - lmgamma_K(nu/2);
+ *              dW = (nu-K-1)/2 W^-1 - S^-1/2,  dS = -nu/2 S^-1 + S^-1 W S^-1/2,
+ *              dnu = log|W|/2 - K/2 log 2 - log|S|/2 - d/2
+ * inv_wishart: lp = nu/2 log|S| - nu K/2 log 2 - lmgamma_K(nu/2) - (nu+K+1)/2 log|W| - tr(S W^-1)/2;
+ *              dW = -(nu+K+1)/2 W^-1 + W^-1 S W^-1/2,  dS = nu/2 S^-1 - W^-1/2,
+ *              dnu = log|S|/2 - K/2 log 2 - d/2 - log|W|/2
+ * (symmetric gradients). nu > K - 1; W and S symmetric positive definite.
+ * i[MI_K] = K, i[MI_M] = 1 for inv_wishart; scratch 5 K^2. */
+int vi_k_wishart_fwd(struct vi_node *n) {
+  int K = n->i[MI_K], inv = n->i[MI_M];
+  const double *W = n->a[0].x, nu = n->a[1].x[0], *S = n->a[2].x;
+  if (!(nu > K - 1) || isinf(nu))
+    return vi_node_fail(n, "degrees of freedom parameter is %.17g, must be greater than %d and finite", nu, K - 1);
+  if (check_symmetric(n, W, K, "random variable") || check_symmetric(n, S, K, "scale parameter")) return 1;
+  double *p[3];
+  size_t KK = (size_t)K * K;
+  double *LW = vi_dist_parts(n, p), *LS = LW + KK, *Wi = LS + KK, *Si = Wi + KK, *T = Si + KK;
+  memcpy(LW, W, KK * sizeof *LW);
+  memcpy(LS, S, KK * sizeof *LS);
+  if (chol_lower(LW, K)) return vi_node_fail(n, "random variable is not positive definite");
+  if (chol_lower(LS, K)) return vi_node_fail(n, "scale parameter is not positive definite");
+  unsigned inc = vi_udist_inc(n);
+  n->y[0] = 0;
+  if (!inc) return 0;
+  double ldw = 0, lds = 0, lmg = 0.25 * K * (K - 1) * VI_LOG_PI, dg = 0;
+  for (int i = 0; i < K; i++) ldw += 2 * log(LW[i + i * K]), lds += 2 * log(LS[i + i * K]);
+  for (int j = 1; j <= K; j++) lmg += vi_lgamma(0.5 * nu + 0.5 * (1 - j));
+  chol_inverse(LW, K, Wi);
+  chol_inverse(LS, K, Si);
+  const double *A = inv ? S : Si, *B = inv ? Wi : W; /* tr(A B) */
+  double tr = 0;
+  for (int j = 0; j < K; j++)
+    for (int i = 0; i < K; i++) tr += A[i + j * K] * B[j + i * K];
+  double lp = -0.5 * tr;
+  if (inc & VI_DB(1)) lp -= 0.5 * nu * K * VI_LOG2 + lmg;
+  if (!inv) {
+    if (inc & (VI_DB(0) | VI_DB(1))) lp += 0.5 * (nu - K - 1) * ldw;
+    if (inc & (VI_DB(1) | VI_DB(2))) lp -= 0.5 * nu * lds;
+  } else {
+    if (inc & (VI_DB(1) | VI_DB(2))) lp += 0.5 * nu * lds;
+    if (inc & (VI_DB(0) | VI_DB(1))) lp -= 0.5 * (nu + K + 1) * ldw;
+  }
+  if (p[1] || p[0] || p[2]) {
+    if (p[1]) {
+      for (int j = 1; j <= K; j++) dg += vi_digamma(0.5 * (nu + 1 - j));
+      p[1][0] = inv ? 0.5 * lds - 0.5 * K * VI_LOG2 - 0.5 * dg - 0.5 * ldw
+                    : 0.5 * ldw - 0.5 * K * VI_LOG2 - 0.5 * lds - 0.5 * dg;
+    }
+    /* T = M X M with (M, X) = (S^-1, W) for wishart's dS, (W^-1, S) for inv_wishart's dW */
+    const double *Mm = inv ? Wi : Si, *X = inv ? S : W;
+    if ((inv && p[0]) || (!inv && p[2]))
+      for (int j = 0; j < K; j++)
+        for (int i = 0; i < K; i++) {
+          double t = 0;
+          for (int a = 0; a < K; a++)
+            for (int b = 0; b < K; b++) t += Mm[i + a * K] * X[a + b * K] * Mm[b + j * K];
+          T[i + j * K] = t;
+        }
+    for (size_t e = 0; e < KK; e++) {
+      if (!inv) {
+        if (p[0]) p[0][e] = 0.5 * (nu - K - 1) * Wi[e] - 0.5 * Si[e];
+        if (p[2]) p[2][e] = -0.5 * nu * Si[e] + 0.5 * T[e];
+      } else {
+        if (p[0]) p[0][e] = -0.5 * (nu + K + 1) * Wi[e] + 0.5 * T[e];
+        if (p[2]) p[2][e] = 0.5 * nu * Si[e] - 0.5 * Wi[e];
+      }
+    }
+  }
+  n->y[0] = lp;
+  return 0;
+}
+
+static int wishart_call(int inv, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                        struct vi_srcloc loc) {
+  const char *f = inv ? "inv_wishart_lpdf" : "wishart_lpdf";
+  if (nargs != 3) return vi_ctx_error(c, loc, "%s: takes 3 arguments, not %d", f, nargs);
+  int K = vi_val_rows(&args[0]);
+  if (vi_val_cols(&args[0]) != K || vi_val_rows(&args[2]) != K || vi_val_cols(&args[2]) != K)
+    return vi_ctx_error(c, loc, "%s: the random variable (%d x %d) and the scale (%d x %d) must be square and of one size",
+                        f, K, vi_val_cols(&args[0]), vi_val_rows(&args[2]), vi_val_cols(&args[2]));
+  struct vi_node *n = vi_dist_node_new(c, inv ? VI_OPDEF(INV_WISHART_LPDF) : VI_OPDEF(WISHART_LPDF), args, nargs,
+                                       flags, 5 * (size_t)K * K, loc);
+  if (!n) return VI_ERR_EVAL;
+  n->fname = f;
+  n->i[MI_K] = K;
+  n->i[MI_M] = inv;
+  return vi_dist_node_run(c, n, out);
+}
+static int wishart_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                        struct vi_srcloc loc) {
+  return wishart_call(0, c, out, args, nargs, flags, loc);
+}
+static int inv_wishart_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                            struct vi_srcloc loc) {
+  return wishart_call(1, c, out, args, nargs, flags, loc);
+}
+
+/* ---- wishart_cholesky(L_W | nu, L_S), inv_wishart_cholesky(L_W | nu, L_S) ----
+ * The densities of W = L_W L_W' (Wishart / inverse Wishart with S = L_S L_S')
+ * times the Jacobian of L_W -> W, log J = K log 2 + sum_k (K - k + 1) log L_W,kk
+ * (k 1-based), written in the factors: with d = sum_j digamma((nu + 1 - j)/2),
+ * wishart_cholesky: M = L_S^-1 L_W,
+ *   lp = sum_k (nu - k) log L_W,kk - |M|_F^2/2 - nu K/2 log 2 + K log 2 - nu sum log L_S,kk - lmgamma_K(nu/2);
+ *   dL_W = tril(-L_S^-T M) + diag((nu - k) / L_W,kk),  dL_S = tril(L_S^-T M M') - diag(nu / L_S,kk),
+ *   dnu = sum log L_W,kk - K/2 log 2 - sum log L_S,kk - d/2
+ * inv_wishart_cholesky: Q = L_W^-1 L_S,
+ *   lp = nu sum log L_S,kk - nu K/2 log 2 + K log 2 - lmgamma_K(nu/2) - sum_k (nu + k) log L_W,kk - |Q|_F^2/2;
+ *   dL_S = tril(-L_W^-T Q) + diag(nu / L_S,kk),  dL_W = tril(L_W^-T Q Q') - diag((nu + k) / L_W,kk),
+ *   dnu = sum log L_S,kk - K/2 log 2 - d/2 - sum log L_W,kk
+ * Both factors must be lower triangular with a positive diagonal; nu > K - 1.
+ * i[MI_K] = K, i[MI_M] = 1 for the inverse; scratch 2 K^2. */
+static int check_chol_factor(struct vi_node *n, const double *L, int K, const char *name) {
+  for (int j = 0; j < K; j++) {
+    for (int i = 0; i < j; i++)
+      if (L[i + j * K] != 0) return vi_node_fail(n, "%s is not lower triangular", name);
+    if (!(L[j + j * K] > 0) || isinf(L[j + j * K]))
+      return vi_node_fail(n, "%s is not a valid Cholesky factor: diagonal element %d is %.17g", name, j + 1, L[j + j * K]);
+  }
+  return 0;
+}
+int vi_k_wishart_chol_fwd(struct vi_node *n) {
+  int K = n->i[MI_K], inv = n->i[MI_M];
+  const double *LW = n->a[0].x, nu = n->a[1].x[0], *LS = n->a[2].x;
+  if (!(nu > K - 1) || isinf(nu))
+    return vi_node_fail(n, "degrees of freedom parameter is %.17g, must be greater than %d and finite", nu, K - 1);
+  if (check_chol_factor(n, LW, K, "Cholesky random variable") || check_chol_factor(n, LS, K, "Cholesky scale matrix"))
+    return 1;
+  double *p[3];
+  size_t KK = (size_t)K * K;
+  double *Mx = vi_dist_parts(n, p), *T = Mx + KK;
+  unsigned inc = vi_udist_inc(n);
+  n->y[0] = 0;
+  if (!inc) return 0;
+  /* the solve's triangle A^-1 B: (A, B) = (L_S, L_W) or (L_W, L_S) */
+  const double *A = inv ? LW : LS, *B = inv ? LS : LW;
+  memcpy(Mx, B, KK * sizeof *Mx);
+  for (int j = 0; j < K; j++) solve_lower(A, K, Mx + (size_t)j * K);
+  double fro = 0, slw = 0, sls = 0, lmg = 0.25 * K * (K - 1) * VI_LOG_PI, klw = 0;
+  for (size_t e = 0; e < KK; e++) fro += Mx[e] * Mx[e];
+  for (int k = 0; k < K; k++) {
+    slw += log(LW[k + k * K]);
+    sls += log(LS[k + k * K]);
+    klw += (k + 1) * log(LW[k + k * K]);
+  }
+  for (int j = 1; j <= K; j++) lmg += vi_lgamma(0.5 * nu + 0.5 * (1 - j));
+  double lp = -0.5 * fro;
+  if (inc & VI_DB(1)) lp -= 0.5 * nu * K * VI_LOG2 + lmg;
+  if (inc & VI_DINC_CONST) lp += K * VI_LOG2;
+  if (!inv) {
+    if (inc & (VI_DB(0) | VI_DB(1))) lp += nu * slw;
+    if (inc & VI_DB(0)) lp -= klw;
+    if (inc & (VI_DB(1) | VI_DB(2))) lp -= nu * sls;
+  } else {
+    if (inc & (VI_DB(1) | VI_DB(2))) lp += nu * sls;
+    if (inc & (VI_DB(0) | VI_DB(1))) lp -= nu * slw;
+    if (inc & VI_DB(0)) lp -= klw;
+  }
+  if (p[1]) {
+    double dg = 0;
+    for (int j = 1; j <= K; j++) dg += vi_digamma(0.5 * (nu + 1 - j));
+    p[1][0] = inv ? sls - 0.5 * K * VI_LOG2 - 0.5 * dg - slw : slw - 0.5 * K * VI_LOG2 - sls - 0.5 * dg;
+  }
+  /* pB: the factor inside the solve gets tril(-A^-T Mx); pA the other gets tril(A^-T Mx Mx') */
+  double *pB = inv ? p[2] : p[0], *pA = inv ? p[0] : p[2];
+  if (pB) {
+    memcpy(T, Mx, KK * sizeof *T);
+    for (int j = 0; j < K; j++) solve_upper_t(A, K, T + (size_t)j * K);
+    for (int j = 0; j < K; j++)
+      for (int i = j; i < K; i++) pB[i + j * K] -= T[i + j * K];
+  }
+  if (pA) {
+    for (int j = 0; j < K; j++)
+      for (int i = 0; i < K; i++) {
+        double t = 0;
+        for (int k = 0; k < K; k++) t += Mx[i + k * K] * Mx[j + k * K];
+        T[i + j * K] = t;
+      }
+    for (int j = 0; j < K; j++) solve_upper_t(A, K, T + (size_t)j * K);
+    for (int j = 0; j < K; j++)
+      for (int i = j; i < K; i++) pA[i + j * K] += T[i + j * K];
+  }
+  for (int k = 0; k < K; k++) {
+    if (p[0]) p[0][k + k * K] += (inv ? -(nu + k + 1) : nu - (k + 1)) / LW[k + k * K];
+    if (p[2]) p[2][k + k * K] += (inv ? nu : -nu) / LS[k + k * K];
+  }
+  n->y[0] = lp;
+  return 0;
+}
+
+static int wishart_chol_call(int inv, struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                             int flags, struct vi_srcloc loc) {
+  const char *f = inv ? "inv_wishart_cholesky_lpdf" : "wishart_cholesky_lpdf";
+  if (nargs != 3) return vi_ctx_error(c, loc, "%s: takes 3 arguments, not %d", f, nargs);
+  int K = vi_val_rows(&args[0]);
+  if (vi_val_cols(&args[0]) != K || vi_val_rows(&args[2]) != K || vi_val_cols(&args[2]) != K)
+    return vi_ctx_error(c, loc, "%s: the Cholesky factors (%d x %d and %d x %d) must be square and of one size", f, K,
+                        vi_val_cols(&args[0]), vi_val_rows(&args[2]), vi_val_cols(&args[2]));
+  struct vi_node *n = vi_dist_node_new(c, inv ? VI_OPDEF(INV_WISHART_CHOLESKY_LPDF) : VI_OPDEF(WISHART_CHOLESKY_LPDF),
+                                       args, nargs, flags, 2 * (size_t)K * K, loc);
+  if (!n) return VI_ERR_EVAL;
+  n->fname = f;
+  n->i[MI_K] = K;
+  n->i[MI_M] = inv;
+  return vi_dist_node_run(c, n, out);
+}
+static int wishart_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                                 struct vi_srcloc loc) {
+  return wishart_chol_call(0, c, out, args, nargs, flags, loc);
+}
+static int inv_wishart_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                     int flags, struct vi_srcloc loc) {
+  return wishart_chol_call(1, c, out, args, nargs, flags, loc);
+}
+
+/* ---- multi_gp_cholesky(y | L, w) ----
+ * y K x N, row i ~ multi_normal(0, L L' / w_i): with z_i = L^-1 y_i',
+ * lp = sum_i -N/2 log(2 pi) - sum_j log L_jj + N/2 log w_i - w_i/2 |z_i|^2;
+ * dy_i = -w_i L^-T z_i, dw_i = N / (2 w_i) - |z_i|^2 / 2,
+ * dL = sum_i w_i (L^-T z_i) z_i' (lower) - K diag(1 / L_jj). i[MI_K] = K, i[MI_M] = N; scratch 2 N. */
+int vi_k_mgp_fwd(struct vi_node *n) {
+  int K = n->i[MI_K], N = n->i[MI_M];
+  const double *y = n->a[0].x, *L = n->a[1].x, *w = n->a[2].x;
+  for (int i = 0; i < K; i++)
+    if (!(w[i] > 0) || isinf(w[i]))
+      return vi_node_fail(n, "kernel scales[%d] is %.17g, must be positive finite", i + 1, w[i]);
+  for (size_t e = 0; e < (size_t)K * N; e++)
+    if (isnan(y[e])) return vi_node_fail(n, "random variable[%zu] is nan", e + 1);
+  for (int j = 0; j < N; j++)
+    if (!(L[j + j * N] > 0))
+      return vi_node_fail(n, "Cholesky factor diagonal[%d] is %.17g, must be positive", j + 1, L[j + j * N]);
+  double *p[3];
+  double *z = vi_dist_parts(n, p), *v = z + N;
+  unsigned inc = vi_udist_inc(n);
+  n->y[0] = 0;
+  if (!inc) return 0;
+  double lp = 0, sld = 0;
+  for (int j = 0; j < N; j++) sld += log(L[j + j * N]);
+  for (int i = 0; i < K; i++) {
+    for (int k = 0; k < N; k++) z[k] = y[i + (size_t)k * K];
+    solve_lower(L, N, z);
+    double q = 0;
+    for (int k = 0; k < N; k++) q += z[k] * z[k];
+    lp -= 0.5 * w[i] * q;
+    if (inc & VI_DB(2)) lp += 0.5 * N * log(w[i]);
+    if (p[2]) p[2][i] += 0.5 * N / w[i] - 0.5 * q;
+    if (!p[0] && !p[1]) continue;
+    memcpy(v, z, (size_t)N * sizeof *v);
+    solve_upper_t(L, N, v); /* v = L^-T z_i */
+    if (p[0])
+      for (int k = 0; k < N; k++) p[0][i + (size_t)k * K] -= w[i] * v[k];
+    if (p[1])
+      for (int c = 0; c < N; c++)
+        for (int r = c; r < N; r++) p[1][r + c * N] += w[i] * v[r] * z[c];
+  }
+  if (inc & VI_DB(1)) lp -= K * sld;
+  if (p[1])
+    for (int j = 0; j < N; j++) p[1][j + j * N] -= K / L[j + j * N];
+  if (inc & VI_DINC_CONST) lp -= (double)K * N * VI_LOG_SQRT_2PI;
+  n->y[0] = lp;
+  return 0;
+}
+
+static int multi_gp_cholesky_lpdf(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs,
+                                  int flags, struct vi_srcloc loc) {
+  const char *f = "multi_gp_cholesky_lpdf";
+  if (nargs != 3) return vi_ctx_error(c, loc, "%s: takes 3 arguments, not %d", f, nargs);
+  int K = vi_val_rows(&args[0]), N = vi_val_cols(&args[0]);
+  if (vi_val_rows(&args[1]) != N || vi_val_cols(&args[1]) != N)
+    return vi_ctx_error(c, loc, "%s: the Cholesky factor must be %d x %d (the columns of the variate), not %d x %d", f,
+                        N, N, vi_val_rows(&args[1]), vi_val_cols(&args[1]));
+  if (args[2].n != (size_t)K)
+    return vi_ctx_error(c, loc, "%s: size of kernel scales (%zu) does not match the rows of the variate (%d)", f,
+                        args[2].n, K);
+  struct vi_node *n = vi_dist_node_new(c, VI_OPDEF(MULTI_GP_CHOLESKY_LPDF), args, nargs, flags, 2 * (size_t)N, loc);
+  if (!n) return VI_ERR_EVAL;
+  n->fname = f;
+  n->i[MI_K] = K;
+  n->i[MI_M] = N;
+  return vi_dist_node_run(c, n, out);
+}
+VI_RULE(wishart, {3, {M_, R_, M_}, R_})
+VI_RULE(mgp, {3, {M_, M_, V_}, R_})
+
 /* ---- multi_student_t(y | nu, mu, Sigma) ----
  * lp_j = lgamma((nu+K)/2) - lgamma(nu/2) - K/2 log(nu pi) - 0.5 log det S - (nu+K)/2 log1p(q_j/nu),
  * q_j = r_j' S^-1 r_j, w_j = S^-1 r_j, f_j = (nu+K)/(nu+q_j):
@@ -768,6 +1054,19 @@ const struct vi_func vi_stdlib_dist_multi[] = {
      "simplex3,v3[0.5,3];simplex4,v4[0.5,3]@1;d:simplex3,v3[0.5,3]@1;!simplex3,v3[-2,-1]"},
     {"lkj_corr_cholesky_lpdf", rule_lkj, lkj_corr_cholesky_lpdf, "(matrix, real) => real",
      VI_FN_LPDF, "cholcorr3,r[0.5,3];cholcorr4,r[0.5,3]@1;d:cholcorr3,r[0.5,3]@1;!cholcorr3,r[-2,-1]"},
+    {"wishart_lpdf", rule_wishart, wishart_lpdf, "(matrix, real, matrix) => real", VI_FN_LPDF,
+     "spd3,r[3,6],spd3;spd2,r[1.5,4],spd2@1;d:spd3,r[3,6],spd3@1;spd2,r[2,3],d:spd2;!spd3,r[0.5,1.5],spd3;!spd2,r[2,3],m2x2[-1,1]"},
+    {"inv_wishart_lpdf", rule_wishart, inv_wishart_lpdf, "(matrix, real, matrix) => real", VI_FN_LPDF,
+     "spd3,r[3,6],spd3;spd2,r[1.5,4],spd2@1;d:spd3,r[3,6],spd3@1;spd2,r[2,3],d:spd2;!spd3,r[0.5,1.5],spd3"},
+    {"wishart_cholesky_lpdf", rule_wishart, wishart_cholesky_lpdf, "(matrix, real, matrix) => real", VI_FN_LPDF,
+     "chol3,r[3,6],chol3;chol2,r[1.5,4],chol2@1;d:chol3,r[3,6],chol3@1;chol2,r[2,3],d:chol2;!chol3,r[0.5,1.5],chol3;"
+     "!chol2,r[2,3],m2x2[-1,1]"},
+    {"inv_wishart_cholesky_lpdf", rule_wishart, inv_wishart_cholesky_lpdf, "(matrix, real, matrix) => real",
+     VI_FN_LPDF,
+     "chol3,r[3,6],chol3;chol2,r[1.5,4],chol2@1;d:chol3,r[3,6],chol3@1;chol2,r[2,3],d:chol2;!chol3,r[0.5,1.5],chol3"},
+    {"multi_gp_cholesky_lpdf", rule_mgp, multi_gp_cholesky_lpdf, "(matrix, matrix, vector) => real", VI_FN_LPDF,
+     "m2x3[-1,1],chol3,v2[0.5,2];m3x2[-1,1],chol2,v3[0.5,2]@1;d:m2x3[-1,1],chol3,d:v2[0.5,2]@1;"
+     "!m2x3[-1,1],chol3,v2[-2,-1]"},
     {"lkj_corr_lpdf", rule_lkj, lkj_corr_lpdf, "(matrix, real) => real", VI_FN_LPDF,
      "corr3,r[0.5,3];corr4,r[0.5,3]@1;!corr3,r[-2,-1]"},
     {"multi_normal_rng", rule_mvn_rng, multi_normal_rng, "(vectors, matrix) => vector(s)", VI_FN_RNG, NULL},

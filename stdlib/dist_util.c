@@ -489,14 +489,18 @@ int vi_k_glm_fwd(struct vi_node *n) {
       }
     } else {
       const double *pb = sg + i0 * ss;
+      /* a scalar phi: log, lgamma and digamma of it once per block */
+      double lph0 = ss ? 0 : log(pb[0]), lg0 = ss || !(inc & VI_DB(4)) ? 0 : vi_lgamma(pb[0]);
+      double dg0 = ss || !p[4] ? 0 : vi_digamma(pb[0]);
       for (size_t i = 0; i < m; i++) {
-        double k = yb[i * sy], ph = pb[i * ss], e = eta[i], lph = log(ph), lmp = vi_log_sum_exp2(e, lph);
+        double k = yb[i * sy], ph = pb[i * ss], e = eta[i], lph = ss ? log(ph) : lph0;
+        double lmp = vi_log_sum_exp2(e, lph);
         s += k * e - (k + ph) * lmp;
         if (inc & VI_DINC_CONST) s -= vi_lgamma(k + 1);
-        if (inc & VI_DB(4)) s += vi_lgamma(k + ph) - vi_lgamma(ph) + ph * lph;
+        if (inc & VI_DB(4)) s += vi_lgamma(k + ph) - (ss ? vi_lgamma(ph) : lg0) + ph * lph;
         g[i] = k - (k + ph) * vi_inv_logit(e - lph);
         if (p[4])
-          p[4][(i0 + i) * ss] += vi_digamma(k + ph) - vi_digamma(ph) + lph + 1 - lmp - (k + ph) * exp(-lmp);
+          p[4][(i0 + i) * ss] += vi_digamma(k + ph) - (ss ? vi_digamma(ph) : dg0) + lph + 1 - lmp - (k + ph) * exp(-lmp);
       }
     }
     lp += s;

@@ -14,8 +14,11 @@
  *   matrix_power:      dA += sum_j (A^j)' Ȳ (A^(k-1-j))'
  *   matrix_exp:        dA += the upper right block of exp([A', Ȳ; 0, A'])
  *   csr_matrix_times_vector: dw_k += ȳ_i b_{v_k}, db_{v_k} += ȳ_i w_k
+ *   singular_values, svd_U, svd_V: the thin-SVD adjoint at vi_k_svd_bwd
  * Eigenvectors have unit length and the sign that makes their largest
- * component (the first of equal ones) positive; eigenvalues ascend. */
+ * component (the first of equal ones) positive; eigenvalues ascend.
+ * Singular values descend; each pair (u_k, v_k) is signed so that u_k's
+ * largest component is positive. */
 #include <math.h>
 #include <string.h>
 
@@ -523,6 +526,193 @@ static int fn_matrix_exp(struct vi_ctx *c, struct vi_val *out, struct vi_val *ar
   return vi_node_run(c, n, out);
 }
 
+/* ---- singular value decomposition (one-sided Jacobi) ---- */
+
+/* C (r x c) = op(A) op(B), op(X) = X or X'; A is ar x ac as stored, B br x bc. */
+static void mm(const double *A, int ar, int ac, int ta, const double *B, int br, int bc, int tb, double *C) {
+  int r = ta ? ac : ar, k = ta ? ar : ac, c = tb ? br : bc;
+  (void)bc;
+  for (int j = 0; j < c; j++)
+    for (int i = 0; i < r; i++) {
+      double t = 0;
+      for (int l = 0; l < k; l++)
+        t += (ta ? A[l + (size_t)i * ar] : A[i + (size_t)l * ar]) * (tb ? B[j + (size_t)l * br] : B[l + (size_t)j * br]);
+      C[i + (size_t)j * r] = t;
+    }
+}
+
+/* A (M x N, M >= N) = U diag(s) V' with U M x N orthonormal columns, V N x N:
+ * Hestenes' rotations orthogonalise the columns of U = A (V collects them)
+ * until every pair is orthogonal to 1e-15; s_j = |u_j|. */
+static void svd_tall(const double *A, int M, int N, double *s, double *U, double *V) {
+  memcpy(U, A, (size_t)M * N * sizeof *U);
+  memset(V, 0, (size_t)N * N * sizeof *V);
+  for (int i = 0; i < N; i++) V[i + (size_t)i * N] = 1;
+  for (int sweep = 0; sweep < 80; sweep++) {
+    int rotated = 0;
+    for (int p = 0; p < N - 1; p++)
+      for (int q = p + 1; q < N; q++) {
+        double *up = U + (size_t)p * M, *uq = U + (size_t)q * M, al = 0, be = 0, ga = 0;
+        for (int k = 0; k < M; k++) al += up[k] * up[k], be += uq[k] * uq[k], ga += up[k] * uq[k];
+        if (ga == 0 || !(fabs(ga) > 1e-15 * sqrt(al * be))) continue;
+        rotated = 1;
+        double zeta = (be - al) / (2 * ga);
+        double t = fabs(zeta) > 1e150 ? 0.5 / zeta : (zeta >= 0 ? 1 : -1) / (fabs(zeta) + sqrt(1 + zeta * zeta));
+        double cs = 1 / sqrt(1 + t * t), sn = cs * t;
+        for (int k = 0; k < M; k++) {
+          double a = up[k], b = uq[k];
+          up[k] = cs * a - sn * b;
+          uq[k] = sn * a + cs * b;
+        }
+        double *vp = V + (size_t)p * N, *vq = V + (size_t)q * N;
+        for (int k = 0; k < N; k++) {
+          double a = vp[k], b = vq[k];
+          vp[k] = cs * a - sn * b;
+          vq[k] = sn * a + cs * b;
+        }
+      }
+    if (!rotated) break;
+  }
+  for (int j = 0; j < N; j++) {
+    double *u = U + (size_t)j * M, t = 0;
+    for (int k = 0; k < M; k++) t += u[k] * u[k];
+    s[j] = sqrt(t);
+    if (s[j] > 0)
+      for (int k = 0; k < M; k++) u[k] /= s[j];
+  }
+}
+
+/* A (M x N) = U diag(s) V', K = min(M, N), s descending, U M x K, V N x K,
+ * each pair (u_k, v_k) signed so that u_k's largest component is positive.
+ * W: scratch of max(M, N)^2 + max(M, N) doubles. */
+static void svd_thin(const double *A, int M, int N, double *s, double *U, double *V, double *W) {
+  int K = M < N ? M : N;
+  if (M >= N) {
+    svd_tall(A, M, N, s, U, V);
+  } else { /* A' = U2 S V2', so U = V2 (M x M) and V = U2 (N x M) */
+    for (int j = 0; j < N; j++)
+      for (int i = 0; i < M; i++) W[j + (size_t)i * N] = A[i + (size_t)j * M];
+    svd_tall(W, N, M, s, V, U);
+  }
+  for (int i = 1; i < K; i++) /* descending, moving the columns along */
+    for (int j = i; j > 0 && s[j] > s[j - 1]; j--) {
+      double t = s[j];
+      s[j] = s[j - 1];
+      s[j - 1] = t;
+      for (int k = 0; k < M; k++) {
+        t = U[k + (size_t)j * M];
+        U[k + (size_t)j * M] = U[k + (size_t)(j - 1) * M];
+        U[k + (size_t)(j - 1) * M] = t;
+      }
+      for (int k = 0; k < N; k++) {
+        t = V[k + (size_t)j * N];
+        V[k + (size_t)j * N] = V[k + (size_t)(j - 1) * N];
+        V[k + (size_t)(j - 1) * N] = t;
+      }
+    }
+  for (int j = 0; j < K; j++) {
+    double *u = U + (size_t)j * M, *v = V + (size_t)j * N;
+    int big = 0;
+    for (int k = 1; k < M; k++)
+      if (fabs(u[k]) > fabs(u[big])) big = k;
+    if (u[big] < 0) {
+      for (int k = 0; k < M; k++) u[k] = -u[k];
+      for (int k = 0; k < N; k++) v[k] = -v[k];
+    }
+  }
+}
+
+/* i[0] = M, i[1] = N, i[2] = 0 singular_values (y = s), 1 svd_U (y = U),
+ * 2 svd_V (y = V). aux: U (M K), V (N K), s (K), then scratch. */
+int vi_k_svd_fwd(struct vi_node *n) {
+  int M = n->i[0], N = n->i[1], which = n->i[2], K = M < N ? M : N;
+  const double *A = n->a[0].x;
+  for (size_t e = 0; e < (size_t)M * N; e++)
+    if (!isfinite(A[e])) return vi_node_fail(n, "matrix has a non-finite element");
+  double *U = n->aux, *V = U + (size_t)M * K, *s = V + (size_t)N * K, *W = s + K;
+  svd_thin(A, M, N, s, U, V, W);
+  const double *src = which == 0 ? s : which == 1 ? U : V;
+  memcpy(n->y, src, n->n * sizeof *n->y);
+  return 0;
+}
+
+/* Adjoint of the thin SVD (distinct, nonzero singular values), with
+ * F_ij = 1 / (s_j^2 - s_i^2) (i != j, else 0):
+ *   singular_values: dA += U diag(s̄) V'
+ *   svd_U: dA += U ((F o (U'Ū - Ū'U)) S) V' + (Ū - U U'Ū) S^-1 V'
+ *   svd_V: dA += U (S (F o (V'V̄ - V̄'V))) V' + U S^-1 (V̄ - V V'V̄)' */
+void vi_k_svd_bwd(struct vi_node *n) {
+  double *dA = n->a[0].dx;
+  if (!dA) return;
+  int M = n->i[0], N = n->i[1], which = n->i[2], K = M < N ? M : N, R = M > N ? M : N;
+  const double *U = n->aux, *V = U + (size_t)M * K, *s = V + (size_t)N * K, *g = n->dy;
+  double *J = (double *)s + K + (size_t)R * R + R, *G = J + (size_t)K * K, *T = G + (size_t)K * K,
+         *X = T + (size_t)R * K;
+  /* inner (K x K) into J, and the extra term's factor X (M x K: dA += X V') or (K x N: dA += U X) */
+  memset(J, 0, (size_t)K * K * sizeof *J);
+  if (which == 0) {
+    for (int k = 0; k < K; k++) J[k + (size_t)k * K] = g[k];
+  } else {
+    const double *B = which == 1 ? U : V, *Bb = g;
+    int rows = which == 1 ? M : N;
+    mm(B, rows, K, 1, Bb, rows, K, 0, G); /* G = B' B̄ (K x K) */
+    for (int j = 0; j < K; j++)
+      for (int i = 0; i < K; i++) {
+        double d = s[j] * s[j] - s[i] * s[i];
+        double f = i == j || d == 0 ? 0 : (G[i + (size_t)j * K] - G[j + (size_t)i * K]) / d;
+        J[i + (size_t)j * K] = which == 1 ? f * s[j] : s[i] * f;
+      }
+    /* X = (B̄ - B G) S^-1 (rows x K) */
+    mm(B, rows, K, 0, G, K, K, 0, T);
+    for (int j = 0; j < K; j++)
+      for (int i = 0; i < rows; i++)
+        X[i + (size_t)j * rows] = s[j] > 0 ? (Bb[i + (size_t)j * rows] - T[i + (size_t)j * rows]) / s[j] : 0;
+  }
+  /* dA += U J V' */
+  mm(U, M, K, 0, J, K, K, 0, T);         /* T = U J (M x K) */
+  for (int j = 0; j < N; j++)
+    for (int i = 0; i < M; i++) {
+      double t = 0;
+      for (int k = 0; k < K; k++) t += T[i + (size_t)k * M] * V[j + (size_t)k * N];
+      if (which == 1)
+        for (int k = 0; k < K; k++) t += X[i + (size_t)k * M] * V[j + (size_t)k * N];
+      if (which == 2)
+        for (int k = 0; k < K; k++) t += U[i + (size_t)k * M] * X[j + (size_t)k * N];
+      dA[i + (size_t)j * M] += t;
+    }
+}
+
+static int svd_call(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int which, const char *f,
+                    struct vi_srcloc loc) {
+  if (vi_val_contig(c, &args[0], loc)) return VI_ERR_EVAL;
+  int M = vi_val_rows(&args[0]), N = vi_val_cols(&args[0]), K = M < N ? M : N, R = M > N ? M : N;
+  int r = which == 0 ? set_shape(c, out, VI_T_VECTOR, K, 1, f, loc)
+                     : set_shape(c, out, VI_T_MATRIX, which == 1 ? M : N, K, f, loc);
+  if (r) return VI_ERR_EVAL;
+  struct vi_node *n = new_node(c, which == 0 ? VI_OPDEF(SINGULAR_VALUES) : which == 1 ? VI_OPDEF(SVD_U) : VI_OPDEF(SVD_V),
+                               1, out->n, f, loc);
+  if (!n) return VI_ERR_NOMEM;
+  n->i[0] = M;
+  n->i[1] = N;
+  n->i[2] = which;
+  vi_node_arg(n, 0, &args[0]);
+  size_t naux = (size_t)(M + N + 1) * K + (size_t)R * R + R + 2 * (size_t)K * K + 2 * (size_t)R * K;
+  if (vi_node_aux(c, n, naux)) return VI_ERR_NOMEM;
+  return vi_node_run(c, n, out);
+}
+static int fn_singular_values(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                              struct vi_srcloc loc) {
+  return svd_call(c, out, args, 0, "singular_values", loc);
+}
+static int fn_svd_U(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                    struct vi_srcloc loc) {
+  return svd_call(c, out, args, 1, "svd_U", loc);
+}
+static int fn_svd_V(struct vi_ctx *c, struct vi_val *out, struct vi_val *args, int nargs, int flags,
+                    struct vi_srcloc loc) {
+  return svd_call(c, out, args, 2, "svd_V", loc);
+}
+
 /* ---- csr_matrix_times_vector ---- */
 
 /* y = A b for the m x n sparse A in compressed sparse row form: row i
@@ -627,6 +817,10 @@ const struct vi_func vi_stdlib_linalg[] = {
      "d:i[3,3],d:i[4,4],v5[-2,2],ia=1:4:2:3:1,ia=1:3:3:6,v4[-2,2];"
      "d:i[2,2],d:i[3,3],d:v3[-2,2],ia=3:3:1,ia=1:3:4,v3[-2,2];"
      "!d:i[2,2],d:i[3,3],v3[-2,2],ia=3:4:1,ia=1:3:4,v3[-2,2];!d:i[2,2],d:i[3,3],v3[-2,2],ia=3:3:1,ia=1:3:5,v3[-2,2]"},
+    {"singular_values", rule_mat_to_vec, fn_singular_values, "(matrix) => vector", 0,
+     "m3x2[-1,1]; m2x3[-1,1]; m3x3[-1,1]; m1x3[-1,1]"},
+    {"svd_U", rule_mat_to_mat, fn_svd_U, "(matrix) => matrix", 0, "m3x2[-1,1]; m2x3[-1,1]; m3x3[-1,1]; m4x1[-1,1]"},
+    {"svd_V", rule_mat_to_mat, fn_svd_V, "(matrix) => matrix", 0, "m3x2[-1,1]; m2x3[-1,1]; m3x3[-1,1]; m1x4[-1,1]"},
     {"matrix_exp", rule_mat_to_mat, fn_matrix_exp, "(matrix) => matrix", 0, "m3x3[-1,1]; m2x2[-3,3]; m1x1[-2,2]"},
 };
 const size_t vi_stdlib_linalg_n = VI_COUNTOF(vi_stdlib_linalg);

@@ -8,7 +8,7 @@
  *     densities under `~`, `target +=` and _lupdf, _lp and _rng functions;
  * (c) checker errors with their line and column, and the recursion limit;
  * (d) truncation against hand-computed values;
- * (e) three models against Stan's log density and gradient (rstan 2.21) at
+ * (e) five models against Stan's log density and gradient (rstan 2.21) at
  *     five points each: tests/models/functions/NAME.{vim,data.csv,points.csv,
  *     stan.csv}, run through vi-run --log-density. */
 #include <criterion/criterion.h>
@@ -507,3 +507,9 @@ static void against_stan(const char *name) {
 Test(functions, truncated_regression_matches_stan) { against_stan("trunc_reg"); }
 Test(functions, recursive_skew_density_matches_stan) { against_stan("skew_poly"); }
 Test(functions, lkj_model_matches_stan) { against_stan("lkj_mvn"); }
+/* dims, quad_form_diag, eigenvalues_sym, eigenvectors_sym, von_mises,
+ * beta_proportion, wishart, multi_normal_prec, inverse_spd, singular_values */
+Test(functions, new_stdlib_functions_match_stan) { against_stan("stdlib_new"); }
+/* csr_matrix_times_vector, matrix_exp, singular_values, ordered_probit,
+ * inv_wishart, multi_gp_cholesky, quad_form_diag */
+Test(functions, more_new_stdlib_functions_match_stan) { against_stan("stdlib_new2"); }

@@ -4,7 +4,8 @@
  * the transforms', and the evaluator's (gathers, target sums, fused
  * programs and densities, scalar-tape segments, recorded checks). This
  * header turns the rows into
- *   enum vi_opcode          VI_OPCODE_NONE, then VI_OPCODE_<CODE> for each row;
+ *   enum vi_opcode      VI_OPCODE_NONE, then VI_OPCODE_<CODE> for each row
+ *                       (VI_OP_* is taken by the AST's operators);
  *   vi_ops[code]        the row's struct vi_opdef (name and kernels);
  *   vi_op_arity[code]   number of operands, -1 when it varies by call;
  *   prototypes of every row's kernels.
@@ -27,7 +28,7 @@ enum vi_opcode {
 };
 
 /* The number of rows in ops.def: bump it when adding one. */
-enum { VI_OPS_ROWS = 202 };
+enum { VI_OPS_ROWS = 210 };
 _Static_assert(VI_OPCODE_COUNT == VI_OPS_ROWS + 1, "include/vi/ops.def rows and VI_OPS_ROWS disagree");
 
 #define VI_OP(CODE, name, arity, fwd, bwd) \

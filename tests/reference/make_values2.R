@@ -19,8 +19,11 @@ emit <- function(fn, args, value, flags = 0) {
 
 # ---- sizes ----
 emit("dims", M(matrix(1:6 / 2, 2)), c(2, 3))
-emit("dims", V(c(1, 2, 3, 4)), 4)
-emit("dims", AV(list(c(1, 2), c(3, 4), c(5, 6))), c(3, 2))
+# as Stan: a vector is N x 1, a row_vector 1 x N
+emit("dims", V(c(1, 2, 3, 4)), c(4, 1))
+emit("dims", W(c(1, 2, 3)), c(1, 3))
+emit("dims", AV(list(c(1, 2), c(3, 4), c(5, 6))), c(3, 2, 1))
+emit("dims", A(c(1, 2, 3)), 3)
 emit("dims", R(1.5), numeric(0))
 # linspaced_int_array (Stan's definition: Eigen's integer LinSpaced)
 lia <- function(K, lo, hi) {
@@ -135,3 +138,39 @@ Xc <- matrix(c(0.5, -1, 0.3, 1.2, 0.4, -0.7, 0.2, 0.9), 4); alc <- c(0.2, -0.4, 
 Bc <- matrix(c(0.8, -0.6, 0.3, 0.5, -0.2, 1.1), 2)
 emit("categorical_logit_glm_lpmf", c(IA(c(1, 3, 2, 3)), M(Xc), V(alc), M(Bc)), clg(c(1, 3, 2, 3), Xc, alc, Bc))
 emit("categorical_logit_glm_lpmf", c(I(2), W(c(0.5, -1)), V(alc), M(Bc)), clg(2, matrix(c(0.5, -1), 1), alc, Bc))
+
+# ---- wishart, inv_wishart, multi_gp_cholesky ----
+lmg <- function(K, a) K * (K - 1) / 4 * log(pi) + sum(lgamma(a + (1 - 1:K) / 2))
+ldet <- function(A) as.numeric(determinant(A)$modulus)
+dwish <- function(W, nu, S) { K <- nrow(W)
+  (nu - K - 1) / 2 * ldet(W) - sum(diag(solve(S, W))) / 2 - nu * K / 2 * log(2) - nu / 2 * ldet(S) - lmg(K, nu / 2) }
+dinvwish <- function(W, nu, S) { K <- nrow(W)
+  nu / 2 * ldet(S) - nu * K / 2 * log(2) - lmg(K, nu / 2) - (nu + K + 1) / 2 * ldet(W) - sum(diag(S %*% solve(W))) / 2 }
+W3 <- S4[1:3, 1:3]
+emit("wishart_lpdf", c(M(W3), R(4.5), M(S)), dwish(W3, 4.5, S))
+emit("wishart_lpdf", c(M(S), R(2.2), M(diag(2.5, 3))), dwish(S, 2.2, diag(2.5, 3)))
+emit("inv_wishart_lpdf", c(M(W3), R(4.5), M(S)), dinvwish(W3, 4.5, S))
+emit("inv_wishart_lpdf", c(M(S), R(2.2), M(diag(2.5, 3))), dinvwish(S, 2.2, diag(2.5, 3)))
+# R's rWishart parameterisation agrees: the density of W ~ Wishart(nu, S) at W (checked by the formula above)
+mgp <- function(y, L, w) { Sig <- L %*% t(L); N <- ncol(y)
+  sum(sapply(seq_len(nrow(y)), function(i) { r <- y[i, ]; Si <- Sig / w[i]
+    -0.5 * sum(r * solve(Si, r)) - 0.5 * ldet(Si) - N / 2 * log(2 * pi) })) }
+ymg <- matrix(c(0.3, -1.1, 0.8, 0.2, -0.5, 1.4), 2)
+emit("multi_gp_cholesky_lpdf", c(M(ymg), M(Lc), V(c(0.7, 2.5))), mgp(ymg, Lc, c(0.7, 2.5)))
+
+# ---- singular value decomposition: d descending, u_k's largest component positive ----
+sv <- function(A) { s <- svd(A); U <- s$u; V <- s$v
+  for (k in seq_along(s$d)) { b <- which.max(abs(U[, k])); if (U[b, k] < 0) { U[, k] <- -U[, k]; V[, k] <- -V[, k] } }
+  list(d = s$d, u = U, v = V) }
+A32 <- matrix(c(0.5, -1.2, 0.3, 0.8, 0.4, -0.7), 3); A23 <- t(A32) + 0.1
+for (A in list(A32, A23, Mx)) {
+  emit("singular_values", M(A), sv(A)$d)
+  emit("svd_U", M(A), sv(A)$u)
+  emit("svd_V", M(A), sv(A)$v)
+}
+# Cholesky forms: the density of W = L_W L_W' plus log J = K log 2 + sum_k (K - k + 1) log L_W,kk
+logJ <- function(L) { K <- nrow(L); K * log(2) + sum((K - 1:K + 1) * log(diag(L))) }
+LW3 <- t(chol(W3)); LS3 <- t(chol(S))
+emit("wishart_cholesky_lpdf", c(M(LW3), R(4.5), M(LS3)), dwish(W3, 4.5, S) + logJ(LW3))
+emit("inv_wishart_cholesky_lpdf", c(M(LW3), R(4.5), M(LS3)), dinvwish(W3, 4.5, S) + logJ(LW3))
+emit("inv_wishart_cholesky_lpdf", c(M(LS3), R(2.2), M(diag(1.5, 3))), dinvwish(S, 2.2, diag(2.25, 3)) + logJ(LS3))

@@ -7,7 +7,7 @@
 # its gradient at each point: header lp,grad[1],...). NAME.stan is the same
 # model as NAME.vim in the array syntax of Stan 2.21 (rstan 2.21).
 #
-# Run from this folder: Rscript make_reference.R   (compiles each model: ~1-2 min)
+# Run from this folder: Rscript make_reference.R [NAME ...]   (compiles each model: ~1-2 min)
 suppressMessages(library(rstan))
 # Debian's r-cran-bh ships the Boost headers in /usr/include, not in BH/include
 if (!file.exists(rstan_options("boost_lib"))) rstan_options(boost_lib = "/usr/include")
@@ -43,10 +43,21 @@ sim <- list(
     z2 <- 0.6 * z1 + sqrt(1 - 0.36) * rnorm(N)
     data.frame(y1 = round(Y[, 1] + 1, 3), y2 = round(Y[, 2] - 1, 3), y3 = round(Y[, 3], 3),
                z1 = round(z1, 3), z2 = round(z2, 3))
+  },
+  stdlib_new = function() {
+    N <- 12
+    data.frame(a = round(runif(N, -pi, pi), 3), p = round(rbeta(N, 2, 3), 3))
+  },
+  stdlib_new2 = function() {
+    N <- 10
+    data.frame(x = round(rnorm(N), 3), k = sample(1:4, N, replace = TRUE))
   }
 )
 
-for (name in names(sim)) {
+# Rscript make_reference.R NAME ... redoes only those models
+todo <- commandArgs(trailingOnly = TRUE)
+if (!length(todo)) todo <- names(sim)
+for (name in todo) {
   set.seed(match(name, names(sim)) + 20261122)
   data_path <- paste0(name, ".data.csv")
   if (!file.exists(data_path)) write_num(sim[[name]](), data_path, digits = 6)
