@@ -54,6 +54,19 @@ void vi_draws_standard(struct vi_rng *r, double *z, size_t dim, int first, int c
   }
 }
 
+/* The model's log density (values only) at S draws in one batch, -inf
+ * where it cannot be evaluated. VI_OK or VI_ERR_NOMEM. */
+static int batch_log_p(const struct vi_density *den, size_t S, const double *theta, double *log_p) {
+  if (!S) return VI_OK;
+  int *st = malloc(S * sizeof *st);
+  if (!st) return VI_ERR_NOMEM;
+  den->logp_grad_batch(den->ctx, S, theta, log_p, NULL, st);
+  for (size_t s = 0; s < S; s++)
+    if (st[s] || isnan(log_p[s])) log_p[s] = -INFINITY;
+  free(st);
+  return VI_OK;
+}
+
 enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_density *den,
                             uint64_t seed, size_t S, double *theta, double *log_p,
                             double *log_q, struct vi_diags *d) {
@@ -120,14 +133,15 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
       for (size_t i = 0; i < nz; i++) eta[i] = bal ? noise[s * nz + i] : vi_rng_normal(&r);
       vi_q_draw(&q, eta, t);
       if (log_q) log_q[s] = vi_q_lowrank_log_q(&q, t, work);
-      if (log_p) {
+      if (log_p && !den->logp_grad_batch) {
         double lp;
         if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY;
         log_p[s] = lp;
       }
     }
+    int st = log_p && den->logp_grad_batch ? batch_log_p(den, S, theta, log_p) : VI_OK;
     vi_arena_free(&a);
-    return VI_OK;
+    return st;
   }
   double logdet = 0;
   for (size_t i = 0; i < dim; i++)
@@ -154,16 +168,9 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
       log_p[s] = lp;
     }
   }
-  if (log_p && den->logp_grad_batch && S) { /* values only, all draws at once */
-    int *st = malloc(S * sizeof *st);
-    if (!st) {
-      vi_arena_free(&a);
-      return VI_ERR_NOMEM;
-    }
-    den->logp_grad_batch(den->ctx, S, theta, log_p, NULL, st);
-    for (size_t s = 0; s < S; s++)
-      if (st[s] || isnan(log_p[s])) log_p[s] = -INFINITY;
-    free(st);
+  if (log_p && den->logp_grad_batch && batch_log_p(den, S, theta, log_p)) {
+    vi_arena_free(&a);
+    return VI_ERR_NOMEM;
   }
   vi_arena_free(&a);
   return VI_OK;
