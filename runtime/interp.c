@@ -1039,13 +1039,39 @@ static int exec_assign(struct vi_interp *I, struct vi_ctx *c, const struct vi_st
   const struct vi_expr *ve = lhs;
   while (ve->kind == VI_E_INDEX) ve = ve->u.index.a;
   int slot = ve->u.var.slot;
+  const struct vi_index *ixs = lhs->u.index.ix;
+  int nix = lhs->u.index.nix;
   if (lhs->u.index.a->kind != VI_E_VAR) {
-    /* a[i][j] = ...: flatten to a[i, j] when every outer index is single */
-    return vi_ctx_error(c, lhs->loc, "assignment to chained indices a[i][j] is not supported; write a[i, j]");
+    /* a[i][j] = ...: the same as a[i, j] when every index but the last
+     * bracket's is single (each drops its position, so the next bracket
+     * indexes the next positions) */
+    const struct vi_expr *chain[VI_MAXDIMS];
+    int depth = 0, total = 0;
+    for (const struct vi_expr *x = lhs; x->kind == VI_E_INDEX; x = x->u.index.a) {
+      if (depth == VI_MAXDIMS) return vi_ctx_error(c, lhs->loc, "too many indices");
+      chain[depth++] = x;
+      total += x->u.index.nix;
+    }
+    if (total > VI_MAXDIMS) return vi_ctx_error(c, lhs->loc, "too many indices");
+    struct vi_index *flat = vi_arena_array(c->arena, (size_t)total, sizeof *flat);
+    if (!flat) return oom(c, lhs->loc);
+    int k = 0;
+    for (int d = depth; d-- > 0;) {
+      for (int i = 0; i < chain[d]->u.index.nix; i++) {
+        const struct vi_index *x = &chain[d]->u.index.ix[i];
+        if (d > 0 && (x->kind != VI_IX_SINGLE || x->multi))
+          return vi_ctx_error(c, x->lo ? x->lo->loc : lhs->loc,
+                              "assignment through a range or multi-index followed by another index is not "
+                              "supported; write the indices in one bracket");
+        flat[k++] = *x;
+      }
+    }
+    ixs = flat;
+    nix = total;
   }
   struct vi_val *cur = &I->slots[slot];
   struct ixspec sp[VI_MAXDIMS];
-  if ((r = eval_indices(I, c, cur, lhs->u.index.ix, lhs->u.index.nix, sp, ve->u.var.name))) return r;
+  if ((r = eval_indices(I, c, cur, ixs, nix, sp, ve->u.var.name))) return r;
   int *off;
   size_t cnt, start;
   int contig;

@@ -274,3 +274,29 @@ Test(lower, loops_that_read_or_change_the_target_stay_loops) {
     vi_model_free(m);
   }
 }
+
+Test(lower, chained_index_assignment_writes_the_element) {
+  struct vi_model *m = load_string(
+      "parameters { real m; }\nmodel { array[2, 3] real a; array[2] vector[3] v; matrix[2, 2] M;\n"
+      "  for (i in 1:2) for (j in 1:3) { a[i][j] = m * i + j; v[i][j] = m * j; }\n"
+      "  M[1][2] = m; M[2][1] = 2 * m; M[1][1] = 1; M[2][2] = 1;\n"
+      "  target += -square(a[2][3]) - dot_self(v[2]) - M[2, 1] * M[1, 2]; }\n");
+  double x = 0.5, lp, g;
+  cr_assert_eq(vi_model_log_density(m, &x, &lp, &g), 0, "%s", vi_model_error(m));
+  /* a[2][3] = 2m + 3, v[2] = (m, 2m, 3m), M[2,1] M[1,2] = 2 m^2 */
+  cr_assert_float_eq(lp, -(2 * x + 3) * (2 * x + 3) - 14 * x * x - 2 * x * x, 1e-12, "lp %.17g", lp);
+  cr_assert_float_eq(g, -4 * (2 * x + 3) - 28 * x - 4 * x, 1e-12, "gradient %.17g", g);
+  vi_model_free(m);
+  struct vi_diags d;
+  vi_diags_init(&d);
+  const char *src = "parameters { real m; }\nmodel { array[3, 2] real a = rep_array(0.0, 3, 2);\n"
+                    "  a[2:3][1] = {m, m}; target += a[1, 1]; }\n";
+  struct vi_data_inputs in = {.seed = 1};
+  struct vi_model *m2 = NULL;
+  cr_assert_eq(vi_model_load_string("chain.vim", src, strlen(src), &m2, &d) || vi_model_bind(m2, &in, &d), 0);
+  cr_assert_neq(vi_model_log_density(m2, &x, &lp, &g), 0);
+  cr_assert(strstr(vi_model_error(m2), "chain.vim:3:5: error: assignment through a range or multi-index"),
+            "%s", vi_model_error(m2));
+  vi_model_free(m2);
+  vi_diags_free(&d);
+}
