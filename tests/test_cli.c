@@ -121,8 +121,7 @@ Test(cli, ill_typed_models_errors_name_line_and_column) { model_corpus("bad_chec
 
 Test(cli, every_benchmark_model_checks_with_its_data) {
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s/../shared/bench/cases", env_or("VI_SOURCE_ROOT", "."));
-  DIR *d = opendir(dir);
+  DIR *d = bench_cases_open(dir, sizeof dir);
   if (!d) cr_skip_test("no ../shared/bench beside the source tree");
   struct dirent *e;
   int cases = 0;

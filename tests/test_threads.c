@@ -108,8 +108,7 @@ static int run_case(const char *dir, const char *args, int t, const char *sum, c
 
 Test(threads, summaries_and_draws_are_byte_identical_on_one_and_two_threads_for_every_public_case) {
   char root[1024];
-  snprintf(root, sizeof root, "%s/../shared/bench/cases", env_or("VI_SOURCE_ROOT", "."));
-  DIR *dp = opendir(root);
+  DIR *dp = bench_cases_open(root, sizeof root);
   if (!dp) cr_skip_test("no ../shared/bench beside the source tree");
   struct dirent *de;
   int cases = 0;

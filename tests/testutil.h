@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 
 /* The environment variable name, or fallback when unset or empty. */
 static inline const char *env_or(const char *name, const char *fallback) {
@@ -44,6 +45,13 @@ static inline void take_output(const char *outp, const char *errp, char **out, c
 static inline int ends_with(const char *s, const char *suf) {
   size_t a = strlen(s), b = strlen(suf);
   return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* The public benchmark cases (../shared/bench/cases beside the source tree):
+ * fills root with their folder and opens it; NULL when it is not there. */
+static inline DIR *bench_cases_open(char *root, size_t n) {
+  snprintf(root, n, "%s/../shared/bench/cases", env_or("VI_SOURCE_ROOT", "."));
+  return opendir(root);
 }
 
 #endif
