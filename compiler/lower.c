@@ -37,6 +37,7 @@ struct lw {
   int var;                 /* loop variable's slot */
   struct vi_expr *lo, *hi; /* its range */
   uint8_t *written;        /* per slot: written at [n] in the body */
+  const struct vi_expr **wpat; /* per written slot: the index expression of its writes, v[c.., n, c..] */
   struct vi_expr **bound;  /* per slot: a scalar local declared in the body, as its vectorised value */
   uint8_t *is_local;       /* per slot: declared in the body */
   char why[160];           /* the first reason the loop cannot be rewritten */
@@ -175,6 +176,49 @@ static int is_loop_var(const struct lw *L, const struct vi_expr *e) {
 
 static struct vx vexpr(struct lw *L, struct vi_expr *e);
 
+/* Are a and b the same expression (variables, literals, operators over
+ * them)? Conservative: anything else compares by identity. */
+static int expr_equal(const struct vi_expr *a, const struct vi_expr *b) {
+  while (a->kind == VI_E_PAREN) a = a->u.un.a;
+  while (b->kind == VI_E_PAREN) b = b->u.un.a;
+  if (a == b) return 1;
+  if (a->kind != b->kind) return 0;
+  switch (a->kind) {
+  case VI_E_VAR: return a->u.var.slot == b->u.var.slot;
+  case VI_E_INT: return a->u.ival == b->u.ival;
+  case VI_E_BINARY: return a->u.bin.op == b->u.bin.op && expr_equal(a->u.bin.a, b->u.bin.a) && expr_equal(a->u.bin.b, b->u.bin.b);
+  case VI_E_UNARY: return a->u.un.op == b->u.un.op && expr_equal(a->u.un.a, b->u.un.a);
+  default: return 0;
+  }
+}
+
+/* The position of the loop variable in x[i1, ..., ik] when it is exactly
+ * one single index and every other is a single index not mentioning the
+ * loop; else -1. */
+static int loop_position(const struct lw *L, const struct vi_expr *x) {
+  int p = -1;
+  for (int i = 0; i < x->u.index.nix; i++) {
+    const struct vi_index *ix = &x->u.index.ix[i];
+    if (ix->kind != VI_IX_SINGLE || ix->multi) return -1;
+    if (is_loop_var(L, ix->lo)) {
+      if (p >= 0) return -1;
+      p = i;
+    } else if (mentions_loop(L, ix->lo)) {
+      return -1;
+    }
+  }
+  return p;
+}
+
+/* Does x index the same element pattern as the writes of its variable? */
+static int same_pattern(const struct lw *L, const struct vi_expr *x) {
+  const struct vi_expr *w = L->wpat[x->u.index.a->u.var.slot];
+  if (!w || w->u.index.nix != x->u.index.nix || loop_position(L, x) != loop_position(L, w)) return 0;
+  for (int i = 0; i < x->u.index.nix; i++)
+    if (!is_loop_var(L, x->u.index.ix[i].lo) && !expr_equal(x->u.index.ix[i].lo, w->u.index.ix[i].lo)) return 0;
+  return 1;
+}
+
 /* Elementwise math functions: f(vector) is f applied to each element. */
 static int elementwise_fn(const char *name) {
   static const char *const names[] = {
@@ -249,6 +293,10 @@ static struct vx vindex(struct lw *L, struct vi_expr *e) {
   }
   if (p < 0) return FAIL;
   if (is_loop_var(L, ix[p].lo)) { /* v[..., n, ...] */
+    if (L->written[base->u.var.slot] && !same_pattern(L, e)) {
+      why(L, "it reads '%s' at another element than the one it writes", base->u.var.name);
+      return FAIL;
+    }
     struct vi_expr *r = range_index(L, e, base, ix, nix, p, NULL);
     return r ? (struct vx){r, 1, 1} : FAIL;
   }
@@ -483,19 +531,26 @@ static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
   }
   case VI_S_ASSIGN: {
     struct vi_expr *lhs = s->u.assign.lhs;
-    /* v[n] = e only (the scan made sure v is written nowhere else) */
-    if (lhs->kind != VI_E_INDEX || lhs->u.index.nix != 1 || !is_loop_var(L, lhs->u.index.ix[0].lo) ||
-        lhs->u.index.ix[0].kind != VI_IX_SINGLE || !is_scalar_t(lhs->type) || lhs->type.base != VI_T_REAL)
-      return NULL;
+    /* v[.., n, ..] = e only (the scan made sure v is written at no other element) */
+    int p = lhs->kind == VI_E_INDEX ? loop_position(L, lhs) : -1;
+    if (p < 0 || !is_scalar_t(lhs->type) || lhs->type.base != VI_T_REAL) return NULL;
     struct vi_expr *base = lhs->u.index.a;
     if (s->u.assign.op != VI_AS_SET && s->u.assign.op != VI_AS_ADD && s->u.assign.op != VI_AS_SUB) return NULL;
     struct vx v = vexpr(L, s->u.assign.rhs);
     if (!v.ok || !v.vary) return NULL;
-    struct vi_expr *rhs = as_vector(L, v.e), *nl = loop_range(L, lhs, base);
+    struct vi_expr *rhs = as_vector(L, v.e), *nl = range_index(L, lhs, base, lhs->u.index.ix, lhs->u.index.nix, p, NULL);
     if (!rhs || !nl) return NULL;
-    if (base->type.ndims == 1 && base->type.base == VI_T_REAL) {
+    /* the value's shape is the range's: a vector, a row of a matrix, or an array of reals */
+    if (nl->type.ndims == 1 && nl->type.base == VI_T_REAL) {
       if (!(rhs = call(L, "to_array_1d", &rhs, 1, rhs))) return NULL;
-    } else if (base->type.ndims || base->type.base != VI_T_VECTOR) {
+    } else if (nl->type.ndims == 0 && nl->type.base == VI_T_ROW_VECTOR) {
+      struct vi_expr *t = mk(L, VI_E_UNARY, rhs);
+      if (!t) return NULL;
+      t->u.un.op = VI_OP_TRANSPOSE;
+      t->u.un.a = rhs;
+      t->type = (struct vi_type){VI_T_ROW_VECTOR, 0};
+      rhs = t;
+    } else if (nl->type.ndims || nl->type.base != VI_T_VECTOR) {
       return NULL;
     }
     struct vi_stmt *r = mks(L, VI_S_ASSIGN, s);
@@ -522,13 +577,15 @@ static int scan_writes(struct lw *L, struct vi_stmt *const *ss, int n) {
     const struct vi_expr *lhs = s->u.assign.lhs;
     const struct vi_expr *ve = lhs;
     while (ve->kind == VI_E_INDEX) ve = ve->u.index.a;
-    if (lhs->kind != VI_E_INDEX || lhs->u.index.a->kind != VI_E_VAR || lhs->u.index.nix != 1 ||
-        !is_loop_var(L, lhs->u.index.ix[0].lo) || L->is_local[lhs->u.index.a->u.var.slot]) {
+    if (lhs->kind != VI_E_INDEX || lhs->u.index.a->kind != VI_E_VAR || loop_position(L, lhs) < 0 ||
+        L->is_local[lhs->u.index.a->u.var.slot] ||
+        (L->wpat[lhs->u.index.a->u.var.slot] && !same_pattern(L, lhs))) {
       why(L, "it assigns '%s' other than at the loop's own element [n]", ve->kind == VI_E_VAR ? ve->u.var.name : "");
       return 0;
     }
     int slot = lhs->u.index.a->u.var.slot;
     L->written[slot] = 1;
+    if (!L->wpat[slot]) L->wpat[slot] = lhs;
   }
   return 1;
 }
@@ -707,8 +764,16 @@ static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
   memset(L->written, 0, (size_t)L->st->nslots);
   memset(L->is_local, 0, (size_t)L->st->nslots);
   memset(L->bound, 0, (size_t)L->st->nslots * sizeof *L->bound);
+  memset(L->wpat, 0, (size_t)L->st->nslots * sizeof *L->wpat);
   L->why[0] = 0;
   if (!scan_writes(L, ss, n)) return NULL;
+  for (int k = 0; k < L->st->nslots; k++) /* the fixed indices of a write must not change in the loop */
+    if (L->wpat[k])
+      for (int i = 0; i < L->wpat[k]->u.index.nix; i++)
+        if (!is_loop_var(L, L->wpat[k]->u.index.ix[i].lo) && mentions_loop(L, L->wpat[k]->u.index.ix[i].lo)) {
+          why(L, "the element a write reaches depends on what the loop writes", NULL);
+          return NULL;
+        }
   struct vi_stmt **out = vi_arena_array(L->a, (size_t)n, sizeof *out);
   if (!out) return NULL;
   int k = 0;
@@ -781,7 +846,8 @@ int vi_lower(struct vi_program *p, const struct vi_symtab *st, struct vi_arena *
   L.written = vi_arena_array(a, ns, 1);
   L.is_local = vi_arena_array(a, ns, 1);
   L.bound = vi_arena_array(a, ns, sizeof *L.bound);
-  if (!L.written || !L.is_local || !L.bound) return -1;
+  L.wpat = vi_arena_array(a, ns, sizeof *L.wpat);
+  if (!L.written || !L.is_local || !L.bound || !L.wpat) return -1;
   int count = 0;
   static const int blocks[] = {VI_BLK_TPARAMS, VI_BLK_MODEL};
   L.p = p;
