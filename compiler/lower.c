@@ -40,6 +40,7 @@ struct lw {
   const struct vi_expr **wpat; /* per written slot: the index expression of its writes, v[c.., n, c..] */
   struct vi_expr **bound;  /* per slot: a scalar local declared in the body, as its vectorised value */
   uint8_t *is_local;       /* per slot: declared in the body */
+  uint8_t *reduced;        /* per slot: a real scalar the body only accumulates into (s += e) */
   char why[160];           /* the first reason the loop cannot be rewritten */
 };
 
@@ -134,6 +135,7 @@ static struct vi_expr *loop_range(struct lw *L, const struct vi_expr *e, struct 
 
 static int mentions_loop(const struct lw *L, const struct vi_expr *e);
 static int expr_reads(const struct vi_expr *e, int slot);
+static struct vi_expr *reduction_term_sign(const struct vi_stmt *s, int *sign);
 
 static int index_mentions(const struct lw *L, const struct vi_index *ix, int n) {
   for (int i = 0; i < n; i++)
@@ -144,7 +146,9 @@ static int index_mentions(const struct lw *L, const struct vi_index *ix, int n) 
 /* Does e read the loop variable, a variable the body writes, or a local of the body? */
 static int mentions_loop(const struct lw *L, const struct vi_expr *e) {
   switch (e->kind) {
-  case VI_E_VAR: return e->u.var.slot == L->var || L->written[e->u.var.slot] || L->is_local[e->u.var.slot];
+  case VI_E_VAR:
+    return e->u.var.slot == L->var || L->written[e->u.var.slot] || L->is_local[e->u.var.slot] ||
+           L->reduced[e->u.var.slot];
   case VI_E_BINARY: return mentions_loop(L, e->u.bin.a) || mentions_loop(L, e->u.bin.b);
   case VI_E_UNARY:
   case VI_E_PAREN: return mentions_loop(L, e->u.un.a);
@@ -277,6 +281,26 @@ static struct vi_expr *shifted_range(struct lw *L, struct vi_expr *e) {
   return pair;
 }
 
+/* c - n with c an int that does not vary: the bounds (c - hi, c - lo) of
+ * the range read backwards, as the operands of a (dummy) binary node. */
+static struct vi_expr *reversed_range(struct lw *L, struct vi_expr *e) {
+  while (e->kind == VI_E_PAREN) e = e->u.un.a;
+  if (e->kind != VI_E_BINARY || e->u.bin.op != VI_OP_SUB || !is_loop_var(L, e->u.bin.b)) return NULL;
+  struct vi_expr *c = e->u.bin.a;
+  if (mentions_loop(L, c) || c->type.base != VI_T_INT || c->type.ndims) return NULL;
+  struct vi_expr *pair = mk(L, VI_E_BINARY, e), *lo = mk(L, VI_E_BINARY, e), *hi = mk(L, VI_E_BINARY, e);
+  if (!pair || !lo || !hi) return NULL;
+  *lo = *e;
+  lo->u.bin.a = c;
+  lo->u.bin.b = L->hi;
+  lo->type = (struct vi_type){VI_T_INT, 0};
+  *hi = *lo;
+  hi->u.bin.b = L->lo;
+  pair->u.bin.a = lo;
+  pair->u.bin.b = hi;
+  return pair;
+}
+
 /* v[i1, ...] with the loop variable, or a varying int (a multi-index), at
  * one position and indices that do not vary at the others. */
 static struct vx vindex(struct lw *L, struct vi_expr *e) {
@@ -312,6 +336,15 @@ static struct vx vindex(struct lw *L, struct vi_expr *e) {
     r->u.index.ix[p].lo = sh->u.bin.a;
     r->u.index.ix[p].hi = sh->u.bin.b;
     return (struct vx){r, 1, 1};
+  }
+  struct vi_expr *rv = reversed_range(L, ix[p].lo);
+  if (rv && nix == 1) { /* y[t - k] => reverse(y[(t - hi):(t - lo)]) */
+    struct vi_expr *r = range_index(L, e, base, ix, nix, p, NULL);
+    if (!r) return FAIL;
+    r->u.index.ix[p].lo = rv->u.bin.a;
+    r->u.index.ix[p].hi = rv->u.bin.b;
+    struct vi_expr *rr = call(L, "reverse", &r, 1, e);
+    return rr ? (struct vx){rr, 1, 1} : FAIL;
   }
   struct vx i0 = vexpr(L, ix[p].lo);
   if (!i0.ok || !i0.vary || i0.e->type.ndims != 1 || i0.e->type.base != VI_T_INT) return FAIL;
@@ -531,6 +564,22 @@ static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
   }
   case VI_S_ASSIGN: {
     struct vi_expr *lhs = s->u.assign.lhs;
+    if (lhs->kind == VI_E_VAR && L->reduced[lhs->u.var.slot]) { /* s += e  =>  s += sum(e over the range) */
+      int sign;
+      struct vi_expr *t = reduction_term_sign(s, &sign);
+      struct vx v = t ? vexpr(L, t) : FAIL;
+      struct vi_expr *ve = v.ok && v.vary ? as_vector(L, v.e) : NULL, *sum = ve ? call(L, "sum", &ve, 1, t) : NULL;
+      if (!sum) {
+        why(L, "it accumulates into '%s' a term that does not vectorise", lhs->u.var.name);
+        return NULL;
+      }
+      struct vi_stmt *r = mks(L, VI_S_ASSIGN, s);
+      if (!r) return NULL;
+      r->u.assign = s->u.assign;
+      r->u.assign.op = sign < 0 ? VI_AS_SUB : VI_AS_ADD;
+      r->u.assign.rhs = sum;
+      return r;
+    }
     /* v[.., n, ..] = e only (the scan made sure v is written at no other element) */
     int p = lhs->kind == VI_E_INDEX ? loop_position(L, lhs) : -1;
     if (p < 0 || !is_scalar_t(lhs->type) || lhs->type.base != VI_T_REAL) return NULL;
@@ -565,6 +614,41 @@ static struct vi_stmt *vstmt(struct lw *L, const struct vi_stmt *s, int *drop) {
   }
 }
 
+/* For `s += e`, `s -= e`, `s = s + e`, `s = e + s` or `s = s - e` with s a
+ * real scalar variable and e not reading s: e (negated terms are marked by
+ * *sign = -1); else NULL. */
+static struct vi_expr *reduction_term_sign(const struct vi_stmt *s, int *sign) {
+  const struct vi_expr *lhs = s->u.assign.lhs;
+  if (lhs->kind != VI_E_VAR || lhs->type.base != VI_T_REAL || lhs->type.ndims) return NULL;
+  int slot = lhs->u.var.slot;
+  struct vi_expr *r = s->u.assign.rhs, *t = NULL;
+  *sign = 1;
+  if (s->u.assign.op == VI_AS_ADD || s->u.assign.op == VI_AS_SUB) {
+    t = r;
+    *sign = s->u.assign.op == VI_AS_SUB ? -1 : 1;
+  } else if (s->u.assign.op == VI_AS_SET) {
+    while (r->kind == VI_E_PAREN) r = r->u.un.a;
+    if (r->kind != VI_E_BINARY || (r->u.bin.op != VI_OP_ADD && r->u.bin.op != VI_OP_SUB)) return NULL;
+    const struct vi_expr *a = r->u.bin.a, *b = r->u.bin.b;
+    while (a->kind == VI_E_PAREN) a = a->u.un.a;
+    while (b->kind == VI_E_PAREN) b = b->u.un.a;
+    if (a->kind == VI_E_VAR && a->u.var.slot == slot) {
+      t = r->u.bin.b;
+      *sign = r->u.bin.op == VI_OP_SUB ? -1 : 1;
+    } else if (r->u.bin.op == VI_OP_ADD && b->kind == VI_E_VAR && b->u.var.slot == slot) {
+      t = r->u.bin.a;
+    }
+  }
+  return t && !expr_reads(t, slot) && t->type.ndims == 0 && (t->type.base == VI_T_REAL || t->type.base == VI_T_INT)
+             ? t
+             : NULL;
+}
+
+static int reduction_term(const struct vi_stmt *s) {
+  int sign;
+  return reduction_term_sign(s, &sign) != NULL;
+}
+
 /* Marks what the body writes; 0 when a write is not of the form v[n] = ... */
 static int scan_writes(struct lw *L, struct vi_stmt *const *ss, int n) {
   for (int i = 0; i < n; i++) {
@@ -575,6 +659,10 @@ static int scan_writes(struct lw *L, struct vi_stmt *const *ss, int n) {
     }
     if (s->kind != VI_S_ASSIGN) continue;
     const struct vi_expr *lhs = s->u.assign.lhs;
+    if (lhs->kind == VI_E_VAR && reduction_term(s) && !L->is_local[lhs->u.var.slot]) {
+      L->reduced[lhs->u.var.slot] = 1;
+      continue;
+    }
     const struct vi_expr *ve = lhs;
     while (ve->kind == VI_E_INDEX) ve = ve->u.index.a;
     if (lhs->kind != VI_E_INDEX || lhs->u.index.a->kind != VI_E_VAR || loop_position(L, lhs) < 0 ||
@@ -765,6 +853,7 @@ static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
   memset(L->is_local, 0, (size_t)L->st->nslots);
   memset(L->bound, 0, (size_t)L->st->nslots * sizeof *L->bound);
   memset(L->wpat, 0, (size_t)L->st->nslots * sizeof *L->wpat);
+  memset(L->reduced, 0, (size_t)L->st->nslots);
   L->why[0] = 0;
   if (!scan_writes(L, ss, n)) return NULL;
   for (int k = 0; k < L->st->nslots; k++) /* the fixed indices of a write must not change in the loop */
@@ -847,7 +936,8 @@ int vi_lower(struct vi_program *p, const struct vi_symtab *st, struct vi_arena *
   L.is_local = vi_arena_array(a, ns, 1);
   L.bound = vi_arena_array(a, ns, sizeof *L.bound);
   L.wpat = vi_arena_array(a, ns, sizeof *L.wpat);
-  if (!L.written || !L.is_local || !L.bound || !L.wpat) return -1;
+  L.reduced = vi_arena_array(a, ns, 1);
+  if (!L.written || !L.is_local || !L.bound || !L.wpat || !L.reduced) return -1;
   int count = 0;
   static const int blocks[] = {VI_BLK_TPARAMS, VI_BLK_MODEL};
   L.p = p;

@@ -66,7 +66,7 @@ static const struct corpus_case corpus[] = {
     {"garch11", 1},                 {"hmm_forward", 1},      {"irt_nested", 1},       {"array_of_vectors", 1},
     {"cumulative", 0},          {"logit_elementwise", 1}, {"compound_assign", 1}, {"power_law_arrays", 1},
     {"array_tparam", 1},        {"matrix_columns_partial", 1}, {"mixed_loop_vector", 1},
-    {"old_value_local", 0},     {"matrix_rows_written", 1},
+    {"old_value_local", 0},     {"matrix_rows_written", 1}, {"ar_k_reduction", 2},
 };
 
 Test(lower, loop_models_match_their_vectorised_rewrites) {
