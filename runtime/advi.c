@@ -1323,7 +1323,6 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   /* u = 0, lambda = log(1/sqrt 2) and B with columns of norm ~ 1/sqrt 2: the
    * pilot's variances, split between the diagonal and the factor */
   memset(x, 0, n * sizeof *x);
-  (void)0;
   for (size_t i = 0; i < d * r; i++)
     x[2 * d + i] = 0.1 * vi_rng_normal(&f->rng) / sqrt((double)r);
   double fx;

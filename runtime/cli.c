@@ -773,7 +773,6 @@ int vi_cli_main(int argc, char **argv) {
   if (!r && !a.check && !a.logdens && !a.time_grad && (rc = check_outputs(&a)) != VI_EXIT_OK) goto out;
   if (!r) {
     struct vi_data_inputs in = {a.files, a.nfiles, a.assigns, a.nassigns, a.seed};
-    (void)0;
     r = vi_model_bind(m, &in, &d);
   }
   if (r) {
