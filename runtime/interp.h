@@ -41,7 +41,7 @@ void vi_interp_enter(struct vi_interp *I, const void *frame);
 int vi_interp_stack_check(struct vi_interp *I, struct vi_ctx *c, struct vi_srcloc loc);
 
 /* Lowered loops shorter than this run as scalar operations (VI_LOWER=always: 0). */
-enum { VI_VLOOP_MIN = 16 };
+enum { VI_VLOOP_MIN = 4 };
 
 enum { VI_FLOW_BREAK = 100, VI_FLOW_CONTINUE = 101, VI_FLOW_RETURN = 102 };
 enum { VI_INTERP_MAX_DEPTH = 1000 }; /* nested user-function calls */
