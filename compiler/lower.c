@@ -884,7 +884,7 @@ static struct vi_stmt *lower_loop(struct lw *L, const struct vi_stmt *s) {
 static void lower_stmt(struct lw *L, struct vi_stmt **sp, int *count);
 
 /* Adds what became of the loop at loc to the program's notes. */
-static void note(struct lw *L, struct vi_srcloc loc, const char *reason) {
+static void note(struct lw *L, struct vi_srcloc loc, const char *reason, const struct vi_stmt *vloop) {
   struct vi_program *p = L->p;
   if (p->nloops == p->caploops) {
     int cap = p->caploops ? 2 * p->caploops : 8;
@@ -894,7 +894,7 @@ static void note(struct lw *L, struct vi_srcloc loc, const char *reason) {
     p->loops = n;
     p->caploops = cap;
   }
-  p->loops[p->nloops++] = (struct vi_loop_note){loc, reason ? vi_arena_strdup(L->a, reason) : NULL};
+  p->loops[p->nloops++] = (struct vi_loop_note){loc, reason ? vi_arena_strdup(L->a, reason) : NULL, vloop};
 }
 
 static void lower_list(struct lw *L, struct vi_stmt **ss, int n, int *count) {
@@ -922,7 +922,7 @@ static void lower_stmt(struct lw *L, struct vi_stmt **sp, int *count) {
       *sp = v;
       (*count)++;
     }
-    note(L, s->loc, r ? NULL : L->why[0] ? L->why : "its body cannot be written as whole-range statements");
+    note(L, s->loc, r ? NULL : L->why[0] ? L->why : "its body cannot be written as whole-range statements", v);
     return;
   }
   default: return;

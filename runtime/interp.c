@@ -1220,13 +1220,67 @@ static VI_NOINLINE int exec_for(struct vi_interp *I, struct vi_ctx *c, const str
 /* A lowered loop: its whole-range form, unless the loop is short (a few
  * iterations run faster as scalar operations than as tiny vectors). Both
  * forms compute the same values. */
+/* Does every operation of e that can touch a parameter have a scalar-tape row? */
+static int scalar_covered(const struct vi_interp *I, const struct vi_expr *e) {
+  if (!e || e->is_data) return 1;
+  switch (e->kind) {
+  case VI_E_INT:
+  case VI_E_REAL:
+  case VI_E_VAR: return 1;
+  case VI_E_PAREN: return scalar_covered(I, e->u.un.a);
+  case VI_E_UNARY: return (e->u.un.op == VI_OP_NEG || e->u.un.op == VI_OP_PLUS) && scalar_covered(I, e->u.un.a);
+  case VI_E_BINARY:
+    return e->u.bin.op <= VI_OP_DIV && scalar_covered(I, e->u.bin.a) && scalar_covered(I, e->u.bin.b);
+  case VI_E_INDEX:
+    for (int i = 0; i < e->u.index.nix; i++)
+      if (!e->u.index.ix[i].lo || !e->u.index.ix[i].lo->is_data || e->u.index.ix[i].kind != VI_IX_SINGLE) return 0;
+    return scalar_covered(I, e->u.index.a);
+  case VI_E_CALL: {
+    if (e->u.call.user || e->u.call.bar) return 0;
+    int k = 0;
+    while (k < VI_SOP__COUNT && I->scalar_fn[k] != e->u.call.fn) k++;
+    if (k == VI_SOP__COUNT) return 0;
+    for (int i = 0; i < e->u.call.nargs; i++)
+      if (!scalar_covered(I, e->u.call.args[i])) return 0;
+    return 1;
+  }
+  default: return 0;
+  }
+}
+
+static int scalar_covered_stmt(const struct vi_interp *I, const struct vi_stmt *s) {
+  switch (s->kind) {
+  case VI_S_EMPTY: return 1;
+  case VI_S_DECL: return scalar_covered(I, s->u.decl->init);
+  case VI_S_ASSIGN: return scalar_covered(I, s->u.assign.lhs) && scalar_covered(I, s->u.assign.rhs);
+  case VI_S_TARGET: return scalar_covered(I, s->u.expr);
+  case VI_S_TILDE: {
+    if (I->scalar_fn[VI_SOP_NORMAL] != s->u.tilde.fn || s->u.tilde.nargs != 2 || s->u.tilde.has_trunc) return 0;
+    return scalar_covered(I, s->u.tilde.lhs) && scalar_covered(I, s->u.tilde.args[0]) &&
+           scalar_covered(I, s->u.tilde.args[1]);
+  }
+  case VI_S_BLOCK:
+    for (int i = 0; i < s->u.block.n; i++)
+      if (!scalar_covered_stmt(I, s->u.block.stmts[i])) return 0;
+    return 1;
+  case VI_S_FOR: return scalar_covered_stmt(I, s->u.loop.body);
+  case VI_S_VLOOP: return scalar_covered_stmt(I, s->u.vloop.loop);
+  default: return 0;
+  }
+}
+
+int vi_interp_vloop_min(const struct vi_interp *I, const struct vi_stmt *s) {
+  if (I->vloop_min < VI_VLOOP_MIN) return I->vloop_min; /* VI_LOWER=always */
+  return scalar_covered_stmt(I, s->u.vloop.loop) ? VI_VLOOP_MIN_SCALAR : I->vloop_min;
+}
+
 static VI_NOINLINE int exec_vloop(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {
   const struct vi_stmt *loop = s->u.vloop.loop;
   struct vi_val lo, hi;
   int r;
   if ((r = vi_interp_eval(I, c, loop->u.loop.lo, &lo)) || (r = vi_interp_eval(I, c, loop->u.loop.hi, &hi))) return r;
   long long n = (long long)hi.ix[0] - lo.ix[0] + 1;
-  return vi_interp_exec(I, c, n >= I->vloop_min ? s->u.vloop.whole : loop);
+  return vi_interp_exec(I, c, n >= vi_interp_vloop_min(I, s) ? s->u.vloop.whole : loop);
 }
 
 static VI_NOINLINE int exec_foreach(struct vi_interp *I, struct vi_ctx *c, const struct vi_stmt *s) {

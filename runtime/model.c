@@ -551,7 +551,7 @@ void vi_model_print_layout(const struct vi_model *m, FILE *f) {
       fprintf(f, "  %s:%d:%d: runs as a loop of scalar operations: %s\n", m->file, n->loc.line, n->loc.col, n->why_not);
     else
       fprintf(f, "  %s:%d:%d: runs as whole-vector operations (as written when it has fewer than %d iterations)\n",
-              m->file, n->loc.line, n->loc.col, VI_VLOOP_MIN);
+              m->file, n->loc.line, n->loc.col, vi_interp_vloop_min(&m->I, n->vloop));
   }
 }
 

@@ -276,6 +276,7 @@ struct vi_fundef {
 struct vi_loop_note {
   struct vi_srcloc loc;
   const char *why_not; /* NULL: rewritten as whole-range statements; else why it runs as a loop */
+  const struct vi_stmt *vloop; /* the VI_S_VLOOP it became, when why_not is NULL */
 };
 
 struct vi_program {
