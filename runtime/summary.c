@@ -16,9 +16,48 @@ double vi_summary_quantile(const double *sorted, size_t n, double p) {
   return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+/* Moves the k-th smallest of x[0..n) (no NaN) to x[k], the smaller ones
+ * before it and the larger after (Hoare's selection, median-of-three pivot):
+ * O(n) on average, where a sort is O(n log n). */
+static void select_kth(double *x, size_t n, size_t k) {
+  size_t lo = 0, hi = n - 1;
+  while (hi > lo) {
+    size_t mid = lo + (hi - lo) / 2;
+    double a = x[lo], b = x[mid], c = x[hi];
+    double piv = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    size_t i = lo, j = hi;
+    while (i <= j) {
+      while (x[i] < piv) i++;
+      while (x[j] > piv) j--;
+      if (i <= j) {
+        double t = x[i];
+        x[i] = x[j];
+        x[j] = t;
+        i++;
+        if (j == 0) break;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/* The p-quantile of x[lo0..n) as vi_summary_quantile gives it on the sorted
+ * values; x is reordered, and stays partitioned around every order
+ * statistic found, so quantiles asked in increasing p reuse the work. */
+static double quantile_select(double *x, size_t n, size_t *from, double p) {
+  double h = (double)(n - 1) * p;
+  size_t lo = (size_t)floor(h);
+  if (lo >= n - 1) lo = n - 1;
+  select_kth(x + *from, n - *from, lo - *from);
+  double v = x[lo];
+  *from = lo;
+  if (lo == n - 1) return v;
+  double next = x[lo + 1]; /* the smallest of the part above x[lo] */
+  for (size_t i = lo + 2; i < n; i++) next = x[i] < next ? x[i] : next;
+  return v + (h - (double)lo) * (next - v);
 }
 
 int vi_summary_compute(const double *draws, size_t S, size_t P, struct vi_summary_stats *out) {
@@ -42,10 +81,10 @@ int vi_summary_compute(const double *draws, size_t S, size_t P, struct vi_summar
     for (size_t s = 0; s < S; s++) ss += (col[s] - mean) * (col[s] - mean);
     o->mean = mean;
     o->sd = S > 1 ? sqrt(ss / (double)(S - 1)) : NAN;
-    qsort(col, S, sizeof *col, cmp_double);
-    o->q5 = vi_summary_quantile(col, S, 0.05);
-    o->q50 = vi_summary_quantile(col, S, 0.50);
-    o->q95 = vi_summary_quantile(col, S, 0.95);
+    size_t from = 0;
+    o->q5 = quantile_select(col, S, &from, 0.05);
+    o->q50 = quantile_select(col, S, &from, 0.50);
+    o->q95 = quantile_select(col, S, &from, 0.95);
   }
   free(col);
   return VI_OK;

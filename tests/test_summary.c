@@ -56,6 +56,38 @@ Test(summary, columns_get_mean_sd_and_quantiles_as_r_computes_them) {
   cr_assert_float_eq(st[1].q95, 4.8, 1e-12);
 }
 
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+Test(summary, quantiles_by_selection_equal_those_of_the_sorted_column) {
+  /* random columns of 1..300 values, with many ties and infinities: the
+   * three quantiles are bit-for-bit those of the sorted values */
+  unsigned long long st = 12345;
+  double draws[300], sorted[300];
+  for (int trial = 0; trial < 2000; trial++) {
+    st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+    size_t S = 1 + (size_t)((st >> 33) % 300);
+    int levels = 1 + (int)((st >> 20) % 40);
+    for (size_t s = 0; s < S; s++) {
+      st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+      int v = (int)((st >> 33) % (unsigned)levels);
+      draws[s] = v == 0 && trial % 7 == 0 ? -INFINITY : v == 1 && trial % 5 == 0 ? INFINITY : v * 0.25 - 3;
+      sorted[s] = draws[s];
+    }
+    qsort(sorted, S, sizeof *sorted, cmp_dbl);
+    struct vi_summary_stats o;
+    cr_assert_eq(vi_summary_compute(draws, S, 1, &o), VI_OK);
+    const double want[3] = {vi_summary_quantile(sorted, S, 0.05), vi_summary_quantile(sorted, S, 0.50),
+                            vi_summary_quantile(sorted, S, 0.95)};
+    const double got[3] = {o.q5, o.q50, o.q95};
+    for (int k = 0; k < 3; k++)
+      cr_assert(memcmp(&want[k], &got[k], sizeof got[k]) == 0 || (isnan(want[k]) && isnan(got[k])),
+                "trial %d, S %zu, quantile %d: %.17g, sorted gives %.17g", trial, S, k, got[k], want[k]);
+  }
+}
+
 Test(summary, a_column_with_nan_gets_nan_statistics) {
   const double draws[3] = {1, NAN, 2};
   struct vi_summary_stats st;
