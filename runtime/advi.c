@@ -470,16 +470,14 @@ static int dadvi_eval(struct dadvi *p, const double *x, double *fx, double *gx) 
   double *acc = p->gmu; /* 2 dim: d ELBO / d (mu, omega) */
   double sum = 0;
   dadvi_q(p, x);
-  for (size_t m = 0; m < M; m++) vi_q_draw(&p->q, p->z + m * d, p->bth + m * d);
+  vi_q_draw_batch(&p->q, p->f->den->pool, M, p->z, p->bth);
   if (batch_eval(p, M) != 0) {
     *fx = INFINITY;
     return -1;
   }
   memset(acc, 0, 2 * d * sizeof *acc);
-  for (size_t m = 0; m < M; m++) {
-    sum += p->blp[m];
-    vi_q_pull(&p->q, p->z + m * d, p->bg + m * d, acc);
-  }
+  for (size_t m = 0; m < M; m++) sum += p->blp[m];
+  vi_q_pull_batch(&p->q, p->f->den->pool, M, p->z, p->bg, acc);
   vi_q_finish(&p->q, (double)M, acc);
   for (size_t i = 0; i < d; i++) gx[d + i] = -acc[d + i];
   /* dF/du = P^T dF/dmu */
@@ -1147,7 +1145,6 @@ enum { LOWRANK_MAX_RANK = 10, LOWRANK_MIN_DRAWS = 32 };
 
 struct lrk {
   const double *s; /* dim: theta = mu + s * w, mu = a + P u (struct dadvi) */
-  double *w, *gw;  /* dim scratch */
 };
 
 /* The rank: the user's, else by cost: the family's d r multiply-adds per
@@ -1165,16 +1162,16 @@ size_t vi_advi_lowrank_rank(size_t dim, int requested, size_t work) {
 
 static int lk_eval(struct dadvi *p, const double *x, double *fx, double *gx) {
   const struct lrk *k = p->lk;
-  size_t d = p->dim, M = (size_t)p->m, nz = p->q.noise;
+  size_t d = p->dim, M = (size_t)p->m;
   double sum = 0;
   dadvi_mu(p, x, p->mu);
   memcpy(p->q.phi, x, p->n * sizeof *x);
   memset(p->q.phi, 0, d * sizeof *x); /* the family's mean: theta's is p->mu */
   vi_q_prepare(&p->q);
+  vi_q_draw_batch(&p->q, p->f->den->pool, M, p->z, p->bth);
   for (size_t m = 0; m < M; m++) {
-    vi_q_draw(&p->q, p->z + m * nz, k->w);
     double *t = p->bth + m * d;
-    for (size_t i = 0; i < d; i++) t[i] = p->mu[i] + k->s[i] * k->w[i];
+    for (size_t i = 0; i < d; i++) t[i] = p->mu[i] + k->s[i] * t[i];
   }
   if (batch_eval(p, M) != 0) {
     *fx = INFINITY;
@@ -1183,14 +1180,14 @@ static int lk_eval(struct dadvi *p, const double *x, double *fx, double *gx) {
   memset(gx, 0, p->n * sizeof *gx);
   memset(p->gmu, 0, d * sizeof *p->gmu);
   for (size_t m = 0; m < M; m++) {
-    const double *g = p->bg + m * d;
+    double *g = p->bg + m * d; /* becomes the gradient in w */
     sum += p->blp[m];
     for (size_t i = 0; i < d; i++) {
-      k->gw[i] = k->s[i] * g[i];
       p->gmu[i] += g[i];
+      g[i] *= k->s[i];
     }
-    vi_q_pull(&p->q, p->z + m * nz, k->gw, gx);
   }
+  vi_q_pull_batch(&p->q, p->f->den->pool, M, p->z, p->bg, gx);
   vi_q_finish(&p->q, (double)M, gx);
   for (size_t i = d; i < p->n; i++) gx[i] = -gx[i];
   for (size_t j = 0; j < d; j++) { /* dF/du = -P^T (1/M sum g) */
@@ -1280,8 +1277,6 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   double *scr = vi_arena_array(f->work, ns ? ns : 1, sizeof *scr);
   double *a = vi_arena_array(f->work, d, sizeof *a);
   double *sc = vi_arena_array(f->work, d, sizeof *sc);
-  double *w = vi_arena_array(f->work, d, sizeof *w);
-  double *gw = vi_arena_array(f->work, d, sizeof *gw);
   double *sd = vi_arena_array(f->work, d, sizeof *sd);
   double *pmu = vi_arena_array(f->work, d, sizeof *pmu);
   double *psd = vi_arena_array(f->work, d, sizeof *psd);
@@ -1290,7 +1285,7 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   double *gram = whiten ? vi_arena_array(f->work, nz * nz, sizeof *gram) : NULL;
   double *rg = vi_arena_array(f->work, r * r + 1, sizeof *rg);
   res->B = vi_arena_array(f->arena, d * r > 0 ? d * r : 1, sizeof *res->B);
-  if (!z || !x || !gx || !phi || !scr || !a || !sc || !w || !gw || !sd || !pmu || !psd ||
+  if (!z || !x || !gx || !phi || !scr || !a || !sc || !sd || !pmu || !psd ||
       !pmu2 || !gmu || !rg ||
       (whiten && !gram) || !res->B)
     goto nomem;
@@ -1313,7 +1308,7 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
     memcpy(a, f->init, d * sizeof *a);
     for (size_t i = 0; i < d; i++) sc[i] = 1;
   }
-  struct lrk k = {sc, w, gw};
+  struct lrk k = {sc};
   vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
   lk_draws(&f->rng, z, d, r, 0, m, gram, rg);
   struct dadvi p = {.f = f, .dim = d, .n = n, .z = z, .m = m, .a = a, .P = P, .pd = sc,

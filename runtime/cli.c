@@ -522,7 +522,7 @@ static int coord_labels(size_t dim, const char *const *unames, size_t P, const c
 static int fit_mode(struct cli *a, struct vi_model *m) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
-  struct vi_density den = {dim, m, density_cb, density_batch_cb};
+  struct vi_density den = {dim, m, density_cb, density_batch_cb, vi_model_pool(m)};
   struct vi_arena arena;
   vi_arena_init(&arena);
   struct vi_diags d;

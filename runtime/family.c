@@ -1,6 +1,7 @@
 /* family.c: the rows of the variational-family table (include/vi/family.h).
  * Each row's arithmetic is written once here; the fits only call it. */
 #include "vi/family.h"
+#include "vi/pool.h"
 
 #include <math.h>
 #include <string.h>
@@ -28,10 +29,11 @@ static void mf_draw(const struct vi_q *q, const double *eta, double *theta) {
   for (size_t i = 0; i < d; i++) theta[i] = mu[i] + exp(om[i]) * eta[i];
 }
 
-static void mf_pull(const struct vi_q *q, const double *eta, const double *g, double *acc) {
+static void mf_pull_rows(const struct vi_q *q, const double *eta, const double *g, double *acc, size_t i0,
+                         size_t i1) {
   size_t d = q->dim;
-  for (size_t i = 0; i < d; i++) acc[i] += g[i];
-  for (size_t i = 0; i < d; i++) acc[d + i] += g[i] * eta[i];
+  for (size_t i = i0; i < i1; i++) acc[i] += g[i];
+  for (size_t i = i0; i < i1; i++) acc[d + i] += g[i] * eta[i];
 }
 
 /* d/d omega_i: E[g_i eta_i] e^omega_i (chain rule) + 1 (entropy) */
@@ -88,10 +90,11 @@ static void fr_draw(const struct vi_q *q, const double *eta, double *theta) {
   }
 }
 
-static void fr_pull(const struct vi_q *q, const double *eta, const double *g, double *acc) {
+static void fr_pull_rows(const struct vi_q *q, const double *eta, const double *g, double *acc, size_t i0,
+                         size_t i1) {
   size_t d = q->dim;
-  for (size_t k = 0; k < d; k++) acc[k] += g[k];
-  for (size_t r = 0; r < d; r++)
+  for (size_t k = i0; k < i1; k++) acc[k] += g[k];
+  for (size_t r = i0; r < i1; r++)
     for (size_t c = 0; c <= r; c++) acc[d + r * d + c] += g[r] * eta[c];
 }
 
@@ -171,10 +174,11 @@ static void ch_draw(const struct vi_q *q, const double *eta, double *theta) {
   }
 }
 
-static void ch_pull(const struct vi_q *q, const double *eta, const double *g, double *acc) {
+static void ch_pull_rows(const struct vi_q *q, const double *eta, const double *g, double *acc, size_t i0,
+                         size_t i1) {
   size_t d = q->dim;
-  double *off = acc + 2 * d;
-  for (size_t i = 0; i < d; i++) {
+  double *off = acc + 2 * d + (i0 ? i0 * (i0 - 1) / 2 : 0); /* row i's i entries start at i (i - 1) / 2 */
+  for (size_t i = i0; i < i1; i++) {
     acc[i] += g[i];
     for (size_t j = 0; j < i; j++) *off++ += g[i] * eta[j];
     acc[d + i] += g[i] * eta[i];
@@ -260,10 +264,11 @@ static void lr_draw(const struct vi_q *q, const double *eta, double *theta) {
   }
 }
 
-static void lr_pull(const struct vi_q *q, const double *eta, const double *g, double *acc) {
+static void lr_pull_rows(const struct vi_q *q, const double *eta, const double *g, double *acc, size_t i0,
+                         size_t i1) {
   size_t d = q->dim, r = q->rank;
   double *aB = acc + 2 * d;
-  for (size_t i = 0; i < d; i++) {
+  for (size_t i = i0; i < i1; i++) {
     acc[i] += g[i];
     acc[d + i] += g[i] * eta[i];
     for (size_t k = 0; k < r; k++) aB[i * r + k] += g[i] * eta[d + k];
@@ -317,17 +322,22 @@ double vi_q_lowrank_log_q(const struct vi_q *q, const double *theta, double *x) 
   return -0.5 * quad - 0.5 * (double)d * VI_LOG_2PI - lr_log_det(q);
 }
 
+/* pull of the families that pull row by row: every row */
+static void rows_pull(const struct vi_q *q, const double *eta, const double *g, double *acc) {
+  q->fam->pull_rows(q, eta, g, acc, 0, q->dim);
+}
+
 const struct vi_family vi_families[VI_FAMILY_COUNT] = {
     [VI_FAMILY_MEANFIELD] = {"meanfield", mf_nparams, no_scratch, mf_reset, NULL, mf_draw,
-                             mf_pull, mf_finish, mf_log_det, mf_entropy, mf_score,
-                             mf_entropy_grad_sub},
+                             rows_pull, mf_finish, mf_log_det, mf_entropy, mf_score,
+                             mf_entropy_grad_sub, mf_pull_rows},
     [VI_FAMILY_FULLRANK] = {"fullrank", fr_nparams, no_scratch, fr_reset, NULL, fr_draw,
-                            fr_pull, fr_finish, fr_log_det, fr_entropy, fr_score,
-                            fr_entropy_grad_sub},
+                            rows_pull, fr_finish, fr_log_det, fr_entropy, fr_score,
+                            fr_entropy_grad_sub, fr_pull_rows},
     [VI_FAMILY_CHOLESKY] = {"cholesky", ch_nparams, ch_nscratch, ch_reset, ch_prepare, ch_draw,
-                            ch_pull, ch_finish, ch_log_det, ch_entropy, NULL, NULL},
+                            rows_pull, ch_finish, ch_log_det, ch_entropy, NULL, NULL, ch_pull_rows},
     [VI_FAMILY_LOWRANK] = {"lowrank", lr_nparams, lr_nscratch, lr_reset, lr_prepare, lr_draw,
-                           lr_pull, lr_finish, lr_log_det, lr_entropy, NULL, NULL},
+                           rows_pull, lr_finish, lr_log_det, lr_entropy, NULL, NULL, lr_pull_rows},
 };
 
 size_t vi_family_nparams(enum vi_family_id id, size_t dim, size_t rank) {
@@ -347,4 +357,54 @@ void vi_q_init(struct vi_q *q, enum vi_family_id id, size_t dim, size_t rank, do
   q->npar = q->fam->nparams(dim, rank);
   q->phi = phi;
   q->scratch = scratch;
+}
+
+/* ---- batches over a pool ---- */
+
+enum { PULL_ROWS_TASK = 256 }; /* coordinates a pull task handles */
+
+struct qbatch {
+  const struct vi_q *q;
+  size_t M;
+  const double *eta, *g;
+  double *out; /* theta (draw) or acc (pull) */
+};
+
+static void draw_task(void *ctx, size_t m, int worker) {
+  (void)worker;
+  const struct qbatch *b = ctx;
+  vi_q_draw(b->q, b->eta + m * b->q->noise, b->out + m * b->q->dim);
+}
+
+/* rows [t * PULL_ROWS_TASK, ...) of every draw, in draw order */
+static void pull_task(void *ctx, size_t t, int worker) {
+  (void)worker;
+  const struct qbatch *b = ctx;
+  size_t d = b->q->dim, i0 = t * PULL_ROWS_TASK, i1 = i0 + PULL_ROWS_TASK < d ? i0 + PULL_ROWS_TASK : d;
+  for (size_t m = 0; m < b->M; m++)
+    b->q->fam->pull_rows(b->q, b->eta + m * b->q->noise, b->g + m * d, b->out, i0, i1);
+}
+
+void vi_q_draw_batch(const struct vi_q *q, struct vi_pool *pool, size_t M, const double *eta, double *theta) {
+  struct qbatch b = {q, M, eta, NULL, theta};
+  if (pool && M > 1) {
+    vi_pool_run(pool, M, draw_task, &b);
+    return;
+  }
+  for (size_t m = 0; m < M; m++) draw_task(&b, m, 0);
+}
+
+void vi_q_pull_batch(const struct vi_q *q, struct vi_pool *pool, size_t M, const double *eta, const double *g,
+                     double *acc) {
+  if (!q->fam->pull_rows) {
+    for (size_t m = 0; m < M; m++) vi_q_pull(q, eta + m * q->noise, g + m * q->dim, acc);
+    return;
+  }
+  struct qbatch b = {q, M, eta, g, acc};
+  size_t tasks = (q->dim + PULL_ROWS_TASK - 1) / PULL_ROWS_TASK;
+  if (pool && tasks > 1) {
+    vi_pool_run(pool, tasks, pull_task, &b);
+    return;
+  }
+  for (size_t t = 0; t < tasks; t++) pull_task(&b, t, 0);
 }

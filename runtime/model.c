@@ -200,6 +200,8 @@ int vi_model_set_threads(struct vi_model *m, int t) {
 
 int vi_model_threads(const struct vi_model *m) { return m->pool ? vi_pool_size(m->pool) : 1; }
 
+struct vi_pool *vi_model_pool(const struct vi_model *m) { return m->pool; }
+
 struct batch {
   struct vi_model *m;
   const double *theta;

@@ -116,7 +116,7 @@ static const double dm[3] = {1, -2, 3}, ds[3] = {0.5, 2, 10};
 
 Test(advi, dadvi_recovers_exact_means_and_sds_of_a_diagonal_gaussian) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 7);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -134,7 +134,7 @@ Test(advi, dadvi_recovers_exact_means_and_sds_of_a_diagonal_gaussian) {
 
 Test(advi, stan_meanfield_lands_near_the_diagonal_gaussian) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 11);
   struct vi_advi_result r;
   enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
@@ -148,7 +148,7 @@ Test(advi, stan_meanfield_lands_near_the_diagonal_gaussian) {
 
 Test(advi, stan_meanfield_reports_non_convergence_when_the_iteration_cap_is_hit) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 11);
   o.iter = 300;
   o.tol_rel_obj = 1e-9;
@@ -171,7 +171,7 @@ static int offset_lp(void *ctx, const double *t, double *lp, double *g) {
 }
 
 Test(advi, stan_meanfield_converges_by_relative_elbo_change) {
-  struct vi_density den = {2, NULL, offset_lp, NULL};
+  struct vi_density den = {2, NULL, offset_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 3);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -200,7 +200,7 @@ static struct gauss corr2(void) {
 
 Test(advi, dadvi_meanfield_matches_the_known_meanfield_solution_of_a_correlated_gaussian) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 5);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -227,7 +227,7 @@ static double cov_of(const double *L, size_t d, size_t i, size_t j) {
 
 Test(advi, dadvi_linear_response_recovers_the_exact_covariance_of_a_correlated_gaussian) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 5);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -254,7 +254,7 @@ Test(advi, dadvi_is_fast_and_exact_on_an_unscaled_strongly_correlated_gaussian) 
   ulam[0] = usig[3] / det, ulam[1] = -usig[1] / det;
   ulam[2] = -usig[2] / det, ulam[3] = usig[0] / det;
   struct gauss p = {2, um, ulam};
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 3);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -272,7 +272,7 @@ Test(advi, dadvi_is_fast_and_exact_on_an_unscaled_strongly_correlated_gaussian) 
 
 Test(advi, dadvi_draws_from_the_linear_response_gaussian_with_its_log_density) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 8);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -297,7 +297,7 @@ Test(advi, dadvi_draws_from_the_linear_response_gaussian_with_its_log_density) {
 
 Test(advi, dadvi_without_lr_draws_reports_the_meanfield_gaussian) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 5);
   o.lr_draws = 0;
   struct vi_advi_result r;
@@ -323,7 +323,7 @@ static int funnel_lp(void *ctx, const double *t, double *lp, double *g) {
 }
 
 Test(advi, dadvi_reports_meanfield_draws_where_lr_fits_worse) {
-  struct vi_density den = {2, NULL, funnel_lp, NULL};
+  struct vi_density den = {2, NULL, funnel_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 4);
   struct vi_advi_result r;
   enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
@@ -334,7 +334,7 @@ Test(advi, dadvi_reports_meanfield_draws_where_lr_fits_worse) {
 
 Test(advi, stan_fullrank_recovers_the_covariance_of_a_correlated_gaussian) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 2024);
   o.optimizer = VI_OPT_SGD;
   struct vi_advi_result r;
@@ -356,7 +356,7 @@ Test(advi, fullrank_lbfgs_is_exact_on_a_correlated_gaussian) {
   /* whitened fixed draws make the full-rank objective exact for a Gaussian,
    * so mean and covariance come out to optimiser precision */
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 5);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -391,7 +391,7 @@ static int lgamma2_lp(void *ctx, const double *t, double *lp, double *g) {
 
 Test(advi, fullrank_lbfgs_finds_the_best_gaussian_for_a_skewed_target) {
   struct lgamma_t p = {3, 2};
-  struct vi_density den = {2, &p, lgamma2_lp, NULL};
+  struct vi_density den = {2, &p, lgamma2_lp, NULL, NULL};
   double v0 = 1 / p.a, m0 = log(p.a / p.b) - 0.5 / p.a;
   for (uint64_t seed = 1; seed <= 3; seed++) {
     struct vi_advi_options o = opts(VI_ALGO_FULLRANK, seed);
@@ -412,7 +412,7 @@ Test(advi, fullrank_lbfgs_refuses_more_than_1000_parameters_with_advice) {
   static double m[D], sd[D];
   for (int i = 0; i < D; i++) m[i] = 0, sd[i] = 1;
   struct diag p = {D, m, sd};
-  struct vi_density den = {D, &p, diag_lp, NULL};
+  struct vi_density den = {D, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 1);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
@@ -425,7 +425,7 @@ static size_t work_small(void *ctx) { return *(const size_t *)ctx; }
 
 Test(advi, the_default_refines_small_cheap_models_to_full_rank) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o;
   vi_advi_options_default(&o);
   cr_assert_eq(o.algorithm, VI_ALGO_AUTO);
@@ -449,7 +449,7 @@ Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
   static double m[D], sd[D];
   for (int i = 0; i < D; i++) m[i] = i, sd[i] = 1 + i / 100.0;
   struct diag p = {D, m, sd};
-  struct vi_density den = {D, &p, diag_lp, NULL};
+  struct vi_density den = {D, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_AUTO, 2);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -458,7 +458,7 @@ Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
 
 Test(advi, a_model_without_parameters_is_fitted_by_every_algorithm_at_once) {
   struct diag p = {0, NULL, NULL};
-  struct vi_density den = {0, &p, diag_lp, NULL};
+  struct vi_density den = {0, &p, diag_lp, NULL, NULL};
   for (int a = 0; a <= VI_ALGO_AUTO; a++) {
     struct vi_advi_options o = opts((enum vi_algo)a, 1);
     struct vi_advi_result r;
@@ -471,7 +471,7 @@ Test(advi, a_model_without_parameters_is_fitted_by_every_algorithm_at_once) {
 
 Test(advi, dadvi_refuses_the_stochastic_optimiser) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
   o.optimizer = VI_OPT_SGD;
   struct vi_advi_result r;
@@ -481,7 +481,7 @@ Test(advi, dadvi_refuses_the_stochastic_optimiser) {
 
 Test(advi, meanfield_with_lbfgs_is_the_deterministic_meanfield_fit) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 3);
   o.optimizer = VI_OPT_LBFGS;
   struct vi_advi_result r;
@@ -500,7 +500,7 @@ Test(advi, dadvi_fits_a_100_dimensional_gaussian) {
   double m[D], s[D];
   for (int i = 0; i < D; i++) m[i] = i / 10.0 - 5, s[i] = 0.1 + i / 50.0;
   struct diag p = {D, m, s};
-  struct vi_density den = {D, &p, diag_lp, NULL};
+  struct vi_density den = {D, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -514,7 +514,7 @@ Test(advi, dadvi_fits_a_100_dimensional_gaussian) {
 
 Test(advi, dadvi_converges_on_a_log_gamma_target_to_the_gaussian_elbo_optimum) {
   struct lgamma_t p = {3, 2};
-  struct vi_density den = {1, &p, lgamma_lp, NULL};
+  struct vi_density den = {1, &p, lgamma_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 99);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
@@ -526,7 +526,7 @@ Test(advi, dadvi_converges_on_a_log_gamma_target_to_the_gaussian_elbo_optimum) {
 
 Test(advi, stan_meanfield_lands_near_the_log_gamma_optimum) {
   struct lgamma_t p = {3, 2};
-  struct vi_density den = {1, &p, lgamma_lp, NULL};
+  struct vi_density den = {1, &p, lgamma_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 99);
   struct vi_advi_result r;
   enum vi_advi_stop st = vi_advi_fit(&den, &o, &arena, &r, &diags);
@@ -550,7 +550,7 @@ static int halfline_lp(void *ctx, const double *t, double *lp, double *g) {
 }
 
 Test(advi, dadvi_shrinks_away_from_draws_where_the_density_fails) {
-  struct vi_density den = {1, NULL, halfline_lp, NULL};
+  struct vi_density den = {1, NULL, halfline_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 4);
   double init = 3;
   o.init = &init;
@@ -569,7 +569,7 @@ static int never_lp(void *ctx, const double *t, double *lp, double *g) {
 }
 
 Test(advi, a_density_that_never_evaluates_is_an_error_with_a_message) {
-  struct vi_density den = {2, NULL, never_lp, NULL};
+  struct vi_density den = {2, NULL, never_lp, NULL, NULL};
   for (int a = 0; a < 3; a++) {
     struct vi_advi_options o = opts((enum vi_algo)a, 1);
     struct vi_advi_result r;
@@ -584,7 +584,7 @@ Test(advi, a_density_that_never_evaluates_is_an_error_with_a_message) {
 
 Test(advi, bad_options_are_reported) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 1);
   o.tol_rel_obj = 0;
   struct vi_advi_result r;
@@ -597,7 +597,7 @@ Test(advi, bad_options_are_reported) {
 
 static void fit_twice_identical(enum vi_algo a) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(a, 12345);
   struct vi_advi_result r1, r2;
   vi_advi_fit(&den, &o, &arena, &r1, &diags);
@@ -631,7 +631,7 @@ Test(advi, every_algorithm_is_reproducible_bit_for_bit_given_the_seed) {
 Test(advi, init_zero_starts_every_coordinate_at_zero) {
   /* with iter 1 and no adaptation, Stan's first step moves mu by at most eta */
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 1);
   o.init_radius = 0, o.adapt_engaged = 0, o.iter = 1, o.eta = 1e-9;
   struct vi_advi_result r;
@@ -658,7 +658,7 @@ static void cancel_on_first(void *ctx, int iter, double elbo, double rel) {
 
 Test(advi, the_cancel_flag_stops_a_fit_cleanly) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   for (int a = 0; a <= VI_ALGO_AUTO; a++) {
     struct cancel_ctx c = {0, 0};
     struct vi_advi_options o = opts((enum vi_algo)a, 1);
@@ -676,7 +676,7 @@ Test(advi, the_cancel_flag_stops_a_fit_cleanly) {
 
 Test(advi, a_cancel_flag_set_before_the_fit_returns_the_initial_point) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   volatile sig_atomic_t flag = 1;
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
   o.cancel = &flag, o.init_radius = 0;
@@ -702,7 +702,7 @@ static void count_progress(void *ctx, int iter, double elbo, double rel) {
 
 Test(advi, stan_progress_is_reported_every_eval_elbo_iterations) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct prog pr = {0, 0};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 1);
   o.iter = 1000, o.eval_elbo = 50, o.tol_rel_obj = 1e-12;
@@ -717,7 +717,7 @@ Test(advi, stan_progress_is_reported_every_eval_elbo_iterations) {
 
 Test(advi, draws_follow_the_fitted_approximation_with_its_log_density) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 2);
   struct vi_advi_result r;
   vi_advi_fit(&den, &o, &arena, &r, &diags);
@@ -766,7 +766,7 @@ Test(advi, pareto_khat_is_small_for_a_well_matched_approximation) {
   double m[4] = {0}, s[4] = {1, 1, 1, 1}, om[4], mu[4] = {0};
   for (int i = 0; i < 4; i++) om[i] = log(1.2);
   struct diag p = {d, m, s};
-  struct vi_density den = {d, &p, diag_lp, NULL};
+  struct vi_density den = {d, &p, diag_lp, NULL, NULL};
   struct vi_advi_result r = {.algorithm = VI_ALGO_DADVI, .dim = d, .mu = mu, .omega = om};
   enum { S = 1000 };
   static double th[S * 4], lp[S], lq[S];
@@ -778,7 +778,7 @@ Test(advi, pareto_khat_is_small_for_a_well_matched_approximation) {
 
 Test(advi, pareto_khat_flags_a_gaussian_fit_to_a_heavy_tailed_target) {
   size_t d = 1;
-  struct vi_density den = {d, &d, student_lp, NULL};
+  struct vi_density den = {d, &d, student_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 8);
   struct vi_advi_result r;
   vi_advi_fit(&den, &o, &arena, &r, &diags);
@@ -813,7 +813,7 @@ Test(advi, adam_meanfield_lands_near_the_log_gamma_optimum) {
   /* the Gaussian ELBO optimum of the log-gamma target is known (above);
    * Adam's last iterate carries the noise of one-draw gradients */
   struct lgamma_t p = {3, 2};
-  struct vi_density den = {1, &p, lgamma_lp, NULL};
+  struct vi_density den = {1, &p, lgamma_lp, NULL, NULL};
   for (uint64_t seed = 1; seed <= 3; seed++) {
     struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, seed);
     o.optimizer = VI_OPT_ADAM;
@@ -833,7 +833,7 @@ Test(advi, adam_meanfield_lands_near_the_log_gamma_optimum) {
 
 Test(advi, adam_fullrank_recovers_the_covariance_of_a_correlated_gaussian) {
   struct gauss p = corr2();
-  struct vi_density den = {2, &p, gauss_lp, NULL};
+  struct vi_density den = {2, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 2024);
   o.optimizer = VI_OPT_ADAM;
   o.lr = 0.01;
@@ -852,7 +852,7 @@ Test(advi, adam_fullrank_recovers_the_covariance_of_a_correlated_gaussian) {
 
 Test(advi, adam_is_refused_for_the_deterministic_algorithms_and_needs_a_positive_lr) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
   o.optimizer = VI_OPT_ADAM;
   struct vi_advi_result r;
@@ -988,7 +988,7 @@ Test(advi, lowrank_is_exact_on_a_gaussian_with_low_rank_plus_diagonal_covariance
   for (int i = 0; i < D; i++)
     for (int j = 0; j < D; j++) lam[i * D + j] = a[i * 2 * D + D + j];
   struct gauss p = {D, m, lam};
-  struct vi_density den = {D, &p, gauss_lp, NULL};
+  struct vi_density den = {D, &p, gauss_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_LOWRANK, 3);
   o.rank = 1;
   struct vi_advi_result r;
@@ -1169,19 +1169,19 @@ static void exact_fit_is_not_called_unreliable(const struct vi_density *den, con
 
 Test(advi, verdict_does_not_call_an_exact_poisson_regression_with_offset_unreliable) {
   struct pois p = pois_data();
-  struct vi_density den = {2, &p, pois_lp, NULL};
+  struct vi_density den = {2, &p, pois_lp, NULL, NULL};
   exact_fit_is_not_called_unreliable(&den, (double[]){-3, -1.5}, (double[]){1, 2.5}, "poisson");
 }
 
 Test(advi, verdict_does_not_call_an_exact_change_point_fit_unreliable) {
   cp_data();
-  struct vi_density den = {2, NULL, cp_lp, NULL};
+  struct vi_density den = {2, NULL, cp_lp, NULL, NULL};
   exact_fit_is_not_called_unreliable(&den, (double[]){0, -1.5}, (double[]){2.5, 1.5}, "change point");
 }
 
 Test(advi, verdict_flags_a_gaussian_fit_to_a_student_t2) {
   size_t d = 1;
-  struct vi_density den = {d, &d, student_lp, NULL};
+  struct vi_density den = {d, &d, student_lp, NULL, NULL};
   for (uint64_t seed = 1; seed <= 3; seed++) {
     struct vi_advi_result r;
     struct vi_psis_check c = check_fit(&den, seed, &r);
@@ -1206,7 +1206,7 @@ static int funnel10_lp(void *ctx, const double *t, double *lp, double *g) {
 }
 
 Test(advi, verdict_flags_a_gaussian_fit_to_neals_funnel) {
-  struct vi_density den = {10, NULL, funnel10_lp, NULL};
+  struct vi_density den = {10, NULL, funnel10_lp, NULL, NULL};
   for (uint64_t seed = 1; seed <= 3; seed++) {
     struct vi_advi_result r;
     struct vi_psis_check c = check_fit(&den, seed, &r);
@@ -1220,7 +1220,7 @@ Test(advi, verdict_is_good_for_a_well_matched_approximation) {
   double m[4] = {0}, s[4] = {1, 1, 1, 1}, om[4], mu[4] = {0};
   for (int i = 0; i < 4; i++) om[i] = log(1.2);
   struct diag p = {4, m, s};
-  struct vi_density den = {4, &p, diag_lp, NULL};
+  struct vi_density den = {4, &p, diag_lp, NULL, NULL};
   struct vi_advi_result r = {.algorithm = VI_ALGO_DADVI, .dim = 4, .mu = mu, .omega = om};
   enum { S = 1000 };
   static double th[S * 4], lp[S], lq[S];
@@ -1270,7 +1270,7 @@ Test(advi, stl_gradient_vanishes_for_every_draw_when_q_is_the_target) {
 
 Test(advi, adam_with_stl_lands_on_the_exact_gaussian) {
   struct diag p = {3, dm, ds};
-  struct vi_density den = {3, &p, diag_lp, NULL};
+  struct vi_density den = {3, &p, diag_lp, NULL, NULL};
   struct vi_advi_options o = opts(VI_ALGO_MEANFIELD, 5);
   o.optimizer = VI_OPT_ADAM;
   o.estimator = VI_EST_STL;

@@ -65,6 +65,7 @@
 #include "vi/diag.h"
 
 /* The model as the fitting code sees it. */
+struct vi_pool;
 struct vi_density {
   size_t dim; /* unconstrained dimension */
   void *ctx;
@@ -77,6 +78,9 @@ struct vi_density {
    * status[m] 0 or nonzero per point, with results that do not depend on
    * how the points are spread over threads; NULL: logp_grad point by point */
   int (*logp_grad_batch)(void *ctx, size_t M, const double *theta, double *lp, double *grad, int *status);
+  /* optional: the threads the fits may spread per-draw family work over
+   * (draws, pulls; results do not depend on it); NULL: this thread */
+  struct vi_pool *pool;
 };
 
 enum vi_algo {

@@ -64,6 +64,11 @@ struct vi_family {
    * entropy's gradient (undoing what finish added) */
   void (*score)(const struct vi_q *q, const double *eta, double *gq);
   void (*entropy_grad_sub)(const struct vi_q *q, double *acc);
+  /* may be NULL: pull restricted to the rows i0 <= i < i1 of g, touching
+   * only the entries of acc that those rows feed (so row ranges can be
+   * pulled in parallel); pull is then the whole range */
+  void (*pull_rows)(const struct vi_q *q, const double *eta, const double *g, double *acc, size_t i0,
+                    size_t i1);
 };
 
 struct vi_q {
@@ -100,6 +105,16 @@ static inline void vi_q_pull(const struct vi_q *q, const double *eta, const doub
 static inline void vi_q_finish(const struct vi_q *q, double n, double *acc) {
   q->fam->finish(q, n, acc);
 }
+
+struct vi_pool;
+/* theta[m*dim ..] = T(eta[m*noise ..]) for m < M, draws spread over the pool
+ * (NULL: this thread). */
+void vi_q_draw_batch(const struct vi_q *q, struct vi_pool *pool, size_t M, const double *eta, double *theta);
+/* acc += the per-draw terms of the M draws (g: M x dim), every entry summed
+ * in draw order whatever the pool: rows are spread over the pool when the
+ * family pulls row by row. */
+void vi_q_pull_batch(const struct vi_q *q, struct vi_pool *pool, size_t M, const double *eta, const double *g,
+                     double *acc);
 
 #define VI_LOG_2PI 1.8378770664093454836
 

@@ -69,7 +69,11 @@ const char *vi_model_error(const struct vi_model *m);
  * state: a tape and its values, about vi_model_tape_bytes() more memory.
  * Returns the number of threads in use. */
 int vi_model_set_threads(struct vi_model *m, int t);
+struct vi_pool;
 int vi_model_threads(const struct vi_model *m);
+/* The model's worker pool (NULL with one thread), for the fits' per-draw
+ * work beside the model's (struct vi_density.pool). */
+struct vi_pool *vi_model_pool(const struct vi_model *m);
 /* Log densities and gradients at k points (theta: k x dim, row-major; grad
  * k x dim or NULL), spread over the threads. status[i] is VI_OK or
  * VI_ERR_EVAL for point i; the results are the same bits for any number of
