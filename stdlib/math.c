@@ -92,7 +92,13 @@
   /* y = cosh a;  da += dy sinh a */ \
   X(COSH, cosh, cosh(a), sinh(a), "r; v") \
   /* y = tanh a;  da += dy (1 - y^2) */ \
-  X(TANH, tanh, tanh(a), 1 - y * y, "r; v") \
+  X(TANH, tanh, tanh(a), 1 - y * y, "r; v; m2x3") \
+  /* y = softplus a = log(1 + e^a) (log1p_exp under the name networks use);  da += dy inv_logit a */ \
+  X(SOFTPLUS, softplus, vi_log1p_exp(a), vi_inv_logit(a), "r[-5,5]; v[-5,5]; m2x3[-5,5]") \
+  /* y = relu a = max(a, 0);  da += dy [a > 0] (no derivative at 0: 0 is used) */ \
+  X(RELU, relu, a > 0 ? a : 0.0, (a > 0 ? 1.0 : 0.0), "r[0.1,2]; r[-2,-0.1]; v[0.1,2]; m2x3[-2,-0.1]") \
+  /* y = elu a = a for a > 0, e^a - 1 otherwise;  da += dy (a > 0 ? 1 : y + 1) */ \
+  X(ELU, elu, a > 0 ? a : expm1(a), (a > 0 ? 1.0 : y + 1), "r[0.1,2]; r[-2,-0.1]; v[-2,-0.1]; m2x3[0.1,2]") \
   /* y = floor a;  da += 0 (jumps at the integers) */ \
   X(FLOOR, floor, floor(a), 0.0, "r[0.1,0.9]; v[1.1,1.9]") \
   /* y = ceil a;  da += 0 */ \

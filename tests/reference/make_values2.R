@@ -174,3 +174,12 @@ LW3 <- t(chol(W3)); LS3 <- t(chol(S))
 emit("wishart_cholesky_lpdf", c(M(LW3), R(4.5), M(LS3)), dwish(W3, 4.5, S) + logJ(LW3))
 emit("inv_wishart_cholesky_lpdf", c(M(LW3), R(4.5), M(LS3)), dinvwish(W3, 4.5, S) + logJ(LW3))
 emit("inv_wishart_cholesky_lpdf", c(M(LS3), R(2.2), M(diag(1.5, 3))), dinvwish(S, 2.2, diag(2.25, 3)) + logJ(LS3))
+
+# ---- activation functions networks use (issue 14) ----
+emit("softplus", R(-1.3), log1p(exp(-1.3)))
+emit("softplus", V(c(-20, 0.4, 30)), log1p(exp(c(-20, 0.4, 30))))
+emit("relu", R(-0.7), 0)
+emit("relu", V(c(-2, 0.5, 3)), pmax(c(-2, 0.5, 3), 0))
+emit("elu", R(-0.7), expm1(-0.7))
+emit("elu", V(c(-2, 0.5, 3)), ifelse(c(-2, 0.5, 3) > 0, c(-2, 0.5, 3), expm1(c(-2, 0.5, 3))))
+emit("tanh", M(matrix(c(-1, 0.5, 2, -0.25), 2)), tanh(c(-1, 0.5, 2, -0.25)))
