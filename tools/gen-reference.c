@@ -65,6 +65,9 @@ static const struct desc descs[] = {
     {"sinh", "hyperbolic sine"},
     {"cosh", "hyperbolic cosine"},
     {"tanh", "hyperbolic tangent"},
+    {"softplus", "log(1 + e^x), the name networks use for `log1p_exp` (not in Stan)"},
+    {"relu", "max(x, 0); derivative 0 at 0 (not in Stan)"},
+    {"elu", "x for x > 0, e^x - 1 otherwise (not in Stan)"},
     {"floor", "largest integer <= x (as a real)"},
     {"ceil", "smallest integer >= x (as a real)"},
     {"round", "nearest integer, halves away from zero (as a real)"},
@@ -270,7 +273,7 @@ static const char *mathfn[] = {
     "fabs", "abs", "exp", "log", "log1p", "expm1", "log1m", "sqrt", "cbrt", "square", "inv", "inv_sqrt",
     "inv_square", "inv_logit", "logit", "log_inv_logit", "log1m_inv_logit", "log1p_exp", "log1m_exp",
     "lgamma", "tgamma", "digamma", "Phi", "Phi_approx", "erf", "erfc", "sin", "cos", "tan", "asin", "acos",
-    "atan", "atan2", "sinh", "cosh", "tanh", "floor", "ceil", "round", "trunc", "exp2", "log2", "log10",
+    "atan", "atan2", "sinh", "cosh", "tanh", "softplus", "relu", "elu", "floor", "ceil", "round", "trunc", "exp2", "log2", "log10",
     "step", "int_step", "is_inf", "is_nan", "to_int", "hypot", "fmin", "fmax", "fdim", "fma", "lbeta",
     "lchoose", "log_diff_exp", "pi", "e", "sqrt2", "not_a_number", "positive_infinity", "negative_infinity",
     "machine_precision"};
