@@ -100,7 +100,32 @@ struct fit {
   double *init;          /* dim: initial mu */
   double *zeta, *eta, *g, *gq; /* dim scratch */
   long eval_budget;       /* > 0: L-BFGS stops (as cancelled) after this many evaluations */
+  struct vi_advi_trace *trace; /* the caller's result's, shared by pilot and refinement fits */
 };
+
+/* Records one point of the objective's trace (advi.h: struct vi_advi_trace).
+ * A fit whose counter starts again (a pilot's) is placed after the last. */
+static void trace_push(struct fit *f, int iter, double elbo, int m, enum vi_algo which) {
+  struct vi_advi_trace *t = f->trace;
+  if (!t || !t->iter) return;
+  if (iter <= t->last) t->offset += t->last;
+  t->last = iter;
+  if (t->calls++ % t->stride) return;
+  if (t->n == VI_ADVI_TRACE_MAX) {
+    for (size_t i = 0; i < t->n / 2; i++) {
+      t->iter[i] = t->iter[2 * i];
+      t->elbo[i] = t->elbo[2 * i];
+      t->draws[i] = t->draws[2 * i];
+      t->fit[i] = t->fit[2 * i];
+    }
+    t->n /= 2;
+    t->stride *= 2;
+  }
+  t->iter[t->n] = t->offset + iter;
+  t->elbo[t->n] = elbo;
+  t->draws[t->n] = m;
+  t->fit[t->n++] = (unsigned char)which;
+}
 
 static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
 
@@ -348,6 +373,7 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
       int rule = vi_relstop_push(&rs, rel, o->tol_rel_obj);
       res->elbo = elbo;
       if (o->progress) o->progress(o->progress_ctx, it, elbo, rel);
+      trace_push(f, it, elbo, 0, o->algorithm);
       if (rule) {
         stop = 1;
         res->stop = VI_ADVI_CONVERGED;
@@ -511,6 +537,9 @@ static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
   const struct vi_advi_options *o = p->f->o;
   if (o->progress)
     o->progress(o->progress_ctx, iter, 0.5 * (double)p->dim * (1 + LOG_2PI) - fx, rel);
+  trace_push(p->f, iter, 0.5 * (double)p->dim * (1 + LOG_2PI) - fx, p->m,
+             p->fr ? VI_ALGO_FULLRANK : p->lk ? VI_ALGO_LOWRANK
+             : o->algorithm == VI_ALGO_MEANFIELD ? VI_ALGO_MEANFIELD : VI_ALGO_DADVI);
 }
 
 /* The user's cancel, or the fit's budget of gradient evaluations spent. */
@@ -1567,9 +1596,17 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   } else {
     res->omega = vi_arena_array(arena, dim, sizeof(double));
   }
+  struct vi_advi_trace *t = &res->trace;
+  t->iter = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->iter);
+  t->elbo = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->elbo);
+  t->draws = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->draws);
+  t->fit = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->fit);
+  t->stride = 1;
+  if (!t->iter || !t->elbo || !t->draws || !t->fit) t->iter = NULL; /* no trace */
   struct vi_arena work;
   vi_arena_init(&work);
-  struct fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim};
+  struct fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim,
+                  .trace = &res->trace};
   f.init = vi_arena_array(&work, dim, sizeof(double));
   f.zeta = vi_arena_array(&work, dim, sizeof(double));
   f.eta = vi_arena_array(&work, dim, sizeof(double));
