@@ -281,6 +281,13 @@ class Fit:
             df["label"] = self.labels
         return df
 
+    def summary_csv(self):
+        """The summary as vi-run --summary writes it (text, %.9g numbers)."""
+        t = self._lib.vi_api_fit_summary_csv(self._h)
+        if t is None:
+            raise MemoryError("vi: out of memory")
+        return t.decode()
+
     def draws(self):
         """The draws by variable: name -> array (draws, *shape), elements
         placed by their indices ("Sigma[2,1]" at [:, 1, 0])."""
