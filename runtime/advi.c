@@ -127,6 +127,18 @@ static void trace_push(struct fit *f, int iter, double elbo, int m, enum vi_algo
   t->fit[t->n++] = (unsigned char)which;
 }
 
+/* The reported fit's final ELBO as the trace's last point, at the last
+ * iteration (the final doubling of the draws may end without an iteration). */
+static void trace_end(struct fit *f) {
+  struct vi_advi_trace *t = f->trace;
+  if (!t || !t->iter || !t->n || !isfinite(f->res->elbo)) return;
+  size_t i = t->n < VI_ADVI_TRACE_MAX ? t->n++ : t->n - 1;
+  t->iter[i] = t->iter[i > 0 ? i - 1 : 0];
+  t->elbo[i] = f->res->elbo;
+  t->draws[i] = f->res->draws_m;
+  t->fit[i] = (unsigned char)f->res->algorithm;
+}
+
 static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
 
 static int cancelled(const struct fit *f) { return f->o->cancel && *f->o->cancel; }
@@ -449,6 +461,7 @@ struct dadvi {
 
 static int fr_eval(struct dadvi *p, const double *x, double *fx, double *gx);
 static int lk_eval(struct dadvi *p, const double *x, double *fx, double *gx);
+static double anchor_logdet(const struct dadvi *p);
 
 /* Batch buffers for up to `rows` draws of dimension d, from the fit's
  * scratch arena. 0, or -1 when out of memory. */
@@ -537,7 +550,11 @@ static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
   const struct vi_advi_options *o = p->f->o;
   if (o->progress)
     o->progress(o->progress_ctx, iter, 0.5 * (double)p->dim * (1 + LOG_2PI) - fx, rel);
-  trace_push(p->f, iter, 0.5 * (double)p->dim * (1 + LOG_2PI) - fx, p->m,
+  /* the trace holds the ELBO itself: the full- and low-rank objectives are
+   * in coordinates scaled by their anchor, whose log determinant F leaves out */
+  double e = 0.5 * (double)p->dim * (1 + LOG_2PI) - fx;
+  e += anchor_logdet(p);
+  trace_push(p->f, iter, e, p->m,
              p->fr ? VI_ALGO_FULLRANK : p->lk ? VI_ALGO_LOWRANK
              : o->algorithm == VI_ALGO_MEANFIELD ? VI_ALGO_MEANFIELD : VI_ALGO_DADVI);
 }
@@ -1179,6 +1196,15 @@ struct lrk {
   double *w, *gw;  /* dim scratch */
 };
 
+/* log |det| of the full- or low-rank objective's anchor scaling (0 for dadvi):
+ * the ELBO is 0.5 d (1 + log 2 pi) - F + this. */
+static double anchor_logdet(const struct dadvi *p) {
+  double s = 0;
+  for (size_t i = 0; p->fr && i < p->dim; i++) s += log(fabs(p->fr->C[i * p->dim + i]));
+  for (size_t i = 0; p->lk && i < p->dim; i++) s += log(p->lk->s[i]);
+  return s;
+}
+
 /* The rank: the user's, else by cost: the family's d r multiply-adds per
  * draw at most the model's own work per gradient, within [2, 10]; at most d. */
 size_t vi_advi_lowrank_rank(size_t dim, int requested, size_t work) {
@@ -1639,6 +1665,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
       st = fit_dadvi(&f);
     }
   }
+  if (st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER) trace_end(&f);
   vi_arena_free(&work);
   res->stop = st;
   res->converged = st == VI_ADVI_CONVERGED;

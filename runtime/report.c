@@ -189,11 +189,11 @@ static void ticks(FILE *f, const struct axis *a, double at, int vertical, int n)
 }
 
 /* Histogram counts (weighted when w is not NULL) of column col of the S x P
- * draws over [lo, hi) in NBINS bins, normalised to a density. */
-static void histogram(const double *x, size_t stride, size_t S, const double *w, double lo, double hi,
+ * draws over [lo, hi) in nb bins, normalised to a density. */
+static void histogram(const double *x, size_t stride, size_t S, const double *w, double lo, double hi, int nb,
                       double *h) {
-  double tot = 0, bw = (hi - lo) / NBINS;
-  for (int b = 0; b < NBINS; b++) h[b] = 0;
+  double tot = 0, bw = (hi - lo) / nb;
+  for (int b = 0; b < nb; b++) h[b] = 0;
   for (size_t s = 0; s < S; s++) {
     double v = x[s * stride];
     if (!isfinite(v)) continue;
@@ -201,19 +201,19 @@ static void histogram(const double *x, size_t stride, size_t S, const double *w,
     tot += wt;
     if (v < lo || v > hi) continue;
     int b = bw > 0 ? (int)((v - lo) / bw) : 0;
-    if (b >= NBINS) b = NBINS - 1;
+    if (b >= nb) b = nb - 1;
     if (b < 0) b = 0;
     h[b] += wt;
   }
-  for (int b = 0; b < NBINS; b++) h[b] = tot > 0 && bw > 0 ? h[b] / (tot * bw) : 0;
+  for (int b = 0; b < nb; b++) h[b] = tot > 0 && bw > 0 ? h[b] / (tot * bw) : 0;
 }
 
 /* A histogram as one closed path (fill) or a step line (outline). */
-static void hist_path(FILE *f, const double *h, const struct axis *X, const struct axis *Y, const char *cls,
+static void hist_path(FILE *f, const double *h, int nb, const struct axis *X, const struct axis *Y, const char *cls,
                       int closed) {
-  double bw = (X->hi - X->lo) / NBINS;
+  double bw = (X->hi - X->lo) / nb;
   fprintf(f, "<path class=\"%s\" d=\"M%.1f,%.1f", cls, ax_map(X, X->lo), ax_map(Y, 0));
-  for (int b = 0; b < NBINS; b++) {
+  for (int b = 0; b < nb; b++) {
     double y = ax_map(Y, fmin(h[b], Y->hi));
     fprintf(f, "L%.1f,%.1fL%.1f,%.1f", ax_map(X, X->lo + b * bw), y, ax_map(X, X->lo + (b + 1) * bw), y);
   }
@@ -386,20 +386,20 @@ static void section_marginals(FILE *f, const struct vi_report *r, const double *
     double lo = vi_summary_quantile(col, n, 0.005), hi = vi_summary_quantile(col, n, 0.995);
     if (!(hi > lo)) lo -= 0.5 + fabs(lo) * 0.01, hi += 0.5 + fabs(hi) * 0.01;
     double hq[NBINS], hw[NBINS], ymax = 0;
-    histogram(r->draws + k, P, S, NULL, lo, hi, hq);
+    histogram(r->draws + k, P, S, NULL, lo, hi, NBINS, hq);
     int over = 0;
     if (w) {
       double m0, s0, m1, s1;
       weighted_moments(r->draws + k, P, S, NULL, &m0, &s0);
       weighted_moments(r->draws + k, P, S, w, &m1, &s1);
       over = s0 > 0 && (fabs(m1 - m0) / s0 > VI_SHIFT_TOL || fabs(log(s1 / s0)) > VI_SHIFT_TOL);
-      if (over) histogram(r->draws + k, P, S, w, lo, hi, hw);
+      if (over) histogram(r->draws + k, P, S, w, lo, hi, NBINS, hw);
     }
     nover += (size_t)over;
     for (int b = 0; b < NBINS; b++) ymax = fmax(ymax, fmax(hq[b], over ? hw[b] : 0));
     struct axis X = {lo, hi, 10, W - 10}, Y = {0, ymax > 0 ? ymax * 1.05 : 1, H - 24, 6};
-    hist_path(f, hq, &X, &Y, "q", 1);
-    if (over) hist_path(f, hw, &X, &Y, "psis", 0);
+    hist_path(f, hq, NBINS, &X, &Y, "q", 1);
+    if (over) hist_path(f, hw, NBINS, &X, &Y, "psis", 0);
     double mx = ax_map(&X, r->st[k].mean);
     fprintf(f, "<line class=\"mean\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"6\"/>", mx, H - 24, mx);
     fprintf(f, "<line class=\"axis\" x1=\"10\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", H - 24, W - 10, H - 24);
@@ -537,20 +537,22 @@ static int section_ppc(FILE *f, const struct vi_report *r, double *col) {
         if (isfinite(v)) lo = fmin(lo, v), hi = fmax(hi, v);
       }
     if (!(hi > lo)) lo -= 0.5, hi += 0.5;
+    /* about 1.5 sqrt(n) bins: a histogram of n values, not of S draws */
+    int nb = (int)fmin(NBINS, fmax(6, floor(1.5 * sqrt((double)n))));
     double hy[NBINS], hr[PPC_REPLICATES][NBINS], ymax = 0;
-    histogram(y, 1, n, NULL, lo, hi, hy);
+    histogram(y, 1, n, NULL, lo, hi, nb, hy);
     for (size_t s = 0; s < reps; s++) {
-      histogram(r->draws + s * P + k, 1, n, NULL, lo, hi, hr[s]);
-      for (int b = 0; b < NBINS; b++) ymax = fmax(ymax, hr[s][b]);
+      histogram(r->draws + s * P + k, 1, n, NULL, lo, hi, nb, hr[s]);
+      for (int b = 0; b < nb; b++) ymax = fmax(ymax, hr[s][b]);
     }
-    for (int b = 0; b < NBINS; b++) ymax = fmax(ymax, hy[b]);
+    for (int b = 0; b < nb; b++) ymax = fmax(ymax, hy[b]);
     const int W = 420, H = 220;
     struct axis X = {lo, hi, 20, W - 20}, Y = {0, ymax * 1.05, H - 30, 10};
     fprintf(f, "<div class=\"grid\"><figure><svg class=\"plot ppc\" data-name=\"");
     esc(f, name);
     fprintf(f, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">", W, H, W, H);
-    hist_path(f, hy, &X, &Y, "q", 1);
-    for (size_t s = 0; s < reps; s++) hist_path(f, hr[s], &X, &Y, "rep", 0);
+    hist_path(f, hy, nb, &X, &Y, "q", 1);
+    for (size_t s = 0; s < reps; s++) hist_path(f, hr[s], nb, &X, &Y, "rep", 0);
     fprintf(f, "<line class=\"axis\" x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", H - 30, W - 20, H - 30);
     ticks(f, &X, H - 30, 0, 6);
     fprintf(f, "</svg><figcaption>data ");
@@ -578,13 +580,13 @@ static int section_ppc(FILE *f, const struct vi_report *r, double *col) {
       if (!(thi > tlo)) tlo -= 0.5, thi += 0.5;
       double pad = 0.05 * (thi - tlo), ht[NBINS], hmax = 0;
       tlo -= pad, thi += pad;
-      histogram(t, 1, nt, NULL, tlo, thi, ht);
+      histogram(t, 1, nt, NULL, tlo, thi, NBINS, ht);
       for (int b = 0; b < NBINS; b++) hmax = fmax(hmax, ht[b]);
       const int W2 = 260;
       struct axis X2 = {tlo, thi, 15, W2 - 15}, Y2 = {0, hmax * 1.05, H - 30, 10};
       fprintf(f, "<figure><svg class=\"plot ppc-stat\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">", W2, H, W2,
               H);
-      hist_path(f, ht, &X2, &Y2, "q", 1);
+      hist_path(f, ht, NBINS, &X2, &Y2, "q", 1);
       double ox = ax_map(&X2, tobs);
       fprintf(f, "<line class=\"obs\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"10\"/>", ox, H - 30, ox);
       fprintf(f, "<line class=\"axis\" x1=\"15\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", H - 30, W2 - 15, H - 30);

@@ -106,7 +106,9 @@ class MatchesTheCli(unittest.TestCase):
         g = fit.diagnostics
         self.assertTrue(g["converged"])
         self.assertGreater(len(g["trace"]["elbo"]), 3)
-        self.assertTrue(np.all(np.diff(g["trace"]["iteration"]) > 0))
+        self.assertTrue(np.all(np.diff(g["trace"]["iteration"]) >= 0))
+        self.assertEqual(g["trace"]["elbo"][-1], g["elbo"])  # the last point is the reported fit's ELBO
+        self.assertEqual(g["trace"]["draws"][-1], g["draws_m"])
         self.assertLess(g["khat"], 0.7)
         self.assertEqual(fit.draws()["y_rep"].shape, (1000, 60))
         self.assertEqual(len(fit.params), 3)  # alpha, beta, log sigma
