@@ -311,14 +311,20 @@ static void section_trace(FILE *f, const struct vi_report *r) {
     fprintf(f, "\"><title>%s</title></polyline>", fit_class(t->fit[i]));
     i = j;
   }
-  if (t->draws[0] > 0)
-    fprintf(f, "<text class=\"tl\" x=\"%.1f\" y=\"32\">M=%d</text>", ax_map(&X, t->iter[0]) + 2, t->draws[0]);
+  double last_label = -1e9; /* labels that would overlap go one line lower */
+  int row = 0;
+  if (t->draws[0] > 0) {
+    last_label = ax_map(&X, t->iter[0]);
+    fprintf(f, "<text class=\"tl\" x=\"%.1f\" y=\"32\">M=%d</text>", last_label + 2, t->draws[0]);
+  }
   for (size_t k = 1; k < n; k++)
     if (t->draws[k] != t->draws[k - 1] && t->draws[k] > 0) {
       double x = ax_map(&X, t->iter[k]);
+      row = x - last_label < 44 ? (row + 1) % 3 : 0;
+      last_label = x;
       fprintf(f, "<line class=\"doubling\" x1=\"%.1f\" y1=\"20\" x2=\"%.1f\" y2=\"%d\"/><text class=\"tl\" "
-                 "x=\"%.1f\" y=\"32\">M=%d</text>",
-              x, x, H - 40, x + 2, t->draws[k]);
+                 "x=\"%.1f\" y=\"%d\">M=%d</text>",
+              x, x, H - 40, x + 2, 32 + 11 * row, t->draws[k]);
     }
   /* legend */
   int seen[8] = {0}, lx = 80;
