@@ -92,6 +92,8 @@ class MatchesTheCli(unittest.TestCase):
         fit2 = m.fit({"y": cols["y"], "x": np.column_stack([cols["x.1"], cols["x.2"]])}, seed=5)
         self.check(fit2, summary)
         self.assertEqual(fit2.draws()["beta"].shape, (1000, 2))
+        self.check(vi.fit(os.path.join(EX, "linear_regression.vim"), data=os.path.join(EX, "linear_regression.csv"),
+                          seed=5), summary)
 
     @unittest.skipIf(pd is None, "pandas is not installed")
     def test_text_columns_become_levels(self):

@@ -28,7 +28,7 @@ except ImportError:  # pandas is optional
 
 from . import _lib
 
-__all__ = ["Model", "Fit", "ViError"]
+__all__ = ["Model", "Fit", "ViError", "fit"]
 __version__ = "0.1.0"
 
 _LIB = None
@@ -116,6 +116,11 @@ class Model:
             return Fit(lib, h)
         finally:
             lib.vi_api_data_free(d)
+
+
+def fit(model, data=None, **options):
+    """vi.fit("model.vim", data=df, seed=1): Model(model).fit(data, **options)."""
+    return Model(model).fit(data, **options)
 
 
 def _opt_text(v):
