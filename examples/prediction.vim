@@ -21,13 +21,11 @@ model {
 }
 generated quantities {
   array[3] real y_new;
+  vector[N] y_rep;           // replicated data: vi-run --report checks it against y
   real y_rep_mean;
   for (k in 1:3)
     y_new[k] = normal_rng(alpha + beta * x_new[k], sigma);
-  {
-    vector[N] y_rep;
-    for (n in 1:N)
-      y_rep[n] = normal_rng(alpha + beta * x[n], sigma);
-    y_rep_mean = mean(y_rep);
-  }
+  for (n in 1:N)
+    y_rep[n] = normal_rng(alpha + beta * x[n], sigma);
+  y_rep_mean = mean(y_rep);
 }

@@ -100,7 +100,44 @@ struct fit {
   double *init;          /* dim: initial mu */
   double *zeta, *eta, *g, *gq; /* dim scratch */
   long eval_budget;       /* > 0: L-BFGS stops (as cancelled) after this many evaluations */
+  struct vi_advi_trace *trace; /* the caller's result's, shared by pilot and refinement fits */
 };
+
+/* Records one point of the objective's trace (advi.h: struct vi_advi_trace).
+ * A fit whose counter starts again (a pilot's) is placed after the last. */
+static void trace_push(struct fit *f, int iter, double elbo, int m, enum vi_algo which) {
+  struct vi_advi_trace *t = f->trace;
+  if (!t || !t->iter) return;
+  if (iter <= t->last) t->offset += t->last;
+  t->last = iter;
+  if (t->calls++ % t->stride) return;
+  if (t->n == VI_ADVI_TRACE_MAX) {
+    for (size_t i = 0; i < t->n / 2; i++) {
+      t->iter[i] = t->iter[2 * i];
+      t->elbo[i] = t->elbo[2 * i];
+      t->draws[i] = t->draws[2 * i];
+      t->fit[i] = t->fit[2 * i];
+    }
+    t->n /= 2;
+    t->stride *= 2;
+  }
+  t->iter[t->n] = t->offset + iter;
+  t->elbo[t->n] = elbo;
+  t->draws[t->n] = m;
+  t->fit[t->n++] = (unsigned char)which;
+}
+
+/* The reported fit's final ELBO as the trace's last point, at the last
+ * iteration (the final doubling of the draws may end without an iteration). */
+static void trace_end(struct fit *f) {
+  struct vi_advi_trace *t = f->trace;
+  if (!t || !t->iter || !t->n || !isfinite(f->res->elbo)) return;
+  size_t i = t->n < VI_ADVI_TRACE_MAX ? t->n++ : t->n - 1;
+  t->iter[i] = t->iter[i > 0 ? i - 1 : 0];
+  t->elbo[i] = f->res->elbo;
+  t->draws[i] = f->res->draws_m;
+  t->fit[i] = (unsigned char)f->res->algorithm;
+}
 
 static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
 
@@ -348,6 +385,7 @@ static enum vi_advi_stop fit_stan(struct fit *f) {
       int rule = vi_relstop_push(&rs, rel, o->tol_rel_obj);
       res->elbo = elbo;
       if (o->progress) o->progress(o->progress_ctx, it, elbo, rel);
+      trace_push(f, it, elbo, 0, o->algorithm);
       if (rule) {
         stop = 1;
         res->stop = VI_ADVI_CONVERGED;
@@ -423,6 +461,7 @@ struct dadvi {
 
 static int fr_eval(struct dadvi *p, const double *x, double *fx, double *gx);
 static int lk_eval(struct dadvi *p, const double *x, double *fx, double *gx);
+static double anchor_logdet(const struct dadvi *p);
 
 /* Batch buffers for up to `rows` draws of dimension d, from the fit's
  * scratch arena. 0, or -1 when out of memory. */
@@ -509,6 +548,13 @@ static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
   const struct vi_advi_options *o = p->f->o;
   if (o->progress)
     o->progress(o->progress_ctx, iter, 0.5 * (double)p->dim * (1 + LOG_2PI) - fx, rel);
+  /* the trace holds the ELBO itself: the full- and low-rank objectives are
+   * in coordinates scaled by their anchor, whose log determinant F leaves out */
+  double e = 0.5 * (double)p->dim * (1 + LOG_2PI) - fx;
+  e += anchor_logdet(p);
+  trace_push(p->f, iter, e, p->m,
+             p->fr ? VI_ALGO_FULLRANK : p->lk ? VI_ALGO_LOWRANK
+             : o->algorithm == VI_ALGO_MEANFIELD ? VI_ALGO_MEANFIELD : VI_ALGO_DADVI);
 }
 
 /* The user's cancel, or the fit's budget of gradient evaluations spent. */
@@ -1147,6 +1193,15 @@ struct lrk {
   const double *s; /* dim: theta = mu + s * w, mu = a + P u (struct dadvi) */
 };
 
+/* log |det| of the full- or low-rank objective's anchor scaling (0 for dadvi):
+ * the ELBO is 0.5 d (1 + log 2 pi) - F + this. */
+static double anchor_logdet(const struct dadvi *p) {
+  double s = 0;
+  for (size_t i = 0; p->fr && i < p->dim; i++) s += log(fabs(p->fr->C[i * p->dim + i]));
+  for (size_t i = 0; p->lk && i < p->dim; i++) s += log(p->lk->s[i]);
+  return s;
+}
+
 /* The rank: the user's, else by cost: the family's d r multiply-adds per
  * draw at most the model's own work per gradient, within [2, 10]; at most d. */
 size_t vi_advi_lowrank_rank(size_t dim, int requested, size_t work) {
@@ -1562,9 +1617,17 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   } else {
     res->omega = vi_arena_array(arena, dim, sizeof(double));
   }
+  struct vi_advi_trace *t = &res->trace;
+  t->iter = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->iter);
+  t->elbo = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->elbo);
+  t->draws = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->draws);
+  t->fit = vi_arena_array(arena, VI_ADVI_TRACE_MAX, sizeof *t->fit);
+  t->stride = 1;
+  if (!t->iter || !t->elbo || !t->draws || !t->fit) t->iter = NULL; /* no trace */
   struct vi_arena work;
   vi_arena_init(&work);
-  struct fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim};
+  struct fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim,
+                  .trace = &res->trace};
   f.init = vi_arena_array(&work, dim, sizeof(double));
   f.zeta = vi_arena_array(&work, dim, sizeof(double));
   f.eta = vi_arena_array(&work, dim, sizeof(double));
@@ -1597,6 +1660,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
       st = fit_dadvi(&f);
     }
   }
+  if (st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER) trace_end(&f);
   vi_arena_free(&work);
   res->stop = st;
   res->converged = st == VI_ADVI_CONVERGED;

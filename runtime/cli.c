@@ -15,6 +15,7 @@
 #include "vi/advi.h"
 #include "vi/data.h"
 #include "vi/model.h"
+#include "vi/report.h"
 #include "vi/summary.h"
 #include "vi/writer.h"
 
@@ -32,6 +33,7 @@ struct cli {
   int quiet, help, version;
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
+  const char *report;     /* --report FILE.html */
   const char *init_file; /* --init FILE.json */
 };
 
@@ -62,6 +64,7 @@ static const char usage[] =
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
     "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
+    "  --report FILE.html      write a self-contained HTML report (plots of the fit)\n"
     "  -h, --help              this text;  --version  the version\n"
     "exit codes: 0 success, 1 the model cannot be read or does not compile, 2 bad data,\n"
     "  3 the model cannot be evaluated, 4 usage error, 5 an output file cannot be written,\n"
@@ -74,7 +77,7 @@ static const char usage[] =
 static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
-                                          "params", "threads", NULL};
+                                          "params", "threads", "report", NULL};
 static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
@@ -188,6 +191,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "draws")) a->draws = val;
     else if (!strcmp(opt, "summary")) a->summary = val;
     else if (!strcmp(opt, "params")) a->params = val;
+    else if (!strcmp(opt, "report")) a->report = val;
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
         fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
@@ -634,6 +638,15 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
       wr = VI_ERR_IO;
     free(ulabels);
   }
+  if (a->report) {
+    int *blocks = malloc((P ? P : 1) * sizeof *blocks);
+    for (size_t k = 0; blocks && k < P; k++) blocks[k] = vi_model_out_block(m, k);
+    struct vi_report rep = {vi_model_file(m), a->nfiles ? a->files[0] : NULL, vi_model_data_rows(m), &a->opt, &res,
+                            &chk, a->seed, secs, P, S, labels, blocks, draws, log_p, log_q, st,
+                            vi_report_model_data, m};
+    if (!blocks || vi_report_write(a->report, &rep, &d)) wr = VI_ERR_IO;
+    free(blocks);
+  }
   printf("model:       %s\n", vi_model_file(m));
   if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
   printf("algorithm:   %s%s", a->opt.algorithm == VI_ALGO_AUTO ? "auto: " : "",
@@ -712,9 +725,9 @@ done:
 /* Every output path must be writable before any work is done: a temporary
  * file is created beside each target and removed. */
 static int check_outputs(const struct cli *a) {
-  const char *paths[3] = {a->summary, a->draws, a->params};
-  const char *opts[3] = {"--summary", "--draws", "--params"};
-  for (int i = 0; i < 3; i++) {
+  const char *paths[4] = {a->summary, a->draws, a->params, a->report};
+  const char *opts[4] = {"--summary", "--draws", "--params", "--report"};
+  for (int i = 0; i < 4; i++) {
     if (!paths[i]) continue;
     for (int j = 0; j < i; j++)
       if (paths[j] && !strcmp(paths[i], paths[j])) {

@@ -160,6 +160,23 @@ struct vi_advi_options {
   volatile sig_atomic_t *cancel; /* checked every iteration; may be NULL */
 };
 
+/* The objective's trace (for the report): one point per progress call
+ * (every eval_elbo iterations for sgd/adam, every L-BFGS iteration for the
+ * fixed-draw fits, pilot and refinements included), at most
+ * VI_ADVI_TRACE_MAX points: when full, every other point is dropped and
+ * only every 2nd (4th, ...) later call is kept. Arrays from the fit's arena
+ * (iter NULL when out of memory: no trace). */
+enum { VI_ADVI_TRACE_MAX = 2048 };
+struct vi_advi_trace {
+  size_t n;               /* points recorded */
+  int *iter;              /* iteration number (counting on over stages and fits) */
+  double *elbo;           /* the ELBO there (dadvi, fullrank, lowrank: on the fixed draws) */
+  int *draws;             /* fixed draws M (0 for sgd/adam) */
+  unsigned char *fit;     /* enum vi_algo of the fit that ran (DADVI, MEANFIELD, FULLRANK, LOWRANK) */
+  long calls, stride;     /* progress calls seen; keep one call in stride */
+  int last, offset;       /* the last raw iteration number; added to a restarted counter */
+};
+
 struct vi_advi_result {
   enum vi_algo algorithm;      /* what was fitted and is reported: for VI_ALGO_AUTO,
                                   VI_ALGO_DADVI or VI_ALGO_FULLRANK */
@@ -187,6 +204,7 @@ struct vi_advi_result {
   int lr_cov;             /* dadvi: 1 when L is the Cholesky factor of the linear-response
                              covariance (draws and log_q use it); omega still holds the
                              mean-field log sds */
+  struct vi_advi_trace trace; /* the objective over the iterations of every fit that ran */
 };
 
 /* CmdStan's defaults (iter 10000, grad_samples 1, elbo_samples 100,
