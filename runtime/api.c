@@ -483,7 +483,7 @@ struct vi_api_fit *vi_api_fit_run(const struct vi_api_model *am, const struct vi
   /* from here the steps of cli.c's fit_mode */
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a.opt.output_samples;
-  struct vi_density den = {dim, m, density_cb, density_batch_cb};
+  struct vi_density den = {dim, m, density_cb, density_batch_cb, vi_model_pool(m)};
   a.opt.work = work_cb;
   a.opt.work_ctx = m;
   f->dim = dim;
