@@ -66,6 +66,8 @@ struct ode {
   int nextra;
   uint8_t var[ODE_MAX_ARGS];   /* per trailing argument: its elements are parameters */
   double *jy, *jq;             /* df/dy (N x N), df/dq (N x Q), column-major */
+  double *jac_y, jac_t;        /* the (t, y) where jy, jq were taken (CVODES asks again at the same point) */
+  int jac_ok;
   int failed;                  /* f reported an error (already in the diagnostics) */
   char msg[400];               /* the solver's reason for a failure */
 };
@@ -321,7 +323,11 @@ static int cv_jac(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
                   N_Vector t3) {
   (void)t1, (void)t2, (void)t3;
   struct ode *o = ud;
+  o->jac_ok = 0;
   if (ode_eval(o, t, N_VGetArrayPointer(y), N_VGetArrayPointer(fy), 1)) return -1;
+  memcpy(o->jac_y, N_VGetArrayPointer(y), (size_t)o->N * sizeof(double));
+  o->jac_t = t;
+  o->jac_ok = 1;
   for (int k = 0; k < o->N; k++)
     for (int i = 0; i < o->N; i++) SM_ELEMENT_D(J, i, k) = o->jy[(size_t)k * (size_t)o->N + (size_t)i];
   return 0;
@@ -333,8 +339,16 @@ static int cv_sens(int ns, sunrealtype t, N_Vector y, N_Vector yd, N_Vector *ys,
   struct ode *o = ud;
   int N = o->N;
   double *f = N_VGetArrayPointer(t1);
+  const double *yv = N_VGetArrayPointer(y);
   (void)yd;
-  if (ode_eval(o, t, N_VGetArrayPointer(y), f, 1)) return -1;
+  /* the staggered corrector iterates the sensitivities at a fixed (t, y) */
+  if (!(o->jac_ok && o->jac_t == t && !memcmp(o->jac_y, yv, (size_t)N * sizeof *yv))) {
+    o->jac_ok = 0;
+    if (ode_eval(o, t, yv, f, 1)) return -1;
+    memcpy(o->jac_y, yv, (size_t)N * sizeof *yv);
+    o->jac_t = t;
+    o->jac_ok = 1;
+  }
   for (int p = 0; p < ns; p++) {
     const double *s = N_VGetArrayPointer(ys[p]);
     double *ds = N_VGetArrayPointer(ysd[p]);
@@ -525,7 +539,8 @@ int vi_ode_solve(struct vi_ctx *c, const struct vi_ode_rhs *f, const char *fname
   o.jq = vi_arena_array(c->arena, N * (size_t)(o.Q ? o.Q : 1), sizeof(double));
   double *z0 = vi_arena_array(c->arena, m, sizeof(double));
   double *zout = vi_arena_array(c->arena, m * Tn, sizeof(double));
-  if (!o.jy || !o.jq || !z0 || !zout) return vi_ctx_error(c, loc, "%s: out of memory", fname);
+  o.jac_y = vi_arena_array(c->arena, N, sizeof(double));
+  if (!o.jy || !o.jq || !o.jac_y || !z0 || !zout) return vi_ctx_error(c, loc, "%s: out of memory", fname);
   for (size_t k = 0; k < N; k++) z0[k] = vi_val_get(y0, k);
   for (size_t p = 0; p < (size_t)o.ny0; p++) z0[N * (p + 1) + p] = 1.0; /* dy0/dy0 = I */
   double *ts = vi_arena_array(c->arena, Tn, sizeof(double));

@@ -138,7 +138,7 @@ static void against_stan(const char *name) {
                 want[i][j + 1]);
     }
   }
-  fprintf(stderr, "# %s: worst relative difference from Stan 2.21 over 5 points: %.2e\n", name, worst);
+  cr_log_info("%s: worst relative difference from Stan 2.21 over 5 points: %.2e", name, worst);
   vi_model_free(m);
 }
 
@@ -355,4 +355,35 @@ Test(ode, bad_times_and_states_are_reported) {
   expect_eval_error(src, "{\"ts\": [1, 2], \"t0\": 1.5}", theta,
                     "model.vim:4:49: error: ode_rk45: the initial time is 1.5, but must be less than or equal to the "
                     "first output time 1");
+}
+
+/* ---- statement forms of posteriordb's models ---- */
+
+/* a[i][j] = ..., v[i][j], m[i][j], am[k][i][j], am[k][i, j], am[k][i] =
+ * row: chained indices on the left of an assignment write the element. */
+Test(ode, chained_index_assignment_writes_the_element) {
+  static const char *src =
+      "parameters { real mu; }\n"
+      "transformed parameters {\n"
+      "  array[2, 3] real a;\n"
+      "  array[2] vector[3] v;\n"
+      "  matrix[2, 2] m;\n"
+      "  array[2] matrix[2, 2] am;\n"
+      "  for (i in 1:2) for (j in 1:3) { a[i][j] = mu * i + j; v[i][j] = mu + i * j; }\n"
+      "  m[1][2] = mu; m[1][1] = 1; m[2][1] = 2; m[2][2] = 3 * mu;\n"
+      "  for (k in 1:2) { am[k][1][1] = mu; am[k][1, 2] = k; am[k][2] = [1, mu]; }\n"
+      "}\n"
+      "model { mu ~ normal(0, 1); target += sum(to_array_1d(a)) + sum(v[1]) + sum(v[2]) + sum(m) + sum(am[1]) + sum(am[2]); }\n"
+      "generated quantities { real a23 = a[2][3]; real v23 = v[2][3]; real m12 = m[1, 2]; real am222 = am[2][2, 2]; }\n";
+  struct vi_model *m = load(src, NULL);
+  double theta[1] = {0.5}, lp, g[1], out[64];
+  cr_assert_eq(vi_model_log_density(m, theta, &lp, g), 0, "%s", vi_model_error(m));
+  /* the sums: 9 mu + 12, 6 mu + 18, 4 mu + 3, 2 mu + 2, 2 mu + 3: 23 mu + 38; prior -mu^2/2 */
+  cr_expect(fabs(lp - (23 * 0.5 + 38 - 0.125)) < 1e-12, "lp %.17g", lp);
+  cr_expect(fabs(g[0] - (23 - 0.5)) < 1e-12, "gradient %.17g", g[0]);
+  cr_assert_eq(vi_model_write(m, theta, out, NULL), 0, "%s", vi_model_error(m));
+  size_t n = 1 + 6 + 6 + 4 + 8; /* mu, a, v, m, am */
+  cr_expect(out[n] == 0.5 * 2 + 3 && out[n + 1] == 0.5 + 6 && out[n + 2] == 0.5 && out[n + 3] == 0.5,
+            "a[2][3] %g, v[2][3] %g, m[1, 2] %g, am[2][2, 2] %g", out[n], out[n + 1], out[n + 2], out[n + 3]);
+  vi_model_free(m);
 }
