@@ -176,7 +176,8 @@ struct dp {
   int sens;
   size_t m;                          /* coupled size */
   double *x, *dx, *xo, *dxo;         /* current and previous state and derivative */
-  double *k2, *k3, *k4, *k5, *k6, *tmp, *err;
+  double *k2, *k3, *k4, *k5, *k6, *tmp;
+  double atol, rtol;
   double t, to, h;                   /* current time, previous time, next step */
   int deriv_ok;
 };
@@ -214,7 +215,7 @@ static int dp_try(struct dp *d, double *h) {
   double emax = 0;
   for (size_t i = 0; i < m; i++) {
     double e = dt * (e1 * k1[i] + e3 * d->k3[i] + e4 * d->k4[i] + e5 * d->k5[i] + e6 * d->k6[i] + e7 * d->dxo[i]);
-    e = fabs(e) / (d->err[0] + d->err[1] * (fabs(x[i]) + fabs(dt) * fabs(k1[i])));
+    e = fabs(e) / (d->atol + d->rtol * (fabs(x[i]) + fabs(dt) * fabs(k1[i])));
     if (e > emax) emax = e; /* NaN is passed over, as odeint's max norm does */
   }
   if (emax > 1.0) {
@@ -264,15 +265,14 @@ static int rk45(struct ode *o, int sens, double t0, const double *ts, int T, con
                 double atol, long max_steps, double *zout) {
   struct dp d = {.o = o, .sens = sens};
   d.m = (size_t)o->N * (size_t)(sens ? o->P + 1 : 1);
-  double *mem = vi_arena_array(o->c->arena, 11 * d.m + 2, sizeof(double));
+  double *mem = vi_arena_array(o->c->arena, 10 * d.m, sizeof(double));
   if (!mem) {
     snprintf(o->msg, sizeof o->msg, "out of memory");
     return 1;
   }
   double **slot[] = {&d.x, &d.dx, &d.xo, &d.dxo, &d.k2, &d.k3, &d.k4, &d.k5, &d.k6, &d.tmp};
   for (int i = 0; i < 10; i++) *slot[i] = mem + (size_t)i * d.m;
-  d.err = mem + 10 * d.m;
-  d.err[0] = atol, d.err[1] = rtol;
+  d.atol = atol, d.rtol = rtol;
   memcpy(d.x, z0, d.m * sizeof *z0);
   d.t = t0;
   d.h = 0.1;
