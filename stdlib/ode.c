@@ -28,6 +28,7 @@
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
+#include "vi/ops.h"
 #include "vi/stdlib.h"
 
 static const struct {
@@ -433,7 +434,7 @@ fail:
  * then recorded afresh at every point (vi_ode_solve sets c->dynamic), so
  * this kernel runs only if that contract is broken: it fails rather than
  * return a stale solution. */
-static int ode_fwd(struct vi_node *n) {
+int vi_k_ode_fwd(struct vi_node *n) {
   return vi_node_fail(n, "an ODE solution cannot be replayed (the model must be recorded at every point)");
 }
 
@@ -442,7 +443,7 @@ static int ode_fwd(struct vi_node *n) {
  * i[0] = N, i[1] = P, i[2] = T, i[3] = 1 when the times are operands, i[4]
  * = 1 when t0 is (the last); aux holds S (T x P x N), then f at the output
  * times (T x N), then f(t0, y0) (N). */
-static void ode_bwd(struct vi_node *n) {
+void vi_k_ode_bwd(struct vi_node *n) {
   int N = n->i[0], P = n->i[1], T = n->i[2];
   const double *S = n->aux, *F = n->aux + (size_t)T * (size_t)P * (size_t)N, *F0 = F + (size_t)T * (size_t)N;
   double *dt0 = n->i[4] ? n->a[n->na - 1].dx : NULL;
@@ -470,8 +471,6 @@ static void ode_bwd(struct vi_node *n) {
     }
   }
 }
-
-static const struct vi_opdef ode_op = {"ode", ode_fwd, ode_bwd};
 
 static int all_finite(const struct vi_val *v) {
   for (size_t i = 0; i < v->n; i++)
@@ -569,7 +568,7 @@ int vi_ode_solve(struct vi_ctx *c, const struct vi_ode_rhs *f, const char *fname
     for (size_t i = 0; i < Tn; i++) memcpy(out->x + i * N, zout + i * m, N * sizeof(double));
     return VI_OK;
   }
-  struct vi_node *n = vi_node_new(c, &ode_op, (int)nops, N * Tn, loc);
+  struct vi_node *n = vi_node_new(c, VI_OPDEF(ODE_SOLUTION), (int)nops, N * Tn, loc);
   if (!n || vi_node_aux(c, n, Tn * P * N + Tn * N + N)) return VI_ERR_NOMEM;
   n->fname = fname;
   n->i[0] = o.N, n->i[1] = o.P, n->i[2] = T, n->i[3] = tsvar, n->i[4] = t0var;
