@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vi/ode.h"
 #include "vi/stdlib.h"
 
 struct entry {
@@ -217,9 +218,7 @@ static int target_allowed(const struct checker *k) {
 /* Stan functions vi does not have (docs/unsupported.md). */
 static int is_unsupported_function(const char *f) {
   static const char *const names[] = {
-      "reduce_sum", "reduce_sum_static", "map_rect", "ode_rk45", "ode_rk45_tol", "ode_bdf", "ode_bdf_tol",
-      "ode_adams", "ode_adams_tol", "ode_ckrk", "ode_ckrk_tol", "ode_adjoint_tol_ctl", "integrate_ode_rk45",
-      "integrate_ode_bdf", "integrate_ode_adams", "algebra_solver", "algebra_solver_newton", "solve_newton",
+      "reduce_sum", "reduce_sum_static", "map_rect", "ode_adjoint_tol_ctl", "algebra_solver", "algebra_solver_newton", "solve_newton",
       "solve_newton_tol", "solve_powell", "solve_powell_tol", "integrate_1d", "dae", "dae_tol", NULL};
   for (int i = 0; names[i]; i++)
     if (!strcmp(f, names[i])) return 1;
@@ -258,6 +257,115 @@ static struct vi_type call_builtin(struct checker *k, const char *fname, const c
 }
 
 static int data_only_expr(struct checker *k, const struct vi_expr *e);
+
+/* Types an ODE solver call (include/vi/ode.h): args[0] names a user
+ * function, whose signature is checked against the call; args[0] then
+ * becomes a string literal so later passes see no variable there. */
+static struct vi_type ode_call(struct checker *k, struct vi_expr *e, int kind, int legacy, int tol) {
+  const char *name = e->u.call.name;
+  int n = e->u.call.nargs;
+  struct vi_expr **a = e->u.call.args;
+  char tb[64], tb2[64];
+  if (n < 1 || a[0]->kind != VI_E_VAR) {
+    vi_error(k->d, n ? a[0]->loc : e->loc, "the first argument of '%s' must be the name of a user-defined function", name);
+    return T_ERR;
+  }
+  struct vi_fundef *uf = find_user(k, a[0]->u.var.name);
+  if (!uf) {
+    vi_error(k->d, a[0]->loc, "'%s' (first argument of '%s') is not a user-defined function", a[0]->u.var.name, name);
+    return T_ERR;
+  }
+  int nfixed = legacy ? 7 : tol ? 7 : 4;
+  if (legacy ? (n != 7 && n != 10) : n < nfixed) {
+    if (legacy)
+      vi_error(k->d, e->loc, "'%s' takes 7 arguments (f, y0, t0, ts, theta, x_r, x_i) or 10 (and rtol, atol, max_num_steps), not %d", name, n);
+    else
+      vi_error(k->d, e->loc, "'%s' takes at least %d arguments (f, y0, t0, ts%s), not %d", name, nfixed,
+               tol ? ", rtol, atol, max_num_steps" : "", n);
+    return T_ERR;
+  }
+  struct vi_type ts[32];
+  int bad = 0;
+  if (n > 32) {
+    vi_error(k->d, e->loc, "too many arguments (%d; the limit is 32)", n);
+    return T_ERR;
+  }
+  for (int i = 1; i < n; i++) {
+    ts[i] = expr(k, a[i]);
+    bad |= is_err(ts[i]);
+  }
+  if (bad) return T_ERR;
+  const struct vi_type RARR = {VI_T_REAL, 1}, IARR = {VI_T_INT, 1}, VEC = {VI_T_VECTOR, 0};
+  struct vi_type want[10] = {{0, 0}, legacy ? RARR : VEC, T_REAL, RARR};
+  const char *what[10] = {"", "the initial state", "the initial time", "the output times"};
+  int ntol_at = legacy ? 7 : 4;
+  if (legacy) {
+    want[4] = RARR, want[5] = RARR, want[6] = IARR;
+    what[4] = "theta", what[5] = "x_r", what[6] = "x_i";
+  }
+  if (tol || (legacy && n == 10)) {
+    /* Stan's integrate_ode_* take max_num_steps as a real (5e2 is common) */
+    want[ntol_at] = T_REAL, want[ntol_at + 1] = T_REAL, want[ntol_at + 2] = legacy ? T_REAL : T_INT;
+    what[ntol_at] = "the relative tolerance", what[ntol_at + 1] = "the absolute tolerance",
+    what[ntol_at + 2] = "max_num_steps";
+  }
+  int nchk = legacy ? n : nfixed;
+  for (int i = 1; i < nchk; i++) {
+    if (!assignable(want[i], ts[i])) {
+      vi_error(k->d, a[i]->loc, "argument %d of '%s' (%s) must be %s, not %s", i + 1, name, what[i], tstr(want[i], tb),
+               tstr(ts[i], tb2));
+      bad = 1;
+    } else if ((i >= ntol_at || (legacy && i >= 5)) && !a[i]->is_data) {
+      vi_error(k->d, a[i]->loc, "argument %d of '%s' (%s) must be data, but this value can depend on parameters",
+               i + 1, name, what[i]);
+      bad = 1;
+    }
+  }
+  if (bad) return T_ERR;
+  /* the user function: f(real t, y, extras...) returning the state's type */
+  char sig[512];
+  user_sig_str(uf, sig, sizeof sig);
+  int next = legacy ? 3 : n - nfixed;
+  struct vi_type ytype = legacy ? RARR : VEC;
+  if (uf->nparams != 2 + next || uf->ret.base != ytype.base || uf->ret.ndims != ytype.ndims ||
+      !assignable(uf->params[0].type, T_REAL) || uf->params[0].type.base != VI_T_REAL ||
+      uf->params[1].type.base != ytype.base || uf->params[1].type.ndims != ytype.ndims) {
+    if (legacy)
+      vi_error(k->d, a[0]->loc,
+               "'%s' must have the signature (real t, array[] real y, array[] real theta, data array[] real x_r, "
+               "data array[] int x_i) => array[] real to be solved by '%s'; it has %s",
+               uf->name, name, sig);
+    else
+      vi_error(k->d, a[0]->loc,
+               "'%s' must have the signature (real t, vector y%s) => vector, its trailing arguments those passed "
+               "after %s of '%s' (%d here); it has %s",
+               uf->name, next ? ", ..." : "", tol ? "max_num_steps" : "the output times", name, next, sig);
+    return T_ERR;
+  }
+  for (int j = 0; j < next; j++) {
+    int ai = (legacy ? 4 : nfixed) + j;
+    const struct vi_fparam *fp = &uf->params[2 + j];
+    if (!assignable(fp->type, ts[ai])) {
+      vi_error(k->d, a[ai]->loc, "argument %d of '%s' is %s, but parameter '%s' of '%s' is %s", ai + 1, name,
+               tstr(ts[ai], tb), fp->name, uf->name, tstr(fp->type, tb2));
+      bad = 1;
+    } else if (fp->data_only && !a[ai]->is_data) {
+      vi_error(k->d, a[ai]->loc, "argument %d of '%s' goes to '%s' of '%s', which is declared data, but this value can depend on parameters",
+               ai + 1, name, fp->name, uf->name);
+      bad = 1;
+    }
+  }
+  if (bad) return T_ERR;
+  e->u.call.fnarg = uf;
+  e->u.call.ode = (uint8_t)(kind + 1);
+  e->u.call.user = NULL;
+  e->u.call.fn = NULL;
+  a[0]->kind = VI_E_STRING;
+  a[0]->u.str = uf->name;
+  a[0]->type = (struct vi_type){VI_T_STRING, 0};
+  a[0]->is_data = 1;
+  return legacy ? (struct vi_type){VI_T_REAL, 2} : (struct vi_type){VI_T_VECTOR, 1};
+}
 
 static struct vi_type index_expr(struct checker *k, struct vi_expr *e) {
   struct vi_type t = expr(k, e->u.index.a);
@@ -423,6 +531,11 @@ static struct vi_type expr(struct checker *k, struct vi_expr *e) {
     int void_ok = k->void_ok;
     k->void_ok = 0;
     int n = e->u.call.nargs;
+    int okind, olegacy, otol;
+    if (vi_ode_lookup(e->u.call.name, &okind, &olegacy, &otol) == VI_OK) {
+      t = ode_call(k, e, okind, olegacy, otol);
+      break;
+    }
     struct vi_type ts[32];
     if (n > 32) {
       vi_error(k->d, e->loc, "too many arguments (%d; the limit is 32)", n);

@@ -13,6 +13,7 @@
 
 #include <sys/resource.h>
 #include "vi/ffi.h"
+#include "vi/ode.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -831,8 +832,35 @@ static VI_NOINLINE int eval_binary(struct vi_interp *I, struct vi_ctx *c, const 
   return call_func(c, f, ab, 2, 0, out, e->loc);
 }
 
+/* An ODE solver's right-hand side: the user function, called as any other. */
+struct ode_env {
+  struct vi_interp *I;
+  const struct vi_fundef *fd;
+};
+
+static int ode_rhs(void *env, struct vi_ctx *c, struct vi_val *args, int nargs, struct vi_val *out,
+                   struct vi_srcloc loc) {
+  struct ode_env *E = env;
+  return vi_interp_call_user(E->I, c, E->fd, args, nargs, 0, out, loc);
+}
+
+/* ode_rk45(f, ...) and the other solvers of include/vi/ode.h: args[0] names f. */
+static VI_NOINLINE int eval_ode(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
+  int r, kind, legacy, tol, n = e->u.call.nargs - 1;
+  if (vi_ode_lookup(e->u.call.name, &kind, &legacy, &tol) != VI_OK)
+    return vi_ctx_error(c, e->loc, "'%s' is not an ODE solver", e->u.call.name);
+  struct vi_val *args = vi_arena_array(c->arena, n > 0 ? (size_t)n : 1, sizeof *args);
+  if (!args) return oom(c, e->loc);
+  for (int i = 0; i < n; i++)
+    if ((r = vi_interp_eval(I, c, e->u.call.args[i + 1], &args[i]))) return r;
+  struct ode_env env = {I, e->u.call.fnarg};
+  struct vi_ode_rhs rhs = {ode_rhs, &env};
+  return vi_ode_solve(c, &rhs, e->u.call.name, kind, legacy, tol, args, n, out, e->loc);
+}
+
 static VI_NOINLINE int eval_call(struct vi_interp *I, struct vi_ctx *c, const struct vi_expr *e, struct vi_val *out) {
   int r;
+  if (e->u.call.ode) return eval_ode(I, c, e, out);
   const struct vi_func *f = e->u.call.user ? NULL : e->u.call.fn;
   if (!f && !e->u.call.user && e->u.call.nargs == 0 && !strcmp(e->u.call.name, "target"))
     return eval_target(c, out, e->loc);

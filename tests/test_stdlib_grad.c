@@ -118,6 +118,17 @@ static const char *const model_cases[] = {
     /* a recorded constraint check and target() */
     "parameters { real mu; real<lower=0> s; }\ntransformed parameters { real<lower=0> t = s * exp(mu); }\n"
     "model { mu ~ normal(0, 1); s ~ exponential(1); target += 0.1 * target() - t; }\n",
+    /* an ODE solution (stdlib/ode.c): parameters in y0, the trailing arguments, the times and t0 */
+    "functions { vector f(real t, vector y, real k, vector c) { return [y[2], -k * y[1] - c[1] * y[2]]'; }\n"
+    "  array[] real g(real t, array[] real y, array[] real th, array[] real xr, array[] int xi) {\n"
+    "    return {y[2], -th[1] * y[1] - th[2] * y[2]}; } }\n"
+    "parameters { real<lower=0> k; vector[2] y0; vector<lower=0>[1] c; real<lower=0, upper=1> u; }\n"
+    "transformed parameters {\n"
+    "  array[2] vector[2] a = ode_rk45_tol(f, y0, 0, {0.5, 1 + u}, 1e-12, 1e-12, 100000, k, c);\n"
+    "  array[2] vector[2] b = ode_bdf_tol(f, y0, 0, {0.5, 1 + u}, 1e-12, 1e-12, 100000, k, c);\n"
+    "  array[2, 2] real e = integrate_ode_rk45(g, to_array_1d(y0), u - 1, {0.5, 1.5}, {k, c[1]}, {0.0}, {0}, 1e-12, 1e-12, 1e5);\n"
+    "}\n"
+    "model { for (i in 1:2) { a[i] ~ normal(0.2, 1); b[i] ~ normal(-0.1, 1); to_vector(e[i]) ~ normal(0, 2); } }\n",
 };
 
 static double model_lp(struct vi_model *m, const double *theta) {

@@ -110,6 +110,8 @@ struct vi_expr {
       uint8_t bar;            /* written as name(args[0] | args[1], ...) */
       const void *fn;         /* checker: const struct vi_func * or user function */
       struct vi_fundef *user; /* checker: user-defined function, else NULL */
+      struct vi_fundef *fnarg; /* checker: an ODE solver call: the user function of args[0] (then a VI_E_STRING) */
+      uint8_t ode;            /* checker: enum vi_ode_kind + 1 for an ODE solver call, else 0 */
     } call;
     struct {
       struct vi_expr *a;

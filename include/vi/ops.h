@@ -28,7 +28,7 @@ enum vi_opcode {
 };
 
 /* The number of rows in ops.def: bump it when adding one. */
-enum { VI_OPS_ROWS = 213 };
+enum { VI_OPS_ROWS = 214 };
 _Static_assert(VI_OPCODE_COUNT == VI_OPS_ROWS + 1, "include/vi/ops.def rows and VI_OPS_ROWS disagree");
 
 #define VI_OP(CODE, name, arity, fwd, bwd) \
