@@ -39,7 +39,7 @@ static const char *const tok_names[VI_TK__COUNT] = {
     [VI_TK_RBRACK] = "']'", [VI_TK_LBRACE] = "'{'", [VI_TK_RBRACE] = "'}'",
     [VI_TK_COMMA] = "','", [VI_TK_SEMI] = "';'", [VI_TK_COLON] = "':'",
     [VI_TK_QUESTION] = "'?'", [VI_TK_TILDE] = "'~'", [VI_TK_QUOTE] = "'''",
-    [VI_TK_BAR] = "'|'", [VI_TK_PLUS] = "'+'", [VI_TK_MINUS] = "'-'", [VI_TK_STAR] = "'*'",
+    [VI_TK_BAR] = "'|'", [VI_TK_AT] = "'@'", [VI_TK_PLUS] = "'+'", [VI_TK_MINUS] = "'-'", [VI_TK_STAR] = "'*'",
     [VI_TK_SLASH] = "'/'", [VI_TK_PERCENT] = "'%'", [VI_TK_BACKSLASH] = "'\\'",
     [VI_TK_HAT] = "'^'", [VI_TK_DOTSTAR] = "'.*'", [VI_TK_DOTSLASH] = "'./'",
     [VI_TK_DOTHAT] = "'.^'", [VI_TK_IDIV] = "'%/%'", [VI_TK_BANG] = "'!'",
@@ -256,7 +256,7 @@ static const struct {
     {"-", VI_TK_MINUS},        {"*", VI_TK_STAR},         {"/", VI_TK_SLASH},
     {"%", VI_TK_PERCENT},      {"\\", VI_TK_BACKSLASH},   {"^", VI_TK_HAT},
     {"!", VI_TK_BANG},         {"<", VI_TK_LT},           {">", VI_TK_GT},
-    {"=", VI_TK_ASSIGN},
+    {"=", VI_TK_ASSIGN},        {"@", VI_TK_AT},
 };
 
 struct vi_token vi_lex_next(struct vi_lexer *lx) {

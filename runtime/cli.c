@@ -15,6 +15,7 @@
 #include "vi/advi.h"
 #include "vi/data.h"
 #include "vi/model.h"
+#include "vi/point.h"
 #include "vi/summary.h"
 #include "vi/writer.h"
 
@@ -33,6 +34,10 @@ struct cli {
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
   const char *init_file; /* --init FILE.json */
+  const char *point;     /* --point NAME[,NAME...] */
+  const char *pin_file;  /* --pin FILE.json */
+  int em;                /* --em joint|alternate (enum vi_em) */
+  int init_given;        /* --init was given (point fits start at 0 otherwise) */
 };
 
 static const char usage[] =
@@ -59,6 +64,10 @@ static const char usage[] =
     "  --adapt-iter N --tol-rel-obj X --output-samples N\n"
     "  --init 0|R|FILE.json    zero, uniform(-R, R) on the unconstrained scale (default 2), or\n"
     "                          CmdStan's init file (constrained values by parameter name)\n"
+    "  --point NAME[,NAME...]  optimise these parameters (MAP, as @point) while the rest keep q\n"
+    "  --em joint|alternate    point parameters: fit them with q jointly by L-BFGS (default), or by\n"
+    "                          EM sweeps (q with them fixed, then them with q fixed; ELBO per sweep)\n"
+    "  --pin FILE.json         hold parameters at the given constrained values\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
     "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
@@ -74,7 +83,7 @@ static const char usage[] =
 static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
-                                          "params", "threads", NULL};
+                                          "params", "threads", "point", "pin", "em", NULL};
 static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
@@ -188,6 +197,16 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "draws")) a->draws = val;
     else if (!strcmp(opt, "summary")) a->summary = val;
     else if (!strcmp(opt, "params")) a->params = val;
+    else if (!strcmp(opt, "point")) a->point = val;
+    else if (!strcmp(opt, "pin")) a->pin_file = val;
+    else if (!strcmp(opt, "em")) {
+      if (!strcmp(val, "joint")) a->em = VI_EM_JOINT;
+      else if (!strcmp(val, "alternate")) a->em = VI_EM_ALTERNATE;
+      else {
+        fprintf(stderr, "error: --em takes joint or alternate, not '%s'\n", val);
+        return VI_ERR_USAGE;
+      }
+    }
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
         fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
@@ -239,6 +258,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     } else if (!strcmp(opt, "output-samples")) {
       if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->opt.output_samples = (int)v;
     } else if (!strcmp(opt, "init")) {
+      a->init_given = 1;
       size_t n = strlen(val);
       if (n > 5 && !strcmp(val + n - 5, ".json")) a->init_file = val;
       else if (!(r = parse_num(opt, val, 0, 1e6, 0, &v))) a->opt.init_radius = v;
@@ -519,7 +539,11 @@ static int coord_labels(size_t dim, const char *const *unames, size_t P, const c
   return 0;
 }
 
-static int fit_mode(struct cli *a, struct vi_model *m) {
+static void sweep_cb(void *ctx, int sweep, double elbo) {
+  if (!*(const int *)ctx) fprintf(stderr, "EM sweep %4d   ELBO %.12g\n", sweep, elbo);
+}
+
+static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
   struct vi_density den = {dim, m, density_cb, density_batch_cb};
@@ -545,7 +569,23 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   memset(&res, 0, sizeof res);
 
   /* the initial point must be evaluable: say so plainly if not */
-  enum vi_advi_stop stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
+  uint8_t *pk = calloc(dim + 1, 1);
+  int points = pk && vi_model_point_kinds(m, pk) > 0;
+  free(pk);
+  enum vi_advi_stop stop;
+  if (points) { /* runtime/point.c: q jointly with (or alternating with) the point values */
+    struct vi_point_options po;
+    struct vi_advi_options ao = a->opt;
+    if (!a->init_given) ao.init_radius = 0; /* variance components started at random collapse to 0 */
+    vi_point_options_default(&po, &ao);
+    po.em = (enum vi_em)a->em;
+    po.pinned = pinned;
+    po.on_sweep = sweep_cb;
+    po.sweep_ctx = &a->quiet;
+    stop = vi_point_fit(m, &po, &arena, &res, &d);
+  } else {
+    stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
+  }
   if (prog.tty) fprintf(stderr, "\r%90s\r", "");
   if (stop == VI_ADVI_INTERRUPTED || interrupted) {
     fprintf(stderr, "interrupted: no output written\n");
@@ -569,7 +609,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
-  if (vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
+  if (points ? vi_point_draw(&res, m, m, a->seed, S, theta, log_p, log_q, &d)
+             : (int)vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
     fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", stderr);
     rc = VI_EXIT_EVAL;
     goto done;
@@ -594,7 +635,20 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   }
   vi_summary_compute(draws, S, P, st);
   struct vi_psis_check chk;
-  if (vi_psis_check(theta, S, dim, log_p, log_q, &chk)) {
+  size_t cdim = dim;
+  if (points) { /* the check is on q's coordinates: the point ones do not vary */
+    uint8_t *k = calloc(dim + 1, 1);
+    if (k) {
+      vi_model_point_kinds(m, k);
+      cdim = 0;
+      for (size_t s = 0; s < S; s++)
+        for (size_t i = 0; i < dim; i++)
+          if (!k[i]) theta[cdim++] = theta[s * dim + i];
+      cdim = S ? cdim / S : 0;
+    }
+    free(k);
+  }
+  if (vi_psis_check(theta, S, cdim, log_p, log_q, &chk)) {
     chk.khat = vi_psis_khat(log_p, log_q, S);
     chk.verdict = VI_VERDICT_UNKNOWN;
   }
@@ -762,7 +816,7 @@ int vi_cli_main(int argc, char **argv) {
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_model *m = NULL;
-  double *init = NULL;
+  double *init = NULL, *pinned = NULL;
   int rc = VI_EXIT_OK;
   r = vi_model_load(a.model, &m, &d);
   if (r == VI_ERR_IO) { /* the model file cannot be read: a model error, not bad data */
@@ -795,6 +849,26 @@ int vi_cli_main(int argc, char **argv) {
     }
     a.opt.init = init;
   }
+  for (const char *s = a.point; s && *s;) { /* --point a,b,c */
+    char name[256];
+    size_t k = strcspn(s, ",");
+    snprintf(name, sizeof name, "%.*s", (int)(k < 255 ? k : 255), s);
+    if (vi_model_set_point(m, name, VI_POINT_MAP, &d)) {
+      fputs(d.buf, stderr);
+      rc = VI_EXIT_USAGE;
+      goto out;
+    }
+    s += k + (s[k] == ',');
+  }
+  if (a.pin_file) {
+    pinned = calloc(vi_model_dim(m) + 1, sizeof *pinned);
+    r = pinned ? vi_model_pin_json(m, a.pin_file, pinned, &d) : VI_ERR_NOMEM;
+    if (r) {
+      fputs(d.buf && d.len ? d.buf : "error: out of memory\n", stderr);
+      rc = r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_DATA;
+      goto out;
+    }
+  }
   if (a.check) {
     vi_model_print_layout(m, stdout);
     rc = VI_EXIT_OK;
@@ -803,10 +877,11 @@ int vi_cli_main(int argc, char **argv) {
   } else if (a.time_grad) {
     rc = time_gradient_mode(m, a.time_grad);
   } else {
-    rc = fit_mode(&a, m);
+    rc = fit_mode(&a, m, pinned);
   }
 out:
   free(init);
+  free(pinned);
   vi_model_free(m);
   vi_diags_free(&d);
   free(a.files);

@@ -11,6 +11,7 @@
 #include "model_impl.h"
 #include "vi/ffi.h"
 #include "vi/lower.h"
+#include "vi/point.h"
 #include "vi/transform.h"
 
 static char *xstrdup(const char *s) {
@@ -76,6 +77,7 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
     return VI_ERR_SYNTAX;
   }
   int r = vi_check(m->prog, &m->ast, &m->st, d);
+  if (!r) r = vi_point_drop_priors(m->prog, &m->st, d); /* @point(ml) */
   if (!r) r = open_foreign(m, d);
   /* VI_LOWER=0 keeps loops as written, VI_LOWER=always runs even short
    * loops in their whole-range form (for comparing the forms) */
@@ -418,6 +420,7 @@ static int layout(struct vi_model *m, struct vi_diags *d) {
     struct vi_param *pp = &m->params[m->nparams++];
     pp->decl = dc;
     pp->kind = transform_kind(dc);
+    pp->point = dc->point;
     int r = vi_interp_decl_dims(&m->I, &c, dc, pp->dims);
     if (r) return r;
     elem_shape(dc->type, pp->dims, &pp->count, &pp->rows, &pp->cols);
@@ -595,7 +598,7 @@ static int constrain_params(struct vi_model *m, struct vi_ctx *c, const double *
     m->I.slots[dc->slot] = out;
     m->I.owned[dc->slot] = 0;
     m->I.shared[dc->slot] = 0;
-    if (jacobian && c->tape && (r = vi_interp_add_target(&m->I, c, &lj, dc->loc))) return r;
+    if (jacobian && !pp->point && c->tape && (r = vi_interp_add_target(&m->I, c, &lj, dc->loc))) return r;
   }
   return VI_OK;
 }
