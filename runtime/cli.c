@@ -634,6 +634,11 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     goto done;
   }
   vi_summary_compute(draws, S, P, st);
+  for (size_t k = 0; points && k < P; k++) { /* a point value: every draw the same, sd exactly 0 */
+    size_t i = 1;
+    while (i < S && draws[i * P + k] == draws[k]) i++;
+    if (S > 1 && i == S) st[k] = (struct vi_summary_stats){draws[k], 0, draws[k], draws[k], draws[k]};
+  }
   struct vi_psis_check chk;
   size_t cdim = dim;
   if (points) { /* the check is on q's coordinates: the point ones do not vary */
