@@ -256,7 +256,7 @@ static const struct {
     {"-", VI_TK_MINUS},        {"*", VI_TK_STAR},         {"/", VI_TK_SLASH},
     {"%", VI_TK_PERCENT},      {"\\", VI_TK_BACKSLASH},   {"^", VI_TK_HAT},
     {"!", VI_TK_BANG},         {"<", VI_TK_LT},           {">", VI_TK_GT},
-    {"=", VI_TK_ASSIGN},        {"@", VI_TK_AT},
+    {"=", VI_TK_ASSIGN},
 };
 
 struct vi_token vi_lex_next(struct vi_lexer *lx) {
@@ -292,6 +292,12 @@ struct vi_token vi_lex_next(struct vi_lexer *lx) {
     }
     if (c == '"') {
       lex_string(lx, &t);
+      return t;
+    }
+    if (c == '@' && is_alpha(peekc(lx, 1))) { /* an annotation: '@' then its name */
+      bump(lx);
+      t.kind = VI_TK_AT;
+      t.len = 1;
       return t;
     }
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {

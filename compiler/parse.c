@@ -51,10 +51,16 @@ static void error(struct parser *p, struct vi_srcloc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void error(struct parser *p, struct vi_srcloc loc, const char *fmt, ...) {
   if (p->nerr && p->last_err.line == loc.line && p->last_err.col == loc.col) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vi_verror(p->d, loc, fmt, ap);
-  va_end(ap);
+  if (p->tok[0].kind == VI_TK_AT && p->tok[0].loc.line == loc.line && p->tok[0].loc.col == loc.col) {
+    /* an '@' where no annotation can be: a stray character, as before annotations existed */
+    vi_error(p->d, loc, "stray character '@' in the program (annotations such as @point go before a "
+             "parameter declaration)");
+  } else {
+    va_list ap;
+    va_start(ap, fmt);
+    vi_verror(p->d, loc, fmt, ap);
+    va_end(ap);
+  }
   p->nerr++;
   p->last_err = loc;
   if (p->d->nerrors > p->d->max_errors) p->abort = 1;
