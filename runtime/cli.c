@@ -699,8 +699,23 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
          vi_algo_name(res.algorithm));
   if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
-  if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
+  if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0] && !points)
     printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
+  uint8_t *kinds = points ? calloc(dim + 1, 1) : NULL;
+  if (kinds) { /* which coordinates are point values and pinned (runtime/point.c) */
+    vi_model_point_kinds(m, kinds);
+    for (int pin = 0; pin < 2; pin++) {
+      size_t n = 0;
+      for (size_t i = 0; i < dim; i++)
+        if (kinds[i] && (kinds[i] == VI_POINT_PIN) == pin) {
+          if (n < 8) printf("%s%s", n ? ", " : pin ? "pinned:      " : "point:       ", vi_model_coord_name(m, i));
+          n++;
+        }
+      if (n > 8) printf(", ... (%zu)", n);
+      if (n) printf("%s\n", pin ? "" : a->em == VI_EM_ALTERNATE ? " (EM sweeps)" : " (fitted jointly with q)");
+    }
+    free(kinds);
+  }
   if (dim > 0) {
     if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
     else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
