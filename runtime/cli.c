@@ -717,7 +717,8 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     free(kinds);
   }
   if (dim > 0) {
-    if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
+    if (points && res.draws_m == 1) printf("covariance:  none: every parameter is a point value\n");
+    else if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
     else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
     else if (res.L) printf("covariance:  full rank\n");
     else printf("covariance:  mean-field (sds are too small where parameters are correlated)\n");

@@ -544,7 +544,9 @@ void vi_model_print_layout(const struct vi_model *m, FILE *f) {
     vi_val_set_shape(&v, pp->decl->type, pp->dims);
     char shape[128];
     vi_val_shape_str(&v, shape, sizeof shape);
-    fprintf(f, "%-24s %-28s %10zu  %s\n", pp->decl->name, shape, pp->size, kind_name(pp->kind));
+    static const char *const point_note[] = {"", "  point (MAP)", "  point (ml: prior dropped)", "  pinned"};
+    fprintf(f, "%-24s %-28s %10zu  %s%s\n", pp->decl->name, shape, pp->size, kind_name(pp->kind),
+            point_note[pp->point & 3]);
   }
   fprintf(f, "total unconstrained dimension: %zu\n", m->dim);
   for (int i = 0; i < m->prog->nloops; i++) {

@@ -316,6 +316,7 @@ struct pfit {
   int *status;
   double *x;           /* npar + nu: the joint vector (phi, u) */
   int mode;            /* 0: x is (phi, u); 1: x is phi (u fixed); 2: x is u (phi fixed) */
+  volatile sig_atomic_t *cancel; /* may be NULL */
   long evals;
 };
 
@@ -382,6 +383,11 @@ static int pfit_eval(void *ctx, const double *x, double *fx, double *gx) {
   return 0;
 }
 
+static int pfit_cancelled(void *ctx) {
+  const struct pfit *f = ctx;
+  return f->cancel && *f->cancel;
+}
+
 /* One L-BFGS run over the mode's block of f->x; updates f->x. */
 static enum vi_lbfgs_end pfit_run(struct pfit *f, int mode, double tol, int max_it, int *iters, double *F,
                                   struct vi_arena *work) {
@@ -397,7 +403,7 @@ static enum vi_lbfgs_end pfit_run(struct pfit *f, int mode, double tol, int max_
   if (!x || !g) return VI_LBFGS_STALLED;
   memcpy(x, f->x + off, k * sizeof *x);
   if (pfit_eval(f, x, &fx, g)) return VI_LBFGS_STALLED;
-  struct vi_lbfgs_problem p = {k, pfit_eval, f, NULL, NULL, NULL};
+  struct vi_lbfgs_problem p = {k, pfit_eval, f, NULL, pfit_cancelled, f};
   enum vi_lbfgs_end e = vi_lbfgs_minimize(&p, x, &fx, g, tol, max_it, iters, work);
   memcpy(f->x + off, x, k * sizeof *x);
   *F = -fx;
@@ -485,6 +491,7 @@ enum vi_advi_stop vi_point_fit(struct vi_model *m, const struct vi_point_options
   memset(&f, 0, sizeof f);
   memset(res, 0, sizeof *res);
   f.m = m;
+  f.cancel = ao->cancel;
   f.dim = vi_model_dim(m);
   size_t dim = f.dim;
   uint8_t *kind = vi_arena_array(arena, dim + 1, 1);
@@ -524,7 +531,7 @@ enum vi_advi_stop vi_point_fit(struct vi_model *m, const struct vi_point_options
   int draws_start = ao->draws_start > 0 ? ao->draws_start : 16, draws_max = ao->draws_max > 0 ? ao->draws_max : 2048;
   size_t M = f.dq ? (size_t)draws_start : 1;
   if (f.dq && M < 2 * f.dq) M = 2 * f.dq;
-  M += M & 1;
+  if (f.dq) M += M & 1;
   int max_it = ao->iter > 0 ? ao->iter : 1000, iters = 0, converged = 0, sweeps = 0;
   double F = -INFINITY, mc = NAN;
   const char *why = "";

@@ -371,3 +371,29 @@ Test(point, pin_and_point_from_the_command_line) {
   free(out);
   free(err);
 }
+
+/* --point is MAP on the constrained scale, as Stan's optimize: no
+ * log-Jacobian. For y_i ~ N(0, sigma), sigma ~ exponential(1), the mode of
+ * -N log s - S / (2 s^2) - s solves s^3 + N s^2 - S = 0 (with the Jacobian
+ * of log s it would be s^3 + (N - 1) s^2 - S = 0). */
+Test(point, point_is_the_map_on_the_constrained_scale_without_the_jacobian) {
+  write_file("/tmp/vi-point-map.vim", "data { int N; vector[N] y; }\nparameters { real<lower=0> sigma; real z; }\n"
+                                      "model { sigma ~ exponential(1); z ~ normal(0, 1); y ~ normal(0, sigma); }\n");
+  write_file("/tmp/vi-point-map.csv", "y\n1\n2\n3\n-1\n-2\n");
+  char *out, *err;
+  int rc = run("/tmp/vi-point-map.vim /tmp/vi-point-map.csv --point sigma --summary /tmp/vi-point-map-s.csv --quiet",
+               &out, &err);
+  cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+  char *s = slurp("/tmp/vi-point-map-s.csv");
+  cr_assert(s && strstr(s, "\nsigma,"), "%s", s ? s : "");
+  double sigma = atof(strstr(s, "\nsigma,") + 7), N = 5, S = 19, x = 2;
+  for (int it = 0; it < 100; it++) x -= (x * x * x + N * x * x - S) / (3 * x * x + 2 * N * x);
+  fprintf(stderr, "MAP sigma: vi %.9g exact %.9g\n", sigma, x);
+  cr_assert(fabs(sigma - x) < 1e-5 * x, "sigma %.9g vs exact MAP %.9g", sigma, x);
+  free(s);
+  free(out);
+  free(err);
+  unlink("/tmp/vi-point-map.vim");
+  unlink("/tmp/vi-point-map.csv");
+  unlink("/tmp/vi-point-map-s.csv");
+}
