@@ -397,3 +397,37 @@ Test(point, point_is_the_map_on_the_constrained_scale_without_the_jacobian) {
   unlink("/tmp/vi-point-map.csv");
   unlink("/tmp/vi-point-map-s.csv");
 }
+
+/* The prior terms @point(ml) drops, in both forms (a '~' and a lpdf term of
+ * a target += sum, inside a loop), and the likelihood it keeps: mu-hat is the
+ * mean of y whatever the (strong) prior. With @point the prior is kept. */
+Test(point, ml_drops_tilde_and_target_priors_and_keeps_the_likelihood) {
+  const char *models[2] = {
+      "data { int N; vector[N] y; }\nparameters { @point(ml) vector[2] mu; real z; }\n"
+      "model {\n  for (k in 1:2) mu[k] ~ normal(0, 0.5);\n  z ~ normal(0, 1);\n"
+      "  target += normal_lpdf(mu[1] | 0, 0.5) + normal_lpdf(y | mu[1], 1) + normal_lpdf(y | mu[2], 2);\n}\n",
+      "data { int N; vector[N] y; }\nparameters { @point vector[2] mu; real z; }\n"
+      "model {\n  for (k in 1:2) mu[k] ~ normal(0, 0.5);\n  z ~ normal(0, 1);\n"
+      "  target += normal_lpdf(mu[1] | 0, 0.5) + normal_lpdf(y | mu[1], 1) + normal_lpdf(y | mu[2], 2);\n}\n"};
+  write_file("/tmp/vi-point-ml.csv", "y\n1\n2\n3\n6\n");
+  for (int c = 0; c < 2; c++) {
+    write_file("/tmp/vi-point-ml.vim", models[c]);
+    char *out, *err;
+    int rc = run("/tmp/vi-point-ml.vim /tmp/vi-point-ml.csv --summary /tmp/vi-point-ml-s.csv --quiet", &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    char *s = slurp("/tmp/vi-point-ml-s.csv");
+    cr_assert(s && strstr(s, "\nmu[1],") && strstr(s, "\nmu[2],"), "%s", s ? s : "");
+    double m1 = atof(strstr(s, "\nmu[1],") + 7), m2 = atof(strstr(s, "\nmu[2],") + 7);
+    /* ml: the mean 3; MAP: mu1 has prior precision 4 + 4 (twice), data 4 x 1:
+     * 12 / (8 + 4) = 1; mu2: prior precision 4, data 4 x 1/4: (12 / 4) / 5 */
+    double e1 = c == 0 ? 3 : 12.0 / 12, e2 = c == 0 ? 3 : 12.0 / 4 / 5;
+    cr_assert(fabs(m1 - e1) < 1e-5 && fabs(m2 - e2) < 1e-5, "case %d: mu %.8g %.8g, exact %.8g %.8g", c, m1, m2, e1,
+              e2);
+    free(s);
+    free(out);
+    free(err);
+  }
+  unlink("/tmp/vi-point-ml.vim");
+  unlink("/tmp/vi-point-ml.csv");
+  unlink("/tmp/vi-point-ml-s.csv");
+}
