@@ -431,3 +431,25 @@ Test(point, ml_drops_tilde_and_target_priors_and_keeps_the_likelihood) {
   unlink("/tmp/vi-point-ml.csv");
   unlink("/tmp/vi-point-ml-s.csv");
 }
+
+/* vi-run --em alternate prints one ELBO per sweep, never decreasing. */
+Test(point, em_alternate_prints_a_non_decreasing_elbo_per_sweep) {
+  char path[1024], args[4096], *out, *err;
+  snprintf(path, sizeof path, "%s/examples/eight_schools.vim", env_or("VI_SOURCE_ROOT", "."));
+  snprintf(args, sizeof args, "'%s' '%s' --point mu,tau --em alternate", path, es_csv());
+  int rc = run(args, &out, &err);
+  cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+  int n = 0, k;
+  double prev = -INFINITY, v;
+  for (const char *p = strstr(err, "EM sweep"); p; p = strstr(p + 1, "EM sweep")) {
+    cr_assert_eq(sscanf(p, "EM sweep %d ELBO %lf", &k, &v), 2, "%.60s", p);
+    cr_assert_eq(k, n + 1);
+    cr_assert(v >= prev, "sweep %d: ELBO %.17g after %.17g", k, v, prev);
+    prev = v;
+    n++;
+  }
+  cr_assert(n >= 2, "%s", err);
+  cr_assert(strstr(out, "point:       mu, tau (EM sweeps)"), "%s", out);
+  free(out);
+  free(err);
+}
