@@ -573,6 +573,17 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   int points = pk && vi_model_point_kinds(m, pk) > 0;
   free(pk);
   enum vi_advi_stop stop;
+  if (!points && a->em == VI_EM_ALTERNATE) {
+    fprintf(stderr, "error: --em alternate needs point parameters (@point in the model, or --point NAME)\n");
+    rc = VI_EXIT_USAGE;
+    goto done;
+  }
+  if (points && (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
+    fprintf(stderr, "error: --optimizer %s does not fit point parameters: they are fitted with L-BFGS on "
+                    "fixed draws (leave out --optimizer)\n", vi_optimizer_name(a->opt.optimizer));
+    rc = VI_EXIT_USAGE;
+    goto done;
+  }
   if (points) { /* runtime/point.c: q jointly with (or alternating with) the point values */
     struct vi_point_options po;
     struct vi_advi_options ao = a->opt;

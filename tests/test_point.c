@@ -453,3 +453,18 @@ Test(point, em_alternate_prints_a_non_decreasing_elbo_per_sweep) {
   free(out);
   free(err);
 }
+
+Test(point, em_and_stochastic_optimisers_without_a_point_fit_are_usage_errors) {
+  char path[1024], args[4096], *out, *err;
+  snprintf(path, sizeof path, "%s/examples/eight_schools.vim", env_or("VI_SOURCE_ROOT", "."));
+  snprintf(args, sizeof args, "'%s' '%s' --em alternate", path, es_csv());
+  cr_assert_eq(run(args, &out, &err), 4);
+  cr_assert(strstr(err, "error: --em alternate needs point parameters"), "%s", err);
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "'%s' '%s' --point mu --algorithm meanfield --optimizer sgd", path, es_csv());
+  cr_assert_eq(run(args, &out, &err), 4);
+  cr_assert(strstr(err, "error: --optimizer sgd does not fit point parameters"), "%s", err);
+  free(out);
+  free(err);
+}
