@@ -7,12 +7,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
 #include "vi/model.h"
 #include "vi/point.h"
+
+/* Each test runs in a directory of its own (tests use fixed file names). */
+static char test_dir[128];
+static void enter_dir(void) {
+  snprintf(test_dir, sizeof test_dir, "/tmp/vi-point-dir-%d", (int)getpid());
+  mkdir(test_dir, 0700);
+  cr_assert_eq(chdir(test_dir), 0, "%s", test_dir);
+}
+static void leave_dir(void) {
+  if (chdir("/") == 0) rmdir(test_dir);
+}
+TestSuite(point, .init = enter_dir, .fini = leave_dir);
 
 static const char es_model[] =
     "data { int<lower=0> J; array[J] real y; array[J] real<lower=0> sigma; }\n"
@@ -251,11 +264,12 @@ Test(point, em_sweeps_never_decrease_the_elbo_and_reach_the_joint_optimum, .time
 
 /* ---- vi-run: errors and options ---- */
 
+
 static int run(const char *args, char **out, char **err) {
   char cmd[4096], o[128], e[128];
   snprintf(o, sizeof o, "/tmp/vi-point-%d.out", (int)getpid());
   snprintf(e, sizeof e, "/tmp/vi-point-%d.err", (int)getpid());
-  snprintf(cmd, sizeof cmd, "cd /tmp && '%s' %s >%s 2>%s", env_or("VI_RUN", "vi-run"), args, o, e);
+  snprintf(cmd, sizeof cmd, "'%s' %s >%s 2>%s", env_or("VI_RUN", "vi-run"), args, o, e);
   int st = system(cmd);
   take_output(o, e, out, err);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 1000;
@@ -275,22 +289,22 @@ static const char *es_csv(void) {
 }
 
 Test(point, an_unknown_annotation_is_an_error_at_its_line_and_column) {
-  write_file("/tmp/vi-point-ann.vim", "data { int J; }\nparameters {\n  real mu;\n    @pointt real tau;\n}\n"
+  write_file("vi-point-ann.vim", "data { int J; }\nparameters {\n  real mu;\n    @pointt real tau;\n}\n"
                                       "model { mu ~ normal(0, 1); }\n");
   char *out, *err;
-  int rc = run("/tmp/vi-point-ann.vim J=1", &out, &err);
+  int rc = run("vi-point-ann.vim J=1", &out, &err);
   cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
   cr_assert(strstr(err, "vi-point-ann.vim:4:5: error: unknown annotation '@pointt'"), "%s", err);
   free(out);
   free(err);
-  write_file("/tmp/vi-point-ann.vim", "data { @point int J; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); }\n");
-  rc = run("/tmp/vi-point-ann.vim J=1", &out, &err);
+  write_file("vi-point-ann.vim", "data { @point int J; }\nparameters { real mu; }\nmodel { mu ~ normal(0, 1); }\n");
+  rc = run("vi-point-ann.vim J=1", &out, &err);
   cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
   cr_assert(strstr(err, "vi-point-ann.vim:1:8: error: '@point' must come before a declaration in the 'parameters'"),
             "%s", err);
   free(out);
   free(err);
-  unlink("/tmp/vi-point-ann.vim");
+  unlink("vi-point-ann.vim");
 }
 
 Test(point, a_prior_that_cannot_be_separated_is_an_error_at_its_line) {
@@ -305,9 +319,9 @@ Test(point, a_prior_that_cannot_be_separated_is_an_error_at_its_line) {
        "is not a density call"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    write_file("/tmp/vi-point-sep.vim", cases[i].model);
+    write_file("vi-point-sep.vim", cases[i].model);
     char *out, *err;
-    int rc = run("/tmp/vi-point-sep.vim", &out, &err);
+    int rc = run("vi-point-sep.vim", &out, &err);
     cr_assert_eq(rc, 1, "case %zu: exit %d: %s", i, rc, err);
     char want[128];
     snprintf(want, sizeof want, "vi-point-sep.vim%s", cases[i].where);
@@ -315,20 +329,20 @@ Test(point, a_prior_that_cannot_be_separated_is_an_error_at_its_line) {
     free(out);
     free(err);
   }
-  unlink("/tmp/vi-point-sep.vim");
+  unlink("vi-point-sep.vim");
 }
 
 /* --pin holds a parameter at its value; --point makes one a point value. */
 Test(point, pin_and_point_from_the_command_line) {
   char path[1024];
   snprintf(path, sizeof path, "%s/examples/eight_schools.vim", env_or("VI_SOURCE_ROOT", "."));
-  write_file("/tmp/vi-point-pin.json", "{\"tau\": 5}");
+  write_file("vi-point-pin.json", "{\"tau\": 5}");
   char args[4096], *out, *err;
-  snprintf(args, sizeof args, "'%s' '%s' --pin /tmp/vi-point-pin.json --point mu --summary /tmp/vi-point-s.csv --quiet",
+  snprintf(args, sizeof args, "'%s' '%s' --pin vi-point-pin.json --point mu --summary vi-point-s.csv --quiet",
            path, es_csv());
   int rc = run(args, &out, &err);
   cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
-  char *s = slurp("/tmp/vi-point-s.csv");
+  char *s = slurp("vi-point-s.csv");
   cr_assert(s);
   cr_assert(strstr(s, "\ntau,5,0,5,5,5\n"), "%s", s);
   cr_assert(strstr(s, "\nmu,"), "%s", s);
@@ -345,7 +359,7 @@ Test(point, pin_and_point_from_the_command_line) {
   free(s);
   free(out);
   free(err);
-  unlink("/tmp/vi-point-s.csv");
+  unlink("vi-point-s.csv");
   struct {
     const char *json, *what;
   } bad[] = {
@@ -354,16 +368,16 @@ Test(point, pin_and_point_from_the_command_line) {
       {"{\"tau\": -1}", "pinned value of 'tau'"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    write_file("/tmp/vi-point-pin.json", bad[i].json);
-    snprintf(args, sizeof args, "'%s' '%s' --pin /tmp/vi-point-pin.json --summary /tmp/vi-point-s.csv", path, es_csv());
+    write_file("vi-point-pin.json", bad[i].json);
+    snprintf(args, sizeof args, "'%s' '%s' --pin vi-point-pin.json --summary vi-point-s.csv", path, es_csv());
     rc = run(args, &out, &err);
     cr_assert_eq(rc, 2, "case %zu: exit %d: %s", i, rc, err);
-    cr_assert(strstr(err, "/tmp/vi-point-pin.json:1:") && strstr(err, bad[i].what), "case %zu: %s", i, err);
-    cr_assert(access("/tmp/vi-point-s.csv", F_OK) != 0, "case %zu: no output file after an error", i);
+    cr_assert(strstr(err, "vi-point-pin.json:1:") && strstr(err, bad[i].what), "case %zu: %s", i, err);
+    cr_assert(access("vi-point-s.csv", F_OK) != 0, "case %zu: no output file after an error", i);
     free(out);
     free(err);
   }
-  unlink("/tmp/vi-point-pin.json");
+  unlink("vi-point-pin.json");
   snprintf(args, sizeof args, "'%s' '%s' --point mu,tua", path, es_csv());
   rc = run(args, &out, &err);
   cr_assert_eq(rc, 4, "exit %d: %s", rc, err);
@@ -377,14 +391,14 @@ Test(point, pin_and_point_from_the_command_line) {
  * -N log s - S / (2 s^2) - s solves s^3 + N s^2 - S = 0 (with the Jacobian
  * of log s it would be s^3 + (N - 1) s^2 - S = 0). */
 Test(point, point_is_the_map_on_the_constrained_scale_without_the_jacobian) {
-  write_file("/tmp/vi-point-map.vim", "data { int N; vector[N] y; }\nparameters { real<lower=0> sigma; real z; }\n"
+  write_file("vi-point-map.vim", "data { int N; vector[N] y; }\nparameters { real<lower=0> sigma; real z; }\n"
                                       "model { sigma ~ exponential(1); z ~ normal(0, 1); y ~ normal(0, sigma); }\n");
-  write_file("/tmp/vi-point-map.csv", "y\n1\n2\n3\n-1\n-2\n");
+  write_file("vi-point-map.csv", "y\n1\n2\n3\n-1\n-2\n");
   char *out, *err;
-  int rc = run("/tmp/vi-point-map.vim /tmp/vi-point-map.csv --point sigma --summary /tmp/vi-point-map-s.csv --quiet",
+  int rc = run("vi-point-map.vim vi-point-map.csv --point sigma --summary vi-point-map-s.csv --quiet",
                &out, &err);
   cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
-  char *s = slurp("/tmp/vi-point-map-s.csv");
+  char *s = slurp("vi-point-map-s.csv");
   cr_assert(s && strstr(s, "\nsigma,"), "%s", s ? s : "");
   double sigma = atof(strstr(s, "\nsigma,") + 7), N = 5, S = 19, x = 2;
   for (int it = 0; it < 100; it++) x -= (x * x * x + N * x * x - S) / (3 * x * x + 2 * N * x);
@@ -393,9 +407,9 @@ Test(point, point_is_the_map_on_the_constrained_scale_without_the_jacobian) {
   free(s);
   free(out);
   free(err);
-  unlink("/tmp/vi-point-map.vim");
-  unlink("/tmp/vi-point-map.csv");
-  unlink("/tmp/vi-point-map-s.csv");
+  unlink("vi-point-map.vim");
+  unlink("vi-point-map.csv");
+  unlink("vi-point-map-s.csv");
 }
 
 /* The prior terms @point(ml) drops, in both forms (a '~' and a lpdf term of
@@ -409,13 +423,13 @@ Test(point, ml_drops_tilde_and_target_priors_and_keeps_the_likelihood) {
       "data { int N; vector[N] y; }\nparameters { @point vector[2] mu; real z; }\n"
       "model {\n  for (k in 1:2) mu[k] ~ normal(0, 0.5);\n  z ~ normal(0, 1);\n"
       "  target += normal_lpdf(mu[1] | 0, 0.5) + normal_lpdf(y | mu[1], 1) + normal_lpdf(y | mu[2], 2);\n}\n"};
-  write_file("/tmp/vi-point-ml.csv", "y\n1\n2\n3\n6\n");
+  write_file("vi-point-ml.csv", "y\n1\n2\n3\n6\n");
   for (int c = 0; c < 2; c++) {
-    write_file("/tmp/vi-point-ml.vim", models[c]);
+    write_file("vi-point-ml.vim", models[c]);
     char *out, *err;
-    int rc = run("/tmp/vi-point-ml.vim /tmp/vi-point-ml.csv --summary /tmp/vi-point-ml-s.csv --quiet", &out, &err);
+    int rc = run("vi-point-ml.vim vi-point-ml.csv --summary vi-point-ml-s.csv --quiet", &out, &err);
     cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
-    char *s = slurp("/tmp/vi-point-ml-s.csv");
+    char *s = slurp("vi-point-ml-s.csv");
     cr_assert(s && strstr(s, "\nmu[1],") && strstr(s, "\nmu[2],"), "%s", s ? s : "");
     double m1 = atof(strstr(s, "\nmu[1],") + 7), m2 = atof(strstr(s, "\nmu[2],") + 7);
     /* ml: the mean 3; MAP: mu1 has prior precision 4 + 4 (twice), data 4 x 1:
@@ -427,9 +441,9 @@ Test(point, ml_drops_tilde_and_target_priors_and_keeps_the_likelihood) {
     free(out);
     free(err);
   }
-  unlink("/tmp/vi-point-ml.vim");
-  unlink("/tmp/vi-point-ml.csv");
-  unlink("/tmp/vi-point-ml-s.csv");
+  unlink("vi-point-ml.vim");
+  unlink("vi-point-ml.csv");
+  unlink("vi-point-ml-s.csv");
 }
 
 /* vi-run --em alternate prints one ELBO per sweep, never decreasing. */
