@@ -40,6 +40,7 @@ static const char *const tok_names[VI_TK__COUNT] = {
     [VI_TK_COMMA] = "','", [VI_TK_SEMI] = "';'", [VI_TK_COLON] = "':'",
     [VI_TK_QUESTION] = "'?'", [VI_TK_TILDE] = "'~'", [VI_TK_QUOTE] = "'''",
     [VI_TK_BAR] = "'|'", [VI_TK_PLUS] = "'+'", [VI_TK_MINUS] = "'-'", [VI_TK_STAR] = "'*'",
+    [VI_TK_AT] = "'@'",
     [VI_TK_SLASH] = "'/'", [VI_TK_PERCENT] = "'%'", [VI_TK_BACKSLASH] = "'\\'",
     [VI_TK_HAT] = "'^'", [VI_TK_DOTSTAR] = "'.*'", [VI_TK_DOTSLASH] = "'./'",
     [VI_TK_DOTHAT] = "'.^'", [VI_TK_IDIV] = "'%/%'", [VI_TK_BANG] = "'!'",
@@ -292,6 +293,12 @@ struct vi_token vi_lex_next(struct vi_lexer *lx) {
     }
     if (c == '"') {
       lex_string(lx, &t);
+      return t;
+    }
+    if (c == '@' && is_alpha(peekc(lx, 1))) { /* an annotation: '@' then its name */
+      bump(lx);
+      t.kind = VI_TK_AT;
+      t.len = 1;
       return t;
     }
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {

@@ -51,10 +51,16 @@ static void error(struct parser *p, struct vi_srcloc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void error(struct parser *p, struct vi_srcloc loc, const char *fmt, ...) {
   if (p->nerr && p->last_err.line == loc.line && p->last_err.col == loc.col) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vi_verror(p->d, loc, fmt, ap);
-  va_end(ap);
+  if (p->tok[0].kind == VI_TK_AT && p->tok[0].loc.line == loc.line && p->tok[0].loc.col == loc.col) {
+    /* an '@' where no annotation can be: a stray character, as before annotations existed */
+    vi_error(p->d, loc, "stray character '@' in the program (annotations such as @point go before a "
+             "parameter declaration)");
+  } else {
+    va_list ap;
+    va_start(ap, fmt);
+    vi_verror(p->d, loc, fmt, ap);
+    va_end(ap);
+  }
   p->nerr++;
   p->last_err = loc;
   if (p->d->nerrors > p->d->max_errors) p->abort = 1;
@@ -1614,6 +1620,57 @@ static int parse_block_name(struct parser *p) {
   return -1;
 }
 
+/* annotation := '@' IDENT [ '(' IDENT ')' ]   (Stan's proposed syntax)
+ * annotations := annotation { annotation } decl
+ * Known: @point and @point(ml), before a declaration in 'parameters'. Sets
+ * *kind and *loc; returns 0 after an error. */
+static int parse_annotations(struct parser *p, int blk, uint8_t *kind, struct vi_srcloc *loc) {
+  char found_buf[64];
+  while (at(p, VI_TK_AT)) {
+    struct vi_srcloc at_loc = loc0(p);
+    advance(p);
+    if (!at(p, VI_TK_IDENT)) {
+      error(p, loc0(p), "expected an annotation name after '@', found %s", FOUND(p));
+      return 0;
+    }
+    struct vi_token name = p->tok[0];
+    int is_point = name.len == 5 && !memcmp(p->src + name.off, "point", 5);
+    if (!is_point) {
+      error(p, at_loc, "unknown annotation '@%.*s' (vi knows @point and @point(ml))",
+            name.len > 40 ? 40 : (int)name.len, p->src + name.off);
+      return 0;
+    }
+    advance(p);
+    uint8_t k = VI_POINT_MAP;
+    if (at(p, VI_TK_LPAREN)) {
+      advance(p);
+      if (!at(p, VI_TK_IDENT) || p->tok[0].len != 2 || memcmp(p->src + p->tok[0].off, "ml", 2)) {
+        error(p, loc0(p), "expected 'ml' in '@point(...)', found %s", FOUND(p));
+        return 0;
+      }
+      advance(p);
+      if (!expect(p, VI_TK_RPAREN, "')' after '@point(ml'")) return 0;
+      k = VI_POINT_ML;
+    }
+    if (blk != VI_BLK_PARAMS) {
+      error(p, at_loc, "'@point' must come before a declaration in the 'parameters' block, not in the '%s' block",
+            vi_block_name(blk));
+      return 0;
+    }
+    if (*kind) {
+      error(p, at_loc, "a second '@point' annotation on the same declaration");
+      return 0;
+    }
+    *kind = k;
+    *loc = at_loc;
+  }
+  if (!at_decl_start(p)) {
+    error(p, loc0(p), "expected a parameter declaration after the annotation, found %s", FOUND(p));
+    return 0;
+  }
+  return 1;
+}
+
 /* The statements of one block up to its '}' (the '{' consumed). */
 static void parse_block_body(struct parser *p, int blk, struct vec *body, struct vec *funs) {
   char found_buf[64];
@@ -1625,6 +1682,18 @@ static void parse_block_body(struct parser *p, int blk, struct vec *body, struct
       p->local = 1;
       struct vi_fundef *f = parse_fundef(p);
       ok = f && vec_push(p, funs, f);
+    } else if (at(p, VI_TK_AT)) {
+      uint8_t kind = 0;
+      struct vi_srcloc loc = loc0(p);
+      int first = body->n;
+      ok = parse_annotations(p, blk, &kind, &loc) && parse_decl_or_stmt(p, body);
+      for (int i = first; ok && i < body->n; i++) {
+        struct vi_stmt *s = ((struct vi_stmt **)body->v)[i];
+        if (s->kind == VI_S_DECL) {
+          s->u.decl->point = kind;
+          s->u.decl->point_loc = loc;
+        }
+      }
     } else if ((blk == VI_BLK_DATA || blk == VI_BLK_PARAMS) && !at_decl_start(p) &&
                !looks_like_bad_decl(p)) {
       error(p, loc0(p), "only declarations are allowed in the '%s' block, found %s",

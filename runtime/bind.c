@@ -702,8 +702,13 @@ static void json_to_layout(const struct vi_jvar *jv, struct vi_type t, const int
   }
 }
 
-int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsigned long long seed, double *theta,
-                       struct vi_diags *d) {
+/* Reads constrained values by parameter name from a JSON file into theta
+ * (unconstrained). what: "init" (names not in the model are warnings) or
+ * "pinned" (--pin: they are errors); given[i] (may be NULL) is set to 1 for
+ * each parameter i the file gives. */
+int vi_bind_param_json(struct vi_model *m, const char *path, const char *what, double radius, unsigned long long seed,
+                       double *theta, unsigned char *given, struct vi_diags *d) {
+  int pin = !strcmp(what, "pinned");
   struct vi_json *j;
   int r = vi_json_read(path, &j, d);
   if (r) return r;
@@ -732,6 +737,7 @@ int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsi
       break;
     }
     struct vi_jvar jv;
+    if (given) given[i] = vi_json_find(j, dc->name, &jv) == 0;
     if (vi_json_find(j, dc->name, &jv) != 0) {
       /* not given: uniform(-R, R) on the unconstrained scale, as CmdStan */
       for (size_t k = 0; k < pp->size; k++) theta[pp->off + k] = radius * (2 * vi_rng_uniform(&rng) - 1);
@@ -741,8 +747,8 @@ int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsi
       for (int p = 0; ok && p < np && p < jv.ndims; p++) ok = jv.dims[p] == (size_t)pp->dims[p];
       if (!ok) {
         char want[96];
-        vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' has %zu values in %d dimensions, but the parameter is %s",
-                 dc->name, jv.n, jv.ndims, vi_val_shape_str(&out, want, sizeof want));
+        vi_error(d, vi_json_loc(j, dc->name), "%s value of '%s' has %zu values in %d dimensions, but the parameter is %s",
+                 what, dc->name, jv.n, jv.ndims, vi_val_shape_str(&out, want, sizeof want));
         nerr++;
         continue;
       }
@@ -755,14 +761,14 @@ int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsi
       char err[256] = "";
       if (vi_transform_unconstrain(pp->kind, y, pp->count, pp->rows, pp->cols, plo ? lo.x : NULL, plo ? lo.n : 0,
                                    phi ? hi.x : NULL, phi ? hi.n : 0, theta + pp->off, err, sizeof err)) {
-        vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' %s", dc->name, err[0] ? err : "is not valid");
+        vi_error(d, vi_json_loc(j, dc->name), "%s value of '%s' %s", what, dc->name, err[0] ? err : "is not valid");
         nerr++;
         continue;
       }
       for (size_t k = 0; k < pp->size; k++)
         if (!isfinite(theta[pp->off + k])) {
-          vi_error(d, vi_json_loc(j, dc->name), "init value of '%s' is on the boundary of its constraint (an initial "
-                   "value must be strictly inside)", dc->name);
+          vi_error(d, vi_json_loc(j, dc->name), "%s value of '%s' is on the boundary of its constraint (the "
+                   "value must be strictly inside)", what, dc->name);
           nerr++;
           break;
         }
@@ -775,14 +781,22 @@ int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsi
     m->I.owned[dc->slot] = 0;
     m->I.shared[dc->slot] = 0;
   }
-  for (size_t k = 0; !r && !nerr && k < vi_json_nvars(j); k++) {
+  for (size_t k = 0; !r && (!nerr || pin) && k < vi_json_nvars(j); k++) {
     const char *name = vi_json_name(j, k);
     int known = 0;
     for (int i = 0; i < m->nparams && !known; i++) known = !strcmp(m->params[i].decl->name, name);
-    if (!known)
+    if (!known && pin) {
+      vi_error(d, vi_json_loc(j, name), "'%s' is not a parameter of the model; it cannot be pinned", name);
+      nerr++;
+    } else if (!known)
       vi_warning(d, vi_json_loc(j, name), "'%s' is not a parameter; its init value is ignored", name);
   }
   vi_json_free(j);
   if (r == VI_OK && nerr) r = VI_ERR_DATA;
   return r;
+}
+
+int vi_model_init_json(struct vi_model *m, const char *path, double radius, unsigned long long seed, double *theta,
+                       struct vi_diags *d) {
+  return vi_bind_param_json(m, path, "init", radius, seed, theta, NULL, d);
 }

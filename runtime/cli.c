@@ -16,6 +16,7 @@
 #include "vi/data.h"
 #include "vi/model.h"
 #include "vi/report.h"
+#include "vi/point.h"
 #include "vi/summary.h"
 #include "vi/writer.h"
 
@@ -35,6 +36,10 @@ struct cli {
   const char *draws, *summary, *params;
   const char *report;     /* --report FILE.html */
   const char *init_file; /* --init FILE.json */
+  const char *point;     /* --point NAME[,NAME...] */
+  const char *pin_file;  /* --pin FILE.json */
+  int em;                /* --em joint|alternate (enum vi_em) */
+  int init_given;        /* --init was given (point fits start at 0 otherwise) */
 };
 
 static const char usage[] =
@@ -61,6 +66,10 @@ static const char usage[] =
     "  --adapt-iter N --tol-rel-obj X --output-samples N\n"
     "  --init 0|R|FILE.json    zero, uniform(-R, R) on the unconstrained scale (default 2), or\n"
     "                          CmdStan's init file (constrained values by parameter name)\n"
+    "  --point NAME[,NAME...]  optimise these parameters (MAP, as @point) while the rest keep q\n"
+    "  --em joint|alternate    point parameters: fit them with q jointly by L-BFGS (default), or by\n"
+    "                          EM sweeps (q with them fixed, then them with q fixed; ELBO per sweep)\n"
+    "  --pin FILE.json         hold parameters at the given constrained values\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
     "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
@@ -77,7 +86,7 @@ static const char usage[] =
 static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
-                                          "params", "threads", "report", NULL};
+                                          "params", "threads", "report", "point", "pin", "em", NULL};
 static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
@@ -192,6 +201,16 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "summary")) a->summary = val;
     else if (!strcmp(opt, "params")) a->params = val;
     else if (!strcmp(opt, "report")) a->report = val;
+    else if (!strcmp(opt, "point")) a->point = val;
+    else if (!strcmp(opt, "pin")) a->pin_file = val;
+    else if (!strcmp(opt, "em")) {
+      if (!strcmp(val, "joint")) a->em = VI_EM_JOINT;
+      else if (!strcmp(val, "alternate")) a->em = VI_EM_ALTERNATE;
+      else {
+        fprintf(stderr, "error: --em takes joint or alternate, not '%s'\n", val);
+        return VI_ERR_USAGE;
+      }
+    }
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
         fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
@@ -243,6 +262,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     } else if (!strcmp(opt, "output-samples")) {
       if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->opt.output_samples = (int)v;
     } else if (!strcmp(opt, "init")) {
+      a->init_given = 1;
       size_t n = strlen(val);
       if (n > 5 && !strcmp(val + n - 5, ".json")) a->init_file = val;
       else if (!(r = parse_num(opt, val, 0, 1e6, 0, &v))) a->opt.init_radius = v;
@@ -523,7 +543,11 @@ static int coord_labels(size_t dim, const char *const *unames, size_t P, const c
   return 0;
 }
 
-static int fit_mode(struct cli *a, struct vi_model *m) {
+static void sweep_cb(void *ctx, int sweep, double elbo) {
+  if (!*(const int *)ctx) fprintf(stderr, "EM sweep %4d   ELBO %.12g\n", sweep, elbo);
+}
+
+static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
   struct vi_density den = {dim, m, density_cb, density_batch_cb, vi_model_pool(m)};
@@ -549,7 +573,34 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   memset(&res, 0, sizeof res);
 
   /* the initial point must be evaluable: say so plainly if not */
-  enum vi_advi_stop stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
+  uint8_t *pk = calloc(dim + 1, 1);
+  int points = pk && vi_model_point_kinds(m, pk) > 0;
+  free(pk);
+  enum vi_advi_stop stop;
+  if (!points && a->em == VI_EM_ALTERNATE) {
+    fprintf(stderr, "error: --em alternate needs point parameters (@point in the model, or --point NAME)\n");
+    rc = VI_EXIT_USAGE;
+    goto done;
+  }
+  if (points && (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
+    fprintf(stderr, "error: --optimizer %s does not fit point parameters: they are fitted with L-BFGS on "
+                    "fixed draws (leave out --optimizer)\n", vi_optimizer_name(a->opt.optimizer));
+    rc = VI_EXIT_USAGE;
+    goto done;
+  }
+  if (points) { /* runtime/point.c: q jointly with (or alternating with) the point values */
+    struct vi_point_options po;
+    struct vi_advi_options ao = a->opt;
+    if (!a->init_given) ao.init_radius = 0; /* variance components started at random collapse to 0 */
+    vi_point_options_default(&po, &ao);
+    po.em = (enum vi_em)a->em;
+    po.pinned = pinned;
+    po.on_sweep = sweep_cb;
+    po.sweep_ctx = &a->quiet;
+    stop = vi_point_fit(m, &po, &arena, &res, &d);
+  } else {
+    stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
+  }
   if (prog.tty) fprintf(stderr, "\r%90s\r", "");
   if (stop == VI_ADVI_INTERRUPTED || interrupted) {
     fprintf(stderr, "interrupted: no output written\n");
@@ -573,7 +624,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
-  if (vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
+  if (points ? vi_point_draw(&res, m, m, a->seed, S, theta, log_p, log_q, &d)
+             : (int)vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
     fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", stderr);
     rc = VI_EXIT_EVAL;
     goto done;
@@ -597,8 +649,26 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     goto done;
   }
   vi_summary_compute(draws, S, P, st);
+  for (size_t k = 0; points && k < P; k++) { /* a point value: every draw the same, sd exactly 0 */
+    size_t i = 1;
+    while (i < S && draws[i * P + k] == draws[k]) i++;
+    if (S > 1 && i == S) st[k] = (struct vi_summary_stats){draws[k], 0, draws[k], draws[k], draws[k]};
+  }
   struct vi_psis_check chk;
-  if (vi_psis_check(theta, S, dim, log_p, log_q, &chk)) {
+  size_t cdim = dim;
+  if (points) { /* the check is on q's coordinates: the point ones do not vary */
+    uint8_t *k = calloc(dim + 1, 1);
+    if (k) {
+      vi_model_point_kinds(m, k);
+      cdim = 0;
+      for (size_t s = 0; s < S; s++)
+        for (size_t i = 0; i < dim; i++)
+          if (!k[i]) theta[cdim++] = theta[s * dim + i];
+      cdim = S ? cdim / S : 0;
+    }
+    free(k);
+  }
+  if (vi_psis_check(theta, S, cdim, log_p, log_q, &chk)) {
     chk.khat = vi_psis_khat(log_p, log_q, S);
     chk.verdict = VI_VERDICT_UNKNOWN;
   }
@@ -653,10 +723,26 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
          vi_algo_name(res.algorithm));
   if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
-  if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
+  if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0] && !points)
     printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
+  uint8_t *kinds = points ? calloc(dim + 1, 1) : NULL;
+  if (kinds) { /* which coordinates are point values and pinned (runtime/point.c) */
+    vi_model_point_kinds(m, kinds);
+    for (int pin = 0; pin < 2; pin++) {
+      size_t n = 0;
+      for (size_t i = 0; i < dim; i++)
+        if (kinds[i] && (kinds[i] == VI_POINT_PIN) == pin) {
+          if (n < 8) printf("%s%s", n ? ", " : pin ? "pinned:      " : "point:       ", vi_model_coord_name(m, i));
+          n++;
+        }
+      if (n > 8) printf(", ... (%zu)", n);
+      if (n) printf("%s\n", pin ? "" : a->em == VI_EM_ALTERNATE ? " (EM sweeps)" : " (fitted jointly with q)");
+    }
+    free(kinds);
+  }
   if (dim > 0) {
-    if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
+    if (points && res.draws_m == 1) printf("covariance:  none: every parameter is a point value\n");
+    else if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
     else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
     else if (res.L) printf("covariance:  full rank\n");
     else printf("covariance:  mean-field (sds are too small where parameters are correlated)\n");
@@ -775,7 +861,7 @@ int vi_cli_main(int argc, char **argv) {
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_model *m = NULL;
-  double *init = NULL;
+  double *init = NULL, *pinned = NULL;
   int rc = VI_EXIT_OK;
   r = vi_model_load(a.model, &m, &d);
   if (r == VI_ERR_IO) { /* the model file cannot be read: a model error, not bad data */
@@ -808,6 +894,26 @@ int vi_cli_main(int argc, char **argv) {
     }
     a.opt.init = init;
   }
+  for (const char *s = a.point; s && *s;) { /* --point a,b,c */
+    char name[256];
+    size_t k = strcspn(s, ",");
+    snprintf(name, sizeof name, "%.*s", (int)(k < 255 ? k : 255), s);
+    if (vi_model_set_point(m, name, VI_POINT_MAP, &d)) {
+      fputs(d.buf, stderr);
+      rc = VI_EXIT_USAGE;
+      goto out;
+    }
+    s += k + (s[k] == ',');
+  }
+  if (a.pin_file) {
+    pinned = calloc(vi_model_dim(m) + 1, sizeof *pinned);
+    r = pinned ? vi_model_pin_json(m, a.pin_file, pinned, &d) : VI_ERR_NOMEM;
+    if (r) {
+      fputs(d.buf && d.len ? d.buf : "error: out of memory\n", stderr);
+      rc = r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_DATA;
+      goto out;
+    }
+  }
   if (a.check) {
     vi_model_print_layout(m, stdout);
     rc = VI_EXIT_OK;
@@ -816,10 +922,11 @@ int vi_cli_main(int argc, char **argv) {
   } else if (a.time_grad) {
     rc = time_gradient_mode(m, a.time_grad);
   } else {
-    rc = fit_mode(&a, m);
+    rc = fit_mode(&a, m, pinned);
   }
 out:
   free(init);
+  free(pinned);
   vi_model_free(m);
   vi_diags_free(&d);
   free(a.files);

@@ -11,6 +11,7 @@
 #include "model_impl.h"
 #include "vi/ffi.h"
 #include "vi/lower.h"
+#include "vi/point.h"
 #include "vi/transform.h"
 
 static char *xstrdup(const char *s) {
@@ -76,6 +77,7 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
     return VI_ERR_SYNTAX;
   }
   int r = vi_check(m->prog, &m->ast, &m->st, d);
+  if (!r) r = vi_point_drop_priors(m->prog, &m->st, d); /* @point(ml) */
   if (!r) r = open_foreign(m, d);
   /* VI_LOWER=0 keeps loops as written, VI_LOWER=always runs even short
    * loops in their whole-range form (for comparing the forms) */
@@ -420,6 +422,7 @@ static int layout(struct vi_model *m, struct vi_diags *d) {
     struct vi_param *pp = &m->params[m->nparams++];
     pp->decl = dc;
     pp->kind = transform_kind(dc);
+    pp->point = dc->point;
     int r = vi_interp_decl_dims(&m->I, &c, dc, pp->dims);
     if (r) return r;
     elem_shape(dc->type, pp->dims, &pp->count, &pp->rows, &pp->cols);
@@ -543,7 +546,9 @@ void vi_model_print_layout(const struct vi_model *m, FILE *f) {
     vi_val_set_shape(&v, pp->decl->type, pp->dims);
     char shape[128];
     vi_val_shape_str(&v, shape, sizeof shape);
-    fprintf(f, "%-24s %-28s %10zu  %s\n", pp->decl->name, shape, pp->size, kind_name(pp->kind));
+    static const char *const point_note[] = {"", "  point (MAP)", "  point (ml: prior dropped)", "  pinned"};
+    fprintf(f, "%-24s %-28s %10zu  %s%s\n", pp->decl->name, shape, pp->size, kind_name(pp->kind),
+            point_note[pp->point & 3]);
   }
   fprintf(f, "total unconstrained dimension: %zu\n", m->dim);
   for (int i = 0; i < m->prog->nloops; i++) {
@@ -597,7 +602,7 @@ static int constrain_params(struct vi_model *m, struct vi_ctx *c, const double *
     m->I.slots[dc->slot] = out;
     m->I.owned[dc->slot] = 0;
     m->I.shared[dc->slot] = 0;
-    if (jacobian && c->tape && (r = vi_interp_add_target(&m->I, c, &lj, dc->loc))) return r;
+    if (jacobian && !pp->point && c->tape && (r = vi_interp_add_target(&m->I, c, &lj, dc->loc))) return r;
   }
   return VI_OK;
 }

@@ -14,6 +14,7 @@ struct vi_param {
   size_t count;      /* array elements */
   int rows, cols;    /* of one element */
   size_t off, size;  /* in theta */
+  uint8_t point;     /* enum vi_point_kind: optimised or pinned, no log-Jacobian (runtime/point.c) */
 };
 
 struct vi_outvar {
@@ -68,5 +69,7 @@ struct vi_model {
 };
 
 int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d);
+int vi_bind_param_json(struct vi_model *m, const char *path, const char *what, double radius, unsigned long long seed,
+                       double *theta, unsigned char *given, struct vi_diags *d);
 
 #endif

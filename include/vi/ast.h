@@ -158,6 +158,16 @@ struct vi_decl {
   uint8_t block;             /* enum vi_block it is declared in (local: the enclosing block) */
   uint8_t is_local;          /* declared inside a statement block, not at block top level */
   int slot;                  /* checker */
+  uint8_t point;             /* enum vi_point_kind: an @point annotation (parameters only) */
+  struct vi_srcloc point_loc; /* of the '@' */
+};
+
+/* Annotations of a parameter (Stan's proposed `@name` syntax). */
+enum vi_point_kind {
+  VI_POINT_NONE = 0,
+  VI_POINT_MAP,  /* @point: optimised, prior kept (MAP on the constrained scale) */
+  VI_POINT_ML,   /* @point(ml): optimised, its prior terms dropped (runtime/point.c) */
+  VI_POINT_PIN   /* runtime only (--pin): held at a given value */
 };
 
 /* ---- statements ---- */
