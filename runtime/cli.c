@@ -14,6 +14,7 @@
 
 #include "vi/advi.h"
 #include "vi/data.h"
+#include "vi/flow.h"
 #include "vi/model.h"
 #include "vi/summary.h"
 #include "vi/writer.h"
@@ -30,6 +31,7 @@ struct cli {
   int threads;            /* --threads: 0 = one per core */
   unsigned long long seed;
   int quiet, help, version;
+  int resample;           /* --resample: PSIS-resampled output draws */
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
   const char *init_file; /* --init FILE.json */
@@ -49,7 +51,12 @@ static const char usage[] =
     "                          mean-field ADVI with linear-response covariances), meanfield\n"
     "                          or fullrank (the Gaussian family), lowrank (low rank plus\n"
     "                          diagonal Gaussian, fixed draws + L-BFGS; 100 to 100,000 parameters)\n"
+    "                          or flow (a normalizing flow on top of auto's Gaussian fit)\n"
     "  --rank R                lowrank's rank (default by cost, 2 to 10)\n"
+    "  --flow F                flow's layers: coupling (default; RealNVP) or iaf\n"
+    "  --flow-layers N --flow-hidden N  flow's layers (default 6) and hidden units\n"
+    "                          (default 2 x parameters, within 16 to 64)\n"
+    "  --resample              output draws resampled by their Pareto-smoothed importance weights\n"
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default),\n"
     "                          adam (Adam on the same gradients; meanfield, fullrank)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
@@ -74,8 +81,8 @@ static const char usage[] =
 static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
-                                          "params", "threads", NULL};
-static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
+                                          "params", "threads", "flow", "flow-layers", "flow-hidden", NULL};
+static const char *const flag_opts[] = {"check", "quiet", "help", "version", "resample", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
  * it), or NULL. */
@@ -163,6 +170,10 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       a->help = 1;
       continue;
     }
+    if (!strcmp(opt, "resample")) {
+      a->resample = 1;
+      continue;
+    }
     if (!strcmp(opt, "version")) {
       a->version = 1;
       continue;
@@ -190,7 +201,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "params")) a->params = val;
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
-        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
+        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank, lowrank or flow, not '%s'\n",
                 val);
         return VI_ERR_USAGE;
       }
@@ -207,6 +218,17 @@ static int parse_args(int argc, char **argv, struct cli *a) {
         fprintf(stderr, "error: --estimator takes reparam or stl, not '%s'\n", val);
         return VI_ERR_USAGE;
       }
+    } else if (!strcmp(opt, "flow")) {
+      enum vi_flow_kind k;
+      if (vi_flow_kind_parse(val, &k)) {
+        fprintf(stderr, "error: --flow takes coupling or iaf, not '%s'\n", val);
+        return VI_ERR_USAGE;
+      }
+      a->opt.flow_kind = (int)k;
+    } else if (!strcmp(opt, "flow-layers")) {
+      if (!(r = parse_num(opt, val, 1, 64, 1, &v))) a->opt.flow_layers = (int)v;
+    } else if (!strcmp(opt, "flow-hidden")) {
+      if (!(r = parse_num(opt, val, 1, 4096, 1, &v))) a->opt.flow_hidden = (int)v;
     } else if (!strcmp(opt, "rank")) {
       if (!(r = parse_num(opt, val, 1, 1e4, 1, &v))) a->opt.rank = (int)v;
     } else if (!strcmp(opt, "lr")) {
@@ -249,6 +271,12 @@ static int parse_args(int argc, char **argv, struct cli *a) {
   if (a->help || a->version) return VI_OK;
   if (!a->model) {
     fputs(usage, stderr);
+    return VI_ERR_USAGE;
+  }
+  if (a->opt.algorithm == VI_ALGO_FLOW && a->opt.optimizer != VI_OPT_AUTO &&
+      a->opt.optimizer != VI_OPT_ADAM) {
+    fprintf(stderr, "error: --algorithm flow is fitted with adam, not --optimizer %s\n",
+            vi_optimizer_name(a->opt.optimizer));
     return VI_ERR_USAGE;
   }
   if ((a->opt.algorithm == VI_ALGO_DADVI || a->opt.algorithm == VI_ALGO_AUTO) &&
@@ -519,6 +547,59 @@ static int coord_labels(size_t dim, const char *const *unames, size_t P, const c
   return 0;
 }
 
+/* Replaces the S draws (and their log_p, log_q) by S draws resampled
+ * (systematic resampling, seeded) with their Pareto-smoothed importance
+ * weights. 0, or -1 when out of memory. */
+static int resample_draws(double *theta, double *log_p, double *log_q, size_t S, size_t dim,
+                          unsigned long long seed) {
+  double *lw = malloc(S * sizeof *lw), *copy = malloc(S * (dim ? dim : 1) * sizeof *copy);
+  double *lp = malloc(S * sizeof *lp), *lq = malloc(S * sizeof *lq);
+  int rc = -1;
+  if (!lw || !copy || !lp || !lq || vi_psis_smooth(log_p, log_q, S, lw)) goto out;
+  double mx = -INFINITY, sum = 0;
+  for (size_t s = 0; s < S; s++) mx = fmax(mx, lw[s]);
+  if (!isfinite(mx)) { /* no weight to go by: the draws stay */
+    rc = 0;
+    goto out;
+  }
+  for (size_t s = 0; s < S; s++) sum += lw[s] = exp(lw[s] - mx);
+  memcpy(copy, theta, S * dim * sizeof *copy);
+  memcpy(lp, log_p, S * sizeof *lp);
+  memcpy(lq, log_q, S * sizeof *lq);
+  struct vi_rng r;
+  vi_rng_seed(&r, seed, 0x5e);
+  double u = vi_rng_uniform(&r), acc = lw[0] / sum;
+  size_t k = 0;
+  for (size_t s = 0; s < S; s++) {
+    double target = ((double)s + u) / (double)S;
+    while (acc < target && k + 1 < S) acc += lw[++k] / sum;
+    memcpy(theta + s * dim, copy + k * dim, dim * sizeof *copy);
+    log_p[s] = lp[k];
+    log_q[s] = lq[k];
+  }
+  /* in random order, so that a prefix of the draws is a sample too */
+  for (size_t s = S - 1; s > 0; s--) {
+    size_t j = (size_t)(vi_rng_uniform(&r) * (double)(s + 1));
+    if (j >= s) continue;
+    memcpy(copy, theta + s * dim, dim * sizeof *copy);
+    memcpy(theta + s * dim, theta + j * dim, dim * sizeof *copy);
+    memcpy(theta + j * dim, copy, dim * sizeof *copy);
+    double t = log_p[s];
+    log_p[s] = log_p[j];
+    log_p[j] = t;
+    t = log_q[s];
+    log_q[s] = log_q[j];
+    log_q[j] = t;
+  }
+  rc = 0;
+out:
+  free(lw);
+  free(copy);
+  free(lp);
+  free(lq);
+  return rc;
+}
+
 static int fit_mode(struct cli *a, struct vi_model *m) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
@@ -574,6 +655,17 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
+  /* the verdict is about q's own draws, so it comes before any resampling */
+  struct vi_psis_check chk;
+  if (vi_psis_check(theta, S, dim, log_p, log_q, &chk)) {
+    chk.khat = vi_psis_khat(log_p, log_q, S);
+    chk.verdict = VI_VERDICT_UNKNOWN;
+  }
+  if (a->resample && S > 0 && resample_draws(theta, log_p, log_q, S, dim, a->seed)) {
+    fprintf(stderr, "error: out of memory while resampling %zu draws\n", S);
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
   struct vi_rng rng;
   vi_rng_seed(&rng, a->seed, 0x9e);
   size_t failed = 0;
@@ -593,11 +685,6 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     goto done;
   }
   vi_summary_compute(draws, S, P, st);
-  struct vi_psis_check chk;
-  if (vi_psis_check(theta, S, dim, log_p, log_q, &chk)) {
-    chk.khat = vi_psis_khat(log_p, log_q, S);
-    chk.verdict = VI_VERDICT_UNKNOWN;
-  }
   double khat = chk.khat;
   double secs = now() - t0;
   const char **names = malloc((P ? P : 1) * sizeof *names);
@@ -642,7 +729,13 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
   if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
     printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
-  if (dim > 0) {
+  if (res.flow)
+    printf("flow:        %s, %zu layers of %zu hidden units, on the Gaussian fit (%s); step size %g\n",
+           vi_flow_kind_name(res.flow->kind), res.flow->layers, res.flow->hidden, res.fits,
+           res.eta);
+  if (dim > 0 && res.flow) {
+    /* the base's own covariance line would describe the Gaussian, not q */
+  } else if (dim > 0) {
     if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
     else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
     else if (res.L) printf("covariance:  full rank\n");
@@ -651,7 +744,14 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
   if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
-  printf("ELBO:        %.6g\n", res.elbo);
+  if (res.flow) {
+    printf("ELBO:        %.6g (Monte Carlo se %.2g, %d draws)\n", res.elbo, res.elbo_se, res.eval_draws);
+    printf("IW-ELBO:     %.6g (se %.2g): importance-weighted, an estimate of log evidence\n",
+           res.iw_elbo, res.iw_elbo_se);
+  } else {
+    printf("ELBO:        %.6g\n", res.elbo);
+  }
+  if (a->resample) printf("draws:       resampled by Pareto-smoothed importance weights\n");
   printf("Pareto k:    %.2f\n", khat);
   printf("verdict:     %s", vi_verdict_name(chk.verdict));
   if (isfinite(chk.mean_shift))

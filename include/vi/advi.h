@@ -64,6 +64,8 @@
 #include "vi/arena.h"
 #include "vi/diag.h"
 
+struct vi_flow;
+
 /* The model as the fitting code sees it. */
 struct vi_density {
   size_t dim; /* unconstrained dimension */
@@ -84,7 +86,8 @@ enum vi_algo {
   VI_ALGO_MEANFIELD, /* CmdStan's stochastic meanfield ADVI */
   VI_ALGO_FULLRANK,  /* the full-rank family (L-BFGS by default, or CmdStan's sgd) */
   VI_ALGO_AUTO,      /* the default: dadvi, refined to full rank for small, cheap models */
-  VI_ALGO_LOWRANK    /* low rank plus diagonal Gaussian, fixed draws + L-BFGS */
+  VI_ALGO_LOWRANK,   /* low rank plus diagonal Gaussian, fixed draws + L-BFGS */
+  VI_ALGO_FLOW       /* a normalizing flow on top of auto's Gaussian fit (flow.h, flowfit.c) */
 };
 
 /* How the ELBO is maximised. */
@@ -150,6 +153,11 @@ struct vi_advi_options {
    * asked after the dadvi stage; NULL = unknown (treated as cheap) */
   size_t (*work)(void *ctx);
   void *work_ctx;
+  /* flow only (flow.h): the layer type (0 coupling, 1 iaf), layers and
+   * hidden units per conditioner (0 = defaults: 6 layers, clamp(2 dim, 16, 64)) */
+  int flow_kind;
+  int flow_layers;
+  int flow_hidden;
   /* hooks */
   vi_advi_progress_fn progress; /* may be NULL */
   void *progress_ctx;
@@ -183,6 +191,15 @@ struct vi_advi_result {
   int lr_cov;             /* dadvi: 1 when L is the Cholesky factor of the linear-response
                              covariance (draws and log_q use it); omega still holds the
                              mean-field log sds */
+  /* flow: the fitted flow (draws and log_q use it; mu, L/omega/B above are
+   * its Gaussian base, base_algorithm says which fit), the ELBO's Monte
+   * Carlo standard error and the importance-weighted ELBO (log mean p/q over
+   * the evaluation draws: an estimate of log evidence) with its standard
+   * error (delta method); NULL / NAN otherwise */
+  const struct vi_flow *flow;
+  enum vi_algo base_algorithm;
+  double elbo_se, iw_elbo, iw_elbo_se;
+  int eval_draws;         /* flow: draws behind elbo and iw_elbo */
 };
 
 /* CmdStan's defaults (iter 10000, grad_samples 1, elbo_samples 100,
@@ -197,7 +214,7 @@ void vi_advi_options_default(struct vi_advi_options *o);
  * never above dim. */
 size_t vi_advi_lowrank_rank(size_t dim, int requested, size_t work);
 
-/* Name of an algorithm ("dadvi", "meanfield", "fullrank", "auto", "lowrank"), and the reverse
+/* Name of an algorithm ("dadvi", "meanfield", "fullrank", "auto", "lowrank", "flow"), and the reverse
  * (returns 0 and sets *out, or -1 for an unknown name). */
 const char *vi_algo_name(enum vi_algo a);
 int vi_algo_parse(const char *name, enum vi_algo *out);
@@ -234,6 +251,13 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
  * min(S/5, 3 sqrt(S)) ratios. Returns NAN when S < 25 or the ratios are
  * all non-finite; INFINITY when the tail is degenerate in the bad direction. */
 double vi_psis_khat(const double *log_p, const double *log_q, size_t S);
+
+/* Pareto-smoothed log importance weights (Vehtari et al. 2024): log_w[s] =
+ * log_p[s] - log_q[s], with the largest min(S/5, 3 sqrt(S)) replaced by the
+ * quantiles of the generalized Pareto fitted to them (never above the
+ * largest raw weight); unnormalised. S < 25: the raw log ratios. VI_OK or
+ * VI_ERR_NOMEM. */
+enum vi_status vi_psis_smooth(const double *log_p, const double *log_q, size_t S, double *log_w);
 
 /* Plain-language verdict for a k-hat: "good" (k < 0.5), "ok" (0.5..0.7),
  * "unreliable: the approximation is poor" (k > 0.7), or "unknown" (NaN). Static string. */
