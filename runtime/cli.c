@@ -731,8 +731,9 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
   if (res.flow)
     printf("flow:        %s, %zu layers of %zu hidden units, on the Gaussian fit (%s); step size %g\n",
-           vi_flow_kind_name(res.flow->kind), res.flow->layers, res.flow->hidden, res.fits,
-           res.eta);
+           vi_flow_kind_name(res.flow->kind), res.flow->layers, res.flow->hidden,
+           vi_algo_name(res.base_algorithm), res.eta);
+  if (res.flow) printf("fits run:    %s; reported: flow\n", res.fits);
   if (dim > 0 && res.flow) {
     /* the base's own covariance line would describe the Gaussian, not q */
   } else if (dim > 0) {
@@ -771,7 +772,10 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   if (chk.verdict == VI_VERDICT_UNRELIABLE) {
     /* advice that runs on this model: full rank is limited to 1000 parameters */
     const char *advice =
-        res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
+        res.algorithm == VI_ALGO_FLOW
+            ? "; try more flow layers (--flow-layers 16), --flow iaf, reparameterising the "
+              "model (e.g. non-centred) or MCMC"
+        : res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
             ? "; the posterior is far from Gaussian on the unconstrained scale: try "
               "reparameterising the model (e.g. non-centred) or use MCMC"
         : dim <= 1000 ? "; try --algorithm fullrank"

@@ -19,18 +19,20 @@
 #include "vi/rng.h"
 
 enum {
-  FLOW_DRAWS = 16,          /* draws per gradient step */
+  FLOW_DRAWS = 32,          /* draws per gradient step */
+  FLOW_WINDOW = 200,        /* steps per window of the smoothed objective */
+  FLOW_FLAT = 3,            /* ... in this many windows in a row, or the fit goes on */
   FLOW_SEARCH_STEPS = 100,  /* steps per step-size candidate */
   FLOW_SCORE_DRAWS = 256,   /* fixed draws that score the candidates */
   FLOW_MAX_STEPS = 4000,    /* steps after the search, at most (and at most o->iter) */
   FLOW_EVAL_DRAWS = 4096,   /* fresh draws of the final ELBO and IW-ELBO */
-  FLOW_DEFAULT_LAYERS = 6,
+  FLOW_DEFAULT_LAYERS = 8,
   FLOW_DENSE_MAX_DIM = 2000 /* a low-rank base is made dense (Cholesky) up to this */
 };
 enum { STREAM_FLOW_INIT = 0x71, STREAM_FLOW_FIT = 0x72, STREAM_FLOW_SCORE = 0x73,
        STREAM_FLOW_EVAL = 0x74, STREAM_DRAWS = 2 };
-static double FLOW_DIV = 3; static int FLOW_WINDOW = 100, FLOW_FLAT = 2;
-#define FLOW_TOL 0.01 /* nats: a window must raise the smoothed ELBO by more than this */
+#define FLOW_TOL 0.003 /* nats: a window must raise the smoothed ELBO by more than this ... */
+#define FLOW_DIV 3.0   /* the fixed step is the best candidate's over this */
 
 static const double lr_grid[] = {0.03, 0.01, 0.003};
 #define N_LR ((int)(sizeof lr_grid / sizeof *lr_grid))
@@ -94,7 +96,7 @@ static void draw_rows(struct ff *s, struct vi_rng *r, size_t n) {
 /* One STL gradient from FLOW_DRAWS fresh draws: g = d ELBO / d phi, *obj
  * the draws' mean log p - log q. -1 when no draw could be evaluated. */
 static int flow_grad(struct ff *s, struct vi_rng *r, double *g, double *obj) {
-  size_t n = FLOW_DRAWS, d = s->dim;
+  size_t n = s->nb, d = s->dim;
   draw_rows(s, r, n);
   size_t good = evaluate(s, n, 1);
   if (!good) return -1;
@@ -225,9 +227,6 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
     set_reason(res, "invalid options");
     return VI_ADVI_ERROR;
   }
-  if (getenv("FDIV")) FLOW_DIV = atof(getenv("FDIV"));
-  if (getenv("FWIN")) FLOW_WINDOW = atoi(getenv("FWIN"));
-  if (getenv("FFLAT")) FLOW_FLAT = atoi(getenv("FFLAT"));
   struct vi_advi_options go = *o;
   go.algorithm = VI_ALGO_AUTO;
   go.optimizer = VI_OPT_AUTO;
@@ -313,7 +312,7 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
   }
   memcpy(f->phi, best, np * sizeof *best);
   int max_steps = o->iter < FLOW_MAX_STEPS ? o->iter : FLOW_MAX_STEPS;
-  int converged = 0, main_steps = 0;
+  int converged = 0, main_steps = 0, fell_back = 0;
   if (best_lr > 0) {
     /* a fixed step of a third of the best candidate's, continuing its
      * moments; iterates averaged over the windows since the smoothed
@@ -367,6 +366,11 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
       memcpy(f->phi, best, np * sizeof *best);
       double sl = score(&s, eta_fixed);
       if (!(sl > sa)) memcpy(f->phi, avg, np * sizeof *avg);
+      /* never worse than the start (the Gaussian): a diverged fit falls back */
+      if (!(fmax(sl, sa) >= best_score)) {
+        memcpy(f->phi, phi0, np * sizeof *phi0);
+        fell_back = 1;
+      }
     }
   }
   res->iterations += steps + main_steps;
@@ -376,15 +380,15 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
   res->optimizer = VI_OPT_ADAM;
   res->eta = best_lr / FLOW_DIV;
   snprintf(res->fits, sizeof res->fits, "%.80s, flow", gauss);
-  if (best_lr == 0) {
+  if (best_lr == 0 || fell_back) {
     st = VI_ADVI_MAX_ITER;
     set_reason(res, "no step size improved on the Gaussian fit (%s, ELBO %.6g): the flow is "
                     "the identity", gauss, gauss_elbo);
   } else if (converged) {
     st = VI_ADVI_CONVERGED;
     set_reason(res, "step size %g, then %d steps at %g: the smoothed ELBO rose by less than "
-                    "%g over two windows of %d steps", best_lr, main_steps, best_lr / FLOW_DIV,
-               FLOW_TOL, FLOW_WINDOW);
+                    "%g nats in %d windows of %d steps", best_lr, main_steps, best_lr / FLOW_DIV,
+               FLOW_TOL, FLOW_FLAT, FLOW_WINDOW);
   } else {
     st = VI_ADVI_MAX_ITER;
     set_reason(res, "%d flow steps without the smoothed ELBO settling", main_steps);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "vi/advi.h"
 #include "vi/flow.h"
@@ -228,4 +230,224 @@ Test(flow, identity_at_the_start_reproduces_the_gaussian_base) {
     cr_expect(fabs(lq - lqw) < 1e-13, "log q %.17g, want %.17g", lq, lqw);
   }
   vi_arena_free(&a);
+}
+
+/* ---- `--algorithm flow` on exact targets --------------------------------- */
+
+static struct vi_diags diags;
+
+/* The banana on the unconstrained scale (a = log alpha, beta), every
+ * constant kept so that log Z is the log evidence:
+ * alpha ~ lognormal(0, 1), beta ~ normal(0, 10), 3 ~ normal(alpha beta, 1). */
+static int banana_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  double a = t[0], b = t[1], al = exp(a), r = 3 - al * b;
+  *lp = -0.5 * a * a - b * b / 200 - log(10.0) - 0.5 * r * r - 1.5 * LOG_2PI;
+  if (g) {
+    g[0] = -a + r * al * b;
+    g[1] = -b / 100 + r * al;
+  }
+  return 0;
+}
+
+/* Exact banana moments by quadrature over a, with beta integrated out
+ * analytically: beta | alpha ~ N(300 alpha / v, 100 / v), v = 1 + 100 alpha^2,
+ * and p(a) = N(a; 0, 1) N(3; 0, v). */
+struct banana_exact {
+  double logz, ma, sa, mal, sal, mb, sb;
+};
+
+static struct banana_exact banana_quadrature(void) {
+  const int n = 200001;
+  const double lo = -12, hi = 10, h = (hi - lo) / (n - 1);
+  double z = 0, s1 = 0, s2 = 0, t1 = 0, t2 = 0, b1 = 0, b2 = 0;
+  for (int k = 0; k < n; k++) {
+    double a = lo + h * k, al = exp(a), v = 1 + 100 * al * al;
+    double w = exp(-0.5 * a * a - 0.5 * LOG_2PI - 0.5 * log(2 * M_PI * v) - 4.5 / v);
+    if (k == 0 || k == n - 1) w *= 0.5;
+    double mb = 300 * al / v, vb = 100 / v;
+    z += w;
+    s1 += w * a, s2 += w * a * a;
+    t1 += w * al, t2 += w * al * al;
+    b1 += w * mb, b2 += w * (vb + mb * mb);
+  }
+  struct banana_exact e;
+  e.logz = log(z * h);
+  e.ma = s1 / z, e.sa = sqrt(s2 / z - e.ma * e.ma);
+  e.mal = t1 / z, e.sal = sqrt(t2 / z - e.mal * e.mal);
+  e.mb = b1 / z, e.sb = sqrt(b2 / z - e.mb * e.mb);
+  return e;
+}
+
+/* Neal's funnel in 10-D with its constants (log Z = 0): v ~ N(0, 3),
+ * x_i ~ N(0, e^(v/2)), i = 1..9. */
+static int funnel_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  double v = t[0], e = exp(-v), s = -v * v / 18 - log(3.0) - 0.5 * LOG_2PI - 4.5 * v, gv = -v / 9 - 4.5;
+  for (int i = 1; i < 10; i++) {
+    s -= 0.5 * t[i] * t[i] * e + 0.5 * LOG_2PI;
+    gv += 0.5 * t[i] * t[i] * e;
+    if (g) g[i] = -t[i] * e;
+  }
+  *lp = s;
+  if (g) g[0] = gv;
+  return 0;
+}
+
+/* Mean and sd of coordinate i of S draws (optionally of exp of it). */
+static void moments(const double *th, size_t S, size_t d, size_t i, int expo, double *m, double *sd) {
+  double s1 = 0, s2 = 0;
+  for (size_t s = 0; s < S; s++) {
+    double x = expo ? exp(th[s * d + i]) : th[s * d + i];
+    s1 += x;
+    s2 += x * x;
+  }
+  *m = s1 / (double)S;
+  *sd = sqrt(fmax(s2 / (double)S - *m * *m, 0));
+}
+
+enum { OUT_DRAWS = 10000 };
+
+/* A flow fit (default options but the seed) and OUT_DRAWS draws. */
+static void flow_fit(const struct vi_density *den, uint64_t seed, struct vi_arena *a,
+                     struct vi_advi_result *r, double *th) {
+  struct vi_advi_options o;
+  vi_advi_options_default(&o);
+  o.algorithm = VI_ALGO_FLOW;
+  o.seed = seed;
+  enum vi_advi_stop st = vi_advi_fit(den, &o, a, r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "seed %d: %s", (int)seed, r->reason);
+  cr_assert(r->flow != NULL && r->algorithm == VI_ALGO_FLOW);
+  cr_assert_eq(vi_advi_draw(r, den, seed, OUT_DRAWS, th, NULL, NULL, &diags), VI_OK);
+}
+
+Test(flow, banana_means_sds_and_log_evidence_match_quadrature, .timeout = 600) {
+  struct banana_exact e = banana_quadrature();
+  /* the quadrature itself, against values computed independently (numpy) */
+  cr_assert(fabs(e.logz - -3.2139778) < 1e-6 && fabs(e.sal - 0.92438) < 1e-4, "quadrature %g %g",
+            e.logz, e.sal);
+  struct vi_density den = {2, NULL, banana_lp, NULL};
+  static double th[OUT_DRAWS * 2];
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_arena a;
+    vi_arena_init(&a);
+    struct vi_advi_result r;
+    flow_fit(&den, seed, &a, &r, th);
+    double m, sd, mal, sal;
+    moments(th, OUT_DRAWS, 2, 0, 0, &m, &sd);
+    moments(th, OUT_DRAWS, 2, 0, 1, &mal, &sal);
+    cr_log_info("banana seed %d: log alpha %.4f (%.4f) sd %.4f (%.4f); alpha %.4f (%.4f) sd %.4f "
+                "(%.4f); IW-ELBO %.4f se %.4f, ELBO %.4f, log Z %.4f",
+                (int)seed, m, e.ma, sd, e.sa, mal, e.mal, sal, e.sal, r.iw_elbo, r.iw_elbo_se,
+                r.elbo, e.logz);
+    cr_expect(fabs(m - e.ma) < 0.3 * e.sa, "seed %d: mean of log alpha %g, exact %g", (int)seed, m, e.ma);
+    cr_expect(fabs(sd / e.sa - 1) < 0.25, "seed %d: sd of log alpha %g, exact %g", (int)seed, sd, e.sa);
+    moments(th, OUT_DRAWS, 2, 1, 0, &m, &sd);
+    cr_log_info("banana seed %d: beta %.4f (%.4f) sd %.4f (%.4f)", (int)seed, m, e.mb, sd, e.sb);
+    cr_expect(fabs(m - e.mb) < 0.3 * e.sb, "seed %d: mean of beta %g, exact %g", (int)seed, m, e.mb);
+    cr_expect(fabs(sd / e.sb - 1) < 0.25, "seed %d: sd of beta %g, exact %g", (int)seed, sd, e.sb);
+    cr_expect(fabs(r.iw_elbo - e.logz) < 0.1, "seed %d: IW-ELBO %g, log Z %g", (int)seed, r.iw_elbo,
+              e.logz);
+    cr_expect(r.elbo <= e.logz + 3 * r.elbo_se, "seed %d: ELBO %g above log Z %g", (int)seed,
+              r.elbo, e.logz);
+    vi_arena_free(&a);
+  }
+}
+
+Test(flow, funnel_v_matches_its_exact_mean_and_sd, .timeout = 600) {
+  struct vi_density den = {10, NULL, funnel_lp, NULL};
+  static double th[OUT_DRAWS * 10];
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_arena a;
+    vi_arena_init(&a);
+    struct vi_advi_result r;
+    flow_fit(&den, seed, &a, &r, th);
+    double m, sd;
+    moments(th, OUT_DRAWS, 10, 0, 0, &m, &sd);
+    cr_log_info("funnel seed %d: v %.4f sd %.4f (exact 0, 3); IW-ELBO %.4f se %.4f (log Z 0)",
+                (int)seed, m, sd, r.iw_elbo, r.iw_elbo_se);
+    cr_expect(fabs(m) < 0.3 * 3, "seed %d: mean of v %g, exact 0", (int)seed, m);
+    cr_expect(fabs(sd / 3 - 1) < 0.25, "seed %d: sd of v %g, exact 3", (int)seed, sd);
+    vi_arena_free(&a);
+  }
+}
+
+Test(flow, a_flow_fit_is_reproducible_bit_for_bit) {
+  struct vi_density den = {2, NULL, banana_lp, NULL};
+  struct vi_arena a1, a2;
+  vi_arena_init(&a1);
+  vi_arena_init(&a2);
+  struct vi_advi_result r1, r2;
+  struct vi_advi_options o;
+  vi_advi_options_default(&o);
+  o.algorithm = VI_ALGO_FLOW;
+  o.flow_kind = VI_FLOW_IAF;
+  o.flow_layers = 2;
+  o.seed = 4;
+  vi_advi_fit(&den, &o, &a1, &r1, &diags);
+  vi_advi_fit(&den, &o, &a2, &r2, &diags);
+  cr_assert_eq(r1.flow->npar, r2.flow->npar);
+  cr_expect(memcmp(r1.flow->phi, r2.flow->phi, r1.flow->npar * sizeof(double)) == 0);
+  cr_expect_eq(r1.elbo, r2.elbo);
+  vi_arena_free(&a1);
+  vi_arena_free(&a2);
+}
+
+/* vi-run in tests/fit with args, stdout to out; the exit status. */
+static int run_cli(const char *args, const char *out) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "cd '%s/tests/fit' && '%s' %s > '%s' 2>/dev/null",
+           getenv("VI_SOURCE_ROOT") ? getenv("VI_SOURCE_ROOT") : ".",
+           getenv("VI_RUN") ? getenv("VI_RUN") : "build/vi-run", args, out);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1000;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  cr_assert(f, "cannot open %s", path);
+  static char buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *c = malloc(n + 1);
+  memcpy(c, buf, n + 1);
+  return c;
+}
+
+Test(flow, cli_flow_output_does_not_depend_on_threads_and_prints_the_iw_elbo, .timeout = 300) {
+  char o1[128], o2[128], d1[128], d2[128], p1[128], args[1024];
+  int pid = (int)getpid();
+  snprintf(o1, sizeof o1, "/tmp/vi-flow-%d-1.txt", pid);
+  snprintf(o2, sizeof o2, "/tmp/vi-flow-%d-2.txt", pid);
+  snprintf(d1, sizeof d1, "/tmp/vi-flow-%d-1.csv", pid);
+  snprintf(d2, sizeof d2, "/tmp/vi-flow-%d-2.csv", pid);
+  snprintf(p1, sizeof p1, "/tmp/vi-flow-%d-p.csv", pid);
+  snprintf(args, sizeof args, "flow_banana.vim --algorithm flow --flow iaf --flow-layers 3 --seed 2 "
+           "--threads 1 --resample --summary %s --params %s", d1, p1);
+  cr_assert_eq(run_cli(args, o1), 0);
+  snprintf(args, sizeof args, "flow_banana.vim --algorithm flow --flow iaf --flow-layers 3 --seed 2 "
+           "--threads 2 --resample --summary %s", d2);
+  cr_assert_eq(run_cli(args, o2), 0);
+  char *s1 = slurp(d1), *s2 = slurp(d2), *h = slurp(o1), *pf = slurp(p1);
+  cr_expect_str_eq(s1, s2, "summaries differ between --threads 1 and 2");
+  cr_expect(strstr(h, "algorithm:   flow (adam)") != NULL, "%s", h);
+  cr_expect(strstr(h, "flow:        iaf, 3 layers of 16 hidden units") != NULL, "%s", h);
+  cr_expect(strstr(h, "IW-ELBO:") != NULL && strstr(h, "Monte Carlo se") != NULL, "%s", h);
+  cr_expect(strstr(h, "draws:       resampled by Pareto-smoothed importance weights") != NULL, "%s", h);
+  /* the params file: the Gaussian base, then every flow parameter */
+  cr_expect(strncmp(pf, "param,mean,L_1,L_2\n", 19) == 0, "%.60s", pf);
+  cr_expect(strstr(pf, "# flow: iaf, 3 layers, 16 hidden units") != NULL);
+  cr_expect(strstr(pf, "flow[3].bt[2],") != NULL);
+  free(s1), free(s2), free(h), free(pf);
+  unlink(o1), unlink(o2), unlink(d1), unlink(d2), unlink(p1);
+}
+
+Test(flow, cli_rejects_an_unknown_flow_and_a_non_adam_optimizer) {
+  char o[128];
+  snprintf(o, sizeof o, "/tmp/vi-flow-%d-e.txt", (int)getpid());
+  cr_expect_eq(run_cli("flow_banana.vim --algorithm flow --flow maf", o), 4);
+  cr_expect_eq(run_cli("flow_banana.vim --algorithm flow --optimizer sgd", o), 4);
+  cr_expect_eq(run_cli("flow_banana.vim --algorithm flow --flow-layers 0", o), 4);
+  unlink(o);
 }
