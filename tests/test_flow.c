@@ -451,3 +451,165 @@ Test(flow, cli_rejects_an_unknown_flow_and_a_non_adam_optimizer) {
   cr_expect_eq(run_cli("flow_banana.vim --algorithm flow --flow-layers 0", o), 4);
   unlink(o);
 }
+
+/* ---- verdicts of the default fit (issue 12 item 6) ----------------------- */
+
+/* A Poisson regression with an offset: y_i ~ Poisson(E_i exp(b0 + b1 x_i)),
+ * b0, b1 ~ normal(0, 5); small counts (data simulated once, b0 0.3, b1 0.8). */
+static const int pois_y[30] = {0, 1, 0, 0, 0, 0, 0, 2, 1, 1, 0, 2, 0, 4, 4,
+                               2, 0, 1, 0, 4, 0, 5, 3, 8, 7, 4, 2, 2, 9, 11};
+
+static int poisson_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  double s = -(t[0] * t[0] + t[1] * t[1]) / 50, g0 = -t[0] / 25, g1 = -t[1] / 25;
+  for (int i = 0; i < 30; i++) {
+    double x = -1.5 + 3.0 * i / 29, E = 0.5 + (i % 5) * 0.4, eta = log(E) + t[0] + t[1] * x;
+    double mu = exp(eta);
+    s += pois_y[i] * eta - mu;
+    g0 += pois_y[i] - mu;
+    g1 += (pois_y[i] - mu) * x;
+  }
+  *lp = s;
+  if (g) g[0] = g0, g[1] = g1;
+  return 0;
+}
+
+/* A change-point model (Stan's users' guide): y_t ~ Poisson(t < tau ? e : l),
+ * tau uniform on 1..T and summed out, e, l ~ exponential(r) with r = 1 /
+ * mean(y); parameters on the log scale (Jacobian included). */
+static const int cp_y[30] = {2, 0, 3, 6, 2, 2, 1, 4, 4, 2, 2, 4, 0, 2, 1,
+                             1, 1, 0, 0, 0, 0, 2, 1, 1, 0, 2, 0, 0, 1, 0};
+
+static int changepoint_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  enum { T = 30 };
+  double e = exp(t[0]), l = exp(t[1]), sum = 0;
+  for (int k = 0; k < T; k++) sum += cp_y[k];
+  double r = T / sum;
+  /* lt[tau] = sum_{t < tau} log Poisson(y_t | e) + sum_{t >= tau} log Poisson(y_t | l), tau = 0..T-1 */
+  double lt[T], de[T], dl[T], mx = -INFINITY;
+  for (int tau = 0; tau < T; tau++) {
+    double v = 0, a = 0, b = 0;
+    for (int k = 0; k < T; k++) {
+      if (k < tau) v += cp_y[k] * t[0] - e, a += cp_y[k] - e;
+      else v += cp_y[k] * t[1] - l, b += cp_y[k] - l;
+    }
+    lt[tau] = v, de[tau] = a, dl[tau] = b;
+    mx = fmax(mx, v);
+  }
+  double z = 0, ga = 0, gb = 0;
+  for (int tau = 0; tau < T; tau++) {
+    double w = exp(lt[tau] - mx);
+    z += w, ga += w * de[tau], gb += w * dl[tau];
+  }
+  *lp = mx + log(z) - log((double)T) - r * e - r * l + t[0] + t[1];
+  if (g) g[0] = ga / z - r * e + 1, g[1] = gb / z - r * l + 1;
+  return 0;
+}
+
+/* Means and sds of the two unconstrained coordinates by a grid around the
+ * given centre (+-width on each axis). */
+static void grid_moments(int (*lp)(void *, const double *, double *, double *), const double *c,
+                         const double *width, double *m, double *sd) {
+  const int n = 401;
+  double v[2], z = 0, s1[2] = {0, 0}, s2[2] = {0, 0}, top = -INFINITY, val;
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < n; j++) {
+        v[0] = c[0] + width[0] * (2.0 * i / (n - 1) - 1);
+        v[1] = c[1] + width[1] * (2.0 * j / (n - 1) - 1);
+        lp(NULL, v, &val, NULL);
+        if (pass == 0) {
+          top = fmax(top, val);
+          continue;
+        }
+        double w = exp(val - top);
+        z += w;
+        for (int k = 0; k < 2; k++) s1[k] += w * v[k], s2[k] += w * v[k] * v[k];
+      }
+  for (int k = 0; k < 2; k++) {
+    m[k] = s1[k] / z;
+    sd[k] = sqrt(s2[k] / z - m[k] * m[k]);
+  }
+}
+
+/* The default fit (auto) and the verdict on its 1000 output draws, as vi-run
+ * computes them. */
+static struct vi_psis_check default_verdict(const struct vi_density *den, uint64_t seed,
+                                            double *th, struct vi_advi_result *r, struct vi_arena *a) {
+  struct vi_advi_options o;
+  vi_advi_options_default(&o);
+  o.seed = seed;
+  enum vi_advi_stop st = vi_advi_fit(den, &o, a, r, &diags);
+  cr_assert(st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER, "%s", r->reason);
+  enum { S = 1000 };
+  static double lp[S], lq[S];
+  cr_assert_eq(vi_advi_draw(r, den, seed, S, th, lp, lq, &diags), VI_OK);
+  struct vi_psis_check c;
+  cr_assert_eq(vi_psis_check(th, S, den->dim, lp, lq, &c), VI_OK);
+  return c;
+}
+
+static void exact_fit_not_unreliable(const char *name, int (*lp)(void *, const double *, double *, double *)) {
+  struct vi_density den = {2, NULL, lp, NULL};
+  static double th[1000 * 2];
+  double m[2], sd[2], m0[2], sd0[2];
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    struct vi_arena a;
+    vi_arena_init(&a);
+    struct vi_advi_result r;
+    struct vi_psis_check c = default_verdict(&den, seed, th, &r, &a);
+    if (seed == 1) { /* the exact answer: a grid of +-8 fitted sds around the fit */
+      double w[2];
+      for (int k = 0; k < 2; k++) moments(th, 1000, 2, (size_t)k, 0, &m0[k], &sd0[k]), w[k] = 8 * sd0[k];
+      grid_moments(lp, m0, w, m, sd);
+    }
+    double fm[2], fs[2];
+    for (int k = 0; k < 2; k++) moments(th, 1000, 2, (size_t)k, 0, &fm[k], &fs[k]);
+    cr_log_info("%s seed %d (%s): k %.2f, shifts %.3f sd %.3f, verdict %s; means %.4f %.4f (grid %.4f "
+                "%.4f), sds %.4f %.4f (grid %.4f %.4f)",
+                name, (int)seed, vi_algo_name(r.algorithm), c.khat, c.mean_shift, c.sd_shift,
+                vi_verdict_name(c.verdict), fm[0], fm[1], m[0], m[1], fs[0], fs[1], sd[0], sd[1]);
+    for (int k = 0; k < 2; k++) {
+      cr_expect(fabs(fm[k] - m[k]) < 0.1 * sd[k], "%s seed %d: mean[%d] %g, grid %g", name, (int)seed, k, fm[k], m[k]);
+      cr_expect(fabs(fs[k] / sd[k] - 1) < 0.1, "%s seed %d: sd[%d] %g, grid %g", name, (int)seed, k, fs[k], sd[k]);
+    }
+    cr_expect(c.verdict != VI_VERDICT_UNRELIABLE, "%s seed %d: called unreliable (k %.2f, shifts %.3f %.3f)",
+              name, (int)seed, c.khat, c.mean_shift, c.sd_shift);
+    vi_arena_free(&a);
+  }
+}
+
+Test(verdict, poisson_regression_with_an_offset_is_not_called_unreliable) {
+  exact_fit_not_unreliable("poisson", poisson_lp);
+}
+
+Test(verdict, change_point_model_is_not_called_unreliable) {
+  exact_fit_not_unreliable("changepoint", changepoint_lp);
+}
+
+/* Student-t(2) in one coordinate, and the 10-D funnel: a Gaussian cannot
+ * fit them, and the verdict must say so. */
+static int student2_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  *lp = -1.5 * log1p(t[0] * t[0] / 2);
+  if (g) g[0] = -1.5 * t[0] / (1 + t[0] * t[0] / 2);
+  return 0;
+}
+
+Test(verdict, student_t2_and_the_funnel_are_still_flagged) {
+  struct vi_density dens[2] = {{1, NULL, student2_lp, NULL}, {10, NULL, funnel_lp, NULL}};
+  static double th[1000 * 10];
+  for (int k = 0; k < 2; k++)
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+      struct vi_arena a;
+      vi_arena_init(&a);
+      struct vi_advi_result r;
+      struct vi_psis_check c = default_verdict(&dens[k], seed, th, &r, &a);
+      cr_log_info("%s seed %d: k %.2f, shifts %.3f %.3f", k ? "funnel" : "student-t(2)", (int)seed,
+                  c.khat, c.mean_shift, c.sd_shift);
+      cr_expect_eq(c.verdict, VI_VERDICT_UNRELIABLE, "%s seed %d: k %.2f, shifts %.3f %.3f",
+                   k ? "funnel" : "student-t(2)", (int)seed, c.khat, c.mean_shift, c.sd_shift);
+      vi_arena_free(&a);
+    }
+}

@@ -271,12 +271,14 @@ const char *vi_psis_verdict(double khat);
  * |mean_w - mean_q| / sd_q, sd_shift the largest |log(sd_w / sd_q)|, over
  * the coordinates (worst_* say which). The verdict:
  *   VI_VERDICT_GOOD         k-hat <= 0.7
- *   VI_VERDICT_LIGHT_TAILS  0.7 < k-hat <= 1 and both shifts <= VI_SHIFT_TOL:
+ *   VI_VERDICT_LIGHT_TAILS  0.7 < k-hat <= 1 + se and both shifts <= VI_SHIFT_TOL
+ *                           (se = (1 + k-hat) / sqrt(M), M the tail size above:
+ *                           k-hat's standard error, 0.2 at S = 1000):
  *                           the posterior has heavier tails than q in some
  *                           direction, yet the weights do not move the means
  *                           or sds (by more than VI_SHIFT_TOL sd)
  *   VI_VERDICT_UNRELIABLE   k-hat > 0.7 and a shift above VI_SHIFT_TOL, or
- *                           k-hat > 1 (the ratios then have no finite mean,
+ *                           k-hat > 1 + se (the ratios then have no finite mean,
  *                           so no shift estimate can be trusted)
  *   VI_VERDICT_UNKNOWN      k-hat could not be computed (S < 25, no finite
  *                           log_p)
