@@ -45,6 +45,9 @@
  *     draws and 300 L-BFGS iterations per stage, reported when its ELBO is
  *     higher than dadvi's (then VI_ADVI_MAX_ITER when it did not converge).
  *     res->fits lists the fits that ran.
+ *   - VI_ALGO_FLOW (`--algorithm flow`): auto's Gaussian fit, then a
+ *     normalizing flow over its standardised coordinates (flow.h; the driver
+ *     is flowfit.c): res->flow, res->iw_elbo; mu and L/omega/B stay the base.
  *
  * Example:
  *   struct vi_advi_options o;
