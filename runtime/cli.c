@@ -761,7 +761,10 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   printf("\n");
   printf("time:        %.3f s\n", secs);
   if (!res.converged) {
-    if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
+    if (res.algorithm == VI_ALGO_FLOW)
+      fprintf(stderr, "warning: the flow fit did not converge (%s); try more iterations (--iter) "
+                      "or another flow (--flow-layers, --flow iaf)\n", res.reason);
+    else if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
       fprintf(stderr, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
     else if (res.optimizer == VI_OPT_LBFGS)
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
