@@ -54,7 +54,7 @@ static const char usage[] =
     "                          or flow (a normalizing flow on top of auto's Gaussian fit)\n"
     "  --rank R                lowrank's rank (default by cost, 2 to 10)\n"
     "  --flow F                flow's layers: coupling (default; RealNVP) or iaf\n"
-    "  --flow-layers N --flow-hidden N  flow's layers (default 6) and hidden units\n"
+    "  --flow-layers N --flow-hidden N  flow's layers (default 8) and hidden units\n"
     "                          (default 2 x parameters, within 16 to 64)\n"
     "  --resample              output draws resampled by their Pareto-smoothed importance weights\n"
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default),\n"

@@ -157,7 +157,7 @@ struct vi_advi_options {
   size_t (*work)(void *ctx);
   void *work_ctx;
   /* flow only (flow.h): the layer type (0 coupling, 1 iaf), layers and
-   * hidden units per conditioner (0 = defaults: 6 layers, clamp(2 dim, 16, 64)) */
+   * hidden units per conditioner (0 = defaults: 8 layers, clamp(2 dim, 16, 64)) */
   int flow_kind;
   int flow_layers;
   int flow_hidden;
