@@ -24,8 +24,12 @@ int vi_flow_kind_parse(const char *name, enum vi_flow_kind *out) {
   return 0;
 }
 
-/* Values per layer: W1[H][d], b1[H], Ws[d][H], bs[d], Wt[d][H], bt[d]. */
-static size_t layer_size(size_t d, size_t H) { return 3 * d * H + H + 2 * d; }
+/* Values per layer: W1[H][d], b1[H], Ws[d][H], bs[d], Wt[d][H], bt[d], and
+ * Vs[d][d] when the layers have the linear skip (dim <= VI_FLOW_SKIP_MAX_DIM). */
+static int has_skip(size_t d) { return d <= VI_FLOW_SKIP_MAX_DIM; }
+static size_t layer_size(size_t d, size_t H) {
+  return 3 * d * H + H + 2 * d + (has_skip(d) ? d * d : 0);
+}
 
 size_t vi_flow_nparams(size_t dim, size_t layers, size_t hidden) {
   size_t big = (size_t)1 << (sizeof(size_t) * 4 - 2);
@@ -37,7 +41,7 @@ size_t vi_flow_nparams(size_t dim, size_t layers, size_t hidden) {
 
 /* Views of one layer's parameters. */
 struct layer {
-  const double *W1, *b1, *Ws, *bs, *Wt, *bt;
+  const double *W1, *b1, *Ws, *bs, *Wt, *bt, *Vs; /* Vs NULL without the skip */
   const int *din, *dh;
 };
 
@@ -45,7 +49,8 @@ static struct layer layer_of(const struct vi_flow *f, const double *phi, size_t 
   size_t d = f->dim, H = f->hidden;
   const double *p = phi + l * layer_size(d, H);
   struct layer L = {p, p + H * d, p + H * d + H, p + 2 * H * d + H, p + 2 * H * d + H + d,
-                    p + 3 * H * d + H + d, f->din + l * d, f->dh + l * H};
+                    p + 3 * H * d + H + d, has_skip(d) ? p + 3 * H * d + H + 2 * d : NULL,
+                    f->din + l * d, f->dh + l * H};
   return L;
 }
 
@@ -151,6 +156,9 @@ static void conditioner(const struct layer *L, size_t d, size_t H, const double 
     }
     double a = L->bs[i], b = L->bt[i];
     const double *ws = L->Ws + i * H, *wt = L->Wt + i * H;
+    if (L->Vs)
+      for (size_t j = 0; j < d; j++)
+        if (L->din[j] < L->din[i]) a += L->Vs[i * d + j] * x[j];
     for (size_t k = 0; k < H; k++)
       if (L->din[i] > L->dh[k]) {
         a += ws[k] * h[k];
@@ -172,6 +180,7 @@ static void conditioner_vjp(const struct layer *L, size_t d, size_t H, const dou
   memset(ch, 0, H * sizeof *ch);
   double *gW1 = gp, *gb1 = gp ? gp + H * d : NULL, *gWs = gp ? gp + H * d + H : NULL;
   double *gbs = gp ? gWs + d * H : NULL, *gWt = gp ? gbs + d : NULL, *gbt = gp ? gWt + d * H : NULL;
+  double *gVs = gp && L->Vs ? gbt + d : NULL;
   for (size_t i = 0; i < d; i++) {
     if (L->din[i] == 0) continue;
     double th = tanh(s[i] / SMAX);
@@ -182,6 +191,12 @@ static void conditioner_vjp(const struct layer *L, size_t d, size_t H, const dou
       gbs[i] += ds;
       gbt[i] += dt;
     }
+    if (L->Vs && ds != 0)
+      for (size_t j = 0; j < d; j++)
+        if (L->din[j] < L->din[i]) {
+          if (cx) cx[j] += L->Vs[i * d + j] * ds;
+          if (gVs) gVs[i * d + j] += ds * x[j];
+        }
     for (size_t k = 0; k < H; k++)
       if (L->din[i] > L->dh[k]) {
         ch[k] += ws[k] * ds + wt[k] * dt;
@@ -343,11 +358,12 @@ int vi_flow_fprint(FILE *out, const struct vi_flow *f) {
   fprintf(out, "# flow: %s, %zu layers, %zu hidden units; rows flow[l].NAME[i;j] hold its "
                "parameters (mean column)\n",
           vi_flow_kind_name(f->kind), f->layers, H);
-  static const char *const names[6] = {"W1", "b1", "Ws", "bs", "Wt", "bt"};
+  static const char *const names[7] = {"W1", "b1", "Ws", "bs", "Wt", "bt", "Vs"};
+  int nb = has_skip(d) ? 7 : 6;
   for (size_t l = 0; l < f->layers; l++) {
     const double *p = f->phi + l * layer_size(d, H);
-    size_t rows[6] = {H, H, d, d, d, d}, cols[6] = {d, 1, H, 1, H, 1};
-    for (int b = 0; b < 6; b++) {
+    size_t rows[7] = {H, H, d, d, d, d, d}, cols[7] = {d, 1, H, 1, H, 1, d};
+    for (int b = 0; b < nb; b++) {
       for (size_t i = 0; i < rows[b]; i++)
         for (size_t j = 0; j < cols[b]; j++) {
           if (cols[b] > 1) fprintf(out, "flow[%zu].%s[%zu;%zu],%.17g\n", l + 1, names[b], i + 1, j + 1, *p++);

@@ -342,6 +342,8 @@ Test(flow, banana_means_sds_and_log_evidence_match_quadrature, .timeout = 600) {
                 r.elbo, e.logz);
     cr_expect(fabs(m - e.ma) < 0.3 * e.sa, "seed %d: mean of log alpha %g, exact %g", (int)seed, m, e.ma);
     cr_expect(fabs(sd / e.sa - 1) < 0.25, "seed %d: sd of log alpha %g, exact %g", (int)seed, sd, e.sa);
+    cr_expect(fabs(mal - e.mal) < 0.3 * e.sal, "seed %d: mean of alpha %g, exact %g", (int)seed, mal, e.mal);
+    cr_expect(fabs(sal / e.sal - 1) < 0.25, "seed %d: sd of alpha %g, exact %g", (int)seed, sal, e.sal);
     moments(th, OUT_DRAWS, 2, 1, 0, &m, &sd);
     cr_log_info("banana seed %d: beta %.4f (%.4f) sd %.4f (%.4f)", (int)seed, m, e.mb, sd, e.sb);
     cr_expect(fabs(m - e.mb) < 0.3 * e.sb, "seed %d: mean of beta %g, exact %g", (int)seed, m, e.mb);

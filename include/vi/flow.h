@@ -9,14 +9,18 @@
  * network:
  *
  *   h_k  = tanh(b1_k + sum_j Min_kj W1_kj x_j)                  (H hidden units)
- *   ls_i = om_i SMAX tanh((bs_i + sum_k Mout_ik Ws_ik h_k) / SMAX)
+ *   ls_i = om_i SMAX tanh((bs_i + sum_k Mout_ik Ws_ik h_k + sum_j S_ij Vs_ij x_j) / SMAX)
  *   t_i  = om_i (bt_i + sum_k Mout_ik Wt_ik h_k)
  *   y_i  = x_i exp(ls_i) + t_i,       log |det dy/dx| = sum_i ls_i
  *
  * The masks come from degrees: input j has degree din_j, hidden unit k
  * degree dh_k; Min_kj = [din_j <= dh_k], Mout_ik = [din_i > dh_k], so ls_i
  * and t_i depend only on inputs of lower degree and the Jacobian is
- * triangular (in degree order) with diagonal exp(ls).
+ * triangular (in degree order) with diagonal exp(ls). S_ij = [din_j < din_i]
+ * is a linear skip into the log scale (dim <= VI_FLOW_SKIP_MAX_DIM; else
+ * Vs is absent): tanh units saturate, and without it a layer's log scale
+ * is constant far out, so it cannot follow a conditional scale that keeps
+ * shrinking (beta | alpha of the banana, x | v of the funnel).
  *   VI_FLOW_COUPLING (RealNVP, Dinh et al. 2017): din is 0 on the half of the
  *     coordinates that condition (om = 0: passed through) and 1 on the half
  *     that is transformed; dh = 0. Layers come in pairs over a random
@@ -37,8 +41,9 @@
  * (through the inverse), and the pullback of d log p / d theta to the
  * flow's parameters (reparameterised, or sticking the landing).
  *
- * phi layout, per layer (P = 3 d H + H + 2 d values, layers one after the
- * other): W1[H][d], b1[H], Ws[d][H], bs[d], Wt[d][H], bt[d] (row-major).
+ * phi layout, per layer (P = 3 d H + H + 2 d (+ d^2) values, layers one after the
+ * other): W1[H][d], b1[H], Ws[d][H], bs[d], Wt[d][H], bt[d], then Vs[d][d]
+ * with the skip (row-major).
  * Masked entries are stored but never used (their gradient is 0).
  */
 #ifndef VI_FLOW_H
@@ -51,6 +56,7 @@
 #include "vi/arena.h"
 
 #define VI_FLOW_SMAX 3.0
+#define VI_FLOW_SKIP_MAX_DIM 100
 
 enum vi_flow_kind { VI_FLOW_COUPLING = 0, VI_FLOW_IAF };
 
