@@ -380,7 +380,11 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
   res->optimizer = VI_OPT_ADAM;
   res->eta = best_lr / FLOW_DIV;
   snprintf(res->fits, sizeof res->fits, "%.80s, flow", gauss);
-  if (best_lr == 0 || fell_back) {
+  if (fell_back) {
+    st = VI_ADVI_MAX_ITER;
+    set_reason(res, "the flow's iterates scored below the Gaussian fit (%s, ELBO %.6g) they "
+                    "started from: the flow is the identity", gauss, gauss_elbo);
+  } else if (best_lr == 0) {
     st = VI_ADVI_MAX_ITER;
     set_reason(res, "no step size improved on the Gaussian fit (%s, ELBO %.6g): the flow is "
                     "the identity", gauss, gauss_elbo);

@@ -110,11 +110,13 @@ double vi_flow_draw(const struct vi_flow *f, struct vi_flow_work *w, const doubl
 /* Sum over layers of log |det df_k/dx| at the last draw in w. */
 double vi_flow_log_det_layers(const struct vi_flow *f, const struct vi_flow_work *w);
 
-/* x = f^{-1}(y) (standardised coordinates; y and x may not alias). Returns
+/* x = f^{-1}(y) (standardised coordinates; y and x may not alias; w's
+ * caches are overwritten). Returns
  * sum of the layers' log |det| at the inverse points. */
 double vi_flow_inverse(const struct vi_flow *f, struct vi_flow_work *w, const double *y, double *x);
 
-/* log q(theta) at any theta, through the inverse. */
+/* log q(theta) at any theta, through the inverse (it overwrites w's caches:
+ * vi_flow_pull needs a fresh vi_flow_draw after it). */
 double vi_flow_log_q(const struct vi_flow *f, struct vi_flow_work *w, const double *theta);
 
 /* After vi_flow_draw(eta) in w, with g = d log p / d theta at that theta:
