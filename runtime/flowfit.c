@@ -380,12 +380,12 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
   res->optimizer = VI_OPT_ADAM;
   res->eta = best_lr / FLOW_DIV;
   snprintf(res->fits, sizeof res->fits, "%.80s, flow", gauss);
-  if (fell_back) {
-    st = VI_ADVI_MAX_ITER;
-    set_reason(res, "the flow's iterates scored below the Gaussian fit (%s, ELBO %.6g) they "
-                    "started from: the flow is the identity", gauss, gauss_elbo);
+  if (fell_back) { /* the Gaussian is the best q found: it is the answer */
+    st = VI_ADVI_CONVERGED;
+    set_reason(res, "the flow's iterates scored no better than the Gaussian fit (%s, ELBO %.6g) "
+                    "they started from: the flow is the identity", gauss, gauss_elbo);
   } else if (best_lr == 0) {
-    st = VI_ADVI_MAX_ITER;
+    st = VI_ADVI_CONVERGED; /* nothing beats the Gaussian: it is the flow's answer */
     set_reason(res, "no step size improved on the Gaussian fit (%s, ELBO %.6g): the flow is "
                     "the identity", gauss, gauss_elbo);
   } else if (converged) {
@@ -398,9 +398,12 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
     set_reason(res, "%d flow steps without the smoothed ELBO settling", main_steps);
   }
   vi_arena_free(&work);
+  res->stop = st;
+  res->converged = st == VI_ADVI_CONVERGED;
   return st;
 interrupted:
   res->stop = VI_ADVI_INTERRUPTED;
+  res->converged = 0;
   set_reason(res, "interrupted while fitting the flow");
   vi_arena_free(&work);
   return VI_ADVI_INTERRUPTED;
@@ -409,6 +412,8 @@ nomem:
   set_reason(res, "out of memory");
 fail:
   vi_arena_free(&work);
+  res->stop = VI_ADVI_ERROR;
+  res->converged = 0;
   return VI_ADVI_ERROR;
 }
 
