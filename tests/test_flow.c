@@ -615,3 +615,35 @@ Test(verdict, student_t2_and_the_funnel_are_still_flagged) {
       vi_arena_free(&a);
     }
 }
+
+/* N(m, s^2) in 3 coordinates, independent. */
+static int gauss3_lp(void *ctx, const double *t, double *lp, double *g) {
+  (void)ctx;
+  static const double m[3] = {1, -2, 0.5}, s[3] = {0.5, 2, 1};
+  double v = 0;
+  for (int i = 0; i < 3; i++) {
+    double z = (t[i] - m[i]) / s[i];
+    v += -0.5 * z * z - log(s[i]) - 0.5 * LOG_2PI;
+    if (g) g[i] = -z / s[i];
+  }
+  *lp = v;
+  return 0;
+}
+
+Test(flow, an_exact_gaussian_stays_exact_and_converged) {
+  struct vi_density den = {3, NULL, gauss3_lp, NULL};
+  static double th[OUT_DRAWS * 3];
+  static const double m[3] = {1, -2, 0.5}, s[3] = {0.5, 2, 1};
+  struct vi_arena a;
+  vi_arena_init(&a);
+  struct vi_advi_result r;
+  flow_fit(&den, 1, &a, &r, th);
+  cr_expect(r.converged, "%s", r.reason);
+  cr_expect(fabs(r.iw_elbo) < 0.01 && fabs(r.elbo) < 0.01, "ELBO %g, IW-ELBO %g, log Z 0", r.elbo, r.iw_elbo);
+  for (size_t i = 0; i < 3; i++) {
+    double mm, sd;
+    moments(th, OUT_DRAWS, 3, i, 0, &mm, &sd);
+    cr_expect(fabs(mm - m[i]) < 0.05 * s[i] && fabs(sd / s[i] - 1) < 0.05, "coordinate %zu: %g %g", i, mm, sd);
+  }
+  vi_arena_free(&a);
+}
