@@ -21,6 +21,7 @@
 #include "vi/dense.h"
 #include "vi/draws.h"
 #include "vi/family.h"
+#include "vi/flow.h"
 #include "vi/objective.h"
 #include "vi/optim.h"
 #include "vi/rng.h"
@@ -52,7 +53,8 @@ void vi_advi_options_default(struct vi_advi_options *o) {
   o->lr_draws = 1;
 }
 
-static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank", "auto", "lowrank"};
+static const char *const algo_names[] = {"dadvi", "meanfield", "fullrank", "auto", "lowrank",
+                                         "flow"};
 static const char *const opt_names[] = {"auto", "sgd", "lbfgs", "adam"};
 
 /* Index of name in names[0..n), or -1. */
@@ -63,11 +65,11 @@ static int name_index(const char *const *names, int n, const char *name) {
 }
 
 const char *vi_algo_name(enum vi_algo a) {
-  return (unsigned)a < 5 ? algo_names[a] : "unknown";
+  return (unsigned)a < 6 ? algo_names[a] : "unknown";
 }
 
 int vi_algo_parse(const char *name, enum vi_algo *out) {
-  int i = name_index(algo_names, 5, name);
+  int i = name_index(algo_names, 6, name);
   if (i >= 0) *out = (enum vi_algo)i;
   return i >= 0 ? 0 : -1;
 }
@@ -84,6 +86,7 @@ int vi_optimizer_parse(const char *name, enum vi_optimizer *out) {
 
 enum vi_optimizer vi_optimizer_of(const struct vi_advi_options *o) {
   if (o->optimizer != VI_OPT_AUTO) return o->optimizer;
+  if (o->algorithm == VI_ALGO_FLOW) return VI_OPT_ADAM;
   return o->algorithm == VI_ALGO_MEANFIELD ? VI_OPT_SGD : VI_OPT_LBFGS;
 }
 
@@ -1599,6 +1602,7 @@ static int check_options(const struct vi_density *den, const struct vi_advi_opti
 enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi_options *o,
                               struct vi_arena *arena, struct vi_advi_result *res,
                               struct vi_diags *d) {
+  if (o->algorithm == VI_ALGO_FLOW) return vi_flowfit_run(den, o, arena, res, d); /* flowfit.c */
   memset(res, 0, sizeof *res);
   res->algorithm = o->algorithm;
   res->optimizer = vi_optimizer_of(o);

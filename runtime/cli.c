@@ -14,6 +14,7 @@
 
 #include "vi/advi.h"
 #include "vi/data.h"
+#include "vi/flow.h"
 #include "vi/model.h"
 #include "vi/report.h"
 #include "vi/point.h"
@@ -32,6 +33,7 @@ struct cli {
   int threads;            /* --threads: 0 = one per core */
   unsigned long long seed;
   int quiet, help, version;
+  int resample;           /* --resample: PSIS-resampled output draws */
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
   const char *report;     /* --report FILE.html */
@@ -56,7 +58,12 @@ static const char usage[] =
     "                          mean-field ADVI with linear-response covariances), meanfield\n"
     "                          or fullrank (the Gaussian family), lowrank (low rank plus\n"
     "                          diagonal Gaussian, fixed draws + L-BFGS; 100 to 100,000 parameters)\n"
+    "                          or flow (a normalizing flow on top of auto's Gaussian fit)\n"
     "  --rank R                lowrank's rank (default by cost, 2 to 10)\n"
+    "  --flow F                flow's layers: coupling (default; RealNVP) or iaf\n"
+    "  --flow-layers N --flow-hidden N  flow's layers (default 8) and hidden units\n"
+    "                          (default 2 x parameters, within 16 to 64)\n"
+    "  --resample              output draws resampled by their Pareto-smoothed importance weights\n"
     "  --optimizer O           sgd (CmdStan's stochastic gradient ascent; meanfield's default),\n"
     "                          adam (Adam on the same gradients; meanfield, fullrank)\n"
     "                          or lbfgs (fixed draws + L-BFGS; fullrank's default)\n"
@@ -86,8 +93,9 @@ static const char usage[] =
 static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
-                                          "params", "threads", "report", "point", "pin", "em", NULL};
-static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
+                                          "params", "threads", "report", "point", "pin", "em", "flow", "flow-layers",
+                                          "flow-hidden", NULL};
+static const char *const flag_opts[] = {"check", "quiet", "help", "version", "resample", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
  * it), or NULL. */
@@ -175,6 +183,10 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       a->help = 1;
       continue;
     }
+    if (!strcmp(opt, "resample")) {
+      a->resample = 1;
+      continue;
+    }
     if (!strcmp(opt, "version")) {
       a->version = 1;
       continue;
@@ -213,7 +225,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     }
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
-        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
+        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank, lowrank or flow, not '%s'\n",
                 val);
         return VI_ERR_USAGE;
       }
@@ -230,6 +242,17 @@ static int parse_args(int argc, char **argv, struct cli *a) {
         fprintf(stderr, "error: --estimator takes reparam or stl, not '%s'\n", val);
         return VI_ERR_USAGE;
       }
+    } else if (!strcmp(opt, "flow")) {
+      enum vi_flow_kind k;
+      if (vi_flow_kind_parse(val, &k)) {
+        fprintf(stderr, "error: --flow takes coupling or iaf, not '%s'\n", val);
+        return VI_ERR_USAGE;
+      }
+      a->opt.flow_kind = (int)k;
+    } else if (!strcmp(opt, "flow-layers")) {
+      if (!(r = parse_num(opt, val, 1, 64, 1, &v))) a->opt.flow_layers = (int)v;
+    } else if (!strcmp(opt, "flow-hidden")) {
+      if (!(r = parse_num(opt, val, 1, 4096, 1, &v))) a->opt.flow_hidden = (int)v;
     } else if (!strcmp(opt, "rank")) {
       if (!(r = parse_num(opt, val, 1, 1e4, 1, &v))) a->opt.rank = (int)v;
     } else if (!strcmp(opt, "lr")) {
@@ -273,6 +296,12 @@ static int parse_args(int argc, char **argv, struct cli *a) {
   if (a->help || a->version) return VI_OK;
   if (!a->model) {
     fputs(usage, stderr);
+    return VI_ERR_USAGE;
+  }
+  if (a->opt.algorithm == VI_ALGO_FLOW && a->opt.optimizer != VI_OPT_AUTO &&
+      a->opt.optimizer != VI_OPT_ADAM) {
+    fprintf(stderr, "error: --algorithm flow is fitted with adam, not --optimizer %s\n",
+            vi_optimizer_name(a->opt.optimizer));
     return VI_ERR_USAGE;
   }
   if ((a->opt.algorithm == VI_ALGO_DADVI || a->opt.algorithm == VI_ALGO_AUTO) &&
@@ -547,6 +576,59 @@ static void sweep_cb(void *ctx, int sweep, double elbo) {
   if (!*(const int *)ctx) fprintf(stderr, "EM sweep %4d   ELBO %.12g\n", sweep, elbo);
 }
 
+/* Replaces the S draws (and their log_p, log_q) by S draws resampled
+ * (systematic resampling, seeded) with their Pareto-smoothed importance
+ * weights. 0, or -1 when out of memory. */
+static int resample_draws(double *theta, double *log_p, double *log_q, size_t S, size_t dim,
+                          unsigned long long seed) {
+  double *lw = malloc(S * sizeof *lw), *copy = malloc(S * (dim ? dim : 1) * sizeof *copy);
+  double *lp = malloc(S * sizeof *lp), *lq = malloc(S * sizeof *lq);
+  int rc = -1;
+  if (!lw || !copy || !lp || !lq || vi_psis_smooth(log_p, log_q, S, lw)) goto out;
+  double mx = -INFINITY, sum = 0;
+  for (size_t s = 0; s < S; s++) mx = fmax(mx, lw[s]);
+  if (!isfinite(mx)) { /* no weight to go by: the draws stay */
+    rc = 0;
+    goto out;
+  }
+  for (size_t s = 0; s < S; s++) sum += lw[s] = exp(lw[s] - mx);
+  memcpy(copy, theta, S * dim * sizeof *copy);
+  memcpy(lp, log_p, S * sizeof *lp);
+  memcpy(lq, log_q, S * sizeof *lq);
+  struct vi_rng r;
+  vi_rng_seed(&r, seed, 0x5e);
+  double u = vi_rng_uniform(&r), acc = lw[0] / sum;
+  size_t k = 0;
+  for (size_t s = 0; s < S; s++) {
+    double target = ((double)s + u) / (double)S;
+    while (acc < target && k + 1 < S) acc += lw[++k] / sum;
+    memcpy(theta + s * dim, copy + k * dim, dim * sizeof *copy);
+    log_p[s] = lp[k];
+    log_q[s] = lq[k];
+  }
+  /* in random order, so that a prefix of the draws is a sample too */
+  for (size_t s = S - 1; s > 0; s--) {
+    size_t j = (size_t)(vi_rng_uniform(&r) * (double)(s + 1));
+    if (j >= s) continue;
+    memcpy(copy, theta + s * dim, dim * sizeof *copy);
+    memcpy(theta + s * dim, theta + j * dim, dim * sizeof *copy);
+    memcpy(theta + j * dim, copy, dim * sizeof *copy);
+    double t = log_p[s];
+    log_p[s] = log_p[j];
+    log_p[j] = t;
+    t = log_q[s];
+    log_q[s] = log_q[j];
+    log_q[j] = t;
+  }
+  rc = 0;
+out:
+  free(lw);
+  free(copy);
+  free(lp);
+  free(lq);
+  return rc;
+}
+
 static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   double t0 = now();
   size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a->opt.output_samples;
@@ -630,6 +712,38 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
+  /* the verdict is about q's own draws, so it comes before any resampling,
+   * and on q's coordinates: point ones do not vary */
+  struct vi_psis_check chk;
+  size_t cdim = dim;
+  double *qtheta = theta;
+  if (points) {
+    uint8_t *k = calloc(dim + 1, 1);
+    qtheta = malloc((S ? S : 1) * (dim ? dim : 1) * sizeof *qtheta);
+    if (k && qtheta) {
+      vi_model_point_kinds(m, k);
+      cdim = 0;
+      for (size_t s = 0; s < S; s++)
+        for (size_t i = 0; i < dim; i++)
+          if (!k[i]) qtheta[cdim++] = theta[s * dim + i];
+      cdim = S ? cdim / S : 0;
+    } else {
+      free(qtheta);
+      qtheta = theta;
+    }
+    free(k);
+  }
+  int no_check = vi_psis_check(qtheta, S, cdim, log_p, log_q, &chk);
+  if (qtheta != theta) free(qtheta);
+  if (no_check) {
+    chk.khat = vi_psis_khat(log_p, log_q, S);
+    chk.verdict = VI_VERDICT_UNKNOWN;
+  }
+  if (a->resample && S > 0 && resample_draws(theta, log_p, log_q, S, dim, a->seed)) {
+    fprintf(stderr, "error: out of memory while resampling %zu draws\n", S);
+    rc = VI_EXIT_EVAL;
+    goto done;
+  }
   struct vi_rng rng;
   vi_rng_seed(&rng, a->seed, 0x9e);
   size_t failed = 0;
@@ -653,24 +767,6 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     size_t i = 1;
     while (i < S && draws[i * P + k] == draws[k]) i++;
     if (S > 1 && i == S) st[k] = (struct vi_summary_stats){draws[k], 0, draws[k], draws[k], draws[k]};
-  }
-  struct vi_psis_check chk;
-  size_t cdim = dim;
-  if (points) { /* the check is on q's coordinates: the point ones do not vary */
-    uint8_t *k = calloc(dim + 1, 1);
-    if (k) {
-      vi_model_point_kinds(m, k);
-      cdim = 0;
-      for (size_t s = 0; s < S; s++)
-        for (size_t i = 0; i < dim; i++)
-          if (!k[i]) theta[cdim++] = theta[s * dim + i];
-      cdim = S ? cdim / S : 0;
-    }
-    free(k);
-  }
-  if (vi_psis_check(theta, S, cdim, log_p, log_q, &chk)) {
-    chk.khat = vi_psis_khat(log_p, log_q, S);
-    chk.verdict = VI_VERDICT_UNKNOWN;
   }
   double khat = chk.khat;
   double secs = now() - t0;
@@ -740,7 +836,14 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     }
     free(kinds);
   }
-  if (dim > 0) {
+  if (res.flow)
+    printf("flow:        %s, %zu layers of %zu hidden units, on the Gaussian fit (%s); step size %g\n",
+           vi_flow_kind_name(res.flow->kind), res.flow->layers, res.flow->hidden,
+           vi_algo_name(res.base_algorithm), res.eta);
+  if (res.flow) printf("fits run:    %s; reported: flow\n", res.fits);
+  if (dim > 0 && res.flow) {
+    /* the base's own covariance line would describe the Gaussian, not q */
+  } else if (dim > 0) {
     if (points && res.draws_m == 1) printf("covariance:  none: every parameter is a point value\n");
     else if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
     else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
@@ -750,7 +853,14 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
   if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
-  printf("ELBO:        %.6g\n", res.elbo);
+  if (res.flow) {
+    printf("ELBO:        %.6g (Monte Carlo se %.2g, %d draws)\n", res.elbo, res.elbo_se, res.eval_draws);
+    printf("IW-ELBO:     %.6g (se %.2g): importance-weighted, an estimate of log evidence\n",
+           res.iw_elbo, res.iw_elbo_se);
+  } else {
+    printf("ELBO:        %.6g\n", res.elbo);
+  }
+  if (a->resample) printf("draws:       resampled by Pareto-smoothed importance weights\n");
   printf("Pareto k:    %.2f\n", khat);
   printf("verdict:     %s", vi_verdict_name(chk.verdict));
   if (isfinite(chk.mean_shift))
@@ -759,7 +869,10 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   printf("\n");
   printf("time:        %.3f s\n", secs);
   if (!res.converged) {
-    if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
+    if (res.algorithm == VI_ALGO_FLOW)
+      fprintf(stderr, "warning: the flow fit did not converge (%s); try more iterations (--iter) "
+                      "or another flow (--flow-layers, --flow iaf)\n", res.reason);
+    else if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
       fprintf(stderr, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
     else if (res.optimizer == VI_OPT_LBFGS)
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
@@ -770,7 +883,10 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   if (chk.verdict == VI_VERDICT_UNRELIABLE) {
     /* advice that runs on this model: full rank is limited to 1000 parameters */
     const char *advice =
-        res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
+        res.algorithm == VI_ALGO_FLOW
+            ? "; try more flow layers (--flow-layers 16), --flow iaf, reparameterising the "
+              "model (e.g. non-centred) or MCMC"
+        : res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
             ? "; the posterior is far from Gaussian on the unconstrained scale: try "
               "reparameterising the model (e.g. non-centred) or use MCMC"
         : dim <= 1000 ? "; try --algorithm fullrank"

@@ -10,6 +10,7 @@
 #include "vi/advi.h"
 #include "vi/dense.h"
 #include "vi/family.h"
+#include "vi/flow.h"
 
 enum { STREAM_DRAWS = 2, DRAW_BALANCE_MAX_DIM = 200 };
 
@@ -70,6 +71,7 @@ static int batch_log_p(const struct vi_density *den, size_t S, const double *the
 enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_density *den,
                             uint64_t seed, size_t S, double *theta, double *log_p,
                             double *log_q, struct vi_diags *d) {
+  if (res->flow) return vi_flowfit_draw(res->flow, den, seed, S, theta, log_p, log_q, d);
   size_t dim = res->dim;
   struct vi_arena a;
   vi_arena_init(&a);

@@ -2,6 +2,8 @@
  * (include/vi/summary.h). */
 #include "vi/summary.h"
 
+#include "vi/flow.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -339,6 +341,7 @@ int vi_summary_fprint_params(FILE *f, const struct vi_advi_result *res,
     }
     fputc('\n', f);
   }
+  if (res->flow && vi_flow_fprint(f, res->flow) != VI_OK) return VI_ERR_IO;
   return ferror(f) ? VI_ERR_IO : VI_OK;
 }
 

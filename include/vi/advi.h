@@ -45,6 +45,9 @@
  *     draws and 300 L-BFGS iterations per stage, reported when its ELBO is
  *     higher than dadvi's (then VI_ADVI_MAX_ITER when it did not converge).
  *     res->fits lists the fits that ran.
+ *   - VI_ALGO_FLOW (`--algorithm flow`): auto's Gaussian fit, then a
+ *     normalizing flow over its standardised coordinates (flow.h; the driver
+ *     is flowfit.c): res->flow, res->iw_elbo; mu and L/omega/B stay the base.
  *
  * Example:
  *   struct vi_advi_options o;
@@ -63,6 +66,8 @@
 
 #include "vi/arena.h"
 #include "vi/diag.h"
+
+struct vi_flow;
 
 /* The model as the fitting code sees it. */
 struct vi_pool;
@@ -88,7 +93,8 @@ enum vi_algo {
   VI_ALGO_MEANFIELD, /* CmdStan's stochastic meanfield ADVI */
   VI_ALGO_FULLRANK,  /* the full-rank family (L-BFGS by default, or CmdStan's sgd) */
   VI_ALGO_AUTO,      /* the default: dadvi, refined to full rank for small, cheap models */
-  VI_ALGO_LOWRANK    /* low rank plus diagonal Gaussian, fixed draws + L-BFGS */
+  VI_ALGO_LOWRANK,   /* low rank plus diagonal Gaussian, fixed draws + L-BFGS */
+  VI_ALGO_FLOW       /* a normalizing flow on top of auto's Gaussian fit (flow.h, flowfit.c) */
 };
 
 /* How the ELBO is maximised. */
@@ -154,6 +160,11 @@ struct vi_advi_options {
    * asked after the dadvi stage; NULL = unknown (treated as cheap) */
   size_t (*work)(void *ctx);
   void *work_ctx;
+  /* flow only (flow.h): the layer type (0 coupling, 1 iaf), layers and
+   * hidden units per conditioner (0 = defaults: 8 layers, clamp(2 dim, 16, 64)) */
+  int flow_kind;
+  int flow_layers;
+  int flow_hidden;
   /* hooks */
   vi_advi_progress_fn progress; /* may be NULL */
   void *progress_ctx;
@@ -205,6 +216,15 @@ struct vi_advi_result {
                              covariance (draws and log_q use it); omega still holds the
                              mean-field log sds */
   struct vi_advi_trace trace; /* the objective over the iterations of every fit that ran */
+  /* flow: the fitted flow (draws and log_q use it; mu, L/omega/B above are
+   * its Gaussian base, base_algorithm says which fit), the ELBO's Monte
+   * Carlo standard error and the importance-weighted ELBO (log mean p/q over
+   * the evaluation draws: an estimate of log evidence) with its standard
+   * error (delta method); NULL / NAN otherwise */
+  const struct vi_flow *flow;
+  enum vi_algo base_algorithm;
+  double elbo_se, iw_elbo, iw_elbo_se;
+  int eval_draws;         /* flow: draws behind elbo and iw_elbo */
 };
 
 /* CmdStan's defaults (iter 10000, grad_samples 1, elbo_samples 100,
@@ -219,7 +239,7 @@ void vi_advi_options_default(struct vi_advi_options *o);
  * never above dim. */
 size_t vi_advi_lowrank_rank(size_t dim, int requested, size_t work);
 
-/* Name of an algorithm ("dadvi", "meanfield", "fullrank", "auto", "lowrank"), and the reverse
+/* Name of an algorithm ("dadvi", "meanfield", "fullrank", "auto", "lowrank", "flow"), and the reverse
  * (returns 0 and sets *out, or -1 for an unknown name). */
 const char *vi_algo_name(enum vi_algo a);
 int vi_algo_parse(const char *name, enum vi_algo *out);
@@ -257,6 +277,13 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
  * all non-finite; INFINITY when the tail is degenerate in the bad direction. */
 double vi_psis_khat(const double *log_p, const double *log_q, size_t S);
 
+/* Pareto-smoothed log importance weights (Vehtari et al. 2024): log_w[s] =
+ * log_p[s] - log_q[s], with the largest min(S/5, 3 sqrt(S)) replaced by the
+ * quantiles of the generalized Pareto fitted to them (never above the
+ * largest raw weight); unnormalised. S < 25: the raw log ratios. VI_OK or
+ * VI_ERR_NOMEM. */
+enum vi_status vi_psis_smooth(const double *log_p, const double *log_q, size_t S, double *log_w);
+
 /* Plain-language verdict for a k-hat: "good" (k < 0.5), "ok" (0.5..0.7),
  * "unreliable: the approximation is poor" (k > 0.7), or "unknown" (NaN). Static string. */
 const char *vi_psis_verdict(double khat);
@@ -269,12 +296,14 @@ const char *vi_psis_verdict(double khat);
  * |mean_w - mean_q| / sd_q, sd_shift the largest |log(sd_w / sd_q)|, over
  * the coordinates (worst_* say which). The verdict:
  *   VI_VERDICT_GOOD         k-hat <= 0.7
- *   VI_VERDICT_LIGHT_TAILS  0.7 < k-hat <= 1 and both shifts <= VI_SHIFT_TOL:
+ *   VI_VERDICT_LIGHT_TAILS  0.7 < k-hat <= 1 + se and both shifts <= VI_SHIFT_TOL
+ *                           (se = (1 + k-hat) / sqrt(M), M the tail size above:
+ *                           k-hat's standard error, 0.2 at S = 1000):
  *                           the posterior has heavier tails than q in some
  *                           direction, yet the weights do not move the means
  *                           or sds (by more than VI_SHIFT_TOL sd)
  *   VI_VERDICT_UNRELIABLE   k-hat > 0.7 and a shift above VI_SHIFT_TOL, or
- *                           k-hat > 1 (the ratios then have no finite mean,
+ *                           k-hat > 1 + se (the ratios then have no finite mean,
  *                           so no shift estimate can be trusted)
  *   VI_VERDICT_UNKNOWN      k-hat could not be computed (S < 25, no finite
  *                           log_p)
