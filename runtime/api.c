@@ -1,6 +1,8 @@
-/* api.c: the interface for other languages (include/vi/api.h). A fit runs
- * the steps of vi-run's fit_mode (runtime/cli.c) in the same order with the
- * same seeds; python/tests check the numbers against the CLI's. */
+/* api.c: the interface for other languages (include/vi/api.h). A fit is a
+ * run of vi-run itself (vi_cli_run, runtime/cli.c): the options become its
+ * argv, the columns in memory its first table, its printing goes to memory,
+ * and its on_fit hook keeps the model and the outputs. One parser, one
+ * pipeline: every vi-run option works here, with the same numbers. */
 #include "vi/api.h"
 
 #include <errno.h>
@@ -9,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "model_impl.h"
 #include "vi/advi.h"
@@ -81,12 +82,6 @@ static char *dup_str(const char *s) {
   char *p = malloc(n + 1);
   if (p) memcpy(p, s, n + 1);
   return p;
-}
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* vi-run's exit code for a status (cli.c, status_exit). */
@@ -273,110 +268,7 @@ static char *table_text(const struct vi_api_data *d, size_t *len) {
   return buf;
 }
 
-/* ---- options (as vi-run's parse_args) ---- */
-
-static int opt_num(const char *opt, const char *val, double lo, double hi, int integer, double *out,
-                   struct vi_api_error *e) {
-  char *end;
-  errno = 0;
-  double v = strtod(val, &end);
-  if (end == val || *end || errno || !(v >= lo && v <= hi) || (integer && v != floor(v))) {
-    set_error(e, VI_ERR_USAGE, VI_EXIT_USAGE, "error: --%s takes %s in [%g, %g], not '%s'\n", opt,
-              integer ? "an integer" : "a number", lo, hi, val);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
-
-struct run_opts {
-  struct vi_advi_options opt;
-  unsigned long long seed;
-  int threads;
-  const char *init_file;
-};
-
-static int parse_option(struct run_opts *a, const char *key, const char *val, struct vi_api_error *e) {
-  char opt[64];
-  size_t n = strlen(key);
-  if (n >= sizeof opt) n = sizeof opt - 1;
-  for (size_t i = 0; i < n; i++) opt[i] = key[i] == '_' ? '-' : key[i];
-  opt[n] = 0;
-  double v = 0;
-  int r = 0;
-  if (!strcmp(opt, "algorithm")) {
-    if (vi_algo_parse(val, &a->opt.algorithm)) {
-      set_error(e, VI_ERR_USAGE, VI_EXIT_USAGE,
-                "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n", val);
-      return -1;
-    }
-  } else if (!strcmp(opt, "optimizer")) {
-    if (vi_optimizer_parse(val, &a->opt.optimizer) || a->opt.optimizer == VI_OPT_AUTO) {
-      set_error(e, VI_ERR_USAGE, VI_EXIT_USAGE,
-                "error: --optimizer takes sgd or lbfgs, not '%s' (or adam, with --algorithm meanfield or "
-                "fullrank)\n", val);
-      return -1;
-    }
-  } else if (!strcmp(opt, "estimator")) {
-    if (!strcmp(val, "stl")) a->opt.estimator = VI_EST_STL;
-    else if (!strcmp(val, "reparam")) a->opt.estimator = VI_EST_REPARAM;
-    else {
-      set_error(e, VI_ERR_USAGE, VI_EXIT_USAGE, "error: --estimator takes reparam or stl, not '%s'\n", val);
-      return -1;
-    }
-  } else if (!strcmp(opt, "rank")) {
-    if (!(r = opt_num(opt, val, 1, 1e4, 1, &v, e))) a->opt.rank = (int)v;
-  } else if (!strcmp(opt, "lr")) {
-    if (!(r = opt_num(opt, val, 1e-12, 1e6, 0, &v, e))) a->opt.lr = v;
-  } else if (!strcmp(opt, "threads")) {
-    if (!(r = opt_num(opt, val, 1, 256, 1, &v, e))) a->threads = (int)v;
-  } else if (!strcmp(opt, "seed")) {
-    if (!(r = opt_num(opt, val, 0, 4294967295.0, 1, &v, e))) a->seed = (unsigned long long)v;
-  } else if (!strcmp(opt, "iter")) {
-    if (!(r = opt_num(opt, val, 1, 1e8, 1, &v, e))) a->opt.iter = (int)v;
-  } else if (!strcmp(opt, "grad-samples")) {
-    if (!(r = opt_num(opt, val, 1, 1e6, 1, &v, e))) a->opt.grad_samples = (int)v;
-  } else if (!strcmp(opt, "elbo-samples")) {
-    if (!(r = opt_num(opt, val, 1, 1e7, 1, &v, e))) a->opt.elbo_samples = (int)v;
-  } else if (!strcmp(opt, "eval-elbo")) {
-    if (!(r = opt_num(opt, val, 1, 1e8, 1, &v, e))) a->opt.eval_elbo = (int)v;
-  } else if (!strcmp(opt, "eta")) {
-    if (!(r = opt_num(opt, val, 1e-12, 1e12, 0, &v, e))) {
-      a->opt.eta = v;
-      a->opt.adapt_engaged = 0;
-    }
-  } else if (!strcmp(opt, "adapt-engaged")) {
-    if (!(r = opt_num(opt, val, 0, 1, 1, &v, e))) a->opt.adapt_engaged = (int)v;
-  } else if (!strcmp(opt, "adapt-iter")) {
-    if (!(r = opt_num(opt, val, 1, 1e6, 1, &v, e))) a->opt.adapt_iter = (int)v;
-  } else if (!strcmp(opt, "tol-rel-obj")) {
-    if (!(r = opt_num(opt, val, 1e-12, 1e6, 0, &v, e))) a->opt.tol_rel_obj = v;
-  } else if (!strcmp(opt, "output-samples")) {
-    if (!(r = opt_num(opt, val, 1, 1e7, 1, &v, e))) a->opt.output_samples = (int)v;
-  } else if (!strcmp(opt, "init")) {
-    size_t m = strlen(val);
-    if (m > 5 && !strcmp(val + m - 5, ".json")) a->init_file = val;
-    else if (!(r = opt_num(opt, val, 0, 1e6, 0, &v, e))) a->opt.init_radius = v;
-  } else {
-    set_error(e, VI_ERR_USAGE, VI_EXIT_USAGE, "error: unknown option '%s'\n", key);
-    return -1;
-  }
-  return r;
-}
-
-/* ---- fit ---- */
-
-static int density_cb(void *ctx, const double *theta, double *lp, double *grad) {
-  struct vi_model *m = ctx;
-  if (vi_model_log_density(m, theta, lp, grad)) return 1;
-  return isfinite(*lp) ? 0 : 1;
-}
-
-static int density_batch_cb(void *ctx, size_t M, const double *theta, double *lp, double *grad, int *status) {
-  return vi_model_log_density_batch(ctx, M, theta, lp, grad, status);
-}
-
-static size_t work_cb(void *ctx) { return vi_model_work(ctx); }
+/* ---- fit: vi-run itself (runtime/cli.c), through its hooks ---- */
 
 void vi_api_fit_free(struct vi_api_fit *f) {
   if (!f) return;
@@ -389,6 +281,7 @@ void vi_api_fit_free(struct vi_api_fit *f) {
   free(f->names);
   free(f->labels);
   free(f->blocks);
+  free(f->data_name);
   free(f->summary_csv);
   free(f->params_csv);
   vi_arena_free(&f->arena);
@@ -396,165 +289,139 @@ void vi_api_fit_free(struct vi_api_fit *f) {
   free(f);
 }
 
-static void warn(struct vi_api_fit *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct vi_api_fit *f, const char *fmt, ...) {
-  size_t n = strlen(f->warnings);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(f->warnings + n, sizeof f->warnings - n, fmt, ap);
-  va_end(ap);
+/* vi_cli_hooks.on_fit: keeps what vi-run computed */
+static int keep_fit(void *ctx, const struct vi_cli_fit *c) {
+  struct vi_api_fit *f = ctx;
+  f->m = c->m;
+  f->arena = *c->arena;
+  f->opt = *c->opt;
+  f->opt.init = NULL; /* vi-run's, freed; the report only asks whether one was given */
+  f->opt.work = NULL;
+  f->opt.work_ctx = NULL;
+  f->opt.progress = NULL;
+  f->opt.progress_ctx = NULL;
+  f->opt.cancel = NULL;
+  f->res = *c->res;
+  f->chk = *c->chk;
+  f->seed = c->seed;
+  f->secs = c->secs;
+  f->dim = c->dim;
+  f->P = c->P;
+  f->S = c->S;
+  f->theta = c->theta;
+  f->log_p = c->log_p;
+  f->log_q = c->log_q;
+  f->draws = c->draws;
+  f->mean_row = c->mean_row;
+  f->st = c->st;
+  size_t P = c->P ? c->P : 1;
+  f->names = malloc(P * sizeof *f->names);
+  f->labels = malloc(P * sizeof *f->labels);
+  f->blocks = malloc(P * sizeof *f->blocks);
+  for (size_t k = 0; f->names && f->labels && f->blocks && k < c->P; k++) {
+    f->names[k] = vi_model_out_name(c->m, k);
+    f->labels[k] = vi_model_out_label(c->m, k);
+    f->blocks[k] = vi_model_out_block(c->m, k);
+  }
+  return 1;
 }
+
+/* argv under construction: every string is the argv's own copy */
+struct args {
+  char **v;
+  int n, cap;
+};
+
+static int arg(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int arg(struct args *a, const char *fmt, ...) {
+  if (a->n + 1 >= a->cap) {
+    int cap = a->cap ? 2 * a->cap : 16;
+    char **v = realloc(a->v, (size_t)cap * sizeof *v);
+    if (!v) return -1;
+    a->v = v;
+    a->cap = cap;
+  }
+  va_list ap, aq;
+  va_start(ap, fmt);
+  va_copy(aq, ap);
+  int len = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *str = len >= 0 ? malloc((size_t)len + 1) : NULL;
+  if (str) vsnprintf(str, (size_t)len + 1, fmt, aq);
+  va_end(aq);
+  if (!str) return -1;
+  a->v[a->n] = str;
+  a->v[++a->n] = NULL;
+  return 0;
+}
+
+static int is_flag_option(const char *opt) { return !strcmp(opt, "resample") || !strcmp(opt, "quiet"); }
 
 struct vi_api_fit *vi_api_fit_run(const struct vi_api_model *am, const struct vi_api_data *data, int nopt,
                                   const char *const *keys, const char *const *values, struct vi_api_error *e) {
   clear_error(e);
-  struct run_opts a;
-  memset(&a, 0, sizeof a);
-  a.seed = 1;
-  vi_advi_options_default(&a.opt);
-  for (int i = 0; i < nopt; i++)
-    if (parse_option(&a, keys[i], values[i], e)) return NULL;
-  a.opt.seed = a.seed;
-  if ((a.opt.algorithm == VI_ALGO_DADVI || a.opt.algorithm == VI_ALGO_AUTO) &&
-      (a.opt.optimizer == VI_OPT_SGD || a.opt.optimizer == VI_OPT_ADAM)) {
-    set_error(e, VI_ERR_USAGE, VI_EXIT_USAGE,
-              "error: --optimizer %s needs --algorithm meanfield or fullrank (dadvi is the deterministic "
-              "L-BFGS fit)\n", vi_optimizer_name(a.opt.optimizer));
-    return NULL;
-  }
   struct vi_api_fit *f = calloc(1, sizeof *f);
-  if (!f) {
-    set_error(e, VI_ERR_NOMEM, VI_EXIT_EVAL, "error: out of memory\n");
-    return NULL;
+  struct args av = {0};
+  struct vi_table *table = NULL;
+  char *obuf = NULL, *ebuf = NULL;
+  size_t olen = 0, elen = 0;
+  int bad = !f || arg(&av, "vi-run") || arg(&av, "%s", am->path);
+  for (int i = 0; !bad && data && i < data->nfiles; i++) bad = arg(&av, "%s", data->files[i]);
+  for (int i = 0; !bad && data && i < data->nassigns; i++) bad = arg(&av, "%s", data->assigns[i]);
+  for (int i = 0; !bad && i < nopt; i++) { /* "output_samples" is --output-samples */
+    char opt[64];
+    snprintf(opt, sizeof opt, "%s", keys[i]);
+    for (char *c = opt; *c; c++) *c = *c == '_' ? '-' : *c;
+    if (is_flag_option(opt)) {
+      if (strcmp(values[i], "0") && strcmp(values[i], "false") && strcmp(values[i], "False")) bad = arg(&av, "--%s", opt);
+    } else {
+      bad = arg(&av, "--%s", opt) || arg(&av, "%s", values[i]);
+    }
   }
-  vi_arena_init(&f->arena);
-  struct vi_diags d;
-  vi_diags_init(&d);
-  double *init = NULL;
-  int r = vi_model_load_string(am->path, am->src, am->len, &f->m, &d);
-  if (r) {
-    set_error(e, r, VI_EXIT_MODEL, "%s", d.buf && d.len ? d.buf : "error: cannot load the model\n");
+  if (bad) {
+    set_error(e, VI_ERR_NOMEM, VI_EXIT_EVAL, "error: out of memory\n");
     goto fail;
   }
-  struct vi_model *m = f->m;
-  /* the columns in memory: one table, read by the CSV reader, first */
-  if (data && data->ncols) {
+  if (data && data->ncols) { /* the columns in memory: one table, read by the CSV reader */
+    struct vi_diags d;
+    vi_diags_init(&d);
     size_t len = 0;
     char *text = table_text(data, &len);
-    struct vi_table **tp = realloc(m->tables, (size_t)(m->ntables + 1) * sizeof *tp);
-    if (tp) m->tables = tp;
-    if (!text || !tp) {
-      free(text);
-      set_error(e, VI_ERR_NOMEM, VI_EXIT_EVAL, "error: out of memory\n");
-      goto fail;
-    }
-    r = vi_csv_parse("data", text, len, &m->tables[m->ntables], &d);
+    int r = text ? vi_csv_parse("data", text, len, &table, &d) : VI_ERR_NOMEM;
     free(text);
-    if (r) {
-      set_error(e, r, exit_of(r), "%s", d.buf && d.len ? d.buf : "error: bad data\n");
-      goto fail;
-    }
-    m->ntables++;
+    if (r) set_error(e, r, exit_of(r), "%s", d.buf && d.len ? d.buf : "error: out of memory\n");
+    vi_diags_free(&d);
+    if (r) goto fail;
   }
-  struct vi_data_inputs in = {data ? (const char *const *)data->files : NULL, data ? data->nfiles : 0,
-                              data ? (const char *const *)data->assigns : NULL, data ? data->nassigns : 0,
-                              a.seed};
-  if ((r = vi_model_bind(m, &in, &d))) {
-    int code = exit_of(r);
-    set_error(e, r, code == VI_EXIT_OK ? VI_EXIT_DATA : code, "%s", d.buf && d.len ? d.buf : "error: failed\n");
+  FILE *out = open_memstream(&obuf, &olen), *err = open_memstream(&ebuf, &elen);
+  if (!out || !err) {
+    if (out) fclose(out);
+    if (err) fclose(err);
+    vi_table_free(table);
+    set_error(e, VI_ERR_NOMEM, VI_EXIT_EVAL, "error: out of memory\n");
     goto fail;
   }
-  if (d.buf && d.len) warn(f, "%s", d.buf);
-  vi_model_set_threads(m, a.threads);
-  vi_diags_clear(&d);
-  if (a.init_file) {
-    init = calloc(vi_model_dim(m) + 1, sizeof *init);
-    r = init ? vi_model_init_json(m, a.init_file, a.opt.init_radius, a.seed, init, &d) : VI_ERR_NOMEM;
-    if (r) {
-      set_error(e, r, r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_DATA, "%s",
-                d.buf && d.len ? d.buf : "error: out of memory\n");
-      goto fail;
-    }
-    if (d.buf && d.len) warn(f, "%s", d.buf);
-    vi_diags_clear(&d);
-    a.opt.init = init;
-  }
-
-  /* from here the steps of cli.c's fit_mode */
-  double t0 = now();
-  size_t dim = vi_model_dim(m), P = vi_model_nout(m), S = (size_t)a.opt.output_samples;
-  struct vi_density den = {dim, m, density_cb, density_batch_cb, vi_model_pool(m)};
-  a.opt.work = work_cb;
-  a.opt.work_ctx = m;
-  f->dim = dim;
-  f->P = P;
-  f->S = S;
-  f->seed = a.seed;
-  enum vi_advi_stop stop = vi_advi_fit(&den, &a.opt, &f->arena, &f->res, &d);
-  if (stop == VI_ADVI_ERROR || stop == VI_ADVI_INTERRUPTED) {
-    char extra[1100] = "";
-    if (vi_model_error(m)[0]) snprintf(extra, sizeof extra, "%s\n", vi_model_error(m));
-    set_error(e, VI_ERR_EVAL, stop == VI_ADVI_ERROR ? VI_EXIT_EVAL : VI_EXIT_INTERRUPTED, "%s%s",
-              d.buf && d.len ? d.buf : "error: the fit failed\n", extra);
+  struct vi_cli_hooks h = {out, err, am->src, am->len, table, keep_fit, f};
+  int rc = vi_cli_run(av.n, (const char *const *)av.v, &h);
+  fclose(out);
+  fclose(err);
+  if (rc != VI_EXIT_OK || !f->m || !f->names || !f->labels || !f->blocks) {
+    int st = rc == VI_EXIT_MODEL ? VI_ERR_SYNTAX : rc == VI_EXIT_EVAL ? VI_ERR_EVAL
+           : rc == VI_EXIT_USAGE ? VI_ERR_USAGE : rc == VI_EXIT_OK ? VI_ERR_NOMEM : VI_ERR_IO;
+    set_error(e, st, rc == VI_EXIT_OK ? VI_EXIT_EVAL : rc, "%s", ebuf && elen ? ebuf : "error: out of memory\n");
     goto fail;
   }
-  f->theta = malloc((S ? S : 1) * (dim ? dim : 1) * sizeof *f->theta);
-  f->log_p = malloc((S ? S : 1) * sizeof *f->log_p);
-  f->log_q = malloc((S ? S : 1) * sizeof *f->log_q);
-  f->draws = malloc((S ? S : 1) * (P ? P : 1) * sizeof *f->draws);
-  f->mean_row = malloc((P ? P : 1) * sizeof *f->mean_row);
-  f->st = calloc(P ? P : 1, sizeof *f->st);
-  f->names = malloc((P ? P : 1) * sizeof *f->names);
-  f->labels = malloc((P ? P : 1) * sizeof *f->labels);
-  f->blocks = malloc((P ? P : 1) * sizeof *f->blocks);
-  if (!f->theta || !f->log_p || !f->log_q || !f->draws || !f->mean_row || !f->st || !f->names || !f->labels ||
-      !f->blocks) {
-    set_error(e, VI_ERR_NOMEM, VI_EXIT_EVAL, "error: out of memory for %zu draws of %zu quantities\n", S, P);
-    goto fail;
-  }
-  if (vi_advi_draw(&f->res, &den, a.seed, S, f->theta, f->log_p, f->log_q, &d)) {
-    set_error(e, VI_ERR_EVAL, VI_EXIT_EVAL, "%s",
-              d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n");
-    goto fail;
-  }
-  struct vi_rng rng;
-  vi_rng_seed(&rng, a.seed, 0x9e);
-  size_t failed = 0;
-  if (vi_model_write(m, f->res.mu, f->mean_row, &rng))
-    for (size_t k = 0; k < P; k++) f->mean_row[k] = NAN;
-  for (size_t i = 0; i < S; i++)
-    if (vi_model_write(m, f->theta + i * dim, f->draws + i * P, &rng)) {
-      failed++;
-      for (size_t k = 0; k < P; k++) f->draws[i * P + k] = NAN;
-    }
-  vi_summary_compute(f->draws, S, P, f->st);
-  if (vi_psis_check(f->theta, S, dim, f->log_p, f->log_q, &f->chk)) {
-    f->chk.khat = vi_psis_khat(f->log_p, f->log_q, S);
-    f->chk.verdict = VI_VERDICT_UNKNOWN;
-  }
-  f->secs = now() - t0;
-  for (size_t k = 0; k < P; k++) {
-    f->names[k] = vi_model_out_name(m, k);
-    f->labels[k] = vi_model_out_label(m, k);
-    f->blocks[k] = vi_model_out_block(m, k);
-  }
-  f->opt = a.opt;
-  f->opt.init = NULL; /* freed below; the report only asks whether one was given */
-  f->opt.work = NULL;
-  f->opt.work_ctx = NULL;
-  if (!f->res.converged) warn(f, "warning: the fit did not converge (%s)\n", f->res.reason);
-  if (f->chk.verdict == VI_VERDICT_UNRELIABLE)
-    warn(f, "warning: Pareto k = %.2f and reweighting moves the means by up to %.2g sd: the approximation is "
-            "poor and the summaries may be unreliable\n", f->chk.khat, f->chk.mean_shift);
-  if (failed)
-    warn(f, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
-            "failed); they are NaN in the output\n", failed, S);
-  free(init);
-  vi_diags_free(&d);
+  snprintf(f->warnings, sizeof f->warnings, "%s", ebuf ? ebuf : "");
+  for (int i = 0; i < av.n; i++) free(av.v[i]);
+  free(av.v);
+  free(obuf);
+  free(ebuf);
   return f;
 fail:
-  free(init);
-  vi_diags_free(&d);
+  for (int i = 0; i < av.n; i++) free(av.v[i]);
+  free(av.v);
+  free(obuf);
+  free(ebuf);
   vi_api_fit_free(f);
   return NULL;
 }

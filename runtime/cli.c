@@ -21,6 +21,11 @@
 #include "vi/summary.h"
 #include "vi/writer.h"
 
+/* Where vi-run prints (vi_cli_run's hooks may redirect them), and the
+ * hooks of this run (NULL: the command line's). */
+static FILE *out_f, *err_f;
+static const struct vi_cli_hooks *hooks;
+
 struct cli {
   const char *model;
   const char **files;
@@ -38,6 +43,7 @@ struct cli {
   const char *draws, *summary, *params;
   const char *report;     /* --report FILE.html */
   const char *init_file; /* --init FILE.json */
+  int model_kept;         /* a hook keeps the model after the fit */
   const char *point;     /* --point NAME[,NAME...] */
   const char *pin_file;  /* --pin FILE.json */
   int em;                /* --em joint|alternate (enum vi_em) */
@@ -139,7 +145,7 @@ static int parse_num(const char *opt, const char *val, double lo, double hi, int
   errno = 0;
   double v = strtod(val, &end);
   if (end == val || *end || errno || !(v >= lo && v <= hi) || (integer && v != floor(v))) {
-    fprintf(stderr, "error: --%s takes %s in [%g, %g], not '%s'\n", opt, integer ? "an integer" : "a number", lo, hi,
+    fprintf(err_f, "error: --%s takes %s in [%g, %g], not '%s'\n", opt, integer ? "an integer" : "a number", lo, hi,
             val);
     return VI_ERR_USAGE;
   }
@@ -147,7 +153,7 @@ static int parse_num(const char *opt, const char *val, double lo, double hi, int
   return VI_OK;
 }
 
-static int parse_args(int argc, char **argv, struct cli *a) {
+static int parse_args(int argc, const char *const *argv, struct cli *a) {
   memset(a, 0, sizeof *a);
   a->files = calloc((size_t)argc, sizeof *a->files);
   a->assigns = calloc((size_t)argc, sizeof *a->assigns);
@@ -158,7 +164,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     const char *s = argv[i];
     if (!strcmp(s, "-h")) s = "--help";
     if (s[0] == '-' && s[1] != '-' && s[1]) {
-      fprintf(stderr, "error: unknown option '%s' (options start with '--'; see vi-run --help)\n", s);
+      fprintf(err_f, "error: unknown option '%s' (options start with '--'; see vi-run --help)\n", s);
       return VI_ERR_USAGE;
     }
     if (strncmp(s, "--", 2) != 0) {
@@ -196,13 +202,13 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     if (!known) {
       const char *sug = closest_option(opt);
       if (sug)
-        fprintf(stderr, "error: unknown option '%s' (did you mean '--%s'?)\n", s, sug);
+        fprintf(err_f, "error: unknown option '%s' (did you mean '--%s'?)\n", s, sug);
       else
-        fprintf(stderr, "error: unknown option '%s' (see vi-run --help)\n", s);
+        fprintf(err_f, "error: unknown option '%s' (see vi-run --help)\n", s);
       return VI_ERR_USAGE;
     }
     if (i + 1 >= argc) {
-      fprintf(stderr, "error: option --%s needs a value\n", opt);
+      fprintf(err_f, "error: option --%s needs a value\n", opt);
       return VI_ERR_USAGE;
     }
     const char *val = argv[++i];
@@ -219,19 +225,19 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       if (!strcmp(val, "joint")) a->em = VI_EM_JOINT;
       else if (!strcmp(val, "alternate")) a->em = VI_EM_ALTERNATE;
       else {
-        fprintf(stderr, "error: --em takes joint or alternate, not '%s'\n", val);
+        fprintf(err_f, "error: --em takes joint or alternate, not '%s'\n", val);
         return VI_ERR_USAGE;
       }
     }
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
-        fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank, lowrank or flow, not '%s'\n",
+        fprintf(err_f, "error: --algorithm takes auto, dadvi, meanfield, fullrank, lowrank or flow, not '%s'\n",
                 val);
         return VI_ERR_USAGE;
       }
     } else if (!strcmp(opt, "optimizer")) {
       if (vi_optimizer_parse(val, &a->opt.optimizer) || a->opt.optimizer == VI_OPT_AUTO) {
-        fprintf(stderr, "error: --optimizer takes sgd or lbfgs, not '%s' (or adam, with --algorithm "
+        fprintf(err_f, "error: --optimizer takes sgd or lbfgs, not '%s' (or adam, with --algorithm "
                         "meanfield or fullrank)\n", val);
         return VI_ERR_USAGE;
       }
@@ -239,13 +245,13 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       if (!strcmp(val, "stl")) a->opt.estimator = VI_EST_STL;
       else if (!strcmp(val, "reparam")) a->opt.estimator = VI_EST_REPARAM;
       else {
-        fprintf(stderr, "error: --estimator takes reparam or stl, not '%s'\n", val);
+        fprintf(err_f, "error: --estimator takes reparam or stl, not '%s'\n", val);
         return VI_ERR_USAGE;
       }
     } else if (!strcmp(opt, "flow")) {
       enum vi_flow_kind k;
       if (vi_flow_kind_parse(val, &k)) {
-        fprintf(stderr, "error: --flow takes coupling or iaf, not '%s'\n", val);
+        fprintf(err_f, "error: --flow takes coupling or iaf, not '%s'\n", val);
         return VI_ERR_USAGE;
       }
       a->opt.flow_kind = (int)k;
@@ -295,18 +301,18 @@ static int parse_args(int argc, char **argv, struct cli *a) {
   a->opt.seed = a->seed;
   if (a->help || a->version) return VI_OK;
   if (!a->model) {
-    fputs(usage, stderr);
+    fputs(usage, err_f);
     return VI_ERR_USAGE;
   }
   if (a->opt.algorithm == VI_ALGO_FLOW && a->opt.optimizer != VI_OPT_AUTO &&
       a->opt.optimizer != VI_OPT_ADAM) {
-    fprintf(stderr, "error: --algorithm flow is fitted with adam, not --optimizer %s\n",
+    fprintf(err_f, "error: --algorithm flow is fitted with adam, not --optimizer %s\n",
             vi_optimizer_name(a->opt.optimizer));
     return VI_ERR_USAGE;
   }
   if ((a->opt.algorithm == VI_ALGO_DADVI || a->opt.algorithm == VI_ALGO_AUTO) &&
       (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
-    fprintf(stderr, "error: --optimizer %s needs --algorithm meanfield or fullrank (dadvi is "
+    fprintf(err_f, "error: --optimizer %s needs --algorithm meanfield or fullrank (dadvi is "
                     "the deterministic L-BFGS fit)\n", vi_optimizer_name(a->opt.optimizer));
     return VI_ERR_USAGE;
   }
@@ -370,13 +376,13 @@ static int log_density_mode(struct vi_model *m, const char *path) {
   struct vi_table *t;
   int shift;
   if (read_points(path, vi_model_dim(m), &t, &shift, &d)) {
-    fputs(d.buf, stderr);
+    fputs(d.buf, err_f);
     vi_diags_free(&d);
     return VI_EXIT_DATA;
   }
   size_t dim = vi_model_dim(m), rows = vi_table_nrows(t), nc = vi_table_ncols(t);
   if (nc != dim) {
-    fprintf(stderr, "%s: error: %zu columns, but the model has %zu unconstrained parameters\n", path, nc, dim);
+    fprintf(err_f, "%s: error: %zu columns, but the model has %zu unconstrained parameters\n", path, nc, dim);
     vi_table_free(t);
     vi_diags_free(&d);
     return VI_EXIT_DATA;
@@ -398,7 +404,7 @@ static int log_density_mode(struct vi_model *m, const char *path) {
     named += 1;
   }
   if (named && (size_t)named < dim) {
-    fprintf(stderr, "%s: error: no column '%s' (the columns are read by name when some are named as the "
+    fprintf(err_f, "%s: error: no column '%s' (the columns are read by name when some are named as the "
                     "model's unconstrained coordinates; see vi-run --check)\n", path,
             vi_model_coord_name(m, first_absent));
     free(col);
@@ -413,7 +419,7 @@ static int log_density_mode(struct vi_model *m, const char *path) {
   FILE *out = open_memstream(&buf, &bufsize);
   int rc = VI_EXIT_OK;
   if (!theta || !grad || !out || !col) {
-    fprintf(stderr, "error: out of memory\n");
+    fprintf(err_f, "error: out of memory\n");
     rc = VI_EXIT_EVAL;
     goto done;
   }
@@ -430,7 +436,7 @@ static int log_density_mode(struct vi_model *m, const char *path) {
       if (shift) snprintf(cname, sizeof cname, "column %zu", k + 1);
       else snprintf(cname, sizeof cname, "column '%.128s'", c.name);
       const char *what = c.n_missing && bad == c.first_missing ? "missing" : "non-numeric";
-      fprintf(stderr, "%s:%d:%d: error: %s value '%s' in %s (a point must be numbers)\n", path, l.line - shift, l.col,
+      fprintf(err_f, "%s:%d:%d: error: %s value '%s' in %s (a point must be numbers)\n", path, l.line - shift, l.col,
               what, vi_table_cell(t, bad, k, cell, sizeof cell), cname);
       rc = VI_EXIT_DATA;
       goto done;
@@ -444,7 +450,7 @@ static int log_density_mode(struct vi_model *m, const char *path) {
     }
     double lp;
     if (vi_model_log_density(m, theta, &lp, grad)) {
-      fprintf(stderr, "%s: error: cannot evaluate the log density at point %zu: %s\n", path, r + 1,
+      fprintf(err_f, "%s: error: cannot evaluate the log density at point %zu: %s\n", path, r + 1,
               vi_model_error(m));
       rc = VI_EXIT_EVAL;
       break;
@@ -455,7 +461,7 @@ static int log_density_mode(struct vi_model *m, const char *path) {
   }
 done:
   if (out) fclose(out);
-  if (rc == VI_EXIT_OK && buf) fwrite(buf, 1, bufsize, stdout);
+  if (rc == VI_EXIT_OK && buf) fwrite(buf, 1, bufsize, out_f);
   free(buf);
   free(theta);
   free(grad);
@@ -476,7 +482,7 @@ static int time_gradient_mode(struct vi_model *m, long n) {
   for (size_t i = 0; i < dim; i++) theta[i] = 0.1 * (double)((int)(i % 7) - 3);
   double lp;
   if (vi_model_log_density(m, theta, &lp, grad)) {
-    fprintf(stderr, "error: cannot evaluate the log density: %s\n", vi_model_error(m));
+    fprintf(err_f, "error: cannot evaluate the log density: %s\n", vi_model_error(m));
     free(theta);
     free(grad);
     return VI_EXIT_EVAL;
@@ -485,14 +491,14 @@ static int time_gradient_mode(struct vi_model *m, long n) {
   for (long e = 0; e < n; e++) {
     theta[0] += 1e-9;
     if (vi_model_log_density(m, theta, &lp, grad)) {
-      fprintf(stderr, "error: cannot evaluate the log density: %s\n", vi_model_error(m));
+      fprintf(err_f, "error: cannot evaluate the log density: %s\n", vi_model_error(m));
       free(theta);
       free(grad);
       return VI_EXIT_EVAL;
     }
   }
   double dt = now() - t0;
-  printf("lp=%.10g dim=%zu static_tape=%d work=%zu tape_bytes=%zu lowered_loops=%d\nper_gradient_us=%.3f\n", lp, dim,
+  fprintf(out_f, "lp=%.10g dim=%zu static_tape=%d work=%zu tape_bytes=%zu lowered_loops=%d\nper_gradient_us=%.3f\n", lp, dim,
          vi_model_is_static(m), vi_model_work(m), vi_model_tape_bytes(m), vi_model_lowered_loops(m),
          n ? 1e6 * dt / (double)n : 0.0);
   free(theta);
@@ -528,9 +534,9 @@ struct progress {
 static void progress_cb(void *ctx, int iter, double elbo, double rel) {
   struct progress *p = ctx;
   if (!p->tty) return;
-  fprintf(stderr, "\r  iteration %6d   ELBO %14.6g   relative change %10.4g   %6.1f s ", iter, elbo, rel,
+  fprintf(err_f, "\r  iteration %6d   ELBO %14.6g   relative change %10.4g   %6.1f s ", iter, elbo, rel,
           now() - p->t0);
-  fflush(stderr);
+  fflush(err_f);
 }
 
 static const char *base_name(const char *path) {
@@ -573,7 +579,7 @@ static int coord_labels(size_t dim, const char *const *unames, size_t P, const c
 }
 
 static void sweep_cb(void *ctx, int sweep, double elbo) {
-  if (!*(const int *)ctx) fprintf(stderr, "EM sweep %4d   ELBO %.12g\n", sweep, elbo);
+  if (!*(const int *)ctx) fprintf(err_f, "EM sweep %4d   ELBO %.12g\n", sweep, elbo);
 }
 
 /* Replaces the S draws (and their log_p, log_q) by S draws resampled
@@ -637,7 +643,7 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   vi_arena_init(&arena);
   struct vi_diags d;
   vi_diags_init(&d);
-  struct progress prog = {!a->quiet && isatty(2), t0};
+  struct progress prog = {!a->quiet && err_f == stderr && isatty(2), t0};
   a->opt.progress = progress_cb;
   a->opt.progress_ctx = &prog;
   a->opt.cancel = &interrupted;
@@ -660,12 +666,12 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   free(pk);
   enum vi_advi_stop stop;
   if (!points && a->em == VI_EM_ALTERNATE) {
-    fprintf(stderr, "error: --em alternate needs point parameters (@point in the model, or --point NAME)\n");
+    fprintf(err_f, "error: --em alternate needs point parameters (@point in the model, or --point NAME)\n");
     rc = VI_EXIT_USAGE;
     goto done;
   }
   if (points && (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
-    fprintf(stderr, "error: --optimizer %s does not fit point parameters: they are fitted with L-BFGS on "
+    fprintf(err_f, "error: --optimizer %s does not fit point parameters: they are fitted with L-BFGS on "
                     "fixed draws (leave out --optimizer)\n", vi_optimizer_name(a->opt.optimizer));
     rc = VI_EXIT_USAGE;
     goto done;
@@ -683,15 +689,15 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   } else {
     stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
   }
-  if (prog.tty) fprintf(stderr, "\r%90s\r", "");
+  if (prog.tty) fprintf(err_f, "\r%90s\r", "");
   if (stop == VI_ADVI_INTERRUPTED || interrupted) {
-    fprintf(stderr, "interrupted: no output written\n");
+    fprintf(err_f, "interrupted: no output written\n");
     rc = VI_EXIT_INTERRUPTED;
     goto done;
   }
   if (stop == VI_ADVI_ERROR) {
-    fputs(d.buf && d.len ? d.buf : "error: the fit failed\n", stderr);
-    if (vi_model_error(m)[0]) fprintf(stderr, "%s\n", vi_model_error(m));
+    fputs(d.buf && d.len ? d.buf : "error: the fit failed\n", err_f);
+    if (vi_model_error(m)[0]) fprintf(err_f, "%s\n", vi_model_error(m));
     rc = VI_EXIT_EVAL;
     goto done;
   }
@@ -702,13 +708,13 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   mean_row = malloc((P ? P : 1) * sizeof *mean_row);
   st = calloc(P ? P : 1, sizeof *st);
   if (!theta || !log_p || !log_q || !draws || !mean_row || !st) {
-    fprintf(stderr, "error: out of memory for %zu draws of %zu quantities\n", S, P);
+    fprintf(err_f, "error: out of memory for %zu draws of %zu quantities\n", S, P);
     rc = VI_EXIT_EVAL;
     goto done;
   }
   if (points ? vi_point_draw(&res, m, m, a->seed, S, theta, log_p, log_q, &d)
              : (int)vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
-    fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", stderr);
+    fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", err_f);
     rc = VI_EXIT_EVAL;
     goto done;
   }
@@ -740,7 +746,7 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     chk.verdict = VI_VERDICT_UNKNOWN;
   }
   if (a->resample && S > 0 && resample_draws(theta, log_p, log_q, S, dim, a->seed)) {
-    fprintf(stderr, "error: out of memory while resampling %zu draws\n", S);
+    fprintf(err_f, "error: out of memory while resampling %zu draws\n", S);
     rc = VI_EXIT_EVAL;
     goto done;
   }
@@ -758,7 +764,7 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     }
   }
   if (interrupted) {
-    fprintf(stderr, "interrupted: no output written\n");
+    fprintf(err_f, "interrupted: no output written\n");
     rc = VI_EXIT_INTERRUPTED;
     goto done;
   }
@@ -813,14 +819,14 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     if (!blocks || vi_report_write(a->report, &rep, &d)) wr = VI_ERR_IO;
     free(blocks);
   }
-  printf("model:       %s\n", vi_model_file(m));
-  if (a->nfiles) printf("data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
-  printf("algorithm:   %s%s", a->opt.algorithm == VI_ALGO_AUTO ? "auto: " : "",
+  fprintf(out_f, "model:       %s\n", vi_model_file(m));
+  if (a->nfiles) fprintf(out_f, "data:        %s (%zu rows)\n", a->files[0], vi_model_data_rows(m));
+  fprintf(out_f, "algorithm:   %s%s", a->opt.algorithm == VI_ALGO_AUTO ? "auto: " : "",
          vi_algo_name(res.algorithm));
-  if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
-  printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
+  if (res.algorithm != VI_ALGO_DADVI) fprintf(out_f, " (%s)", vi_optimizer_name(res.optimizer));
+  fprintf(out_f, ", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
   if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0] && !points)
-    printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
+    fprintf(out_f, "fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
   uint8_t *kinds = points ? calloc(dim + 1, 1) : NULL;
   if (kinds) { /* which coordinates are point values and pinned (runtime/point.c) */
     vi_model_point_kinds(m, kinds);
@@ -828,56 +834,56 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
       size_t n = 0;
       for (size_t i = 0; i < dim; i++)
         if (kinds[i] && (kinds[i] == VI_POINT_PIN) == pin) {
-          if (n < 8) printf("%s%s", n ? ", " : pin ? "pinned:      " : "point:       ", vi_model_coord_name(m, i));
+          if (n < 8) fprintf(out_f, "%s%s", n ? ", " : pin ? "pinned:      " : "point:       ", vi_model_coord_name(m, i));
           n++;
         }
-      if (n > 8) printf(", ... (%zu)", n);
-      if (n) printf("%s\n", pin ? "" : a->em == VI_EM_ALTERNATE ? " (EM sweeps)" : " (fitted jointly with q)");
+      if (n > 8) fprintf(out_f, ", ... (%zu)", n);
+      if (n) fprintf(out_f, "%s\n", pin ? "" : a->em == VI_EM_ALTERNATE ? " (EM sweeps)" : " (fitted jointly with q)");
     }
     free(kinds);
   }
   if (res.flow)
-    printf("flow:        %s, %zu layers of %zu hidden units, on the Gaussian fit (%s); step size %g\n",
+    fprintf(out_f, "flow:        %s, %zu layers of %zu hidden units, on the Gaussian fit (%s); step size %g\n",
            vi_flow_kind_name(res.flow->kind), res.flow->layers, res.flow->hidden,
            vi_algo_name(res.base_algorithm), res.eta);
-  if (res.flow) printf("fits run:    %s; reported: flow\n", res.fits);
+  if (res.flow) fprintf(out_f, "fits run:    %s; reported: flow\n", res.fits);
   if (dim > 0 && res.flow) {
     /* the base's own covariance line would describe the Gaussian, not q */
   } else if (dim > 0) {
-    if (points && res.draws_m == 1) printf("covariance:  none: every parameter is a point value\n");
-    else if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
-    else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
-    else if (res.L) printf("covariance:  full rank\n");
-    else printf("covariance:  mean-field (sds are too small where parameters are correlated)\n");
+    if (points && res.draws_m == 1) fprintf(out_f, "covariance:  none: every parameter is a point value\n");
+    else if (res.B) fprintf(out_f, "covariance:  low rank %d plus diagonal\n", res.rank);
+    else if (res.lr_cov) fprintf(out_f, "covariance:  linear response (dadvi)\n");
+    else if (res.L) fprintf(out_f, "covariance:  full rank\n");
+    else fprintf(out_f, "covariance:  mean-field (sds are too small where parameters are correlated)\n");
   }
-  printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
-  if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
-  printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
+  fprintf(out_f, "iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
+  if (res.optimizer == VI_OPT_LBFGS) fprintf(out_f, ", %d fixed draws", res.draws_m);
+  fprintf(out_f, "\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
   if (res.flow) {
-    printf("ELBO:        %.6g (Monte Carlo se %.2g, %d draws)\n", res.elbo, res.elbo_se, res.eval_draws);
-    printf("IW-ELBO:     %.6g (se %.2g): importance-weighted, an estimate of log evidence\n",
+    fprintf(out_f, "ELBO:        %.6g (Monte Carlo se %.2g, %d draws)\n", res.elbo, res.elbo_se, res.eval_draws);
+    fprintf(out_f, "IW-ELBO:     %.6g (se %.2g): importance-weighted, an estimate of log evidence\n",
            res.iw_elbo, res.iw_elbo_se);
   } else {
-    printf("ELBO:        %.6g\n", res.elbo);
+    fprintf(out_f, "ELBO:        %.6g\n", res.elbo);
   }
-  if (a->resample) printf("draws:       resampled by Pareto-smoothed importance weights\n");
-  printf("Pareto k:    %.2f\n", khat);
-  printf("verdict:     %s", vi_verdict_name(chk.verdict));
+  if (a->resample) fprintf(out_f, "draws:       resampled by Pareto-smoothed importance weights\n");
+  fprintf(out_f, "Pareto k:    %.2f\n", khat);
+  fprintf(out_f, "verdict:     %s", vi_verdict_name(chk.verdict));
   if (isfinite(chk.mean_shift))
-    printf(" (reweighting by p/q moves the means by up to %.2g sd and the sds by up to %.0f%%)",
+    fprintf(out_f, " (reweighting by p/q moves the means by up to %.2g sd and the sds by up to %.0f%%)",
            chk.mean_shift, 100 * (exp(chk.sd_shift) - 1));
-  printf("\n");
-  printf("time:        %.3f s\n", secs);
+  fprintf(out_f, "\n");
+  fprintf(out_f, "time:        %.3f s\n", secs);
   if (!res.converged) {
     if (res.algorithm == VI_ALGO_FLOW)
-      fprintf(stderr, "warning: the flow fit did not converge (%s); try more iterations (--iter) "
+      fprintf(err_f, "warning: the flow fit did not converge (%s); try more iterations (--iter) "
                       "or another flow (--flow-layers, --flow iaf)\n", res.reason);
     else if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
-      fprintf(stderr, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
+      fprintf(err_f, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
     else if (res.optimizer == VI_OPT_LBFGS)
-      fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
+      fprintf(err_f, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
     else
-      fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller "
+      fprintf(err_f, "warning: the fit did not converge (%s); try more iterations (--iter), a smaller "
                       "--tol-rel-obj, or the default algorithm (leave out --algorithm)\n", res.reason);
   }
   if (chk.verdict == VI_VERDICT_UNRELIABLE) {
@@ -893,22 +899,31 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
         : !strstr(res.fits, "lowrank") ? "; try --algorithm lowrank"
                       : "; the low-rank fit did not do better: try reparameterising the model "
                         "(e.g. non-centred) or use MCMC";
-    fprintf(stderr, "warning: Pareto k = %.2f and reweighting moves the means by up to %.2g sd: the "
+    fprintf(err_f, "warning: Pareto k = %.2f and reweighting moves the means by up to %.2g sd: the "
                     "approximation is poor and the summaries may be unreliable%s\n",
             khat, chk.mean_shift, advice);
   }
   if (failed)
-    fprintf(stderr, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
+    fprintf(err_f, "warning: %zu of %zu draws could not be evaluated (transformed parameters or generated quantities "
                     "failed); they are NaN in the output\n", failed, S);
-  printf("\n");
-  vi_summary_print(stdout, P, labels, st);
+  fprintf(out_f, "\n");
+  vi_summary_print(out_f, P, labels, st);
   free(labels);
   free(names);
   free(unames);
   if (wr) {
-    fflush(stdout);
-    fputs(d.buf && d.len ? d.buf : "error: could not write an output file\n", stderr);
+    fflush(out_f);
+    fputs(d.buf && d.len ? d.buf : "error: could not write an output file\n", err_f);
     rc = VI_EXIT_IO;
+  } else if (hooks && hooks->on_fit) {
+    struct vi_cli_fit f = {m, &a->opt, &res, &chk, a->seed, secs, dim, P, S, theta, log_p, log_q,
+                           draws, mean_row, st, &arena};
+    if (hooks->on_fit(hooks->ctx, &f)) { /* the hook keeps them */
+      theta = log_p = log_q = draws = mean_row = NULL;
+      st = NULL;
+      vi_arena_init(&arena);
+      a->model_kept = 1;
+    }
   }
 done:
   vi_model_set_cancel(m, NULL);
@@ -933,7 +948,7 @@ static int check_outputs(const struct cli *a) {
     if (!paths[i]) continue;
     for (int j = 0; j < i; j++)
       if (paths[j] && !strcmp(paths[i], paths[j])) {
-        fprintf(stderr, "error: %s and %s name the same file '%s'\n", opts[j], opts[i], paths[i]);
+        fprintf(err_f, "error: %s and %s name the same file '%s'\n", opts[j], opts[i], paths[i]);
         return VI_EXIT_USAGE;
       }
     struct vi_diags d;
@@ -946,10 +961,10 @@ static int check_outputs(const struct cli *a) {
       const char *msg = d.buf && d.len ? d.buf : "cannot write\n";
       if (!strncmp(msg, "error: ", 7)) msg += 7;
       if (bad)
-        fprintf(stderr, "error: %s: cannot write '%s': it is a directory\n", opts[i], paths[i]);
+        fprintf(err_f, "error: %s: cannot write '%s': it is a directory\n", opts[i], paths[i]);
       else
-        fprintf(stderr, "error: %s: %s", opts[i], msg);
-      fprintf(stderr, "note: nothing was fitted\n");
+        fprintf(err_f, "error: %s: %s", opts[i], msg);
+      fprintf(err_f, "note: nothing was fitted\n");
       vi_diags_free(&d);
       return VI_EXIT_IO;
     }
@@ -959,17 +974,25 @@ static int check_outputs(const struct cli *a) {
   return VI_EXIT_OK;
 }
 
-int vi_cli_main(int argc, char **argv) {
+int vi_cli_main(int argc, char **argv) { return vi_cli_run(argc, (const char *const *)argv, NULL); }
+
+int vi_cli_run(int argc, const char *const *argv, const struct vi_cli_hooks *h) {
+  hooks = h;
+  out_f = h && h->out ? h->out : stdout;
+  err_f = h && h->err ? h->err : stderr;
+  struct vi_table *table = h ? h->table : NULL; /* ours until the model takes it */
   struct cli a;
   int r = parse_args(argc, argv, &a);
+  if (r) vi_table_free(table);
   if (r) {
     free(a.files);
     free(a.assigns);
     return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
   }
   if (a.help || a.version) {
-    if (a.help) fputs(usage, stdout);
-    else printf("vi-run %s\n", VI_VERSION);
+    if (a.help) fputs(usage, out_f);
+    else fprintf(out_f, "vi-run %s\n", VI_VERSION);
+    vi_table_free(table);
     free(a.files);
     free(a.assigns);
     return VI_EXIT_OK;
@@ -979,9 +1002,11 @@ int vi_cli_main(int argc, char **argv) {
   struct vi_model *m = NULL;
   double *init = NULL, *pinned = NULL;
   int rc = VI_EXIT_OK;
-  r = vi_model_load(a.model, &m, &d);
+  r = h && h->model_src ? vi_model_load_string(a.model, h->model_src, h->model_len, &m, &d)
+                        : vi_model_load(a.model, &m, &d);
+  if (!r && table && (r = vi_model_add_table(m, table)) == VI_OK) table = NULL;
   if (r == VI_ERR_IO) { /* the model file cannot be read: a model error, not bad data */
-    fputs(d.buf ? d.buf : "error: cannot read the model file\n", stderr);
+    fputs(d.buf ? d.buf : "error: cannot read the model file\n", err_f);
     rc = VI_EXIT_MODEL;
     goto out;
   }
@@ -991,20 +1016,20 @@ int vi_cli_main(int argc, char **argv) {
     r = vi_model_bind(m, &in, &d);
   }
   if (r) {
-    fputs(d.buf ? d.buf : "error: failed\n", stderr);
+    fputs(d.buf ? d.buf : "error: failed\n", err_f);
     rc = status_exit(r);
     if (rc == VI_EXIT_OK) rc = VI_EXIT_DATA;
     goto out;
   }
-  if (d.buf && d.len) fputs(d.buf, stderr); /* warnings */
+  if (d.buf && d.len) fputs(d.buf, err_f); /* warnings */
   vi_model_set_threads(m, a.threads);
   vi_diags_clear(&d);
   if (a.init_file && !a.check && !a.logdens && !a.time_grad) {
     init = calloc(vi_model_dim(m) + 1, sizeof *init);
     r = init ? vi_model_init_json(m, a.init_file, a.opt.init_radius, a.seed, init, &d) : VI_ERR_NOMEM;
-    if (d.buf && d.len) fputs(d.buf, stderr);
+    if (d.buf && d.len) fputs(d.buf, err_f);
     if (r) {
-      if (r == VI_ERR_NOMEM && !(d.buf && d.len)) fprintf(stderr, "error: out of memory\n");
+      if (r == VI_ERR_NOMEM && !(d.buf && d.len)) fprintf(err_f, "error: out of memory\n");
       rc = r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_DATA;
       goto out;
     }
@@ -1015,7 +1040,7 @@ int vi_cli_main(int argc, char **argv) {
     size_t k = strcspn(s, ",");
     snprintf(name, sizeof name, "%.*s", (int)(k < 255 ? k : 255), s);
     if (vi_model_set_point(m, name, VI_POINT_MAP, &d)) {
-      fputs(d.buf, stderr);
+      fputs(d.buf, err_f);
       rc = VI_EXIT_USAGE;
       goto out;
     }
@@ -1025,13 +1050,13 @@ int vi_cli_main(int argc, char **argv) {
     pinned = calloc(vi_model_dim(m) + 1, sizeof *pinned);
     r = pinned ? vi_model_pin_json(m, a.pin_file, pinned, &d) : VI_ERR_NOMEM;
     if (r) {
-      fputs(d.buf && d.len ? d.buf : "error: out of memory\n", stderr);
+      fputs(d.buf && d.len ? d.buf : "error: out of memory\n", err_f);
       rc = r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_DATA;
       goto out;
     }
   }
   if (a.check) {
-    vi_model_print_layout(m, stdout);
+    vi_model_print_layout(m, out_f);
     rc = VI_EXIT_OK;
   } else if (a.logdens) {
     rc = log_density_mode(m, a.logdens);
@@ -1043,7 +1068,8 @@ int vi_cli_main(int argc, char **argv) {
 out:
   free(init);
   free(pinned);
-  vi_model_free(m);
+  vi_table_free(table);
+  if (!a.model_kept) vi_model_free(m);
   vi_diags_free(&d);
   free(a.files);
   free(a.assigns);

@@ -204,6 +204,17 @@ int vi_model_threads(const struct vi_model *m) { return m->pool ? vi_pool_size(m
 
 struct vi_pool *vi_model_pool(const struct vi_model *m) { return m->pool; }
 
+int vi_model_add_table(struct vi_model *m, struct vi_table *t) {
+  struct vi_table **tp = realloc(m->tables, (size_t)(m->ntables + 1) * sizeof *tp);
+  if (!tp) {
+    vi_table_free(t);
+    return VI_ERR_NOMEM;
+  }
+  m->tables = tp;
+  m->tables[m->ntables++] = t;
+  return VI_OK;
+}
+
 struct batch {
   struct vi_model *m;
   const double *theta;

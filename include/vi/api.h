@@ -2,9 +2,9 @@
  * python/ calls it through ctypes): compile a model, give it data from
  * memory, fit, and read the summaries, draws and diagnostics back.
  *
- * A fit runs exactly the steps of `vi-run` (runtime/cli.c, fit_mode): the
- * same options, seeds, draws and summaries, so for the same data, options
- * and seed its numbers are the CLI's to the last bit.
+ * A fit is a run of `vi-run` itself (vi_cli_run, runtime/cli.c): the same
+ * options, seeds, draws and summaries, so for the same data, options and
+ * seed its numbers are the CLI's to the last bit.
  *
  *   struct vi_api_error e;
  *   struct vi_api_model *m = vi_api_model_load("eight_schools.vim", &e);

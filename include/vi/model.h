@@ -25,6 +25,10 @@ struct vi_model;
  * the diagnostics. */
 int vi_model_load(const char *path, struct vi_model **out, struct vi_diags *d);
 /* Same from memory (name used in messages); src is copied. */
+/* Adds a data table (bound before the data files, as the first of them);
+ * the model owns it from then on, also when this fails (VI_ERR_NOMEM). */
+struct vi_table;
+int vi_model_add_table(struct vi_model *m, struct vi_table *t);
 int vi_model_load_string(const char *name, const char *src, size_t len, struct vi_model **out,
                          struct vi_diags *d);
 void vi_model_free(struct vi_model *m); /* NULL-safe */

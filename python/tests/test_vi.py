@@ -80,6 +80,25 @@ class MatchesTheCli(unittest.TestCase):
         self.check(fit, summary)
         self.assertEqual(fit.diagnostics["algorithm"], "meanfield")
 
+    def test_every_vi_run_option_reaches_the_fit(self):
+        # the options are vi-run's own (one parser): point values and a flow
+        summary, _ = cli_files("eight_schools.vim", "eight_schools.csv", "--seed", "2", "--point", "mu,tau")
+        fit = vi.Model(os.path.join(EX, "eight_schools.vim")).fit(
+            os.path.join(EX, "eight_schools.csv"), seed=2, point="mu,tau")
+        self.check(fit, summary)
+        self.assertEqual(fit.summary()["sd"].iloc[0] if pd is not None else fit.summary()["sd"][0], 0.0)
+        summary, _ = cli_files("eight_schools.vim", "eight_schools.csv", "--seed", "4", "--algorithm", "flow",
+                               "--flow-layers", "2", "--iter", "300", "--resample")
+        fit = vi.Model(os.path.join(EX, "eight_schools.vim")).fit(
+            os.path.join(EX, "eight_schools.csv"), seed=4, algorithm="flow", flow_layers=2, iter=300, resample=True)
+        self.check(fit, summary)
+        self.assertEqual(fit.diagnostics["algorithm"], "flow")
+        self.assertIn("flow[1].W1[1;1]", fit.flow_params)
+        with self.assertRaises(vi.ViError) as cm:
+            fit = vi.Model(os.path.join(EX, "eight_schools.vim")).fit(
+                os.path.join(EX, "eight_schools.csv"), point="nope")
+        self.assertEqual(cm.exception.exit_code, 4)
+
     def test_linear_regression_from_the_csv_file(self):
         summary, _ = cli_files("linear_regression.vim", "linear_regression.csv", "--seed", "5")
         m = vi.Model(os.path.join(EX, "linear_regression.vim"))

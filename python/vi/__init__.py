@@ -213,8 +213,13 @@ def _parse_index(name):
 
 
 def _read_csv(text):
+    """The --params table (the rows before a '# flow:' comment line)."""
     rows = list(csv.reader(io.StringIO(text)))
-    head, body = rows[0], rows[1:]
+    head, body = rows[0], []
+    for r in rows[1:]:
+        if r and r[0].startswith("#"):
+            break
+        body.append(r)
     out = {}
     for j, h in enumerate(head):
         vals = [r[j] for r in body]
@@ -261,6 +266,14 @@ class Fit:
         pc = lib.vi_api_fit_params_csv(h)
         p = _read_csv(pc.decode()) if pc else {}
         self.params = _pd.DataFrame(p).set_index("param") if (_pd is not None and p) else p
+        # --algorithm flow: the flow's parameters, by name (the rows after '# flow:')
+        text = pc.decode() if pc else ""
+        k = text.find("\n# flow:")
+        self.flow_params = {}
+        if k >= 0:
+            for r in list(csv.reader(io.StringIO(text[k + 1:])))[1:]:
+                if len(r) == 2:
+                    self.flow_params[r[0]] = float(r[1])
 
     def __del__(self):
         h = getattr(self, "_h", None)
