@@ -14,6 +14,7 @@
 
 #include "vi/advi.h"
 #include "vi/data.h"
+#include "vi/minibatch.h"
 #include "vi/model.h"
 #include "vi/summary.h"
 #include "vi/writer.h"
@@ -33,6 +34,8 @@ struct cli {
   struct vi_advi_options opt;
   const char *draws, *summary, *params;
   const char *init_file; /* --init FILE.json */
+  long batch, epochs, chunk; /* --batch-size, --epochs, --chunk-rows (runtime/minibatch.c) */
+  int lr_given;
 };
 
 static const char usage[] =
@@ -59,6 +62,11 @@ static const char usage[] =
     "  --adapt-iter N --tol-rel-obj X --output-samples N\n"
     "  --init 0|R|FILE.json    zero, uniform(-R, R) on the unconstrained scale (default 2), or\n"
     "                          CmdStan's init file (constrained values by parameter name)\n"
+    "large data (a model that is a sum over a table's rows; see docs/large.md):\n"
+    "  --batch-size B          stochastic VI on minibatches of B rows (Adam; row terms scaled by N/B)\n"
+    "  --epochs E              at most E passes over the rows (default 20); --lr sets Adam's first step\n"
+    "  --chunk-rows C          evaluate the full data in chunks of C rows (default 4096), reduced in\n"
+    "                          chunk order: the same bits for any --threads and MPI ranks\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
     "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
@@ -74,7 +82,7 @@ static const char usage[] =
 static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
-                                          "params", "threads", NULL};
+                                          "params", "threads", "batch-size", "epochs", "chunk-rows", NULL};
 static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
@@ -211,8 +219,15 @@ static int parse_args(int argc, char **argv, struct cli *a) {
       if (!(r = parse_num(opt, val, 1, 1e4, 1, &v))) a->opt.rank = (int)v;
     } else if (!strcmp(opt, "lr")) {
       if (!(r = parse_num(opt, val, 1e-12, 1e6, 0, &v))) a->opt.lr = v;
+      a->lr_given = 1;
     } else if (!strcmp(opt, "time-gradient")) {
       if (!(r = parse_num(opt, val, 1, 1e9, 1, &v))) a->time_grad = (long)v;
+    } else if (!strcmp(opt, "batch-size")) {
+      if (!(r = parse_num(opt, val, 1, 2147483647.0, 1, &v))) a->batch = (long)v;
+    } else if (!strcmp(opt, "epochs")) {
+      if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->epochs = (long)v;
+    } else if (!strcmp(opt, "chunk-rows")) {
+      if (!(r = parse_num(opt, val, 1, 2147483647.0, 1, &v))) a->chunk = (long)v;
     } else if (!strcmp(opt, "threads")) {
       if (!(r = parse_num(opt, val, 1, 256, 1, &v))) a->threads = (int)v;
     } else if (!strcmp(opt, "seed")) {
@@ -246,6 +261,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     if (r) return r;
   }
   a->opt.seed = a->seed;
+  if (a->batch) a->opt.algorithm = VI_ALGO_MEANFIELD; /* reported as meanfield (adam) */
   if (a->help || a->version) return VI_OK;
   if (!a->model) {
     fputs(usage, stderr);
@@ -487,6 +503,17 @@ static const char *base_name(const char *path) {
 
 static size_t work_cb(void *ctx) { return vi_model_work(ctx); }
 
+/* The full data as a sum over row chunks (--chunk-rows, --batch-size). */
+static int rows_density_cb(void *ctx, const double *theta, double *lp, double *grad) {
+  int st;
+  if (vi_rows_full(ctx, 1, theta, lp, grad, &st) || st) return 1;
+  return isfinite(*lp) ? 0 : 1;
+}
+
+static int rows_batch_cb(void *ctx, size_t M, const double *theta, double *lp, double *grad, int *status) {
+  return vi_rows_full(ctx, M, theta, lp, grad, status);
+}
+
 struct name_label {
   const char *name, *label;
 };
@@ -527,6 +554,18 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   vi_arena_init(&arena);
   struct vi_diags d;
   vi_diags_init(&d);
+  struct vi_rows *rows = NULL;
+  if (a->batch || a->chunk) {
+    int r = vi_rows_new(m, a->threads, a->chunk ? (size_t)a->chunk : 4096, &rows, &d);
+    if (r) {
+      fputs(d.buf && d.len ? d.buf : "error: out of memory\n", stderr);
+      vi_diags_free(&d);
+      vi_arena_free(&arena);
+      return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
+    }
+    den = (struct vi_density){dim, rows, rows_density_cb, rows_batch_cb};
+    a->opt.work = NULL;
+  }
   struct progress prog = {!a->quiet && isatty(2), t0};
   a->opt.progress = progress_cb;
   a->opt.progress_ctx = &prog;
@@ -545,7 +584,16 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   memset(&res, 0, sizeof res);
 
   /* the initial point must be evaluable: say so plainly if not */
-  enum vi_advi_stop stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
+  enum vi_advi_stop stop;
+  if (a->batch) {
+    struct vi_minibatch_options mo = {(size_t)a->batch, a->epochs ? (int)a->epochs : 20,
+                                      a->lr_given ? a->opt.lr : 0.01,
+                                      a->opt.grad_samples, 8, a->seed, a->opt.init, a->opt.init_radius,
+                                      progress_cb, &prog, &interrupted};
+    stop = vi_minibatch_fit(rows, &mo, &arena, &res, &d);
+  } else {
+    stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
+  }
   if (prog.tty) fprintf(stderr, "\r%90s\r", "");
   if (stop == VI_ADVI_INTERRUPTED || interrupted) {
     fprintf(stderr, "interrupted: no output written\n");
@@ -640,6 +688,11 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
          vi_algo_name(res.algorithm));
   if (res.algorithm != VI_ALGO_DADVI) printf(" (%s)", vi_optimizer_name(res.optimizer));
   printf(", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
+  if (a->batch)
+    printf("minibatch:   %ld of %zu rows, row terms scaled by N/B = %.6g, %d epochs\n", a->batch,
+           vi_rows_n(rows), (double)vi_rows_n(rows) / (double)a->batch, res.draws_m);
+  else if (rows)
+    printf("chunks:      %zu rows each, summed in chunk order\n", vi_rows_chunk(rows));
   if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
     printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
   if (dim > 0) {
@@ -649,7 +702,7 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     else printf("covariance:  mean-field (sds are too small where parameters are correlated)\n");
   }
   printf("iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
-  if (res.optimizer == VI_OPT_LBFGS) printf(", %d fixed draws", res.draws_m);
+  if (res.optimizer == VI_OPT_LBFGS && !a->batch) printf(", %d fixed draws", res.draws_m);
   printf("\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
   printf("ELBO:        %.6g\n", res.elbo);
   printf("Pareto k:    %.2f\n", khat);
@@ -696,6 +749,7 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     rc = VI_EXIT_IO;
   }
 done:
+  vi_rows_free(rows);
   vi_model_set_cancel(m, NULL);
   sigaction(SIGINT, &old, NULL);
   free(theta);
@@ -797,7 +851,7 @@ int vi_cli_main(int argc, char **argv) {
   }
   if (a.check) {
     vi_model_print_layout(m, stdout);
-    rc = VI_EXIT_OK;
+    rc = vi_rows_print_plate(m, stdout) ? VI_EXIT_EVAL : VI_EXIT_OK;
   } else if (a.logdens) {
     rc = log_density_mode(m, a.logdens);
   } else if (a.time_grad) {
