@@ -107,16 +107,16 @@ static int index_expr(struct walk *w, const struct vi_expr *e) {
       first_ok = ix[0].kind == VI_IX_ALL;
     if (!first_ok) {
       if (inloop)
-        couple(w, e->loc, "reads '%s' at another row than the loop's own (the rows are coupled)", name);
+        couple(w, base->loc, "reads '%s' at another row than the loop's own (the rows are coupled)", name);
       else
-        couple(w, e->loc, "reads part of the rows of '%s' (the rows are coupled)", name);
+        couple(w, base->loc, "reads part of the rows of '%s' (the rows are coupled)", name);
       return C_ERR;
     }
     for (int k = 1; k < nix; k++) {
       int ck = join(ix[k].lo ? expr(w, ix[k].lo) : C_G, ix[k].hi ? expr(w, ix[k].hi) : C_G);
       if (ck == C_ERR) return C_ERR;
       if (ck == C_R) {
-        couple(w, e->loc, "indexes '%s' by a vector over the rows", name);
+        couple(w, base->loc, "indexes '%s' by a vector over the rows", name);
         return C_ERR;
       }
     }
@@ -125,23 +125,23 @@ static int index_expr(struct walk *w, const struct vi_expr *e) {
   c = expr(w, base);
   if (c == C_ERR) return c;
   if (c == C_R || c == C_S) {
-    couple(w, e->loc, "indexes a quantity computed from all rows");
+    couple(w, base->loc, "indexes a quantity computed from all rows");
     return C_ERR;
   }
   for (int k = 0; k < nix; k++) {
     if (inloop && ix[k].kind == VI_IX_SINGLE && ix[k].lo->kind == VI_E_VAR && ix[k].lo->u.var.slot == w->loopvar) {
-      couple(w, e->loc, "indexes '%s' by the row number (a quantity that is not one per row)",
+      couple(w, base->loc, "indexes '%s' by the row number (a quantity that is not one per row)",
              base->kind == VI_E_VAR ? base->u.var.name : "an expression");
       return C_ERR;
     }
     int ck = join(ix[k].lo ? expr(w, ix[k].lo) : C_G, ix[k].hi ? expr(w, ix[k].hi) : C_G);
     if (ck == C_ERR) return C_ERR;
     if (ck == C_R && !(ix[k].kind == VI_IX_SINGLE && ix[k].multi)) {
-      couple(w, e->loc, "a range over rows");
+      couple(w, base->loc, "a range over rows");
       return C_ERR;
     }
     if (ck == C_S) {
-      couple(w, e->loc, "indexes by a sum over rows");
+      couple(w, base->loc, "indexes by a sum over rows");
       return C_ERR;
     }
     c = join(c, ck);
@@ -364,7 +364,7 @@ static int loop_stmt(struct walk *w, const struct vi_stmt *s) {
   if (!whole)
     couple(w, s->loc, "the loop over '%s' runs over part of the rows (a loop over rows must be 1:%s)", s->u.loop.var,
            w->pl->size_name);
-  return r || whole;
+  return r;
 }
 
 static int stmt(struct walk *w, const struct vi_stmt *s) {

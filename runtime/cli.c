@@ -587,7 +587,7 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   enum vi_advi_stop stop;
   if (a->batch) {
     struct vi_minibatch_options mo = {(size_t)a->batch, a->epochs ? (int)a->epochs : 20,
-                                      a->lr_given ? a->opt.lr : 0.01,
+                                      a->lr_given ? a->opt.lr : 0.1,
                                       a->opt.grad_samples, 8, a->seed, a->opt.init, a->opt.init_radius,
                                       progress_cb, &prog, &interrupted};
     stop = vi_minibatch_fit(rows, &mo, &arena, &res, &d);

@@ -354,8 +354,55 @@ static void shuffle(uint32_t *p, size_t n, struct vi_rng *rng) {
   }
 }
 
-/* The mean-field ELBO at (mu, omega) on the fixed standard-normal draws
- * z (S x dim), full data; -inf when a draw cannot be evaluated. */
+/* K antithetic pairs of standard-normal draws (z and -z, M = 2K rows of
+ * dim) whose second moment is exactly the identity when K >= dim (whitened
+ * by the Cholesky factor of their moment), else per coordinate. */
+static int fixed_draws(struct vi_rng *rng, double *z, size_t K, size_t d) {
+  for (size_t k = 0; k < K; k++)
+    for (size_t i = 0; i < d; i++) z[2 * k * d + i] = vi_rng_normal(rng);
+  if (K >= d && d <= 200) {
+    double *S = calloc(d * d + 1, sizeof *S);
+    if (!S) return -1;
+    for (size_t k = 0; k < K; k++)
+      for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j <= i; j++) S[i * d + j] += z[2 * k * d + i] * z[2 * k * d + j] / (double)K;
+    for (size_t j = 0; j < d; j++) { /* Cholesky, lower, in place */
+      double v = S[j * d + j];
+      for (size_t k = 0; k < j; k++) v -= S[j * d + k] * S[j * d + k];
+      if (!(v > 0)) {
+        free(S);
+        return -1;
+      }
+      S[j * d + j] = sqrt(v);
+      for (size_t i = j + 1; i < d; i++) {
+        double w = S[i * d + j];
+        for (size_t k = 0; k < j; k++) w -= S[i * d + k] * S[j * d + k];
+        S[i * d + j] = w / S[j * d + j];
+      }
+    }
+    for (size_t k = 0; k < K; k++) { /* z <- L^{-1} z */
+      double *x = z + 2 * k * d;
+      for (size_t i = 0; i < d; i++) {
+        double w = x[i];
+        for (size_t j = 0; j < i; j++) w -= S[i * d + j] * x[j];
+        x[i] = w / S[i * d + i];
+      }
+    }
+    free(S);
+  } else {
+    for (size_t i = 0; i < d; i++) {
+      double m2 = 0;
+      for (size_t k = 0; k < K; k++) m2 += z[2 * k * d + i] * z[2 * k * d + i] / (double)K;
+      for (size_t k = 0; k < K; k++) z[2 * k * d + i] /= sqrt(m2);
+    }
+  }
+  for (size_t k = 0; k < K; k++)
+    for (size_t i = 0; i < d; i++) z[(2 * k + 1) * d + i] = -z[2 * k * d + i];
+  return 0;
+}
+
+/* The mean-field ELBO at (mu, omega) on the fixed draws z (S x dim), full
+ * data; -inf when a draw cannot be evaluated. */
 static double full_elbo(struct vi_rows *r, const double *mu, const double *omega, const double *z, size_t S,
                         double *theta, double *lp, int *status) {
   size_t d = r->dim;
@@ -372,11 +419,33 @@ static double full_elbo(struct vi_rows *r, const double *mu, const double *omega
   return e + 0.5 * (double)d * (1 + log(2 * M_PI));
 }
 
+/* Gradient of the fixed-draw ELBO in the coordinates (u, v) of an epoch,
+ * mu = ref + scale u and omega = ref_omega + v, at the point x (mu, omega)
+ * from the M per-draw gradients gr of log p. entropy: add d/dv of the
+ * entropy (1 each). */
+static void elbo_grad(size_t dim, size_t M, const double *x, const double *scale, const double *z,
+                      const double *gr, int entropy, double *g) {
+  for (size_t i = 0; i < dim; i++) {
+    double gm = 0, gw = 0;
+    for (size_t s = 0; s < M; s++) {
+      gm += gr[s * dim + i];
+      gw += gr[s * dim + i] * z[s * dim + i];
+    }
+    g[i] = gm / (double)M * scale[i];
+    g[dim + i] = gw / (double)M * exp(x[dim + i]) + (entropy ? 1 : 0);
+  }
+}
+
+static void draw_points(size_t dim, size_t M, const double *x, const double *z, double *th) {
+  for (size_t s = 0; s < M; s++)
+    for (size_t i = 0; i < dim; i++) th[s * dim + i] = x[i] + exp(x[dim + i]) * z[s * dim + i];
+}
+
 enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_options *o, struct vi_arena *arena,
                                    struct vi_advi_result *res, struct vi_diags *d) {
   size_t dim = r->dim, N = r->n, B = o->batch;
-  size_t G = o->grad_samples > 0 ? (size_t)o->grad_samples : 1;
-  size_t S = o->elbo_draws > 0 ? (size_t)o->elbo_draws : 8;
+  size_t K = o->grad_samples > 1 ? (size_t)o->grad_samples : dim > 32 ? 32 : dim ? dim : 1;
+  size_t M = 2 * K; /* fixed antithetic draws: every step and every ELBO uses all of them */
   memset(res, 0, sizeof *res);
   res->algorithm = VI_ALGO_MEANFIELD;
   res->optimizer = VI_OPT_ADAM;
@@ -392,16 +461,17 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
   res->mu = vi_arena_array(arena, dim ? dim : 1, sizeof(double));
   res->omega = vi_arena_array(arena, dim ? dim : 1, sizeof(double));
   double *x = calloc(n2, sizeof *x), *g = calloc(n2, sizeof *g), *avg = calloc(n2, sizeof *avg);
-  double *best = calloc(n2, sizeof *best);
-  double *th = calloc(G * dim + S * dim + 1, sizeof *th), *gr = calloc(G * dim + 1, sizeof *gr);
-  double *eta = calloc(G * dim + 1, sizeof *eta), *z = calloc(S * dim + 1, sizeof *z);
-  double *lp = calloc(G + S + 1, sizeof *lp);
-  int *st = calloc(G + S + 1, sizeof *st);
+  double *ref = calloc(n2, sizeof *ref), *u = calloc(n2, sizeof *u), *scale = calloc(n2, sizeof *scale);
+  double *gfull = calloc(n2, sizeof *gfull), *gref = calloc(n2, sizeof *gref), *last = calloc(n2, sizeof *last);
+  double *th = calloc(2 * M * dim + 1, sizeof *th), *gr = calloc(2 * M * dim + 1, sizeof *gr);
+  double *z = calloc(M * dim + 1, sizeof *z);
+  double *lp = calloc(2 * M + 1, sizeof *lp);
+  int *st = calloc(2 * M + 1, sizeof *st);
   uint32_t *perm = malloc((N ? N : 1) * sizeof *perm);
   struct vi_adam adam = {n2, o->lr, 0, 0, 0, 0, calloc(n2, sizeof(double)), calloc(n2, sizeof(double))};
   enum vi_advi_stop stop = VI_ADVI_MAX_ITER;
-  if (!res->mu || !res->omega || !x || !g || !avg || !best || !th || !gr || !eta || !z || !lp || !st || !perm ||
-      !adam.m || !adam.v) {
+  if (!res->mu || !res->omega || !x || !g || !avg || !ref || !u || !scale || !gfull || !gref || !last || !th ||
+      !gr || !z || !lp || !st || !perm || !adam.m || !adam.v) {
     vi_error(d, (struct vi_srcloc){0}, "out of memory");
     stop = VI_ADVI_ERROR;
     goto done;
@@ -410,94 +480,157 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
   vi_rng_seed(&rng, o->seed, 0x6d62);
   for (size_t i = 0; i < dim; i++)
     x[i] = o->init ? o->init[i] : o->init_radius > 0 ? o->init_radius * (2 * vi_rng_uniform(&rng) - 1) : 0;
-  for (size_t i = 0; i < S * dim; i++) z[i] = vi_rng_normal(&rng);
-  vi_adam_init(&adam);
-  double prev = full_elbo(r, x, x + dim, z, S, th + G * dim, lp, st);
+  if (fixed_draws(&rng, z, K, dim)) {
+    vi_error(d, (struct vi_srcloc){0}, "out of memory");
+    stop = VI_ADVI_ERROR;
+    goto done;
+  }
+  double prev = full_elbo(r, x, x + dim, z, M, th, lp, st);
   if (!isfinite(prev)) {
     vi_error(d, (struct vi_srcloc){0}, "the log density cannot be evaluated at the initial point");
     snprintf(res->reason, sizeof res->reason, "the initial point cannot be evaluated");
     stop = VI_ADVI_ERROR;
     goto done;
   }
-  memcpy(best, x, n2 * sizeof *x);
-  double lr = o->lr, best_elbo = prev;
+  double lr = o->lr, step = 0.2, per = (double)(dim ? dim : 1), last_e = -INFINITY;
+  int near = 0;
   size_t nb = (N + B - 1) / B;
-  snprintf(res->reason, sizeof res->reason, "%d epochs", o->epochs);
   for (int ep = 1; ep <= o->epochs; ep++) {
     struct vi_rng prng;
     vi_rng_seed(&prng, o->seed, 0x5e00 + (uint64_t)ep);
     shuffle(perm, N, &prng);
+    memcpy(ref, x, n2 * sizeof *x);
+    memset(u, 0, n2 * sizeof *u);
+    res->draws_m = ep; /* epochs run */
+    if (near) {
+      /* Variance-reduced steps (SVRG, Johnson & Zhang 2013) in posterior
+       * sds: batch gradient at x, minus the same batch's at ref, plus the
+       * full-data gradient at ref. Over a reshuffled epoch the batch terms
+       * sum to the full data's, and the noise vanishes as x nears ref. */
+      for (size_t i = 0; i < dim; i++) scale[i] = exp(ref[dim + i]);
+      draw_points(dim, M, ref, z, th);
+      if (vi_rows_full(r, M, th, lp, gr, st)) goto nomem;
+      double e = 0;
+      int bad = 0;
+      for (size_t s = 0; s < M; s++) {
+        e += lp[s] / (double)M;
+        bad |= st[s];
+      }
+      for (size_t i = 0; i < dim; i++) e += ref[dim + i];
+      e += 0.5 * per * (1 + log(2 * M_PI));
+      res->grad_evals += (long)M;
+      if (bad || !(e >= last_e)) { /* the last epoch went downhill: back, with half the step */
+        memcpy(x, last, n2 * sizeof *x);
+        step *= 0.5;
+        if (step < 1e-4) {
+          snprintf(res->reason, sizeof res->reason, "the step became too small");
+          break;
+        }
+        continue;
+      }
+      elbo_grad(dim, M, ref, scale, z, gr, 1, gfull);
+      if (o->progress) o->progress(o->progress_ctx, ep, e, vi_optim_gmax(gfull, n2));
+      prev = last_e = e;
+      memcpy(last, ref, n2 * sizeof *ref);
+      if (vi_optim_gmax(gfull, n2) < 1e-3 * sqrt(per) + 1e-3) {
+        stop = VI_ADVI_CONVERGED;
+        snprintf(res->reason, sizeof res->reason, "full-data gradient %.2g in posterior sds after %d epochs",
+                 vi_optim_gmax(gfull, n2), ep - 1);
+        break;
+      }
+      for (size_t k = 0; k < nb; k++) {
+        if (o->cancel && *o->cancel) {
+          stop = VI_ADVI_INTERRUPTED;
+          goto out;
+        }
+        size_t b = k + 1 < nb ? B : N - k * B;
+        for (size_t i = 0; i < dim; i++) {
+          x[i] = ref[i] + scale[i] * u[i];
+          x[dim + i] = ref[dim + i] + u[dim + i];
+        }
+        draw_points(dim, M, x, z, th);
+        draw_points(dim, M, ref, z, th + M * dim);
+        if (vi_rows_batch(r, perm + k * B, b, 2 * M, th, lp, gr, st)) goto nomem;
+        res->grad_evals += (long)(2 * M);
+        bad = 0;
+        for (size_t s = 0; s < 2 * M; s++) bad |= st[s];
+        if (bad) continue;
+        elbo_grad(dim, M, x, scale, z, gr, 0, g);
+        elbo_grad(dim, M, ref, scale, z, gr + M * dim, 0, gref);
+        for (size_t i = 0; i < n2; i++) {
+          double dv = step * (g[i] - gref[i] + gfull[i]);
+          u[i] += dv > 1 ? 1 : dv < -1 ? -1 : dv; /* at most one sd per step */
+        }
+        res->iterations++;
+      }
+      for (size_t i = 0; i < dim; i++) {
+        x[i] = ref[i] + scale[i] * u[i];
+        x[dim + i] = ref[dim + i] + u[dim + i];
+      }
+      continue;
+    }
+    /* Far from the optimum: Adam in the model's own coordinates, the
+     * epoch's average iterate. */
+    for (size_t i = 0; i < dim; i++) scale[i] = 1;
     memset(avg, 0, n2 * sizeof *avg);
-    size_t steps = 0;
     adam.lr = lr;
+    vi_adam_init(&adam);
+    size_t steps = 0;
     for (size_t k = 0; k < nb; k++) {
       if (o->cancel && *o->cancel) {
         stop = VI_ADVI_INTERRUPTED;
         goto out;
       }
       size_t b = k + 1 < nb ? B : N - k * B;
-      for (size_t s = 0; s < G; s++)
-        for (size_t i = 0; i < dim; i++) {
-          eta[s * dim + i] = vi_rng_normal(&rng);
-          th[s * dim + i] = x[i] + exp(x[dim + i]) * eta[s * dim + i];
-        }
-      if (vi_rows_batch(r, perm + k * B, b, G, th, lp, gr, st)) {
-        vi_error(d, (struct vi_srcloc){0}, "out of memory");
-        stop = VI_ADVI_ERROR;
-        goto done;
-      }
-      res->grad_evals += (long)G;
+      for (size_t i = 0; i < n2; i++) x[i] = ref[i] + u[i];
+      draw_points(dim, M, x, z, th);
+      if (vi_rows_batch(r, perm + k * B, b, M, th, lp, gr, st)) goto nomem;
+      res->grad_evals += (long)M;
       int bad = 0;
-      for (size_t s = 0; s < G; s++) bad |= st[s];
-      if (bad) continue; /* a draw the model cannot evaluate: no step */
-      for (size_t i = 0; i < dim; i++) {
-        double gm = 0, gw = 0;
-        for (size_t s = 0; s < G; s++) {
-          gm += gr[s * dim + i];
-          gw += gr[s * dim + i] * eta[s * dim + i];
-        }
-        g[i] = gm / (double)G;
-        g[dim + i] = gw / (double)G * exp(x[dim + i]) + 1;
-      }
-      vi_adam_step(&adam, x, g);
+      for (size_t s = 0; s < M; s++) bad |= st[s];
+      if (bad) continue;
+      elbo_grad(dim, M, x, scale, z, gr, 1, g);
+      vi_adam_step(&adam, u, g);
       res->iterations++;
       steps++;
-      for (size_t i = 0; i < n2; i++) avg[i] += (x[i] - avg[i]) / (double)steps;
+      for (size_t i = 0; i < n2; i++) avg[i] += (u[i] - avg[i]) / (double)steps;
     }
-    if (!steps) continue;
-    double e = full_elbo(r, avg, avg + dim, z, S, th + G * dim, lp, st);
+    for (size_t i = 0; i < n2; i++) x[i] = ref[i] + avg[i];
+    double e = full_elbo(r, x, x + dim, z, M, th, lp, st);
     if (o->progress) o->progress(o->progress_ctx, ep, e, fabs((e - prev) / e));
-    if (isfinite(e) && e > best_elbo) {
-      memcpy(best, avg, n2 * sizeof *avg);
-      best_elbo = e;
+    if (!isfinite(e) || e < prev) {
+      memcpy(x, ref, n2 * sizeof *x);
+      near = 1;
     } else {
-      lr *= 0.5;
+      near = e - prev < per;
+      prev = e;
     }
-    double gain = e - prev;
-    prev = isfinite(e) ? e : prev;
-    res->draws_m = ep; /* epochs run (reported by the caller) */
-    if (isfinite(e) && ep > 1 && fabs(gain) < 0.01 * (double)(dim ? dim : 1)) {
-      stop = VI_ADVI_CONVERGED;
-      snprintf(res->reason, sizeof res->reason, "epoch %d changed the full-data ELBO by %.3g < 0.01 per parameter",
-               ep, gain);
-      break;
-    }
+    memcpy(last, x, n2 * sizeof *x);
   }
+  goto out;
+nomem:
+  vi_error(d, (struct vi_srcloc){0}, "out of memory");
+  stop = VI_ADVI_ERROR;
+  goto done;
 out:
-  memcpy(res->mu, best, dim * sizeof *best);
-  memcpy(res->omega, best + dim, dim * sizeof *best);
-  res->elbo = best_elbo;
+  memcpy(res->mu, stop == VI_ADVI_CONVERGED ? ref : x, dim * sizeof *x);
+  memcpy(res->omega, (stop == VI_ADVI_CONVERGED ? ref : x) + dim, dim * sizeof *x);
+  res->elbo = prev;
   res->converged = stop == VI_ADVI_CONVERGED;
-  res->stop = stop;
-  if (stop == VI_ADVI_MAX_ITER) snprintf(res->reason, sizeof res->reason, "%d epochs run", o->epochs);
+  if (stop == VI_ADVI_MAX_ITER && !res->reason[0]) snprintf(res->reason, sizeof res->reason, "%d epochs run", o->epochs);
+  if (stop == VI_ADVI_INTERRUPTED) snprintf(res->reason, sizeof res->reason, "interrupted");
 done:
   free(x);
   free(g);
   free(avg);
-  free(best);
+  free(ref);
+  free(u);
+  free(scale);
+  free(gfull);
+  free(gref);
+  free(last);
   free(th);
   free(gr);
-  free(eta);
   free(z);
   free(lp);
   free(st);
