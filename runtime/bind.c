@@ -605,7 +605,9 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
       struct vi_table **p = realloc(m->tables, (size_t)(m->ntables + 1) * sizeof *p);
       if (!p) return VI_ERR_NOMEM;
       m->tables = p;
-      if ((r = vi_csv_read(f, &m->tables[m->ntables], d))) return r;
+      r = m->cache_dir ? vi_csv_read_cached(f, m->cache_dir, &m->tables[m->ntables], NULL, d)
+                        : vi_csv_read(f, &m->tables[m->ntables], d);
+      if (r) return r;
       m->ntables++;
     }
   }

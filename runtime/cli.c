@@ -36,6 +36,7 @@ struct cli {
   const char *init_file; /* --init FILE.json */
   long batch, epochs, chunk; /* --batch-size, --epochs, --chunk-rows (runtime/minibatch.c) */
   int lr_given;
+  const char *cache;      /* --cache DIR */
 };
 
 static const char usage[] =
@@ -67,6 +68,8 @@ static const char usage[] =
     "  --epochs E              at most E passes over the rows (default 20); --lr sets Adam's first step\n"
     "  --chunk-rows C          evaluate the full data in chunks of C rows (default 4096), reduced in\n"
     "                          chunk order: the same bits for any --threads and MPI ranks\n"
+    "  --cache DIR             keep a binary copy of each CSV's columns in DIR (used while the CSV's\n"
+    "                          size, time and content hash are unchanged)\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
     "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
@@ -82,7 +85,7 @@ static const char usage[] =
 static const char *const valued_opts[] = {"log-density", "time-gradient", "seed", "algorithm", "optimizer", "lr", "rank", "estimator", "iter",
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
-                                          "params", "threads", "batch-size", "epochs", "chunk-rows", NULL};
+                                          "params", "threads", "batch-size", "epochs", "chunk-rows", "cache", NULL};
 static const char *const flag_opts[] = {"check", "quiet", "help", "version", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
@@ -196,6 +199,7 @@ static int parse_args(int argc, char **argv, struct cli *a) {
     else if (!strcmp(opt, "draws")) a->draws = val;
     else if (!strcmp(opt, "summary")) a->summary = val;
     else if (!strcmp(opt, "params")) a->params = val;
+    else if (!strcmp(opt, "cache")) a->cache = val;
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
         fprintf(stderr, "error: --algorithm takes auto, dadvi, meanfield, fullrank or lowrank, not '%s'\n",
@@ -827,6 +831,7 @@ int vi_cli_main(int argc, char **argv) {
   if (!r && !a.check && !a.logdens && !a.time_grad && (rc = check_outputs(&a)) != VI_EXIT_OK) goto out;
   if (!r) {
     struct vi_data_inputs in = {a.files, a.nfiles, a.assigns, a.nassigns, a.seed};
+    vi_model_set_cache_dir(m, a.cache);
     r = vi_model_bind(m, &in, &d);
   }
   if (r) {

@@ -278,6 +278,7 @@ void vi_model_free(struct vi_model *m) {
 }
 
 size_t vi_model_dim(const struct vi_model *m) { return m->dim; }
+void vi_model_set_cache_dir(struct vi_model *m, const char *dir) { m->cache_dir = dir; }
 const char *vi_model_file(const struct vi_model *m) { return m->file; }
 const char *vi_model_error(const struct vi_model *m) { return m->errmsg; }
 int vi_model_is_static(const struct vi_model *m) { return m->recorded && !m->dynamic; }

@@ -72,6 +72,7 @@ struct vi_model {
   double row_w, glob_w;
   double *termw;
   size_t ntermw;
+  const char *cache_dir;    /* vi_model_set_cache_dir */
 };
 
 /* One evaluator sharing m's program, data and layout (threads, row views);

@@ -3,7 +3,10 @@
  * equal the model's own, threads do not change a bit, and --batch-size
  * fits reach the full-batch answer. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "vi/data.h"
 #include "vi/minibatch.h"
 #include "vi/model.h"
 #include "vi/rng.h"
@@ -260,4 +264,78 @@ Test(minibatch, batch_size_fit_reaches_the_full_batch_meanfield_fit) {
   unlink(s0);
   unlink(s1);
   unlink(csv);
+}
+
+/* ---- the binary column cache (runtime/cache.c) ---- */
+
+
+static double first_value(const struct vi_table *t, size_t col) {
+  struct vi_column c;
+  vi_table_column(t, col, &c);
+  return c.num[0];
+}
+
+Test(cache, a_changed_or_touched_csv_is_never_read_from_a_stale_cache) {
+  char csv[64], dir[64], cmd[160];
+  snprintf(csv, sizeof csv, "/tmp/vi_cache_%d.csv", (int)getpid());
+  snprintf(dir, sizeof dir, "/tmp/vi_cache_%d.d", (int)getpid());
+  FILE *f = fopen(csv, "w");
+  fprintf(f, "a,b\n1.5,2\n3,4\n");
+  fclose(f);
+  struct vi_diags d;
+  vi_diags_init(&d);
+  struct vi_table *t;
+  int how;
+  cr_assert_eq(vi_csv_read_cached(csv, dir, &t, &how, &d), VI_OK);
+  cr_assert_eq(how, 1, "first read parses and writes the cache");
+  vi_table_free(t);
+  cr_assert_eq(vi_csv_read_cached(csv, dir, &t, &how, &d), VI_OK);
+  cr_assert_eq(how, 0, "second read comes from the cache");
+  cr_assert_eq(vi_table_nrows(t), 2);
+  cr_assert_eq(first_value(t, 0), 1.5);
+  struct vi_column c;
+  vi_table_column(t, 1, &c);
+  cr_assert_eq(c.num[1], 4.0);
+  /* a cached table still names cells by their place in the CSV */
+  struct vi_srcloc l = vi_table_loc(t, 1, 1);
+  cr_assert_eq(l.line, 3);
+  cr_assert_eq(l.col, 3);
+  vi_table_free(t);
+  /* touched: new mtime, same content: parsed again */
+  struct stat st;
+  stat(csv, &st);
+  struct timespec ts[2] = {st.st_atim, st.st_mtim};
+  ts[1].tv_sec += 10;
+  cr_assert_eq(utimensat(AT_FDCWD, csv, ts, 0), 0);
+  cr_assert_eq(vi_csv_read_cached(csv, dir, &t, &how, &d), VI_OK);
+  cr_assert_eq(how, 1);
+  vi_table_free(t);
+  /* changed with the same size and mtime: the content hash tells */
+  stat(csv, &st);
+  struct timespec keep[2] = {st.st_atim, st.st_mtim};
+  f = fopen(csv, "w");
+  fprintf(f, "a,b\n7.5,2\n3,4\n");
+  fclose(f);
+  cr_assert_eq(utimensat(AT_FDCWD, csv, keep, 0), 0);
+  stat(csv, &st);
+  cr_assert_eq(st.st_mtim.tv_nsec, keep[1].tv_nsec);
+  cr_assert_eq(vi_csv_read_cached(csv, dir, &t, &how, &d), VI_OK);
+  cr_assert_eq(how, 1, "same size and time but new content: not from the cache");
+  cr_assert_eq(first_value(t, 0), 7.5);
+  vi_table_free(t);
+  cr_assert_eq(vi_csv_read_cached(csv, dir, &t, &how, &d), VI_OK);
+  cr_assert_eq(how, 0);
+  cr_assert_eq(first_value(t, 0), 7.5);
+  vi_table_free(t);
+  /* a table with text is not cached */
+  f = fopen(csv, "w");
+  fprintf(f, "a,b\nx,2\ny,4\n");
+  fclose(f);
+  cr_assert_eq(vi_csv_read_cached(csv, dir, &t, &how, &d), VI_OK);
+  cr_assert_eq(how, 2);
+  vi_table_free(t);
+  vi_diags_free(&d);
+  unlink(csv);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  cr_assert_eq(system(cmd), 0);
 }
