@@ -36,41 +36,72 @@ struct cache_header {
   uint64_t data_off;
 };
 
-/* A 64-bit hash of n bytes (8 at a time, multiply and fold). */
-static uint64_t hash_bytes(const unsigned char *p, size_t n) {
-  uint64_t h = 0x243f6a8885a308d3ULL ^ (uint64_t)n;
+/* A 64-bit hash of a byte stream, 8 bytes at a time (multiply and fold),
+ * fed in pieces whose sizes are multiples of 8 but for the last. */
+struct hasher {
+  uint64_t h, n;
+};
+
+static void hash_feed(struct hasher *s, const unsigned char *p, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     memcpy(&w, p + i, 8);
-    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 31;
+    s->h = (s->h ^ w) * 0x9e3779b97f4a7c15ULL;
+    s->h ^= s->h >> 31;
   }
   uint64_t w = 0;
-  if (i < n) memcpy(&w, p + i, n - i);
-  h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-  h ^= h >> 29;
-  return h * 0xbf58476d1ce4e5b9ULL ^ (h >> 32);
+  if (i < n) {
+    memcpy(&w, p + i, n - i);
+    s->h = (s->h ^ w) * 0x9e3779b97f4a7c15ULL;
+    s->h ^= s->h >> 31;
+  }
+  s->n += n;
 }
 
-/* The hash of the file's whole content; 0 and *ok = 0 when it cannot be read. */
-static uint64_t hash_file(const char *path, size_t size, int *ok) {
+static uint64_t hash_end(const struct hasher *s) {
+  uint64_t h = (s->h ^ s->n) * 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 32);
+}
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n) {
+  struct hasher s = {0x243f6a8885a308d3ULL, 0};
+  hash_feed(&s, p, n);
+  return hash_end(&s);
+}
+
+/* The hash of the file's whole content, read in pieces (so that hashing a
+ * large CSV does not make its pages resident); *ok = 0 when it cannot be
+ * read. */
+static uint64_t hash_file(const char *path, int *ok) {
   *ok = 0;
   int fd = open(path, O_RDONLY);
   if (fd < 0) return 0;
-  if (size == 0) {
-    close(fd);
-    *ok = 1;
-    return hash_bytes(NULL, 0);
+  enum { PIECE = 4 << 20 };
+  unsigned char *buf = malloc(PIECE);
+  struct hasher s = {0x243f6a8885a308d3ULL, 0};
+  for (;;) {
+    size_t got = 0;
+    while (buf && got < PIECE) {
+      ssize_t k = read(fd, buf + got, PIECE - got);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) {
+        free(buf);
+        buf = NULL;
+      }
+      if (k <= 0) break;
+      got += (size_t)k;
+    }
+    if (!buf) break;
+    hash_feed(&s, buf, got);
+    if (got < PIECE) {
+      *ok = 1;
+      break;
+    }
   }
-  void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
-  if (p == MAP_FAILED) return 0;
-  madvise(p, size, MADV_SEQUENTIAL);
-  uint64_t h = hash_bytes(p, size);
-  munmap(p, size);
-  *ok = 1;
-  return h;
+  free(buf);
+  return hash_end(&s);
 }
 
 static int cache_path(const char *path, const char *dir, char *out, size_t n) {
@@ -204,7 +235,7 @@ int vi_csv_read_cached(const char *path, const char *dir, struct vi_table **out,
   if (stat(path, &st) || !S_ISREG(st.st_mode) || cache_path(path, dir, cpath, sizeof cpath))
     return vi_csv_read(path, out, d); /* its message for a file that cannot be read */
   int ok;
-  uint64_t hash = hash_file(path, (size_t)st.st_size, &ok);
+  uint64_t hash = hash_file(path, &ok);
   if (!ok) return vi_csv_read(path, out, d);
   struct vi_table *t = try_cache(path, cpath, &st, hash, d);
   if (t) {

@@ -432,6 +432,39 @@ done:
   return rc;
 }
 
+/* --time-gradient with --chunk-rows: the full data as chunks (over threads
+ * and MPI ranks). */
+static int time_rows_mode(struct vi_model *m, long n, int threads, size_t chunk) {
+  struct vi_diags d;
+  vi_diags_init(&d);
+  struct vi_rows *rows;
+  if (vi_rows_new(m, threads, chunk, &rows, &d)) {
+    fputs(d.buf && d.len ? d.buf : "error: out of memory\n", stderr);
+    vi_diags_free(&d);
+    return VI_EXIT_USAGE;
+  }
+  vi_diags_free(&d);
+  vi_rows_use_mpi(rows);
+  size_t dim = vi_model_dim(m);
+  double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad), lp = 0;
+  int st = 0, rc = VI_EXIT_OK;
+  for (size_t i = 0; theta && i < dim; i++) theta[i] = 0.1 * (double)((int)(i % 7) - 3);
+  double t0 = 0;
+  for (long e = 0; theta && grad && e <= n && rc == VI_EXIT_OK; e++) {
+    if (e == 1) t0 = now(); /* the first evaluation is not timed */
+    if (vi_rows_full(rows, 1, theta, &lp, grad, &st) || st) rc = VI_EXIT_EVAL;
+  }
+  double dt = now() - t0;
+  if (rc) fprintf(stderr, "error: cannot evaluate the log density\n");
+  else
+    printf("lp=%.10g dim=%zu chunks of %zu rows, %d ranks\nper_gradient_us=%.3f\n", lp, dim, vi_rows_chunk(rows),
+           vi_mpi_size(), n ? 1e6 * dt / (double)n : 0.0);
+  free(theta);
+  free(grad);
+  vi_rows_free(rows);
+  return rc;
+}
+
 static int time_gradient_mode(struct vi_model *m, long n) {
   size_t dim = vi_model_dim(m);
   double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad);
@@ -567,6 +600,7 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
       vi_arena_free(&arena);
       return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
     }
+    vi_rows_use_mpi(rows);
     den = (struct vi_density){dim, rows, rows_density_cb, rows_batch_cb};
     a->opt.work = NULL;
   }
@@ -802,7 +836,25 @@ static int check_outputs(const struct cli *a) {
   return VI_EXIT_OK;
 }
 
+static int cli_main(int argc, char **argv);
+
+/* Under mpirun every rank runs the same program on the same arguments; rank
+ * 0 alone prints and writes files (docs/large.md). */
 int vi_cli_main(int argc, char **argv) {
+  if (vi_mpi_start(&argc, &argv)) {
+    fprintf(stderr, "error: MPI could not be initialised\n");
+    return VI_EXIT_USAGE;
+  }
+  if (vi_mpi_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))) {
+    vi_mpi_end();
+    return VI_EXIT_IO;
+  }
+  int rc = cli_main(argc, argv);
+  vi_mpi_end();
+  return rc;
+}
+
+static int cli_main(int argc, char **argv) {
   struct cli a;
   int r = parse_args(argc, argv, &a);
   if (r) {
@@ -829,6 +881,13 @@ int vi_cli_main(int argc, char **argv) {
     goto out;
   }
   if (!r && !a.check && !a.logdens && !a.time_grad && (rc = check_outputs(&a)) != VI_EXIT_OK) goto out;
+  if (vi_mpi_size() > 1) {
+    if (!a.batch && !a.chunk) a.chunk = 4096; /* the work is spread as chunks of rows */
+    if (vi_mpi_rank() > 0) {
+      a.summary = a.draws = a.params = NULL;
+      a.quiet = 1;
+    }
+  }
   if (!r) {
     struct vi_data_inputs in = {a.files, a.nfiles, a.assigns, a.nassigns, a.seed};
     vi_model_set_cache_dir(m, a.cache);
@@ -860,7 +919,7 @@ int vi_cli_main(int argc, char **argv) {
   } else if (a.logdens) {
     rc = log_density_mode(m, a.logdens);
   } else if (a.time_grad) {
-    rc = time_gradient_mode(m, a.time_grad);
+    rc = a.chunk ? time_rows_mode(m, a.time_grad, a.threads, (size_t)a.chunk) : time_gradient_mode(m, a.time_grad);
   } else {
     rc = fit_mode(&a, m);
   }

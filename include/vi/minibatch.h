@@ -66,6 +66,16 @@ struct vi_rows_share {
 };
 void vi_rows_set_share(struct vi_rows *r, const struct vi_rows_share *s);
 
+/* MPI (runtime/mpi.c; without -Dmpi=enabled: one process, rank 0 of 1).
+ * vi_mpi_start initialises MPI when it is not yet (0, or -1 on failure);
+ * vi_rows_use_mpi spreads r's units over the ranks. */
+int vi_mpi_start(int *argc, char ***argv);
+void vi_mpi_end(void);
+void vi_mpi_abort(int code); /* ends every rank (P > 1) */
+int vi_mpi_rank(void);
+int vi_mpi_size(void);
+void vi_rows_use_mpi(struct vi_rows *r);
+
 struct vi_minibatch_options {
   size_t batch;      /* rows per minibatch */
   int epochs;        /* at most this many passes over the rows (--epochs) */
