@@ -183,10 +183,27 @@ static int binary_expr(struct walk *w, const struct vi_expr *e) {
   return C_ERR;
 }
 
+/* Functions whose int arguments are sizes: rep_vector(0, N) is a vector
+ * over the rows, and N there is not a value in the density. */
+static int takes_sizes(const char *name) {
+  static const char *const names[] = {"rep_vector", "rep_row_vector", "rep_array", "rep_matrix", "zeros_vector",
+                                      "ones_vector", "zeros_row_vector", "ones_row_vector", "zeros_array",
+                                      "ones_array", "zeros_int_array", "ones_int_array", "linspaced_vector",
+                                      "linspaced_array", "one_hot_vector", NULL};
+  for (int i = 0; names[i]; i++)
+    if (!strcmp(name, names[i])) return 1;
+  return 0;
+}
+
 static int call_expr(struct walk *w, const struct vi_expr *e) {
   int c = C_G, nargs = e->u.call.nargs;
   const char *name = e->u.call.name;
+  int sized = 0;
   for (int i = 0; i < nargs && c != C_ERR; i++) {
+    if (takes_sizes(name) && is_size_var(w, e->u.call.args[i]) && !e->u.call.user) {
+      sized = 1;
+      continue;
+    }
     int ci = expr(w, e->u.call.args[i]);
     if (ci == C_S || ci == C_MIX) {
       couple(w, e->loc, "'%s' of a sum over rows", name);
@@ -199,6 +216,7 @@ static int call_expr(struct walk *w, const struct vi_expr *e) {
     couple(w, e->loc, "'%s' adds to the target itself with row data", name);
     return C_ERR;
   }
+  if (sized && c == C_G) return w->loopvar >= 0 ? C_G : C_R;
   if (w->loopvar >= 0 || c == C_G) return c;
   if (!strcmp(name, "sum") && nargs == 1) return C_S;
   if (is_density(name) && !e->u.call.user) return C_S;
@@ -217,6 +235,11 @@ static int expr(struct walk *w, const struct vi_expr *e) {
     int s = e->u.var.slot;
     if (w->loopvar >= 0 && s == w->loopvar) {
       couple(w, e->loc, "uses the row number '%s' as a value", e->u.var.name);
+      return C_ERR;
+    }
+    if (s == w->pl->size_slot) {
+      couple(w, e->loc, "uses the row count '%s' as a value (a minibatch cannot scale what it enters)",
+             e->u.var.name);
       return C_ERR;
     }
     if (row_slot(w, s)) {

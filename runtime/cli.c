@@ -655,10 +655,26 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
-  if (vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
+  /* --batch-size: the importance check evaluates the full data at the
+   * first 100 draws only (log_p is NaN for the others) */
+  size_t Sk = a->batch && S > 100 ? 100 : S;
+  if (vi_advi_draw(&res, &den, a->seed, S, theta, Sk < S ? NULL : log_p, log_q, &d)) {
     fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", stderr);
     rc = VI_EXIT_EVAL;
     goto done;
+  }
+  if (Sk < S) {
+    int *pst = calloc(Sk, sizeof *pst);
+    if (!pst || den.logp_grad_batch(den.ctx, Sk, theta, log_p, NULL, pst)) {
+      free(pst);
+      fprintf(stderr, "error: out of memory\n");
+      rc = VI_EXIT_EVAL;
+      goto done;
+    }
+    for (size_t i = 0; i < Sk; i++)
+      if (pst[i]) log_p[i] = -INFINITY;
+    for (size_t i = Sk; i < S; i++) log_p[i] = NAN;
+    free(pst);
   }
   struct vi_rng rng;
   vi_rng_seed(&rng, a->seed, 0x9e);
@@ -680,8 +696,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   }
   vi_summary_compute(draws, S, P, st);
   struct vi_psis_check chk;
-  if (vi_psis_check(theta, S, dim, log_p, log_q, &chk)) {
-    chk.khat = vi_psis_khat(log_p, log_q, S);
+  if (vi_psis_check(theta, Sk, dim, log_p, log_q, &chk)) {
+    chk.khat = vi_psis_khat(log_p, log_q, Sk);
     chk.verdict = VI_VERDICT_UNKNOWN;
   }
   double khat = chk.khat;

@@ -174,6 +174,14 @@ Test(plate, the_row_number_as_a_value_couples) {
          "coupled        13:23: uses the row number 'n' as a value");
 }
 
+Test(plate, the_row_count_as_a_value_couples) {
+  expect(DATA PARS "model {\n  target += -N * log(s);\n  y ~ normal(a, s);\n}\n",
+         "coupled        12:14: uses the row count 'N' as a value");
+  /* as a size it is fine */
+  expect(DATA PARS "model {\n  vector[N] m = rep_vector(a, N) + b * x;\n  y ~ normal(m, s);\n}\n",
+         "row terms      13:3\n");
+}
+
 Test(plate, a_model_without_a_table_has_no_plate) {
   struct vi_diags d;
   vi_diags_init(&d);
