@@ -600,6 +600,13 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
       vi_arena_free(&arena);
       return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
     }
+    if (a->batch && (size_t)a->batch > vi_rows_n(rows)) {
+      fprintf(stderr, "error: --batch-size %ld is more than the table's %zu rows\n", a->batch, vi_rows_n(rows));
+      vi_rows_free(rows);
+      vi_diags_free(&d);
+      vi_arena_free(&arena);
+      return VI_EXIT_USAGE;
+    }
     vi_rows_use_mpi(rows);
     den = (struct vi_density){dim, rows, rows_density_cb, rows_batch_cb};
     a->opt.work = NULL;
@@ -769,6 +776,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   if (!res.converged) {
     if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
       fprintf(stderr, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
+    else if (a->batch)
+      fprintf(stderr, "warning: the fit did not converge (%s); try more --epochs\n", res.reason);
     else if (res.optimizer == VI_OPT_LBFGS)
       fprintf(stderr, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
     else

@@ -207,7 +207,7 @@ Test(minibatch, a_model_that_couples_rows_is_refused_with_its_place) {
 static char *run(const char *args) {
   char cmd[2048], out[64];
   snprintf(out, sizeof out, "/tmp/vi_mb_out_%d.txt", (int)getpid());
-  snprintf(cmd, sizeof cmd, "%s %s > %s 2>&1", env_or("VI_RUN", "vi-run"), args, out);
+  snprintf(cmd, sizeof cmd, "(%s %s) > %s 2>&1", env_or("VI_RUN", "vi-run"), args, out);
   int rc = system(cmd);
   (void)rc;
   char *s = slurp(out);
@@ -260,9 +260,16 @@ Test(minibatch, batch_size_fit_reaches_the_full_batch_meanfield_fit) {
     /* dadvi reports linear-response sds; compare means in its sds */
     cr_assert(fabs(m0[i] - m1[i]) < 0.1 * sd0[i], "%s: %g vs %g (sd %g)", n0[i], m0[i], m1[i], sd0[i]);
   }
+  /* a batch larger than the table: a usage error, and no output file */
+  unlink(s1);
+  snprintf(args, sizeof args, "%s %s J=4 --batch-size 3001 --summary %s; echo rc=$?", mpath, csv, s1);
+  out = run(args);
+  cr_assert(strstr(out, "error: --batch-size 3001 is more than the table's 3000 rows"), "%s", out);
+  cr_assert(strstr(out, "rc=4"), "%s", out);
+  cr_assert_eq(access(s1, F_OK), -1);
+  free(out);
   unlink(mpath);
   unlink(s0);
-  unlink(s1);
   unlink(csv);
 }
 
