@@ -472,6 +472,17 @@ static int bind_decl(struct binder *b, int idx) {
   /* A real 1-D variable from one column borrows the table's doubles (they
    * live as long as the model): no second copy of a large column. */
   int borrow = src.kind == SRC_COLUMN && !isint;
+  /* A matrix whose columns lie one after another in memory (the binary
+   * column cache, runtime/cache.c) is already column-major: borrowed too. */
+  if (src.kind == SRC_COLUMNS && !isint && dc->type.base == VI_T_MATRIX && dc->type.ndims == 0) {
+    struct vi_column c0, ck;
+    vi_table_column(src.t, (size_t)src.cols[0], &c0);
+    borrow = c0.num != NULL;
+    for (int k = 1; borrow && k < src.ncols; k++) {
+      vi_table_column(src.t, (size_t)src.cols[k], &ck);
+      borrow = ck.num == c0.num + (size_t)k * c0.n;
+    }
+  }
   if (borrow) {
     memset(&v, 0, sizeof v);
     r = vi_val_set_shape(&v, dc->type, dims) ? VI_ERR_LIMIT : VI_OK;
@@ -605,7 +616,9 @@ int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_
       struct vi_table **p = realloc(m->tables, (size_t)(m->ntables + 1) * sizeof *p);
       if (!p) return VI_ERR_NOMEM;
       m->tables = p;
-      if ((r = vi_csv_read(f, &m->tables[m->ntables], d))) return r;
+      r = m->cache_dir ? vi_csv_read_cached(f, m->cache_dir, &m->tables[m->ntables], NULL, d)
+                        : vi_csv_read(f, &m->tables[m->ntables], d);
+      if (r) return r;
       m->ntables++;
     }
   }

@@ -15,6 +15,7 @@
 #include "vi/advi.h"
 #include "vi/data.h"
 #include "vi/flow.h"
+#include "vi/minibatch.h"
 #include "vi/model.h"
 #include "vi/report.h"
 #include "vi/point.h"
@@ -48,6 +49,9 @@ struct cli {
   const char *pin_file;  /* --pin FILE.json */
   int em;                /* --em joint|alternate (enum vi_em) */
   int init_given;        /* --init was given (point fits start at 0 otherwise) */
+  long batch, epochs, chunk; /* --batch-size, --epochs, --chunk-rows (runtime/minibatch.c) */
+  int lr_given;
+  const char *cache;      /* --cache DIR */
 };
 
 static const char usage[] =
@@ -83,6 +87,13 @@ static const char usage[] =
     "  --em joint|alternate    point parameters: fit them with q jointly by L-BFGS (default), or by\n"
     "                          EM sweeps (q with them fixed, then them with q fixed; ELBO per sweep)\n"
     "  --pin FILE.json         hold parameters at the given constrained values\n"
+    "large data (a model that is a sum over a table's rows; see docs/large.md):\n"
+    "  --batch-size B          stochastic VI on minibatches of B rows (Adam; row terms scaled by N/B)\n"
+    "  --epochs E              at most E passes over the rows (default 20); --lr sets Adam's first step\n"
+    "  --chunk-rows C          evaluate the full data in chunks of C rows (default 4096), reduced in\n"
+    "                          chunk order: the same bits for any --threads and MPI ranks\n"
+    "  --cache DIR             keep a binary copy of each CSV's columns in DIR (used while the CSV's\n"
+    "                          size, time and content hash are unchanged)\n"
     "  --summary FILE.csv      write param,mean,sd,q5,q50,q95\n"
     "  --draws FILE.csv        write the draws in CmdStan's CSV layout\n"
     "  --params FILE.csv       write the variational parameters (unconstrained scale)\n"
@@ -100,7 +111,7 @@ static const char *const valued_opts[] = {"log-density", "time-gradient", "seed"
                                           "grad-samples", "elbo-samples", "eval-elbo", "eta", "adapt-engaged",
                                           "adapt-iter", "tol-rel-obj", "output-samples", "init", "draws", "summary",
                                           "params", "threads", "report", "point", "pin", "em", "flow", "flow-layers",
-                                          "flow-hidden", NULL};
+                                          "flow-hidden", "batch-size", "epochs", "chunk-rows", "cache", NULL};
 static const char *const flag_opts[] = {"check", "quiet", "help", "version", "resample", NULL};
 
 /* The known option closest to opt (edit distance <= 2, or opt a prefix of
@@ -229,6 +240,7 @@ static int parse_args(int argc, const char *const *argv, struct cli *a) {
         return VI_ERR_USAGE;
       }
     }
+    else if (!strcmp(opt, "cache")) a->cache = val;
     else if (!strcmp(opt, "algorithm")) {
       if (vi_algo_parse(val, &a->opt.algorithm)) {
         fprintf(err_f, "error: --algorithm takes auto, dadvi, meanfield, fullrank, lowrank or flow, not '%s'\n",
@@ -263,8 +275,15 @@ static int parse_args(int argc, const char *const *argv, struct cli *a) {
       if (!(r = parse_num(opt, val, 1, 1e4, 1, &v))) a->opt.rank = (int)v;
     } else if (!strcmp(opt, "lr")) {
       if (!(r = parse_num(opt, val, 1e-12, 1e6, 0, &v))) a->opt.lr = v;
+      a->lr_given = 1;
     } else if (!strcmp(opt, "time-gradient")) {
       if (!(r = parse_num(opt, val, 1, 1e9, 1, &v))) a->time_grad = (long)v;
+    } else if (!strcmp(opt, "batch-size")) {
+      if (!(r = parse_num(opt, val, 1, 2147483647.0, 1, &v))) a->batch = (long)v;
+    } else if (!strcmp(opt, "epochs")) {
+      if (!(r = parse_num(opt, val, 1, 1e7, 1, &v))) a->epochs = (long)v;
+    } else if (!strcmp(opt, "chunk-rows")) {
+      if (!(r = parse_num(opt, val, 1, 2147483647.0, 1, &v))) a->chunk = (long)v;
     } else if (!strcmp(opt, "threads")) {
       if (!(r = parse_num(opt, val, 1, 256, 1, &v))) a->threads = (int)v;
     } else if (!strcmp(opt, "seed")) {
@@ -299,6 +318,7 @@ static int parse_args(int argc, const char *const *argv, struct cli *a) {
     if (r) return r;
   }
   a->opt.seed = a->seed;
+  if (a->batch) a->opt.algorithm = VI_ALGO_MEANFIELD; /* reported as meanfield (adam) */
   if (a->help || a->version) return VI_OK;
   if (!a->model) {
     fputs(usage, err_f);
@@ -308,6 +328,11 @@ static int parse_args(int argc, const char *const *argv, struct cli *a) {
       a->opt.optimizer != VI_OPT_ADAM) {
     fprintf(err_f, "error: --algorithm flow is fitted with adam, not --optimizer %s\n",
             vi_optimizer_name(a->opt.optimizer));
+    return VI_ERR_USAGE;
+  }
+  if (a->resample && a->batch) {
+    fprintf(err_f, "error: --resample weighs every draw by the full-data density; with --batch-size only "
+                   "100 draws are weighed (leave out one of them)\n");
     return VI_ERR_USAGE;
   }
   if ((a->opt.algorithm == VI_ALGO_DADVI || a->opt.algorithm == VI_ALGO_AUTO) &&
@@ -471,6 +496,39 @@ done:
   return rc;
 }
 
+/* --time-gradient with --chunk-rows: the full data as chunks (over threads
+ * and MPI ranks). */
+static int time_rows_mode(struct vi_model *m, long n, int threads, size_t chunk) {
+  struct vi_diags d;
+  vi_diags_init(&d);
+  struct vi_rows *rows;
+  if (vi_rows_new(m, threads, chunk, &rows, &d)) {
+    fputs(d.buf && d.len ? d.buf : "error: out of memory\n", err_f);
+    vi_diags_free(&d);
+    return VI_EXIT_USAGE;
+  }
+  vi_diags_free(&d);
+  vi_rows_use_mpi(rows);
+  size_t dim = vi_model_dim(m);
+  double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad), lp = 0;
+  int st = 0, rc = VI_EXIT_OK;
+  for (size_t i = 0; theta && i < dim; i++) theta[i] = 0.1 * (double)((int)(i % 7) - 3);
+  double t0 = 0;
+  for (long e = 0; theta && grad && e <= n && rc == VI_EXIT_OK; e++) {
+    if (e == 1) t0 = now(); /* the first evaluation is not timed */
+    if (vi_rows_full(rows, 1, theta, &lp, grad, &st) || st) rc = VI_EXIT_EVAL;
+  }
+  double dt = now() - t0;
+  if (rc) fprintf(err_f, "error: cannot evaluate the log density\n");
+  else
+    fprintf(out_f, "lp=%.10g dim=%zu chunks of %zu rows, %d ranks\nper_gradient_us=%.3f\n", lp, dim, vi_rows_chunk(rows),
+           vi_mpi_size(), n ? 1e6 * dt / (double)n : 0.0);
+  free(theta);
+  free(grad);
+  vi_rows_free(rows);
+  return rc;
+}
+
 static int time_gradient_mode(struct vi_model *m, long n) {
   size_t dim = vi_model_dim(m);
   double *theta = calloc(dim + 1, sizeof *theta), *grad = calloc(dim + 1, sizeof *grad);
@@ -545,6 +603,17 @@ static const char *base_name(const char *path) {
 }
 
 static size_t work_cb(void *ctx) { return vi_model_work(ctx); }
+
+/* The full data as a sum over row chunks (--chunk-rows, --batch-size). */
+static int rows_density_cb(void *ctx, const double *theta, double *lp, double *grad) {
+  int st;
+  if (vi_rows_full(ctx, 1, theta, lp, grad, &st) || st) return 1;
+  return isfinite(*lp) ? 0 : 1;
+}
+
+static int rows_batch_cb(void *ctx, size_t M, const double *theta, double *lp, double *grad, int *status) {
+  return vi_rows_full(ctx, M, theta, lp, grad, status);
+}
 
 struct name_label {
   const char *name, *label;
@@ -643,6 +712,26 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   vi_arena_init(&arena);
   struct vi_diags d;
   vi_diags_init(&d);
+  struct vi_rows *rows = NULL;
+  if (a->batch || a->chunk) {
+    int r = vi_rows_new(m, a->threads, a->chunk ? (size_t)a->chunk : 4096, &rows, &d);
+    if (r) {
+      fputs(d.buf && d.len ? d.buf : "error: out of memory\n", err_f);
+      vi_diags_free(&d);
+      vi_arena_free(&arena);
+      return r == VI_ERR_NOMEM ? VI_EXIT_EVAL : VI_EXIT_USAGE;
+    }
+    if (a->batch && (size_t)a->batch > vi_rows_n(rows)) {
+      fprintf(err_f, "error: --batch-size %ld is more than the table's %zu rows\n", a->batch, vi_rows_n(rows));
+      vi_rows_free(rows);
+      vi_diags_free(&d);
+      vi_arena_free(&arena);
+      return VI_EXIT_USAGE;
+    }
+    vi_rows_use_mpi(rows);
+    den = (struct vi_density){dim, rows, rows_density_cb, rows_batch_cb, vi_model_pool(m)};
+    a->opt.work = NULL;
+  }
   struct progress prog = {!a->quiet && err_f == stderr && isatty(2), t0};
   a->opt.progress = progress_cb;
   a->opt.progress_ctx = &prog;
@@ -670,6 +759,12 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     rc = VI_EXIT_USAGE;
     goto done;
   }
+  if (points && a->batch) {
+    fprintf(err_f, "error: --batch-size does not fit point parameters yet: they are fitted with L-BFGS on "
+                   "the full data (leave out --batch-size)\n");
+    rc = VI_EXIT_USAGE;
+    goto done;
+  }
   if (points && (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
     fprintf(err_f, "error: --optimizer %s does not fit point parameters: they are fitted with L-BFGS on "
                     "fixed draws (leave out --optimizer)\n", vi_optimizer_name(a->opt.optimizer));
@@ -686,6 +781,12 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     po.on_sweep = sweep_cb;
     po.sweep_ctx = &a->quiet;
     stop = vi_point_fit(m, &po, &arena, &res, &d);
+  } else if (a->batch) {
+    struct vi_minibatch_options mo = {(size_t)a->batch, a->epochs ? (int)a->epochs : 20,
+                                      a->lr_given ? a->opt.lr : 0.1,
+                                      a->opt.grad_samples, 8, a->seed, a->opt.init, a->opt.init_radius,
+                                      progress_cb, &prog, &interrupted};
+    stop = vi_minibatch_fit(rows, &mo, &arena, &res, &d);
   } else {
     stop = vi_advi_fit(&den, &a->opt, &arena, &res, &d);
   }
@@ -712,11 +813,27 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     rc = VI_EXIT_EVAL;
     goto done;
   }
+  /* --batch-size: the importance check evaluates the full data at the
+   * first 100 draws only (log_p is NaN for the others) */
+  size_t Sk = a->batch && S > 100 ? 100 : S;
   if (points ? vi_point_draw(&res, m, m, a->seed, S, theta, log_p, log_q, &d)
-             : (int)vi_advi_draw(&res, &den, a->seed, S, theta, log_p, log_q, &d)) {
+             : (int)vi_advi_draw(&res, &den, a->seed, S, theta, Sk < S ? NULL : log_p, log_q, &d)) {
     fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", err_f);
     rc = VI_EXIT_EVAL;
     goto done;
+  }
+  if (Sk < S) {
+    int *pst = calloc(Sk, sizeof *pst);
+    if (!pst || den.logp_grad_batch(den.ctx, Sk, theta, log_p, NULL, pst)) {
+      free(pst);
+      fprintf(err_f, "error: out of memory\n");
+      rc = VI_EXIT_EVAL;
+      goto done;
+    }
+    for (size_t i = 0; i < Sk; i++)
+      if (pst[i]) log_p[i] = -INFINITY;
+    for (size_t i = Sk; i < S; i++) log_p[i] = NAN;
+    free(pst);
   }
   /* the verdict is about q's own draws, so it comes before any resampling,
    * and on q's coordinates: point ones do not vary */
@@ -729,20 +846,20 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     if (k && qtheta) {
       vi_model_point_kinds(m, k);
       cdim = 0;
-      for (size_t s = 0; s < S; s++)
+      for (size_t s = 0; s < Sk; s++)
         for (size_t i = 0; i < dim; i++)
           if (!k[i]) qtheta[cdim++] = theta[s * dim + i];
-      cdim = S ? cdim / S : 0;
+      cdim = Sk ? cdim / Sk : 0;
     } else {
       free(qtheta);
       qtheta = theta;
     }
     free(k);
   }
-  int no_check = vi_psis_check(qtheta, S, cdim, log_p, log_q, &chk);
+  int no_check = vi_psis_check(qtheta, Sk, cdim, log_p, log_q, &chk);
   if (qtheta != theta) free(qtheta);
   if (no_check) {
-    chk.khat = vi_psis_khat(log_p, log_q, S);
+    chk.khat = vi_psis_khat(log_p, log_q, Sk);
     chk.verdict = VI_VERDICT_UNKNOWN;
   }
   if (a->resample && S > 0 && resample_draws(theta, log_p, log_q, S, dim, a->seed)) {
@@ -825,6 +942,11 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
          vi_algo_name(res.algorithm));
   if (res.algorithm != VI_ALGO_DADVI) fprintf(out_f, " (%s)", vi_optimizer_name(res.optimizer));
   fprintf(out_f, ", %zu unconstrained parameters, seed %llu\n", dim, a->seed);
+  if (a->batch)
+    fprintf(out_f, "minibatch:   %ld of %zu rows, row terms scaled by N/B = %.6g, %d epochs\n", a->batch,
+            vi_rows_n(rows), (double)vi_rows_n(rows) / (double)a->batch, res.draws_m);
+  else if (rows)
+    fprintf(out_f, "chunks:      %zu rows each, summed in chunk order\n", vi_rows_chunk(rows));
   if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0] && !points)
     fprintf(out_f, "fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
   uint8_t *kinds = points ? calloc(dim + 1, 1) : NULL;
@@ -857,7 +979,7 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     else fprintf(out_f, "covariance:  mean-field (sds are too small where parameters are correlated)\n");
   }
   fprintf(out_f, "iterations:  %d (%ld gradient evaluations)", res.iterations, res.grad_evals);
-  if (res.optimizer == VI_OPT_LBFGS) fprintf(out_f, ", %d fixed draws", res.draws_m);
+  if (res.optimizer == VI_OPT_LBFGS && !a->batch) fprintf(out_f, ", %d fixed draws", res.draws_m);
   fprintf(out_f, "\nconverged:   %s (%s)\n", res.converged ? "yes" : "NO", res.reason);
   if (res.flow) {
     fprintf(out_f, "ELBO:        %.6g (Monte Carlo se %.2g, %d draws)\n", res.elbo, res.elbo_se, res.eval_draws);
@@ -880,6 +1002,8 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
                       "or another flow (--flow-layers, --flow iaf)\n", res.reason);
     else if (a->opt.algorithm == VI_ALGO_AUTO && res.algorithm == VI_ALGO_LOWRANK)
       fprintf(err_f, "warning: the fit did not converge (%s)\n", res.reason); /* says what to run */
+    else if (a->batch)
+      fprintf(err_f, "warning: the fit did not converge (%s); try more --epochs\n", res.reason);
     else if (res.optimizer == VI_OPT_LBFGS)
       fprintf(err_f, "warning: the fit did not converge (%s); try more iterations (--iter)\n", res.reason);
     else
@@ -926,6 +1050,7 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     }
   }
 done:
+  vi_rows_free(rows);
   vi_model_set_cancel(m, NULL);
   sigaction(SIGINT, &old, NULL);
   free(theta);
@@ -974,7 +1099,21 @@ static int check_outputs(const struct cli *a) {
   return VI_EXIT_OK;
 }
 
-int vi_cli_main(int argc, char **argv) { return vi_cli_run(argc, (const char *const *)argv, NULL); }
+/* Under mpirun every rank runs the same program on the same arguments; rank
+ * 0 alone prints and writes files (docs/large.md). */
+int vi_cli_main(int argc, char **argv) {
+  if (vi_mpi_start(&argc, &argv)) {
+    fprintf(stderr, "error: MPI could not be initialised\n");
+    return VI_EXIT_USAGE;
+  }
+  if (vi_mpi_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))) {
+    vi_mpi_end();
+    return VI_EXIT_IO;
+  }
+  int rc = vi_cli_run(argc, (const char *const *)argv, NULL);
+  vi_mpi_end();
+  return rc;
+}
 
 int vi_cli_run(int argc, const char *const *argv, const struct vi_cli_hooks *h) {
   hooks = h;
@@ -1011,8 +1150,16 @@ int vi_cli_run(int argc, const char *const *argv, const struct vi_cli_hooks *h) 
     goto out;
   }
   if (!r && !a.check && !a.logdens && !a.time_grad && (rc = check_outputs(&a)) != VI_EXIT_OK) goto out;
+  if (vi_mpi_size() > 1) {
+    if (!a.batch && !a.chunk) a.chunk = 4096; /* the work is spread as chunks of rows */
+    if (vi_mpi_rank() > 0) {
+      a.summary = a.draws = a.params = NULL;
+      a.quiet = 1;
+    }
+  }
   if (!r) {
     struct vi_data_inputs in = {a.files, a.nfiles, a.assigns, a.nassigns, a.seed};
+    vi_model_set_cache_dir(m, a.cache);
     r = vi_model_bind(m, &in, &d);
   }
   if (r) {
@@ -1057,11 +1204,11 @@ int vi_cli_run(int argc, const char *const *argv, const struct vi_cli_hooks *h) 
   }
   if (a.check) {
     vi_model_print_layout(m, out_f);
-    rc = VI_EXIT_OK;
+    rc = vi_rows_print_plate(m, out_f) ? VI_EXIT_EVAL : VI_EXIT_OK;
   } else if (a.logdens) {
     rc = log_density_mode(m, a.logdens);
   } else if (a.time_grad) {
-    rc = time_gradient_mode(m, a.time_grad);
+    rc = a.chunk ? time_rows_mode(m, a.time_grad, a.threads, (size_t)a.chunk) : time_gradient_mode(m, a.time_grad);
   } else {
     rc = fit_mode(&a, m, pinned);
   }

@@ -57,6 +57,12 @@ struct vi_table {
   size_t cap;         /* rows the arrays below and every column's num hold */
   struct vi_table_col *cols;
   struct vi_arena arena; /* column names and level strings */
+  /* a table read from the binary column cache (runtime/cache.c): the
+   * columns live in the mapping; the CSV itself is parsed only when a
+   * cell's place or text is asked for (shadow) */
+  void *cmap;
+  size_t cmaplen;
+  struct vi_table *shadow;
 };
 
 /* Hands the mapped pages of text[t->released, upto) back to the kernel
@@ -934,7 +940,7 @@ int vi_csv_read(const char *path, struct vi_table **out, struct vi_diags *d) {
 void vi_table_free(struct vi_table *t) {
   if (!t) return;
   for (size_t c = 0; t->cols && c < t->ncols; c++) {
-    free(t->cols[c].num);
+    if (!t->cmap) free(t->cols[c].num);
     free(t->cols[c].codes);
     free(t->cols[c].levels);
   }
@@ -945,9 +951,58 @@ void vi_table_free(struct vi_table *t) {
     munmap(t->text, t->maplen);
   else
     free(t->text);
+  if (t->cmap) munmap(t->cmap, t->cmaplen);
+  vi_table_free(t->shadow);
   free(t->file);
   vi_arena_free(&t->arena);
   free(t);
+}
+
+int vi_table_from_cache(const char *file, size_t nrows, size_t ncols, const char *const *names, double *const *num,
+                        const size_t *n_nonint, const size_t *first_nonint, void *map, size_t maplen,
+                        struct vi_table **out, struct vi_diags *d) {
+  struct vi_table *t;
+  int status = table_new(file, &t, d);
+  if (status) return status;
+  t->cols = calloc(ncols ? ncols : 1, sizeof *t->cols);
+  if (!t->cols) {
+    vi_table_free(t);
+    return VI_ERR_NOMEM;
+  }
+  t->nrows = nrows;
+  t->ncols = ncols;
+  for (size_t c = 0; c < ncols; c++) {
+    size_t n = strlen(names[c]) + 1;
+    char *nm = vi_arena_alloc(&t->arena, n);
+    if (!nm) {
+      vi_table_free(t);
+      return VI_ERR_NOMEM;
+    }
+    memcpy(nm, names[c], n);
+    struct vi_table_col *col = &t->cols[c];
+    col->name = nm;
+    col->num = num[c];
+    col->first_missing = col->first_text = nrows;
+    col->n_nonint = n_nonint[c];
+    col->first_nonint = n_nonint[c] ? first_nonint[c] : nrows;
+  }
+  t->cmap = map;
+  t->cmaplen = maplen;
+  *out = t;
+  return VI_OK;
+}
+
+/* A cached table's CSV, parsed when a cell's place or text is wanted. */
+static const struct vi_table *text_of(const struct vi_table *t) {
+  if (!t->cmap) return t;
+  struct vi_table *m = (struct vi_table *)(uintptr_t)t;
+  if (!m->shadow) {
+    struct vi_diags d;
+    vi_diags_init(&d);
+    if (vi_csv_read(t->file, &m->shadow, &d)) m->shadow = NULL;
+    vi_diags_free(&d);
+  }
+  return m->shadow;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1008,6 +1063,10 @@ static int locate(const struct vi_table *t, size_t row, size_t col, struct field
 }
 
 struct vi_srcloc vi_table_loc(const struct vi_table *t, size_t row, size_t col) {
+  if (t->cmap) {
+    const struct vi_table *s = text_of(t);
+    return s ? vi_table_loc(s, row, col) : (struct vi_srcloc){t->file, 0, 0};
+  }
   struct field f;
   const char *rs;
   size_t line;
@@ -1022,6 +1081,10 @@ const char *vi_table_cell(const struct vi_table *t, size_t row, size_t col, char
   size_t line;
   if (!bufsize) return buf;
   buf[0] = 0;
+  if (t->cmap) {
+    const struct vi_table *s = text_of(t);
+    return s ? vi_table_cell(s, row, col, buf, bufsize) : buf;
+  }
   if (locate(t, row, col, &f, &rs, &line)) return buf;
   size_t n = field_text(&f, buf, bufsize);
   if (n >= bufsize && bufsize >= 4) memcpy(buf + bufsize - 4, "...", 4);

@@ -12,6 +12,7 @@
 #include "vi/ffi.h"
 #include "vi/lower.h"
 #include "vi/point.h"
+#include "vi/plate.h"
 #include "vi/transform.h"
 
 static char *xstrdup(const char *s) {
@@ -120,7 +121,7 @@ enum { PRINTED_EVALS = 6 };
 
 /* The state of one evaluation, on its own: the clone borrows the program,
  * the data and the layout from m (which must outlive it). */
-static struct vi_model *clone_evaluator(const struct vi_model *m) {
+struct vi_model *vi_model_clone_evaluator(const struct vi_model *m) {
   struct vi_model *e = calloc(1, sizeof *e);
   if (!e) return NULL;
   *e = *m;
@@ -128,6 +129,9 @@ static struct vi_model *clone_evaluator(const struct vi_model *m) {
   e->evals_printed = PRINTED_EVALS; /* print() output comes from the first thread only, in order */
   e->evals = NULL;
   e->nevals = 0;
+  e->plate = NULL;
+  e->termw = NULL;
+  e->ntermw = 0;
   e->pool = NULL;
   vi_arena_init(&e->ast);
   vi_arena_init(&e->eval);
@@ -161,8 +165,9 @@ static struct vi_model *clone_evaluator(const struct vi_model *m) {
   return e;
 }
 
-static void free_evaluator(struct vi_model *e) {
+void vi_model_free_evaluator(struct vi_model *e) {
   if (!e) return;
+  free(e->termw);
   free(e->theta);
   free(e->grad);
   vi_tape_free(&e->tape);
@@ -176,7 +181,7 @@ static void free_evaluator(struct vi_model *e) {
 static void drop_threads(struct vi_model *m) {
   vi_pool_free(m->pool);
   m->pool = NULL;
-  for (int i = 0; i < m->nevals; i++) free_evaluator(m->evals[i]);
+  for (int i = 0; i < m->nevals; i++) vi_model_free_evaluator(m->evals[i]);
   free(m->evals);
   m->evals = NULL;
   m->nevals = 0;
@@ -192,7 +197,7 @@ int vi_model_set_threads(struct vi_model *m, int t) {
   m->evals = calloc((size_t)t - 1, sizeof *m->evals);
   if (!m->evals) return 1;
   for (int i = 0; i < t - 1; i++) {
-    if (!(m->evals[i] = clone_evaluator(m))) break;
+    if (!(m->evals[i] = vi_model_clone_evaluator(m))) break;
     m->nevals++;
   }
   m->pool = vi_pool_new(m->nevals + 1);
@@ -247,7 +252,7 @@ int vi_model_log_density_batch(struct vi_model *m, size_t k, const double *theta
 void vi_model_free(struct vi_model *m) {
   if (!m) return;
   if (m->parent) {
-    free_evaluator(m);
+    vi_model_free_evaluator(m);
     return;
   }
   drop_threads(m);
@@ -273,6 +278,7 @@ void vi_model_free(struct vi_model *m) {
   for (int i = 0; m->outs && i < m->nouts; i++) free(m->outs[i].offs);
   free(m->outs);
   free(m->params);
+  free(m->termw);
   free(m->theta);
   free(m->grad);
   vi_tape_free(&m->tape);
@@ -287,6 +293,7 @@ void vi_model_free(struct vi_model *m) {
 }
 
 size_t vi_model_dim(const struct vi_model *m) { return m->dim; }
+void vi_model_set_cache_dir(struct vi_model *m, const char *dir) { m->cache_dir = dir; }
 const char *vi_model_file(const struct vi_model *m) { return m->file; }
 const char *vi_model_error(const struct vi_model *m) { return m->errmsg; }
 int vi_model_is_static(const struct vi_model *m) { return m->recorded && !m->dynamic; }
@@ -784,6 +791,22 @@ static int record_printing(struct vi_model *m) {
   return r;
 }
 
+/* Row plates (runtime/minibatch.c): each target term weighs row_w when its
+ * statement is a row term, glob_w otherwise. */
+static int weigh_terms(struct vi_model *m) {
+  struct vi_tape *t = &m->tape;
+  if (t->nterms > m->ntermw) {
+    double *w = realloc(m->termw, t->nterms * sizeof *w);
+    if (!w) return -1;
+    m->termw = w;
+    m->ntermw = t->nterms;
+  }
+  for (size_t k = 0; k < t->nterms; k++)
+    m->termw[k] = vi_plate_is_row_term(m->plate, t->termloc[k]) ? m->row_w : m->glob_w;
+  t->termw = m->termw;
+  return 0;
+}
+
 int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, double *grad) {
   if (m->dim) memcpy(m->theta, theta, m->dim * sizeof *theta);
   int r;
@@ -798,6 +821,10 @@ int vi_model_log_density(struct vi_model *m, const double *theta, double *lp, do
   } else if ((r = record(m))) {
     if (m->evals_printed < PRINTED_EVALS) record_printing(m);
     return r;
+  }
+  if (m->plate && weigh_terms(m)) {
+    snprintf(m->errmsg, sizeof m->errmsg, "out of memory");
+    return VI_ERR_EVAL;
   }
   double v = vi_tape_target(&m->tape);
   *lp = v;

@@ -7,6 +7,8 @@
 #include "vi/pool.h"
 #include "vi/rng.h"
 
+struct vi_plate;
+
 struct vi_param {
   const struct vi_decl *decl;
   int kind;          /* enum vi_transform_kind */
@@ -66,7 +68,18 @@ struct vi_model {
   struct vi_model **evals;
   int nevals;
   struct vi_pool *pool;
+  /* row plates (runtime/minibatch.c): when set, target terms are weighed */
+  const struct vi_plate *plate;
+  double row_w, glob_w;
+  double *termw;
+  size_t ntermw;
+  const char *cache_dir;    /* vi_model_set_cache_dir */
 };
+
+/* One evaluator sharing m's program, data and layout (threads, row views);
+ * m must outlive it. NULL when out of memory. */
+struct vi_model *vi_model_clone_evaluator(const struct vi_model *m);
+void vi_model_free_evaluator(struct vi_model *e);
 
 int vi_bind_data(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d);
 int vi_bind_param_json(struct vi_model *m, const char *path, const char *what, double radius, unsigned long long seed,

@@ -36,6 +36,7 @@ void vi_tape_free(struct vi_tape *t) {
 void vi_tape_clear(struct vi_tape *t) {
   t->seg = NULL;
   t->n = t->nterms = 0;
+  t->termw = NULL;
   t->err.failed = 0;
 }
 
@@ -73,6 +74,10 @@ int vi_tape_add_term(struct vi_tape *t, struct vi_ref r) { return vi_tape_add_te
 
 double vi_tape_target(const struct vi_tape *t) {
   double s = 0;
+  if (t->termw) {
+    for (size_t i = 0; i < t->nterms; i++) s += t->termw[i] * *t->terms[i].x;
+    return s;
+  }
   for (size_t i = 0; i < t->nterms; i++) s += *t->terms[i].x;
   return s;
 }
@@ -93,7 +98,7 @@ void vi_tape_reverse(struct vi_tape *t, double *const *zero, const size_t *nzero
   for (int b = 0; b < nbuf; b++) memset(zero[b], 0, nzero[b] * sizeof(double));
   for (size_t i = 0; i < t->n; i++) memset(t->nodes[i]->dy, 0, t->nodes[i]->n * sizeof(double));
   for (size_t i = 0; i < t->nterms; i++)
-    if (t->terms[i].dx) *t->terms[i].dx += 1.0;
+    if (t->terms[i].dx) *t->terms[i].dx += t->termw ? t->termw[i] : 1.0;
   for (size_t i = t->n; i-- > 0;) {
     struct vi_node *n = t->nodes[i];
     if (n->op->bwd) n->op->bwd(n);

@@ -56,6 +56,24 @@ int vi_csv_read(const char *path, struct vi_table **out, struct vi_diags *d);
 int vi_csv_parse(const char *name, const char *buf, size_t len, struct vi_table **out,
                  struct vi_diags *d);
 void vi_table_free(struct vi_table *t); /* NULL-safe */
+
+/* The binary column cache (runtime/cache.c): reads the CSV at path through
+ * a cache in dir. The cache file is used only when the CSV's size,
+ * modification time and a hash of its whole content equal those it was
+ * made from; otherwise the CSV is parsed (with vi_csv_read's messages) and
+ * the cache rewritten (when every cell is a number: tables with missing or
+ * text cells are not cached). A cached table's cell places and texts
+ * (vi_table_loc, vi_table_cell) come from the CSV, parsed on demand.
+ * *status_out (may be NULL) says what happened: 0 read from the cache, 1
+ * parsed and cached, 2 parsed and not cached. */
+int vi_csv_read_cached(const char *path, const char *dir, struct vi_table **out, int *status_out,
+                       struct vi_diags *d);
+/* For the cache: a table over ncols columns of nrows numbers that live in
+ * a mapping (map, maplen: unmapped by vi_table_free), every cell numeric
+ * and present; n_nonint / first_nonint per column. */
+int vi_table_from_cache(const char *file, size_t nrows, size_t ncols, const char *const *names, double *const *num,
+                        const size_t *n_nonint, const size_t *first_nonint, void *map, size_t maplen,
+                        struct vi_table **out, struct vi_diags *d);
 /* The name the table was read under (as given to vi_csv_read/_parse). */
 const char *vi_table_file(const struct vi_table *t);
 size_t vi_table_nrows(const struct vi_table *t); /* data rows, header excluded */

@@ -42,6 +42,10 @@ struct vi_data_inputs {
   unsigned long long seed;    /* for _rng in transformed data */
 };
 
+/* CSV tables are read through the binary column cache in dir
+ * (vi_csv_read_cached, include/vi/data.h) by vi_model_bind; NULL: not. */
+void vi_model_set_cache_dir(struct vi_model *m, const char *dir);
+
 /* Reads the data files, binds the data block (inferring sizes), runs
  * transformed data, and lays out the parameters. */
 int vi_model_bind(struct vi_model *m, const struct vi_data_inputs *in, struct vi_diags *d);

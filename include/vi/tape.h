@@ -103,6 +103,7 @@ struct vi_tape {
   struct vi_ref *terms;   /* target += terms, summed into the log density (heap array) */
   struct vi_srcloc *termloc; /* the statement that added each term (heap array, parallel to terms) */
   size_t nterms, capterms;
+  const double *termw;    /* per term weight (row plates, runtime/minibatch.c), or NULL: all 1 */
   struct vi_evalerr err;
 };
 
@@ -112,12 +113,12 @@ void vi_tape_clear(struct vi_tape *t);
 int vi_tape_push(struct vi_tape *t, struct vi_node *n);           /* VI_OK or VI_ERR_NOMEM */
 int vi_tape_add_term(struct vi_tape *t, struct vi_ref r);        /* adds r to the target */
 int vi_tape_add_term_at(struct vi_tape *t, struct vi_ref r, struct vi_srcloc loc); /* ... added by the statement at loc */
-/* Sum of the target terms. */
+/* Sum of the target terms (weighted by termw when set). */
 double vi_tape_target(const struct vi_tape *t);
 /* Replays every forward kernel; VI_OK, or VI_ERR_EVAL with t->err set. */
 int vi_tape_forward(struct vi_tape *t);
 /* Zeroes all adjoints (nodes' dy; and the `nzero` extra buffers), seeds each
- * target term with 1 and runs the backward kernels in reverse order. */
+ * target term with 1 (or its termw) and runs the backward kernels in reverse order. */
 void vi_tape_reverse(struct vi_tape *t, double *const *zero, const size_t *nzero, int nbuf);
 
 /* ---- the compact scalar tape ----

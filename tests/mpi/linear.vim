@@ -1,0 +1,12 @@
+data {
+  int N;
+  int K;
+  matrix[N, K] x;
+  vector[N] y;
+}
+parameters {
+  vector[K] beta;
+}
+model {
+  y ~ normal(x * beta, 2);
+}
