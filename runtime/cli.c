@@ -643,7 +643,8 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
   if (a->opt.algorithm == VI_ALGO_AUTO && res.fits[0])
     printf("fits run:    %s; reported: %s\n", res.fits, vi_algo_name(res.algorithm));
   if (dim > 0) {
-    if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
+    if (res.B && res.lr_cov) printf("covariance:  linear response (dadvi; rank %d plus diagonal, Lanczos)\n", res.rank);
+    else if (res.B) printf("covariance:  low rank %d plus diagonal\n", res.rank);
     else if (res.lr_cov) printf("covariance:  linear response (dadvi)\n");
     else if (res.L) printf("covariance:  full rank\n");
     else printf("covariance:  mean-field (sds are too small where parameters are correlated)\n");
