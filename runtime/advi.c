@@ -1211,19 +1211,37 @@ static int run_pilot(struct fit *f, struct vi_advi_result *pr) {
   return 0;
 }
 
-/* The pilot's mean and the Cholesky factor of its LR covariance (or its
- * sds). Returns -1 when it failed. */
+/* C = the Cholesky factor of the covariance a dadvi fit reports: its dense
+ * linear-response factor, the factor of its low-rank linear response
+ * diag(exp(2 omega)) + B B^T, or its mean-field sds. */
+static void dadvi_factor(const struct vi_advi_result *pr, size_t d, double *C) {
+  memset(C, 0, d * d * sizeof *C);
+  if (pr->lr_cov && pr->L) {
+    memcpy(C, pr->L, d * d * sizeof *C);
+    return;
+  }
+  if (pr->lr_cov && pr->B) {
+    size_t r = (size_t)pr->rank;
+    for (size_t i = 0; i < d; i++)
+      for (size_t j = 0; j <= i; j++) {
+        double v = i == j ? exp(2 * pr->omega[i]) : 0;
+        for (size_t k = 0; k < r; k++) v += pr->B[i * r + k] * pr->B[j * r + k];
+        C[i * d + j] = C[j * d + i] = v;
+      }
+    if (vi_dense_cholesky(C, d) == 0) return;
+    memset(C, 0, d * d * sizeof *C);
+  }
+  for (size_t i = 0; i < d; i++) C[i * d + i] = exp(pr->omega[i]);
+}
+
+/* The pilot's mean and the Cholesky factor of its covariance (dadvi_factor).
+ * Returns -1 when it failed. */
 static int fr_pilot(struct fit *f, double *a, double *C) {
   size_t d = f->dim;
   struct vi_advi_result pr;
   if (run_pilot(f, &pr) != 0) return -1;
   memcpy(a, pr.mu, d * sizeof *a);
-  if (pr.lr_cov) {
-    memcpy(C, pr.L, d * d * sizeof *C);
-  } else {
-    memset(C, 0, d * d * sizeof *C);
-    for (size_t i = 0; i < d; i++) C[i * d + i] = exp(pr.omega[i]);
-  }
+  dadvi_factor(&pr, d, C);
   return 0;
 }
 
@@ -1677,12 +1695,7 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   fr.mc_change = NAN;
   fr.iterations = res->iterations; /* the progress line counts on */
   if (!C || !fr.mu || !fr.L) return st; /* keep the mean-field answer */
-  if (res->lr_cov && res->L) {
-    memcpy(C, res->L, d * d * sizeof *C);
-  } else {
-    memset(C, 0, d * d * sizeof *C);
-    for (size_t i = 0; i < d; i++) C[i * d + i] = exp(res->omega[i]);
-  }
+  dadvi_factor(res, d, C);
   struct vi_advi_options fo = *o;
   fo.algorithm = VI_ALGO_FULLRANK;
   /* a bounded refinement: otherwise the mean-field answer stands */
@@ -1709,6 +1722,7 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   res->algorithm = VI_ALGO_FULLRANK;
   res->mu = fr.mu;
   res->L = fr.L;
+  res->B = NULL;
   res->lr_cov = 0;
   res->elbo = fr.elbo;
   res->draws_m = fr.draws_m;
