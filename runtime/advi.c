@@ -133,6 +133,22 @@ static void set_reason(struct vi_advi_result *r, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Appends ", " and the formatted text to res->fits (auto's list of fits). */
+static void fits_add(struct vi_advi_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void fits_add(struct vi_advi_result *r, const char *fmt, ...) {
+  size_t n = strlen(r->fits);
+  if (n + 2 >= sizeof r->fits) return;
+  if (n) {
+    memcpy(r->fits + n, ", ", 3);
+    n += 2;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->fits + n, sizeof r->fits - n, fmt, ap);
+  va_end(ap);
+}
+
 /* Chooses the initial mu: the user's values, zeros, or uniform(-R, R) retried
  * (as Stan) until the density and its gradient are finite. */
 static int choose_init(struct fit *f) {
@@ -1090,6 +1106,11 @@ enum { AUTO_FR_MAX_DIM = 100, AUTO_FR_MAX_DRAWS = 512, AUTO_FR_MAX_ITER = 500 };
 /* ... and above AUTO_FR_MAX_DIM, to low rank within this budget */
 enum { AUTO_LR_MAX_DRAWS = 2048, AUTO_LR_MAX_ITER = 300 };
 #define AUTO_LR_MAX_NUMBERS 2e9
+/* ... and when the verdict says the Gaussian is poor, escalate to full rank
+ * up to this many parameters and numbers per gradient; the verdict from
+ * AUTO_CHECK_DRAWS draws */
+enum { AUTO_ESC_FR_MAX_DIM = 300, AUTO_ESC_FR_MAX_DRAWS = 1024, AUTO_CHECK_DRAWS = 256 };
+#define AUTO_ESC_FR_MAX_WORK 1000000
 
 struct frk {
   double *a, *C;       /* anchor: dim, dim x dim lower-triangular row-major */
@@ -1649,7 +1670,7 @@ static enum vi_advi_stop auto_lowrank(struct fit *f, enum vi_advi_stop st, size_
   int higher = all_finite(lr.mu, d) && all_finite(lr.omega, d) && isfinite(lr.elbo) &&
                lr.elbo > elbo0;
   int ok = usable && higher;
-  snprintf(res->fits, sizeof res->fits, "dadvi, lowrank (rank %d%s%s)", lr.rank,
+  fits_add(res, "lowrank (rank %d%s%s)", lr.rank,
            lst == VI_ADVI_INTERRUPTED ? ", stopped at its budget"
            : lst != VI_ADVI_CONVERGED ? ", not converged"
                                       : "",
@@ -1675,18 +1696,15 @@ static enum vi_advi_stop auto_lowrank(struct fit *f, enum vi_advi_stop st, size_
   return lst == VI_ADVI_CONVERGED ? VI_ADVI_CONVERGED : VI_ADVI_MAX_ITER;
 }
 
-static enum vi_advi_stop fit_auto(struct fit *f) {
+/* The full-rank family started from the Gaussian *f->res reports, within
+ * max_draws draws and max_iter L-BFGS iterations per stage; reported when
+ * it converged (and, for an escalation, with a higher ELBO). why: what led to it for res->fits, or
+ * NULL. */
+static enum vi_advi_stop auto_fullrank(struct fit *f, enum vi_advi_stop st, int max_draws,
+                                       int max_iter, const char *why) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
-  enum vi_advi_stop st = fit_dadvi(f);
-  res->algorithm = VI_ALGO_DADVI;
-  snprintf(res->fits, sizeof res->fits, "dadvi");
-  if (st != VI_ADVI_CONVERGED && st != VI_ADVI_MAX_ITER) return st;
-  if (d == 0 || !all_finite(res->mu, d)) return st;
-  size_t work = o->work ? o->work(o->work_ctx) : 0;
-  if (d > AUTO_FR_MAX_DIM) return auto_lowrank(f, st, work);
-  if (work > AUTO_FR_MAX_WORK) return st;
   double *C = vi_arena_array(f->work, d * d, sizeof *C);
   struct vi_advi_result fr;
   memset(&fr, 0, sizeof fr);
@@ -1694,13 +1712,13 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   fr.L = vi_arena_array(f->arena, d * d, sizeof *fr.L);
   fr.mc_change = NAN;
   fr.iterations = res->iterations; /* the progress line counts on */
-  if (!C || !fr.mu || !fr.L) return st; /* keep the mean-field answer */
+  if (!C || !fr.mu || !fr.L) return st; /* keep the answer we have */
   dadvi_factor(res, d, C);
+  if (res->L && !res->lr_cov) memcpy(C, res->L, d * d * sizeof *C); /* a full-rank fit */
   struct vi_advi_options fo = *o;
   fo.algorithm = VI_ALGO_FULLRANK;
-  /* a bounded refinement: otherwise the mean-field answer stands */
-  if (fo.draws_max > AUTO_FR_MAX_DRAWS) fo.draws_max = AUTO_FR_MAX_DRAWS;
-  if (fo.iter > AUTO_FR_MAX_ITER) fo.iter = AUTO_FR_MAX_ITER;
+  if (fo.draws_max > max_draws) fo.draws_max = max_draws;
+  if (fo.iter > max_iter) fo.iter = max_iter;
   struct vi_diags quiet;
   vi_diags_init(&quiet);
   struct fit ff = *f;
@@ -1712,13 +1730,24 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   res->grad_evals += fr.grad_evals;
   res->iterations = fr.iterations;
   if (fst == VI_ADVI_INTERRUPTED) {
-    set_reason(res, "interrupted while refining to the full-rank family (the mean-field fit "
-                    "is reported)");
+    set_reason(res, "interrupted while refining to the full-rank family (the %s fit is "
+                    "reported)", vi_algo_name(res->algorithm));
     return VI_ADVI_INTERRUPTED;
   }
-  snprintf(res->fits, sizeof res->fits, "dadvi, fullrank%s",
-           fst == VI_ADVI_CONVERGED ? "" : " (not converged within its budget)");
-  if (fst != VI_ADVI_CONVERGED || !all_finite(fr.mu, d) || !all_finite(fr.L, d * d)) return st;
+  double elbo0 = res->lr_cov ? res->lr_elbo : res->elbo;
+  /* the first refinement (why NULL) is reported whenever it converged, as
+   * full rank contains the Gaussian dadvi reports (their ELBOs differ only
+   * by the fixed draws'); an escalation must also do better */
+  int higher = all_finite(fr.mu, d) && all_finite(fr.L, d * d) && isfinite(fr.elbo) &&
+               (!why || fr.elbo > elbo0);
+  int ok = fst == VI_ADVI_CONVERGED && higher;
+  const char *how = fst != VI_ADVI_CONVERGED ? "not converged within its budget"
+                    : !higher                ? "lower ELBO"
+                                             : NULL;
+  if (why && how) fits_add(res, "fullrank (%s; %s)", why, how);
+  else if (why || how) fits_add(res, "fullrank (%s)", why ? why : how);
+  else fits_add(res, "fullrank");
+  if (!ok) return st;
   res->algorithm = VI_ALGO_FULLRANK;
   res->mu = fr.mu;
   res->L = fr.L;
@@ -1729,6 +1758,77 @@ static enum vi_advi_stop fit_auto(struct fit *f) {
   res->mc_change = fr.mc_change;
   snprintf(res->reason, sizeof res->reason, "%s", fr.reason);
   return VI_ADVI_CONVERGED;
+}
+
+/* The verdict (psis.c) on AUTO_CHECK_DRAWS draws of the Gaussian *f->res
+ * reports. */
+static enum vi_verdict auto_verdict(struct fit *f) {
+  size_t d = f->dim, S = AUTO_CHECK_DRAWS;
+  struct vi_arena_mark mk = vi_arena_save(f->work);
+  double *th = vi_arena_array(f->work, S * d, sizeof *th);
+  double *lp = vi_arena_array(f->work, S, sizeof *lp);
+  double *lq = vi_arena_array(f->work, S, sizeof *lq);
+  struct vi_psis_check chk = {.verdict = VI_VERDICT_UNKNOWN};
+  struct vi_diags quiet;
+  vi_diags_init(&quiet);
+  if (th && lp && lq && vi_advi_draw(f->res, f->den, f->o->seed + 1, S, th, lp, lq, &quiet) == VI_OK)
+    vi_psis_check(th, S, d, lp, lq, &chk);
+  vi_diags_free(&quiet);
+  f->res->grad_evals += (long)S;
+  vi_arena_restore(f->work, mk);
+  return chk.verdict;
+}
+
+/* The escalation ladder: when the verdict on the reported Gaussian is
+ * "unreliable", auto runs the next richer fit that the model affords, in
+ * order, each reported only when it converged with a higher ELBO. A flow
+ * (--algorithm flow, started from the best Gaussian) is one more row after
+ * fullrank: its `affords` says when it fits auto's budget, its `run` fits it
+ * from *f->res and replaces the reported fit as auto_fullrank does. */
+struct auto_step {
+  const char *name;
+  int (*affords)(const struct fit *f, size_t work);
+  enum vi_advi_stop (*run)(struct fit *f, enum vi_advi_stop st);
+};
+
+static int esc_fullrank_affords(const struct fit *f, size_t work) {
+  return f->res->algorithm != VI_ALGO_FULLRANK && f->dim <= AUTO_ESC_FR_MAX_DIM &&
+         work <= AUTO_ESC_FR_MAX_WORK;
+}
+
+static enum vi_advi_stop esc_fullrank(struct fit *f, enum vi_advi_stop st) {
+  return auto_fullrank(f, st, AUTO_ESC_FR_MAX_DRAWS, AUTO_FR_MAX_ITER, "verdict unreliable");
+}
+
+static const struct auto_step auto_ladder[] = {
+    {"fullrank", esc_fullrank_affords, esc_fullrank},
+};
+
+/* The default: dadvi (with its linear-response covariance), then the
+ * richest Gaussian the model affords (full rank for small, cheap models, low
+ * rank plus diagonal above AUTO_FR_MAX_DIM parameters), then the ladder
+ * while the verdict says the Gaussian is poor. res->fits lists every fit
+ * that ran. */
+static enum vi_advi_stop fit_auto(struct fit *f) {
+  const struct vi_advi_options *o = f->o;
+  struct vi_advi_result *res = f->res;
+  size_t d = f->dim;
+  enum vi_advi_stop st = fit_dadvi(f);
+  res->algorithm = VI_ALGO_DADVI;
+  snprintf(res->fits, sizeof res->fits, "dadvi");
+  if (st != VI_ADVI_CONVERGED && st != VI_ADVI_MAX_ITER) return st;
+  if (d == 0 || !all_finite(res->mu, d)) return st;
+  size_t work = o->work ? o->work(o->work_ctx) : 0;
+  if (d > AUTO_FR_MAX_DIM) st = auto_lowrank(f, st, work);
+  else if (work <= AUTO_FR_MAX_WORK) st = auto_fullrank(f, st, AUTO_FR_MAX_DRAWS, AUTO_FR_MAX_ITER, NULL);
+  for (size_t i = 0; i < sizeof auto_ladder / sizeof *auto_ladder; i++) {
+    if (st == VI_ADVI_INTERRUPTED || st == VI_ADVI_ERROR || cancelled(f)) break;
+    if (!auto_ladder[i].affords(f, work)) continue;
+    enum vi_verdict v = auto_verdict(f);
+    if (v != VI_VERDICT_UNRELIABLE) break;
+    st = auto_ladder[i].run(f, st);
+  }
+  return st;
 }
 
 static int check_options(const struct vi_density *den, const struct vi_advi_options *o,

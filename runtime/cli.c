@@ -675,7 +675,9 @@ static int fit_mode(struct cli *a, struct vi_model *m) {
         res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
             ? "; the posterior is far from Gaussian on the unconstrained scale: try "
               "reparameterising the model (e.g. non-centred) or use MCMC"
-        : dim <= 1000 ? "; try --algorithm fullrank"
+        : dim <= 1000 && !strstr(res.fits, "fullrank") ? "; try --algorithm fullrank"
+        : dim <= 1000 ? "; auto's full-rank fit did not do better: try reparameterising the "
+                        "model (e.g. non-centred) or use MCMC"
         : !strstr(res.fits, "lowrank") ? "; try --algorithm lowrank"
                       : "; the low-rank fit did not do better: try reparameterising the model "
                         "(e.g. non-centred) or use MCMC";
