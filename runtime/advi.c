@@ -1,10 +1,16 @@
 /* advi.c: the driver of the variational fits (see include/vi/advi.h):
- * options, initial values, CmdStan-compatible stochastic ADVI, deterministic
- * ADVI (dadvi) and full rank with fixed draws and L-BFGS, and the default
- * (auto). The pieces it drives are modules of their own:
+ * options, initial values, and the fits with fixed draws and L-BFGS:
+ * deterministic ADVI (dadvi) with its linear-response covariance (dense up
+ * to 200 parameters, by Lanczos over Hessian-vector products above), full
+ * rank and low rank plus diagonal, sharing one stage driver (stage_drive).
+ * The rest are modules of their own:
+ *   fit.h        the state one fit shares between these files (private)
+ *   sgd.c        CmdStan-compatible stochastic ADVI and Adam
+ *   auto.c       the default's policy: which fits run and which is reported
  *   family.h     the variational families (one table row each)
  *   objective.h  the model at a batch of draws (the one evaluation point)
  *   optim.h      L-BFGS, Stan's stochastic step, Adam, Stan's stopping rule
+ *   lr.h         Lanczos and conjugate gradients over an operator
  *   draws.h      fixed standard-normal draws; output draws (draws.c)
  *   dense.h      Cholesky factors
  *   psis.c       Pareto k-hat and the verdict */
@@ -20,6 +26,7 @@
 
 #include "vi/dense.h"
 #include "vi/draws.h"
+#include "fit.h"
 #include "vi/family.h"
 #include "vi/lr.h"
 #include "vi/objective.h"
@@ -28,8 +35,7 @@
 
 #define LOG_2PI VI_LOG_2PI
 
-enum { STREAM_INIT = 0, STREAM_FIT = 1 };
-enum { STAN_N_RETRIES = 10, INIT_TRIES = 100 };
+enum { INIT_TRIES = 100 };
 
 void vi_advi_options_default(struct vi_advi_options *o) {
   memset(o, 0, sizeof *o);
@@ -88,34 +94,15 @@ enum vi_optimizer vi_optimizer_of(const struct vi_advi_options *o) {
   return o->algorithm == VI_ALGO_MEANFIELD ? VI_OPT_SGD : VI_OPT_LBFGS;
 }
 
-/* State shared by every phase of one fit. */
-struct fit {
-  const struct vi_density *den;
-  const struct vi_advi_options *o;
-  struct vi_advi_result *res;
-  struct vi_diags *d;
-  struct vi_arena *arena; /* the caller's: arrays of the result */
-  struct vi_arena *work; /* temporaries, freed when the fit returns */
-  struct vi_rng rng;
-  size_t dim;
-  double *init;          /* dim: initial mu */
-  double *zeta, *eta, *g, *gq; /* dim scratch */
-  long eval_budget;       /* > 0: L-BFGS stops (as cancelled) after this many evaluations */
-};
-
-static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
-
-static int cancelled(const struct fit *f) { return f->o->cancel && *f->o->cancel; }
-
 /* The log density alone (no reverse sweep); 0 when it is finite. */
-static int density_value(struct fit *f, const double *theta, double *lp) {
+int vi_fit_density_value(struct vi_fit *f, const double *theta, double *lp) {
   f->res->grad_evals++;
   if (f->den->logp_grad(f->den->ctx, theta, lp, NULL) != 0) return -1;
   return isfinite(*lp) ? 0 : -1;
 }
 
 /* One density evaluation; 0 when lp and every partial are finite. */
-static int density(struct fit *f, const double *theta, double *lp, double *grad) {
+int vi_fit_density(struct vi_fit *f, const double *theta, double *lp, double *grad) {
   f->res->grad_evals++;
   if (f->den->logp_grad(f->den->ctx, theta, lp, grad) != 0) return -1;
   if (!isfinite(*lp)) return -1;
@@ -124,9 +111,7 @@ static int density(struct fit *f, const double *theta, double *lp, double *grad)
   return 0;
 }
 
-static void set_reason(struct vi_advi_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_reason(struct vi_advi_result *r, const char *fmt, ...) {
+void vi_fit_reason(struct vi_advi_result *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r->reason, sizeof r->reason, fmt, ap);
@@ -134,9 +119,7 @@ static void set_reason(struct vi_advi_result *r, const char *fmt, ...) {
 }
 
 /* Appends ", " and the formatted text to res->fits (auto's list of fits). */
-static void fits_add(struct vi_advi_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void fits_add(struct vi_advi_result *r, const char *fmt, ...) {
+void vi_fit_fits_add(struct vi_advi_result *r, const char *fmt, ...) {
   size_t n = strlen(r->fits);
   if (n + 2 >= sizeof r->fits) return;
   if (n) {
@@ -151,7 +134,7 @@ static void fits_add(struct vi_advi_result *r, const char *fmt, ...) {
 
 /* Chooses the initial mu: the user's values, zeros, or uniform(-R, R) retried
  * (as Stan) until the density and its gradient are finite. */
-static int choose_init(struct fit *f) {
+static int choose_init(struct vi_fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_rng r;
   vi_rng_seed(&r, o->seed, STREAM_INIT);
@@ -163,242 +146,17 @@ static int choose_init(struct fit *f) {
       else f->init[i] = o->init_radius * (2 * vi_rng_uniform(&r) - 1);
     }
     double lp;
-    if (density(f, f->init, &lp, f->g) == 0) return 0;
+    if (vi_fit_density(f, f->init, &lp, f->g) == 0) return 0;
   }
   if (tries == 1)
-    vi_error(f->d, noloc(), "the log density cannot be evaluated at the initial values");
+    vi_error(f->d, vi_fit_noloc(), "the log density cannot be evaluated at the initial values");
   else
-    vi_error(f->d, noloc(),
+    vi_error(f->d, vi_fit_noloc(),
              "the log density cannot be evaluated at %d random initial values "
              "drawn uniformly from (-%g, %g) on the unconstrained scale",
              tries, o->init_radius, o->init_radius);
-  set_reason(f->res, "cannot evaluate the log density at the initial values");
+  vi_fit_reason(f->res, "cannot evaluate the log density at the initial values");
   return -1;
-}
-
-/* ---------------------------------------------------------------------------
- * Stan-compatible stochastic ADVI: the family's parameters phi (Stan's
- * meanfield or fullrank row of the family table) moved by a stochastic
- * optimiser (optim.h) from reparameterised gradients, with Stan's eta
- * adaptation and stopping rule. */
-
-/* One draw theta = T(eta; phi) with eta standard normal from the fit's rng. */
-static void stan_sample(struct fit *f, const struct vi_q *q) {
-  for (size_t i = 0; i < q->noise; i++) f->eta[i] = vi_rng_normal(&f->rng);
-  vi_q_draw(q, f->eta, f->zeta);
-}
-
-/* Monte Carlo ELBO with elbo_samples draws; failed draws are redrawn, and
- * the estimate fails (returns -1) once elbo_samples draws have failed. */
-static int stan_elbo(struct fit *f, const struct vi_q *q, double *elbo) {
-  int n = f->o->elbo_samples, dropped = 0;
-  double sum = 0, lp;
-  for (int i = 0; i < n;) {
-    stan_sample(f, q);
-    if (density_value(f, f->zeta, &lp) == 0) { /* as Stan: the value only */
-      sum += lp;
-      i++;
-    } else if (++dropped >= n) {
-      return -1;
-    }
-  }
-  *elbo = sum / n + q->fam->entropy(q);
-  return 0;
-}
-
-/* Reparameterisation gradient of the ELBO with grad_samples draws; fails
- * (returns -1) after STAN_N_RETRIES * grad_samples failed draws. */
-static int stan_grad(struct fit *f, const struct vi_q *q, double *out) {
-  int n = f->o->grad_samples, dropped = 0;
-  memset(out, 0, q->npar * sizeof *out);
-  double lp;
-  for (int i = 0; i < n;) {
-    stan_sample(f, q);
-    if (density(f, f->zeta, &lp, f->g) != 0) {
-      if (++dropped >= STAN_N_RETRIES * n) return -1;
-      continue;
-    }
-    if (f->o->estimator == VI_EST_STL) { /* path derivative of log p - log q */
-      q->fam->score(q, f->eta, f->gq);
-      for (size_t k = 0; k < q->dim; k++) f->g[k] -= f->gq[k];
-    }
-    vi_q_pull(q, f->eta, f->g, out);
-    i++;
-  }
-  vi_q_finish(q, n, out);
-  if (f->o->estimator == VI_EST_STL) q->fam->entropy_grad_sub(q, out);
-  return 0;
-}
-
-static int all_finite(const double *x, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(x[i])) return 0;
-  return 1;
-}
-
-/* Stan's heuristic grid search for eta. Returns 0 and *eta_out, 1 when
- * cancelled, -1 on failure (recorded). */
-static int stan_adapt_eta(struct fit *f, struct vi_q *q, double *grad, double *hist,
-                          double *eta_out) {
-  static const double seq[5] = {100, 10, 1, 0.1, 0.01};
-  double elbo_init, elbo = -DBL_MAX, elbo_best = -DBL_MAX, eta_best = 0;
-  double *par = q->phi;
-  if (stan_elbo(f, q, &elbo_init) != 0) {
-    vi_error(f->d, noloc(),
-             "cannot compute the ELBO using the initial variational distribution; the "
-             "model may be severely ill-conditioned or misspecified");
-    set_reason(f->res, "cannot compute the ELBO at the initial approximation");
-    return -1;
-  }
-  memset(hist, 0, q->npar * sizeof *hist);
-  for (int idx = 0; idx < 5; idx++) {
-    double eta = seq[idx];
-    for (int it = 1; it <= f->o->adapt_iter; it++) {
-      if (cancelled(f)) return 1;
-      if (stan_grad(f, q, grad) != 0) memset(grad, 0, q->npar * sizeof *grad);
-      vi_sgd_step(q->npar, par, grad, hist, it == 1, eta / sqrt((double)it));
-    }
-    if (!all_finite(par, q->npar) || stan_elbo(f, q, &elbo) != 0) elbo = -DBL_MAX;
-    int done = 0;
-    if (elbo < elbo_best && elbo_best > elbo_init) {
-      done = 1;
-    } else if (idx < 4) {
-      elbo_best = elbo;
-      eta_best = eta;
-    } else if (elbo > elbo_init) {
-      eta_best = eta;
-      done = 1;
-    } else {
-      vi_error(f->d, noloc(),
-               "eta adaptation: all proposed step sizes failed; the model may be severely "
-               "ill-conditioned or misspecified");
-      set_reason(f->res, "all proposed step sizes failed during eta adaptation");
-      return -1;
-    }
-    if (!done) memset(hist, 0, q->npar * sizeof *hist);
-    q->fam->reset(q, f->init);
-    if (done) break;
-  }
-  *eta_out = eta_best;
-  return 0;
-}
-
-static enum vi_advi_stop fit_stan(struct fit *f) {
-  const struct vi_advi_options *o = f->o;
-  struct vi_advi_result *res = f->res;
-  size_t d = f->dim;
-  enum vi_family_id fam =
-      o->algorithm == VI_ALGO_FULLRANK ? VI_FAMILY_FULLRANK : VI_FAMILY_MEANFIELD;
-  size_t npar = vi_family_nparams(fam, d, 0);
-  if (npar == (size_t)-1) goto nomem;
-  double *par = vi_arena_array(f->work, npar, sizeof *par);
-  double *grad = vi_arena_array(f->work, npar, sizeof *grad);
-  double *hist = vi_arena_array(f->work, npar, sizeof *hist);
-  double *hist2 = vi_arena_array(f->work, npar, sizeof *hist2);
-  int cb_size = (int)fmax(0.1 * o->iter / o->eval_elbo, 2.0);
-  double *cb = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
-  double *cb_tmp = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
-  if (!par || !grad || !hist || !hist2 || !cb || !cb_tmp) goto nomem;
-  int adam = f->res->optimizer == VI_OPT_ADAM;
-  struct vi_adam ad = {.n = npar, .lr = o->lr, .m = hist, .v = hist2};
-  struct vi_q q;
-  vi_q_init(&q, fam, d, 0, par, NULL);
-  struct vi_relstop rs = {cb_size, 0, 0, cb, cb_tmp};
-  vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
-  q.fam->reset(&q, f->init);
-
-  double eta = adam ? o->lr : o->eta;
-  if (o->adapt_engaged && !adam) {
-    int rc = stan_adapt_eta(f, &q, grad, hist, &eta);
-    if (rc < 0) return VI_ADVI_ERROR;
-    if (rc > 0) {
-      res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted during eta adaptation");
-      goto out;
-    }
-  }
-  res->eta = eta;
-  memset(hist, 0, npar * sizeof *hist);
-  if (adam) vi_adam_init(&ad);
-
-  double elbo = 0, elbo_best = -DBL_MAX;
-  res->stop = VI_ADVI_MAX_ITER;
-  for (int it = 1;; it++) {
-    if (cancelled(f)) {
-      res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d", it - 1);
-      break;
-    }
-    if (stan_grad(f, &q, grad) != 0) {
-      vi_error(f->d, noloc(),
-               "iteration %d: the number of dropped evaluations has reached its maximum "
-               "(%d); the model may be severely ill-conditioned or misspecified",
-               it, STAN_N_RETRIES * o->grad_samples);
-      set_reason(res, "too many draws with a non-finite log density");
-      return VI_ADVI_ERROR;
-    }
-    if (adam) vi_adam_step(&ad, par, grad);
-    else vi_sgd_step(npar, par, grad, hist, it == 1, eta / sqrt((double)it));
-    res->iterations = it;
-    if (!all_finite(par, npar)) {
-      vi_error(f->d, noloc(),
-               "iteration %d: the variational parameters became non-finite (the "
-               "optimisation diverged); try a smaller %s",
-               it, adam ? "--lr" : "--eta");
-      set_reason(res, "stochastic gradient ascent diverged");
-      return VI_ADVI_ERROR;
-    }
-    int stop = 0;
-    if (it % o->eval_elbo == 0) {
-      double prev = elbo;
-      if (stan_elbo(f, &q, &elbo) != 0) {
-        vi_error(f->d, noloc(),
-                 "iteration %d: the number of dropped evaluations in the ELBO has reached "
-                 "its maximum (%d); the model may be severely ill-conditioned or "
-                 "misspecified",
-                 it, o->elbo_samples);
-        set_reason(res, "too many draws with a non-finite log density");
-        return VI_ADVI_ERROR;
-      }
-      if (elbo > elbo_best) elbo_best = elbo;
-      double rel = fabs((prev - elbo) / elbo);
-      int rule = vi_relstop_push(&rs, rel, o->tol_rel_obj);
-      res->elbo = elbo;
-      if (o->progress) o->progress(o->progress_ctx, it, elbo, rel);
-      if (rule) {
-        stop = 1;
-        res->stop = VI_ADVI_CONVERGED;
-        int n = snprintf(res->reason, sizeof res->reason,
-                         "%s relative ELBO change below tol_rel_obj = %g at iteration %d",
-                         rule == 1 ? "mean" : "median", o->tol_rel_obj, it);
-        if (fabs((elbo_best - elbo) / elbo_best) > 0.05 && n > 0 &&
-            (size_t)n < sizeof res->reason)
-          snprintf(res->reason + n, sizeof res->reason - (size_t)n,
-                   " (but a previous ELBO was larger: it may not be a good optimum)");
-      }
-    }
-    if (!stop && it >= o->iter) {
-      set_reason(res,
-                 "reached the maximum of %d iterations without the relative ELBO change "
-                 "falling below tol_rel_obj = %g",
-                 o->iter, o->tol_rel_obj);
-      stop = 1;
-    }
-    if (stop) break;
-  }
-out:
-  memcpy(res->mu, par, d * sizeof *par);
-  if (fam == VI_FAMILY_FULLRANK) memcpy(res->L, par + d, d * d * sizeof *par);
-  else memcpy(res->omega, par + d, d * sizeof *par);
-  if (res->stop == VI_ADVI_INTERRUPTED || !isfinite(res->elbo) || res->elbo == 0) {
-    double e;
-    if (stan_elbo(f, &q, &e) == 0) res->elbo = e;
-  }
-  return res->stop;
-nomem:
-  vi_error(f->d, noloc(), "out of memory for the variational parameters (dimension %zu)", d);
-  set_reason(res, "out of memory");
-  return VI_ADVI_ERROR;
 }
 
 /* ---------------------------------------------------------------------------
@@ -415,7 +173,6 @@ nomem:
  * the gradient and the Monte Carlo stopping rule are both measured in posterior
  * sds rather than in the (much smaller) mean-field sds. */
 
-enum { DADVI_WHITEN_MAX_DIM = 200 }; /* whiten the fixed draws (a dim x dim factor) up to this */
 enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 8, PRE_DRAWS = 4, PRE_ITER = 100,
        PRE_ROUND_ITER = 10 };
 #define PRE_TOL 0.1   /* gradient tolerance of the few-draw phase */
@@ -423,7 +180,7 @@ enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 8, PRE_DRAWS = 4, PRE_ITER = 100,
 #define LR_FINAL 0.02 /* ... but report one computed this close */
 
 struct dadvi {
-  struct fit *f;
+  struct vi_fit *f;
   size_t dim, n;    /* n optimisation variables: 2 dim (u, omega), or the Cholesky family's count */
   const double *z;  /* M x dim fixed draws */
   int m;
@@ -534,8 +291,8 @@ static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
 
 /* The user's cancel, or the fit's budget of gradient evaluations spent. */
 static int lbfgs_cancelled(void *ctx) {
-  const struct fit *f = ((struct dadvi *)ctx)->f;
-  return cancelled(f) || (f->eval_budget > 0 && f->res->grad_evals > f->eval_budget);
+  const struct vi_fit *f = ((struct dadvi *)ctx)->f;
+  return vi_fit_cancelled(f) || (f->eval_budget > 0 && f->res->grad_evals > f->eval_budget);
 }
 
 /* Minimises F from x with L-BFGS (optim.h), counting iterations into the
@@ -764,7 +521,7 @@ static double lowrank_elbo_fixed(struct dadvi *p, const double *mu, const double
  * plus diagonal linear-response covariance into res (B, rank, lr_cov,
  * lr_elbo) when its ELBO on the fixed draws beats the mean-field one (-fx). */
 static void lr_lanczos_result(struct dadvi *p, const double *x, double fx) {
-  struct fit *f = p->f;
+  struct vi_fit *f = p->f;
   struct vi_advi_result *res = f->res;
   size_t d = p->dim;
   int K = p->m < HESS_DRAWS ? p->m : HESS_DRAWS;
@@ -814,13 +571,13 @@ out:
   vi_arena_restore(f->work, mk);
 }
 
-/* Helpers for the stage loops of fit_dadvi and fit_fullrank: optimise at M
+/* Helpers for the stage loops of vi_fit_dadvi and vi_fit_fullrank: optimise at M
  * draws, check how far doubling M moved the fit, double. */
 
 /* Whether an L-BFGS stage reached the optimum; if not, says why in res. */
 static int stage_optimal(struct vi_advi_result *res, enum vi_lbfgs_end e, double gn, int m) {
   if (e == VI_LBFGS_OK || (e == VI_LBFGS_STALLED && gn < 1e-3)) return 1;
-  set_reason(res,
+  vi_fit_reason(res,
              e == VI_LBFGS_MAXIT ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
                               : "L-BFGS stalled after %d iterations with M = %d draws (gradient %.2g)",
              res->iterations, m, gn);
@@ -836,7 +593,7 @@ static int mc_rule(struct vi_advi_result *res, double change, double gn, int m, 
     res->mc_change = change;
     if (change < tol) {
       res->stop = VI_ADVI_CONVERGED;
-      set_reason(res,
+      vi_fit_reason(res,
                  "converged: gradient %.2g; doubling the draws to M = %d moved the fit by "
                  "%.3g sd (< %g)",
                  gn, m, change, tol);
@@ -844,7 +601,7 @@ static int mc_rule(struct vi_advi_result *res, double change, double gn, int m, 
     }
   }
   if (2 * m > mmax) {
-    set_reason(res,
+    vi_fit_reason(res,
                "Monte Carlo error above tolerance: the fit still moved %.3g sd (>= %g) "
                "when the draws doubled to M = %d",
                res->mc_change, tol, m);
@@ -862,10 +619,10 @@ static int eval_at_start(struct dadvi *p, double *x, double *fx, double *gx) {
     ok = dadvi_eval(p, x, fx, gx) == 0;
   }
   if (ok) return 0;
-  vi_error(p->f->d, noloc(),
+  vi_error(p->f->d, vi_fit_noloc(),
            "cannot evaluate the ELBO near the initial approximation: the log density fails "
            "at draws around it; the model may be ill-conditioned or misspecified");
-  set_reason(p->f->res, "cannot evaluate the ELBO at the initial approximation");
+  vi_fit_reason(p->f->res, "cannot evaluate the ELBO at the initial approximation");
   return -1;
 }
 
@@ -879,8 +636,8 @@ static int eval_after_doubling(struct dadvi *p, double *x, double *fx, double *g
     ok = dadvi_eval(p, x, fx, gx) == 0;
   }
   if (ok) return 0;
-  vi_error(p->f->d, noloc(), "the ELBO cannot be evaluated with M = %d draws", p->m);
-  set_reason(p->f->res, "cannot evaluate the ELBO");
+  vi_error(p->f->d, vi_fit_noloc(), "the ELBO cannot be evaluated with M = %d draws", p->m);
+  vi_fit_reason(p->f->res, "cannot evaluate the ELBO");
   return -1;
 }
 
@@ -902,7 +659,7 @@ struct stage_ops {
 static enum vi_advi_stop stage_drive(struct dadvi *p, const struct stage_ops *ops, double *x,
                                      double *fx, double *gx, int mmax, double *sd, double *pmu,
                                      double *psd) {
-  struct fit *f = p->f;
+  struct vi_fit *f = p->f;
   struct vi_advi_result *res = f->res;
   size_t d = p->dim;
   res->stop = VI_ADVI_MAX_ITER;
@@ -912,7 +669,7 @@ static enum vi_advi_stop stage_drive(struct dadvi *p, const struct stage_ops *op
     double gn = dadvi_gnorm(p, gx);
     if (e == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p->m);
+      vi_fit_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p->m);
       break;
     }
     if (!stage_optimal(res, e, gn, p->m)) break;
@@ -935,7 +692,7 @@ static enum vi_advi_stop stage_drive(struct dadvi *p, const struct stage_ops *op
   return res->stop;
 }
 
-static enum vi_advi_stop fit_dadvi(struct fit *f) {
+enum vi_advi_stop vi_fit_dadvi(struct vi_fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -994,7 +751,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     enum vi_lbfgs_end e0 = dadvi_rounds(&p, x, &fx, gx, &lr, PRE_TOL, PRE_ITER, PRE_ROUND_ITER);
     if (e0 == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d", res->iterations);
+      vi_fit_reason(res, "interrupted at iteration %d", res->iterations);
       goto done;
     }
   }
@@ -1025,7 +782,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     double gn = dadvi_gnorm(&p, gx);
     if (e == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
+      vi_fit_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
       break;
     }
     if (!stage_optimal(res, e, gn, p.m)) break;
@@ -1061,7 +818,7 @@ done:
   } else {
     lr.ok = 0;
   }
-  if (o->lr_max_dim > 0 && !lr.full && o->lr_draws && res->stop != VI_ADVI_INTERRUPTED && !cancelled(f))
+  if (o->lr_max_dim > 0 && !lr.full && o->lr_draws && res->stop != VI_ADVI_INTERRUPTED && !vi_fit_cancelled(f))
     lr_lanczos_result(&p, x, fx);
   if (lr.ok && o->lr_draws) lr.ok = lr_beats_meanfield(&p, x, fx, &lr, &res->lr_elbo);
   if (lr.ok && o->lr_draws) {
@@ -1073,12 +830,12 @@ done:
   }
   return res->stop;
 badinit:
-  vi_error(f->d, noloc(), "cannot evaluate the ELBO at the initial approximation");
-  set_reason(res, "cannot evaluate the ELBO at the initial approximation");
+  vi_error(f->d, vi_fit_noloc(), "cannot evaluate the ELBO at the initial approximation");
+  vi_fit_reason(res, "cannot evaluate the ELBO at the initial approximation");
   return VI_ADVI_ERROR;
 nomem:
-  vi_error(f->d, noloc(), "out of memory for the fixed draws (dimension %zu)", d);
-  set_reason(res, "out of memory");
+  vi_error(f->d, vi_fit_noloc(), "out of memory for the fixed draws (dimension %zu)", d);
+  vi_fit_reason(res, "out of memory");
   return VI_ADVI_ERROR;
 }
 
@@ -1092,26 +849,13 @@ nomem:
  * the optimum is the full-rank ELBO's optimum on the fixed draws; a and C
  * (the anchor) only condition the problem: they start as the mean and the
  * linear-response Cholesky factor of a deterministic mean-field pilot fit
- * (fit_dadvi), so the optimisation starts at u = 0, Lw = I with the posterior
+ * (vi_fit_dadvi), so the optimisation starts at u = 0, Lw = I with the posterior
  * close to N(0, I) in w, and are moved to the current fit before each doubling
  * of the draws. Draws are antithetic and whitened (dadvi_draws), which makes F
  * exact for a Gaussian density once M >= 2 dim. M doubles until the means move
  * less than mc_tol sds and the log sds less than mc_tol. */
 
 enum { FR_MIN_DRAWS = 64, FR_MAX_DIM = 1000 };
-/* the default refines to full rank up to this many parameters and numbers
- * touched per gradient (vi_advi_options.work) */
-enum { AUTO_FR_MAX_DIM = 100, AUTO_FR_MAX_DRAWS = 512, AUTO_FR_MAX_ITER = 500 };
-#define AUTO_FR_MAX_WORK 200000
-/* ... and above AUTO_FR_MAX_DIM, to low rank within this budget */
-enum { AUTO_LR_MAX_DRAWS = 2048, AUTO_LR_MAX_ITER = 300 };
-#define AUTO_LR_MAX_NUMBERS 2e9
-/* ... and when the verdict says the Gaussian is poor, escalate to full rank
- * up to this many parameters and numbers per gradient; the verdict from
- * AUTO_CHECK_DRAWS draws */
-enum { AUTO_ESC_FR_MAX_DIM = 300, AUTO_ESC_FR_MAX_DRAWS = 1024, AUTO_CHECK_DRAWS = 256 };
-#define AUTO_ESC_FR_MAX_WORK 1000000
-
 struct frk {
   double *a, *C;       /* anchor: dim, dim x dim lower-triangular row-major */
   double *w, *h;       /* dim scratch */
@@ -1200,9 +944,9 @@ static void fr_more_draws(struct dadvi *p) {
   vi_draws_standard(&p->f->rng, p->zbuf, p->dim, p->m, p->m, p->gram);
 }
 
-/* The deterministic mean-field pilot (fit_dadvi) into *pr (arrays from the
+/* The deterministic mean-field pilot (vi_fit_dadvi) into *pr (arrays from the
  * fit's scratch). Returns -1 when it failed. */
-static int run_pilot(struct fit *f, struct vi_advi_result *pr) {
+static int run_pilot(struct vi_fit *f, struct vi_advi_result *pr) {
   size_t d = f->dim;
   struct vi_advi_options po = *f->o;
   po.algorithm = VI_ALGO_DADVI;
@@ -1212,21 +956,21 @@ static int run_pilot(struct fit *f, struct vi_advi_result *pr) {
   if (!pr->mu || !pr->omega) return -1;
   struct vi_diags quiet;
   vi_diags_init(&quiet);
-  struct fit pf = *f;
+  struct vi_fit pf = *f;
   pf.o = &po;
   pf.res = pr;
   pf.d = &quiet;
   pf.arena = f->work;
-  enum vi_advi_stop st = fit_dadvi(&pf);
+  enum vi_advi_stop st = vi_fit_dadvi(&pf);
   vi_diags_free(&quiet);
   f->res->grad_evals += pr->grad_evals;
   f->res->iterations += pr->iterations;
-  if (st == VI_ADVI_ERROR || st == VI_ADVI_INTERRUPTED || !all_finite(pr->mu, d) ||
-      !all_finite(pr->omega, d))
+  if (st == VI_ADVI_ERROR || st == VI_ADVI_INTERRUPTED || !vi_fit_all_finite(pr->mu, d) ||
+      !vi_fit_all_finite(pr->omega, d))
     return -1;
   if (pr->lr_cov && pr->B) { /* the low-rank linear response (Lanczos) */
-    if (!all_finite(pr->B, d * (size_t)pr->rank)) pr->lr_cov = 0;
-  } else if (pr->lr_cov && (!pr->L || !all_finite(pr->L, d * d))) {
+    if (!vi_fit_all_finite(pr->B, d * (size_t)pr->rank)) pr->lr_cov = 0;
+  } else if (pr->lr_cov && (!pr->L || !vi_fit_all_finite(pr->L, d * d))) {
     pr->lr_cov = 0;
   }
   return 0;
@@ -1235,7 +979,7 @@ static int run_pilot(struct fit *f, struct vi_advi_result *pr) {
 /* C = the Cholesky factor of the covariance a dadvi fit reports: its dense
  * linear-response factor, the factor of its low-rank linear response
  * diag(exp(2 omega)) + B B^T, or its mean-field sds. */
-static void dadvi_factor(const struct vi_advi_result *pr, size_t d, double *C) {
+void vi_fit_dadvi_factor(const struct vi_advi_result *pr, size_t d, double *C) {
   memset(C, 0, d * d * sizeof *C);
   if (pr->lr_cov && pr->L) {
     memcpy(C, pr->L, d * d * sizeof *C);
@@ -1255,20 +999,20 @@ static void dadvi_factor(const struct vi_advi_result *pr, size_t d, double *C) {
   for (size_t i = 0; i < d; i++) C[i * d + i] = exp(pr->omega[i]);
 }
 
-/* The pilot's mean and the Cholesky factor of its covariance (dadvi_factor).
+/* The pilot's mean and the Cholesky factor of its covariance (vi_fit_dadvi_factor).
  * Returns -1 when it failed. */
-static int fr_pilot(struct fit *f, double *a, double *C) {
+static int fr_pilot(struct vi_fit *f, double *a, double *C) {
   size_t d = f->dim;
   struct vi_advi_result pr;
   if (run_pilot(f, &pr) != 0) return -1;
   memcpy(a, pr.mu, d * sizeof *a);
-  dadvi_factor(&pr, d, C);
+  vi_fit_dadvi_factor(&pr, d, C);
   return 0;
 }
 
 /* a0, C0: a mean-field fit to start from (its means and the Cholesky factor
  * of its covariance), or NULL to run the pilot here. */
-static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const double *C0) {
+enum vi_advi_stop vi_fit_fullrank(struct vi_fit *f, const double *a0, const double *C0) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -1283,11 +1027,11 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
   if (d > FR_MAX_DIM) {
     /* M > dim draws are needed (else the objective is unbounded), so each
      * evaluation costs O(dim^3) */
-    vi_error(f->d, noloc(),
+    vi_error(f->d, vi_fit_noloc(),
              "fullrank with the lbfgs optimiser is limited to %d unconstrained parameters "
              "(this model has %zu): use the default algorithm, or --optimizer sgd",
              FR_MAX_DIM, d);
-    set_reason(res, "too many parameters for fullrank with lbfgs");
+    vi_fit_reason(res, "too many parameters for fullrank with lbfgs");
     return VI_ADVI_ERROR;
   }
   if ((size_t)mmax > ((size_t)-1 / sizeof(double)) / (d ? d : 1)) goto nomem;
@@ -1309,11 +1053,11 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
     memcpy(a, a0, d * sizeof *a);
     memcpy(C, C0, d * d * sizeof *C);
   } else if (fr_pilot(f, a, C) != 0) {
-    if (cancelled(f)) {
+    if (vi_fit_cancelled(f)) {
       memcpy(res->mu, f->init, d * sizeof *res->mu);
       memset(res->L, 0, d * d * sizeof *res->L);
       for (size_t i = 0; i < d; i++) res->L[i * d + i] = 1;
-      set_reason(res, "interrupted in the mean-field pilot fit");
+      vi_fit_reason(res, "interrupted in the mean-field pilot fit");
       return VI_ADVI_INTERRUPTED;
     }
     /* no pilot: start from the initial values with unit scales */
@@ -1341,8 +1085,8 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
   res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx + logdet;
   return res->stop;
 nomem:
-  vi_error(f->d, noloc(), "out of memory for a full-rank fit of dimension %zu", d);
-  set_reason(res, "out of memory");
+  vi_error(f->d, vi_fit_noloc(), "out of memory for a full-rank fit of dimension %zu", d);
+  vi_fit_reason(res, "out of memory");
   return VI_ADVI_ERROR;
 }
 
@@ -1506,7 +1250,7 @@ static void lk_more_draws(struct dadvi *p) {
   lk_draws(&p->f->rng, p->zbuf, p->dim, p->q.rank, p->m, p->m, p->gram, p->rg);
 }
 
-static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result *pilot) {
+enum vi_advi_stop vi_fit_lowrank(struct vi_fit *f, const struct vi_advi_result *pilot) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -1560,11 +1304,11 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
     }
     for (size_t i = 0; i < d; i++) sc[i] = exp(pr.omega[i]);
   } else {
-    if (cancelled(f)) {
+    if (vi_fit_cancelled(f)) {
       memcpy(res->mu, f->init, d * sizeof *res->mu);
       memset(res->omega, 0, d * sizeof *res->omega);
       memset(res->B, 0, d * r * sizeof *res->B);
-      set_reason(res, "interrupted in the mean-field pilot fit");
+      vi_fit_reason(res, "interrupted in the mean-field pilot fit");
       return VI_ADVI_INTERRUPTED;
     }
     memcpy(a, f->init, d * sizeof *a);
@@ -1601,234 +1345,9 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx + logs;
   return res->stop;
 nomem:
-  vi_error(f->d, noloc(), "out of memory for a low-rank fit of dimension %zu", d);
-  set_reason(res, "out of memory");
+  vi_error(f->d, vi_fit_noloc(), "out of memory for a low-rank fit of dimension %zu", d);
+  vi_fit_reason(res, "out of memory");
   return VI_ADVI_ERROR;
-}
-
-/* ---------------------------------------------------------------------------
- * The default (`auto`): dadvi, then, for a small and cheap model, the
- * full-rank family started from it (fit_fullrank), reported when it
- * converged. The full-rank Gaussian contains the mean-field one, so its ELBO
- * is at least as large; it corrects the mean-field bias of the means of
- * correlated, non-Gaussian posteriors (latent Gaussian processes, hidden
- * Markov models), and costs a few thousand more gradients. */
-
-/* auto above AUTO_FR_MAX_DIM parameters: the low-rank family started from
- * the dadvi fit in *f->res, within a budget of AUTO_LR_MAX_NUMBERS numbers
- * touched (gradient evaluations times the model's work per gradient), at
- * most AUTO_LR_MAX_DRAWS draws and AUTO_LR_MAX_ITER L-BFGS iterations per
- * stage. Reported when it converged with an ELBO above dadvi's. */
-static enum vi_advi_stop auto_lowrank(struct fit *f, enum vi_advi_stop st, size_t work) {
-  const struct vi_advi_options *o = f->o;
-  struct vi_advi_result *res = f->res;
-  size_t d = f->dim;
-  double per = (double)(work > d ? work : d);
-  struct vi_advi_result lr;
-  memset(&lr, 0, sizeof lr);
-  lr.mu = vi_arena_array(f->arena, d, sizeof *lr.mu);
-  lr.omega = vi_arena_array(f->arena, d, sizeof *lr.omega);
-  lr.mc_change = NAN;
-  lr.iterations = res->iterations;
-  if (!lr.mu || !lr.omega) return st;
-  struct vi_advi_options lo = *o;
-  lo.algorithm = VI_ALGO_LOWRANK;
-  /* the draws: AUTO_LR_MAX_DRAWS, or for small models two doublings beyond
-   * the first (whitened) set */
-  size_t nz = d + vi_advi_lowrank_rank(d, o->rank, work);
-  int cap = nz <= DADVI_WHITEN_MAX_DIM ? (int)(4 * nz) : AUTO_LR_MAX_DRAWS;
-  if (cap < AUTO_LR_MAX_DRAWS) cap = AUTO_LR_MAX_DRAWS;
-  if (lo.draws_max > cap) lo.draws_max = cap;
-  if (lo.iter > AUTO_LR_MAX_ITER) lo.iter = AUTO_LR_MAX_ITER;
-  struct vi_diags quiet;
-  vi_diags_init(&quiet);
-  struct fit lf = *f;
-  lf.o = &lo;
-  lf.res = &lr;
-  lf.d = &quiet;
-  lf.eval_budget = (long)fmax(1, AUTO_LR_MAX_NUMBERS / per);
-  enum vi_advi_stop lst = fit_lowrank(&lf, res);
-  vi_diags_free(&quiet);
-  res->grad_evals += lr.grad_evals;
-  res->iterations = lr.iterations;
-  if (lst == VI_ADVI_INTERRUPTED && cancelled(f)) {
-    set_reason(res, "interrupted while refining to the low-rank family (the mean-field fit "
-                    "is reported)");
-    return VI_ADVI_INTERRUPTED;
-  }
-  /* reported when it converged with a higher ELBO than the Gaussian dadvi
-   * reports. dadvi's is its linear-response covariance when that fits
-   * better than mean-field (dense up to 200 parameters, Lanczos above), so
-   * an unconverged low-rank fit (its Monte Carlo rule not met, or stopped
-   * at the budget) is not needed to correct the sds, and a converged
-   * dadvi answer is not traded for one that did not converge; a mean-field
-   * dadvi answer (no usable linear response) is still replaced by an
-   * unconverged low-rank fit with a higher ELBO, the header saying so */
-  double elbo0 = res->lr_cov ? res->lr_elbo : res->elbo; /* of the q dadvi reports */
-  int usable = lst == VI_ADVI_CONVERGED ||
-               (!res->lr_cov && (lst == VI_ADVI_MAX_ITER || lst == VI_ADVI_INTERRUPTED));
-  int higher = all_finite(lr.mu, d) && all_finite(lr.omega, d) && isfinite(lr.elbo) &&
-               lr.elbo > elbo0;
-  int ok = usable && higher;
-  fits_add(res, "lowrank (rank %d%s%s)", lr.rank,
-           lst == VI_ADVI_INTERRUPTED ? ", stopped at its budget"
-           : lst != VI_ADVI_CONVERGED ? ", not converged"
-                                      : "",
-           ok ? "" : !higher ? ", lower ELBO" : ", not reported");
-  if (!ok) return st;
-  res->algorithm = VI_ALGO_LOWRANK;
-  res->mu = lr.mu;
-  res->omega = lr.omega;
-  res->B = lr.B;
-  res->rank = lr.rank;
-  res->L = NULL;
-  res->lr_cov = 0;
-  res->elbo = lr.elbo;
-  res->draws_m = lr.draws_m;
-  res->mc_change = lr.mc_change;
-  if (lst == VI_ADVI_INTERRUPTED)
-    snprintf(res->reason, sizeof res->reason,
-             "the low-rank fit stopped at auto's budget of %.0e numbers touched (%ld gradients) "
-             "with a higher ELBO than dadvi's; run --algorithm lowrank to let it finish",
-             AUTO_LR_MAX_NUMBERS, lr.grad_evals);
-  else
-    snprintf(res->reason, sizeof res->reason, "%s", lr.reason);
-  return lst == VI_ADVI_CONVERGED ? VI_ADVI_CONVERGED : VI_ADVI_MAX_ITER;
-}
-
-/* The full-rank family started from the Gaussian *f->res reports, within
- * max_draws draws and max_iter L-BFGS iterations per stage; reported when
- * it converged (and, for an escalation, with a higher ELBO). why: what led to it for res->fits, or
- * NULL. */
-static enum vi_advi_stop auto_fullrank(struct fit *f, enum vi_advi_stop st, int max_draws,
-                                       int max_iter, const char *why) {
-  const struct vi_advi_options *o = f->o;
-  struct vi_advi_result *res = f->res;
-  size_t d = f->dim;
-  double *C = vi_arena_array(f->work, d * d, sizeof *C);
-  struct vi_advi_result fr;
-  memset(&fr, 0, sizeof fr);
-  fr.mu = vi_arena_array(f->arena, d, sizeof *fr.mu);
-  fr.L = vi_arena_array(f->arena, d * d, sizeof *fr.L);
-  fr.mc_change = NAN;
-  fr.iterations = res->iterations; /* the progress line counts on */
-  if (!C || !fr.mu || !fr.L) return st; /* keep the answer we have */
-  dadvi_factor(res, d, C);
-  if (res->L && !res->lr_cov) memcpy(C, res->L, d * d * sizeof *C); /* a full-rank fit */
-  struct vi_advi_options fo = *o;
-  fo.algorithm = VI_ALGO_FULLRANK;
-  if (fo.draws_max > max_draws) fo.draws_max = max_draws;
-  if (fo.iter > max_iter) fo.iter = max_iter;
-  struct vi_diags quiet;
-  vi_diags_init(&quiet);
-  struct fit ff = *f;
-  ff.o = &fo;
-  ff.res = &fr;
-  ff.d = &quiet;
-  enum vi_advi_stop fst = fit_fullrank(&ff, res->mu, C);
-  vi_diags_free(&quiet);
-  res->grad_evals += fr.grad_evals;
-  res->iterations = fr.iterations;
-  if (fst == VI_ADVI_INTERRUPTED) {
-    set_reason(res, "interrupted while refining to the full-rank family (the %s fit is "
-                    "reported)", vi_algo_name(res->algorithm));
-    return VI_ADVI_INTERRUPTED;
-  }
-  double elbo0 = res->lr_cov ? res->lr_elbo : res->elbo;
-  /* the first refinement (why NULL) is reported whenever it converged, as
-   * full rank contains the Gaussian dadvi reports (their ELBOs differ only
-   * by the fixed draws'); an escalation must also do better */
-  int higher = all_finite(fr.mu, d) && all_finite(fr.L, d * d) && isfinite(fr.elbo) &&
-               (!why || fr.elbo > elbo0);
-  int ok = fst == VI_ADVI_CONVERGED && higher;
-  const char *how = fst != VI_ADVI_CONVERGED ? "not converged within its budget"
-                    : !higher                ? "lower ELBO"
-                                             : NULL;
-  if (why && how) fits_add(res, "fullrank (%s; %s)", why, how);
-  else if (why || how) fits_add(res, "fullrank (%s)", why ? why : how);
-  else fits_add(res, "fullrank");
-  if (!ok) return st;
-  res->algorithm = VI_ALGO_FULLRANK;
-  res->mu = fr.mu;
-  res->L = fr.L;
-  res->B = NULL;
-  res->lr_cov = 0;
-  res->elbo = fr.elbo;
-  res->draws_m = fr.draws_m;
-  res->mc_change = fr.mc_change;
-  snprintf(res->reason, sizeof res->reason, "%s", fr.reason);
-  return VI_ADVI_CONVERGED;
-}
-
-/* The verdict (psis.c) on AUTO_CHECK_DRAWS draws of the Gaussian *f->res
- * reports. */
-static enum vi_verdict auto_verdict(struct fit *f) {
-  size_t d = f->dim, S = AUTO_CHECK_DRAWS;
-  struct vi_arena_mark mk = vi_arena_save(f->work);
-  double *th = vi_arena_array(f->work, S * d, sizeof *th);
-  double *lp = vi_arena_array(f->work, S, sizeof *lp);
-  double *lq = vi_arena_array(f->work, S, sizeof *lq);
-  struct vi_psis_check chk = {.verdict = VI_VERDICT_UNKNOWN};
-  struct vi_diags quiet;
-  vi_diags_init(&quiet);
-  if (th && lp && lq && vi_advi_draw(f->res, f->den, f->o->seed + 1, S, th, lp, lq, &quiet) == VI_OK)
-    vi_psis_check(th, S, d, lp, lq, &chk);
-  vi_diags_free(&quiet);
-  f->res->grad_evals += (long)S;
-  vi_arena_restore(f->work, mk);
-  return chk.verdict;
-}
-
-/* The escalation ladder: when the verdict on the reported Gaussian is
- * "unreliable", auto runs the next richer fit that the model affords, in
- * order, each reported only when it converged with a higher ELBO. A flow
- * (--algorithm flow, started from the best Gaussian) is one more row after
- * fullrank: its `affords` says when it fits auto's budget, its `run` fits it
- * from *f->res and replaces the reported fit as auto_fullrank does. */
-struct auto_step {
-  const char *name;
-  int (*affords)(const struct fit *f, size_t work);
-  enum vi_advi_stop (*run)(struct fit *f, enum vi_advi_stop st);
-};
-
-static int esc_fullrank_affords(const struct fit *f, size_t work) {
-  return f->res->algorithm != VI_ALGO_FULLRANK && f->dim <= AUTO_ESC_FR_MAX_DIM &&
-         work <= AUTO_ESC_FR_MAX_WORK;
-}
-
-static enum vi_advi_stop esc_fullrank(struct fit *f, enum vi_advi_stop st) {
-  return auto_fullrank(f, st, AUTO_ESC_FR_MAX_DRAWS, AUTO_FR_MAX_ITER, "verdict unreliable");
-}
-
-static const struct auto_step auto_ladder[] = {
-    {"fullrank", esc_fullrank_affords, esc_fullrank},
-};
-
-/* The default: dadvi (with its linear-response covariance), then the
- * richest Gaussian the model affords (full rank for small, cheap models, low
- * rank plus diagonal above AUTO_FR_MAX_DIM parameters), then the ladder
- * while the verdict says the Gaussian is poor. res->fits lists every fit
- * that ran. */
-static enum vi_advi_stop fit_auto(struct fit *f) {
-  const struct vi_advi_options *o = f->o;
-  struct vi_advi_result *res = f->res;
-  size_t d = f->dim;
-  enum vi_advi_stop st = fit_dadvi(f);
-  res->algorithm = VI_ALGO_DADVI;
-  snprintf(res->fits, sizeof res->fits, "dadvi");
-  if (st != VI_ADVI_CONVERGED && st != VI_ADVI_MAX_ITER) return st;
-  if (d == 0 || !all_finite(res->mu, d)) return st;
-  size_t work = o->work ? o->work(o->work_ctx) : 0;
-  if (d > AUTO_FR_MAX_DIM) st = auto_lowrank(f, st, work);
-  else if (work <= AUTO_FR_MAX_WORK) st = auto_fullrank(f, st, AUTO_FR_MAX_DRAWS, AUTO_FR_MAX_ITER, NULL);
-  for (size_t i = 0; i < sizeof auto_ladder / sizeof *auto_ladder; i++) {
-    if (st == VI_ADVI_INTERRUPTED || st == VI_ADVI_ERROR || cancelled(f)) break;
-    if (!auto_ladder[i].affords(f, work)) continue;
-    enum vi_verdict v = auto_verdict(f);
-    if (v != VI_VERDICT_UNRELIABLE) break;
-    st = auto_ladder[i].run(f, st);
-  }
-  return st;
 }
 
 static int check_options(const struct vi_density *den, const struct vi_advi_options *o,
@@ -1862,7 +1381,7 @@ static int check_options(const struct vi_density *den, const struct vi_advi_opti
   else if (o->draws_start < 2 || o->draws_max < 2) bad = "the number of draws must be >= 2";
   else if (!(o->mc_tol > 0) || !(o->grad_tol > 0)) bad = "tolerances must be positive";
   if (!bad) return 0;
-  vi_error(d, noloc(), "variational options: %s", bad);
+  vi_error(d, vi_fit_noloc(), "variational options: %s", bad);
   return -1;
 }
 
@@ -1875,7 +1394,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   res->stop = VI_ADVI_ERROR;
   res->mc_change = NAN;
   if (check_options(den, o, d) != 0) {
-    set_reason(res, "invalid options");
+    vi_fit_reason(res, "invalid options");
     return VI_ADVI_ERROR;
   }
   size_t dim = den->dim;
@@ -1889,7 +1408,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   }
   struct vi_arena work;
   vi_arena_init(&work);
-  struct fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim};
+  struct vi_fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim};
   f.init = vi_arena_array(&work, dim, sizeof(double));
   f.zeta = vi_arena_array(&work, dim, sizeof(double));
   f.eta = vi_arena_array(&work, dim, sizeof(double));
@@ -1897,29 +1416,29 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   f.gq = vi_arena_array(&work, dim, sizeof(double));
   enum vi_advi_stop st = VI_ADVI_ERROR;
   if (!res->mu || !(res->L || res->omega) || !f.init || !f.zeta || !f.eta || !f.g || !f.gq) {
-    vi_error(d, noloc(), "out of memory for a fit of dimension %zu", dim);
-    set_reason(res, "out of memory");
+    vi_error(d, vi_fit_noloc(), "out of memory for a fit of dimension %zu", dim);
+    vi_fit_reason(res, "out of memory");
   } else if (choose_init(&f) != 0) {
     /* recorded: the density cannot be evaluated at the initial values */
   } else if (dim == 0) {
     /* nothing to fit: q is the empty point, the ELBO the log density */
     double lp = 0;
-    density(&f, f.init, &lp, f.g);
+    vi_fit_density(&f, f.init, &lp, f.g);
     res->elbo = lp;
     res->algorithm = o->algorithm == VI_ALGO_AUTO ? VI_ALGO_DADVI : o->algorithm;
-    set_reason(res, "the model has no parameters: nothing to fit");
+    vi_fit_reason(res, "the model has no parameters: nothing to fit");
     st = VI_ADVI_CONVERGED;
   } else {
     struct vi_advi_options mo = *o; /* meanfield with L-BFGS: dadvi without LR */
     mo.lr_draws = 0;
-    if (o->algorithm == VI_ALGO_AUTO) st = fit_auto(&f);
-    else if (o->algorithm == VI_ALGO_LOWRANK) st = fit_lowrank(&f, NULL);
-    else if (o->algorithm == VI_ALGO_DADVI) st = fit_dadvi(&f);
-    else if (res->optimizer == VI_OPT_SGD || res->optimizer == VI_OPT_ADAM) st = fit_stan(&f);
-    else if (o->algorithm == VI_ALGO_FULLRANK) st = fit_fullrank(&f, NULL, NULL);
+    if (o->algorithm == VI_ALGO_AUTO) st = vi_fit_auto(&f);
+    else if (o->algorithm == VI_ALGO_LOWRANK) st = vi_fit_lowrank(&f, NULL);
+    else if (o->algorithm == VI_ALGO_DADVI) st = vi_fit_dadvi(&f);
+    else if (res->optimizer == VI_OPT_SGD || res->optimizer == VI_OPT_ADAM) st = vi_fit_stan(&f);
+    else if (o->algorithm == VI_ALGO_FULLRANK) st = vi_fit_fullrank(&f, NULL, NULL);
     else {
       f.o = &mo;
-      st = fit_dadvi(&f);
+      st = vi_fit_dadvi(&f);
     }
   }
   vi_arena_free(&work);
