@@ -445,7 +445,7 @@ Test(advi, the_default_refines_small_cheap_models_to_full_rank) {
   cr_assert(r.lr_cov, "dadvi reports the LR covariance of a correlated Gaussian");
 }
 
-Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
+Test(advi, the_default_refines_to_full_rank_up_to_300_cheap_parameters) {
   enum { D = 101 };
   static double m[D], sd[D];
   for (int i = 0; i < D; i++) m[i] = i, sd[i] = 1 + i / 100.0;
@@ -454,7 +454,19 @@ Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
   struct vi_advi_options o = opts(VI_ALGO_AUTO, 2);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
-  cr_assert_eq(r.algorithm, VI_ALGO_DADVI);
+  cr_assert_eq(r.algorithm, VI_ALGO_FULLRANK, "%s", r.fits);
+  cr_assert(!strcmp(r.fits, "dadvi, fullrank"), "%s", r.fits);
+  for (int i = 0; i < D; i += 25) {
+    double s2 = 0;
+    for (int j = 0; j <= i; j++) s2 += r.L[i * D + j] * r.L[i * D + j];
+    cr_assert(fabs(sqrt(s2) / sd[i] - 1) < 0.02, "sd[%d] %g vs %g", i, sqrt(s2), sd[i]);
+  }
+  /* a costly model (10^7 numbers per gradient) keeps dadvi: above 100
+   * parameters it would go to low rank, which cannot beat an exact fit */
+  size_t work = 10 * 1000 * 1000;
+  o.work = work_small, o.work_ctx = &work;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert_neq(r.algorithm, VI_ALGO_FULLRANK, "%s", r.fits);
 }
 
 Test(advi, a_model_without_parameters_is_fitted_by_every_algorithm_at_once) {
