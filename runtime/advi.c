@@ -1,10 +1,16 @@
 /* advi.c: the driver of the variational fits (see include/vi/advi.h):
- * options, initial values, CmdStan-compatible stochastic ADVI, deterministic
- * ADVI (dadvi) and full rank with fixed draws and L-BFGS, and the default
- * (auto). The pieces it drives are modules of their own:
+ * options, initial values, and the fits with fixed draws and L-BFGS:
+ * deterministic ADVI (dadvi) with its linear-response covariance (dense up
+ * to 200 parameters, by Lanczos over Hessian-vector products above), full
+ * rank and low rank plus diagonal, sharing one stage driver (stage_drive).
+ * The rest are modules of their own:
+ *   fit.h        the state one fit shares between these files (private)
+ *   sgd.c        CmdStan-compatible stochastic ADVI and Adam
+ *   auto.c       the default's policy: which fits run and which is reported
  *   family.h     the variational families (one table row each)
  *   objective.h  the model at a batch of draws (the one evaluation point)
  *   optim.h      L-BFGS, Stan's stochastic step, Adam, Stan's stopping rule
+ *   lr.h         Lanczos and conjugate gradients over an operator
  *   draws.h      fixed standard-normal draws; output draws (draws.c)
  *   dense.h      Cholesky factors
  *   psis.c       Pareto k-hat and the verdict */
@@ -20,16 +26,17 @@
 
 #include "vi/dense.h"
 #include "vi/draws.h"
+#include "fit.h"
 #include "vi/family.h"
 #include "vi/flow.h"
+#include "vi/lr.h"
 #include "vi/objective.h"
 #include "vi/optim.h"
 #include "vi/rng.h"
 
 #define LOG_2PI VI_LOG_2PI
 
-enum { STREAM_INIT = 0, STREAM_FIT = 1 };
-enum { STAN_N_RETRIES = 10, INIT_TRIES = 100 };
+enum { INIT_TRIES = 100 };
 
 void vi_advi_options_default(struct vi_advi_options *o) {
   memset(o, 0, sizeof *o);
@@ -90,31 +97,13 @@ enum vi_optimizer vi_optimizer_of(const struct vi_advi_options *o) {
   return o->algorithm == VI_ALGO_MEANFIELD ? VI_OPT_SGD : VI_OPT_LBFGS;
 }
 
-/* State shared by every phase of one fit. */
-struct fit {
-  const struct vi_density *den;
-  const struct vi_advi_options *o;
-  struct vi_advi_result *res;
-  struct vi_diags *d;
-  struct vi_arena *arena; /* the caller's: arrays of the result */
-  struct vi_arena *work; /* temporaries, freed when the fit returns */
-  struct vi_rng rng;
-  size_t dim;
-  double *init;          /* dim: initial mu */
-  double *zeta, *eta, *g, *gq; /* dim scratch */
-  long eval_budget;       /* > 0: L-BFGS stops (as cancelled) after this many evaluations */
-  struct vi_advi_trace *trace; /* the caller's result's, shared by pilot and refinement fits */
-};
-
-/* Records one point of the objective's trace (advi.h: struct vi_advi_trace).
- * A fit whose counter starts again (a pilot's) is placed after the last. */
-static void trace_push(struct fit *f, int iter, double elbo, int m, enum vi_algo which) {
+void vi_fit_trace_push(struct vi_fit *f, int iter, double elbo, int m, enum vi_algo which) {
   struct vi_advi_trace *t = f->trace;
   if (!t || !t->iter) return;
   if (iter <= t->last) t->offset += t->last;
   t->last = iter;
   if (t->calls++ % t->stride) return;
-  if (t->n == VI_ADVI_TRACE_MAX) {
+  if (t->n == VI_ADVI_TRACE_MAX) { /* full: keep every other point, record every other call */
     for (size_t i = 0; i < t->n / 2; i++) {
       t->iter[i] = t->iter[2 * i];
       t->elbo[i] = t->elbo[2 * i];
@@ -130,9 +119,8 @@ static void trace_push(struct fit *f, int iter, double elbo, int m, enum vi_algo
   t->fit[t->n++] = (unsigned char)which;
 }
 
-/* The reported fit's final ELBO as the trace's last point, at the last
- * iteration (the final doubling of the draws may end without an iteration). */
-static void trace_end(struct fit *f) {
+/* at the last iteration: the final doubling of the draws may end without one */
+void vi_fit_trace_end(struct vi_fit *f) {
   struct vi_advi_trace *t = f->trace;
   if (!t || !t->iter || !t->n || !isfinite(f->res->elbo)) return;
   size_t i = t->n < VI_ADVI_TRACE_MAX ? t->n++ : t->n - 1;
@@ -142,19 +130,15 @@ static void trace_end(struct fit *f) {
   t->fit[i] = (unsigned char)f->res->algorithm;
 }
 
-static struct vi_srcloc noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
-
-static int cancelled(const struct fit *f) { return f->o->cancel && *f->o->cancel; }
-
 /* The log density alone (no reverse sweep); 0 when it is finite. */
-static int density_value(struct fit *f, const double *theta, double *lp) {
+int vi_fit_density_value(struct vi_fit *f, const double *theta, double *lp) {
   f->res->grad_evals++;
   if (f->den->logp_grad(f->den->ctx, theta, lp, NULL) != 0) return -1;
   return isfinite(*lp) ? 0 : -1;
 }
 
 /* One density evaluation; 0 when lp and every partial are finite. */
-static int density(struct fit *f, const double *theta, double *lp, double *grad) {
+int vi_fit_density(struct vi_fit *f, const double *theta, double *lp, double *grad) {
   f->res->grad_evals++;
   if (f->den->logp_grad(f->den->ctx, theta, lp, grad) != 0) return -1;
   if (!isfinite(*lp)) return -1;
@@ -163,18 +147,30 @@ static int density(struct fit *f, const double *theta, double *lp, double *grad)
   return 0;
 }
 
-static void set_reason(struct vi_advi_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_reason(struct vi_advi_result *r, const char *fmt, ...) {
+void vi_fit_reason(struct vi_advi_result *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r->reason, sizeof r->reason, fmt, ap);
   va_end(ap);
 }
 
+/* Appends ", " and the formatted text to res->fits (auto's list of fits). */
+void vi_fit_fits_add(struct vi_advi_result *r, const char *fmt, ...) {
+  size_t n = strlen(r->fits);
+  if (n + 2 >= sizeof r->fits) return;
+  if (n) {
+    memcpy(r->fits + n, ", ", 3);
+    n += 2;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->fits + n, sizeof r->fits - n, fmt, ap);
+  va_end(ap);
+}
+
 /* Chooses the initial mu: the user's values, zeros, or uniform(-R, R) retried
  * (as Stan) until the density and its gradient are finite. */
-static int choose_init(struct fit *f) {
+static int choose_init(struct vi_fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_rng r;
   vi_rng_seed(&r, o->seed, STREAM_INIT);
@@ -186,243 +182,17 @@ static int choose_init(struct fit *f) {
       else f->init[i] = o->init_radius * (2 * vi_rng_uniform(&r) - 1);
     }
     double lp;
-    if (density(f, f->init, &lp, f->g) == 0) return 0;
+    if (vi_fit_density(f, f->init, &lp, f->g) == 0) return 0;
   }
   if (tries == 1)
-    vi_error(f->d, noloc(), "the log density cannot be evaluated at the initial values");
+    vi_error(f->d, vi_fit_noloc(), "the log density cannot be evaluated at the initial values");
   else
-    vi_error(f->d, noloc(),
+    vi_error(f->d, vi_fit_noloc(),
              "the log density cannot be evaluated at %d random initial values "
              "drawn uniformly from (-%g, %g) on the unconstrained scale",
              tries, o->init_radius, o->init_radius);
-  set_reason(f->res, "cannot evaluate the log density at the initial values");
+  vi_fit_reason(f->res, "cannot evaluate the log density at the initial values");
   return -1;
-}
-
-/* ---------------------------------------------------------------------------
- * Stan-compatible stochastic ADVI: the family's parameters phi (Stan's
- * meanfield or fullrank row of the family table) moved by a stochastic
- * optimiser (optim.h) from reparameterised gradients, with Stan's eta
- * adaptation and stopping rule. */
-
-/* One draw theta = T(eta; phi) with eta standard normal from the fit's rng. */
-static void stan_sample(struct fit *f, const struct vi_q *q) {
-  for (size_t i = 0; i < q->noise; i++) f->eta[i] = vi_rng_normal(&f->rng);
-  vi_q_draw(q, f->eta, f->zeta);
-}
-
-/* Monte Carlo ELBO with elbo_samples draws; failed draws are redrawn, and
- * the estimate fails (returns -1) once elbo_samples draws have failed. */
-static int stan_elbo(struct fit *f, const struct vi_q *q, double *elbo) {
-  int n = f->o->elbo_samples, dropped = 0;
-  double sum = 0, lp;
-  for (int i = 0; i < n;) {
-    stan_sample(f, q);
-    if (density_value(f, f->zeta, &lp) == 0) { /* as Stan: the value only */
-      sum += lp;
-      i++;
-    } else if (++dropped >= n) {
-      return -1;
-    }
-  }
-  *elbo = sum / n + q->fam->entropy(q);
-  return 0;
-}
-
-/* Reparameterisation gradient of the ELBO with grad_samples draws; fails
- * (returns -1) after STAN_N_RETRIES * grad_samples failed draws. */
-static int stan_grad(struct fit *f, const struct vi_q *q, double *out) {
-  int n = f->o->grad_samples, dropped = 0;
-  memset(out, 0, q->npar * sizeof *out);
-  double lp;
-  for (int i = 0; i < n;) {
-    stan_sample(f, q);
-    if (density(f, f->zeta, &lp, f->g) != 0) {
-      if (++dropped >= STAN_N_RETRIES * n) return -1;
-      continue;
-    }
-    if (f->o->estimator == VI_EST_STL) { /* path derivative of log p - log q */
-      q->fam->score(q, f->eta, f->gq);
-      for (size_t k = 0; k < q->dim; k++) f->g[k] -= f->gq[k];
-    }
-    vi_q_pull(q, f->eta, f->g, out);
-    i++;
-  }
-  vi_q_finish(q, n, out);
-  if (f->o->estimator == VI_EST_STL) q->fam->entropy_grad_sub(q, out);
-  return 0;
-}
-
-static int all_finite(const double *x, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(x[i])) return 0;
-  return 1;
-}
-
-/* Stan's heuristic grid search for eta. Returns 0 and *eta_out, 1 when
- * cancelled, -1 on failure (recorded). */
-static int stan_adapt_eta(struct fit *f, struct vi_q *q, double *grad, double *hist,
-                          double *eta_out) {
-  static const double seq[5] = {100, 10, 1, 0.1, 0.01};
-  double elbo_init, elbo = -DBL_MAX, elbo_best = -DBL_MAX, eta_best = 0;
-  double *par = q->phi;
-  if (stan_elbo(f, q, &elbo_init) != 0) {
-    vi_error(f->d, noloc(),
-             "cannot compute the ELBO using the initial variational distribution; the "
-             "model may be severely ill-conditioned or misspecified");
-    set_reason(f->res, "cannot compute the ELBO at the initial approximation");
-    return -1;
-  }
-  memset(hist, 0, q->npar * sizeof *hist);
-  for (int idx = 0; idx < 5; idx++) {
-    double eta = seq[idx];
-    for (int it = 1; it <= f->o->adapt_iter; it++) {
-      if (cancelled(f)) return 1;
-      if (stan_grad(f, q, grad) != 0) memset(grad, 0, q->npar * sizeof *grad);
-      vi_sgd_step(q->npar, par, grad, hist, it == 1, eta / sqrt((double)it));
-    }
-    if (!all_finite(par, q->npar) || stan_elbo(f, q, &elbo) != 0) elbo = -DBL_MAX;
-    int done = 0;
-    if (elbo < elbo_best && elbo_best > elbo_init) {
-      done = 1;
-    } else if (idx < 4) {
-      elbo_best = elbo;
-      eta_best = eta;
-    } else if (elbo > elbo_init) {
-      eta_best = eta;
-      done = 1;
-    } else {
-      vi_error(f->d, noloc(),
-               "eta adaptation: all proposed step sizes failed; the model may be severely "
-               "ill-conditioned or misspecified");
-      set_reason(f->res, "all proposed step sizes failed during eta adaptation");
-      return -1;
-    }
-    if (!done) memset(hist, 0, q->npar * sizeof *hist);
-    q->fam->reset(q, f->init);
-    if (done) break;
-  }
-  *eta_out = eta_best;
-  return 0;
-}
-
-static enum vi_advi_stop fit_stan(struct fit *f) {
-  const struct vi_advi_options *o = f->o;
-  struct vi_advi_result *res = f->res;
-  size_t d = f->dim;
-  enum vi_family_id fam =
-      o->algorithm == VI_ALGO_FULLRANK ? VI_FAMILY_FULLRANK : VI_FAMILY_MEANFIELD;
-  size_t npar = vi_family_nparams(fam, d, 0);
-  if (npar == (size_t)-1) goto nomem;
-  double *par = vi_arena_array(f->work, npar, sizeof *par);
-  double *grad = vi_arena_array(f->work, npar, sizeof *grad);
-  double *hist = vi_arena_array(f->work, npar, sizeof *hist);
-  double *hist2 = vi_arena_array(f->work, npar, sizeof *hist2);
-  int cb_size = (int)fmax(0.1 * o->iter / o->eval_elbo, 2.0);
-  double *cb = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
-  double *cb_tmp = vi_arena_array(f->work, (size_t)cb_size, sizeof *cb);
-  if (!par || !grad || !hist || !hist2 || !cb || !cb_tmp) goto nomem;
-  int adam = f->res->optimizer == VI_OPT_ADAM;
-  struct vi_adam ad = {.n = npar, .lr = o->lr, .m = hist, .v = hist2};
-  struct vi_q q;
-  vi_q_init(&q, fam, d, 0, par, NULL);
-  struct vi_relstop rs = {cb_size, 0, 0, cb, cb_tmp};
-  vi_rng_seed(&f->rng, o->seed, STREAM_FIT);
-  q.fam->reset(&q, f->init);
-
-  double eta = adam ? o->lr : o->eta;
-  if (o->adapt_engaged && !adam) {
-    int rc = stan_adapt_eta(f, &q, grad, hist, &eta);
-    if (rc < 0) return VI_ADVI_ERROR;
-    if (rc > 0) {
-      res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted during eta adaptation");
-      goto out;
-    }
-  }
-  res->eta = eta;
-  memset(hist, 0, npar * sizeof *hist);
-  if (adam) vi_adam_init(&ad);
-
-  double elbo = 0, elbo_best = -DBL_MAX;
-  res->stop = VI_ADVI_MAX_ITER;
-  for (int it = 1;; it++) {
-    if (cancelled(f)) {
-      res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d", it - 1);
-      break;
-    }
-    if (stan_grad(f, &q, grad) != 0) {
-      vi_error(f->d, noloc(),
-               "iteration %d: the number of dropped evaluations has reached its maximum "
-               "(%d); the model may be severely ill-conditioned or misspecified",
-               it, STAN_N_RETRIES * o->grad_samples);
-      set_reason(res, "too many draws with a non-finite log density");
-      return VI_ADVI_ERROR;
-    }
-    if (adam) vi_adam_step(&ad, par, grad);
-    else vi_sgd_step(npar, par, grad, hist, it == 1, eta / sqrt((double)it));
-    res->iterations = it;
-    if (!all_finite(par, npar)) {
-      vi_error(f->d, noloc(),
-               "iteration %d: the variational parameters became non-finite (the "
-               "optimisation diverged); try a smaller %s",
-               it, adam ? "--lr" : "--eta");
-      set_reason(res, "stochastic gradient ascent diverged");
-      return VI_ADVI_ERROR;
-    }
-    int stop = 0;
-    if (it % o->eval_elbo == 0) {
-      double prev = elbo;
-      if (stan_elbo(f, &q, &elbo) != 0) {
-        vi_error(f->d, noloc(),
-                 "iteration %d: the number of dropped evaluations in the ELBO has reached "
-                 "its maximum (%d); the model may be severely ill-conditioned or "
-                 "misspecified",
-                 it, o->elbo_samples);
-        set_reason(res, "too many draws with a non-finite log density");
-        return VI_ADVI_ERROR;
-      }
-      if (elbo > elbo_best) elbo_best = elbo;
-      double rel = fabs((prev - elbo) / elbo);
-      int rule = vi_relstop_push(&rs, rel, o->tol_rel_obj);
-      res->elbo = elbo;
-      if (o->progress) o->progress(o->progress_ctx, it, elbo, rel);
-      trace_push(f, it, elbo, 0, o->algorithm);
-      if (rule) {
-        stop = 1;
-        res->stop = VI_ADVI_CONVERGED;
-        int n = snprintf(res->reason, sizeof res->reason,
-                         "%s relative ELBO change below tol_rel_obj = %g at iteration %d",
-                         rule == 1 ? "mean" : "median", o->tol_rel_obj, it);
-        if (fabs((elbo_best - elbo) / elbo_best) > 0.05 && n > 0 &&
-            (size_t)n < sizeof res->reason)
-          snprintf(res->reason + n, sizeof res->reason - (size_t)n,
-                   " (but a previous ELBO was larger: it may not be a good optimum)");
-      }
-    }
-    if (!stop && it >= o->iter) {
-      set_reason(res,
-                 "reached the maximum of %d iterations without the relative ELBO change "
-                 "falling below tol_rel_obj = %g",
-                 o->iter, o->tol_rel_obj);
-      stop = 1;
-    }
-    if (stop) break;
-  }
-out:
-  memcpy(res->mu, par, d * sizeof *par);
-  if (fam == VI_FAMILY_FULLRANK) memcpy(res->L, par + d, d * d * sizeof *par);
-  else memcpy(res->omega, par + d, d * sizeof *par);
-  if (res->stop == VI_ADVI_INTERRUPTED || !isfinite(res->elbo) || res->elbo == 0) {
-    double e;
-    if (stan_elbo(f, &q, &e) == 0) res->elbo = e;
-  }
-  return res->stop;
-nomem:
-  vi_error(f->d, noloc(), "out of memory for the variational parameters (dimension %zu)", d);
-  set_reason(res, "out of memory");
-  return VI_ADVI_ERROR;
 }
 
 /* ---------------------------------------------------------------------------
@@ -439,7 +209,6 @@ nomem:
  * the gradient and the Monte Carlo stopping rule are both measured in posterior
  * sds rather than in the (much smaller) mean-field sds. */
 
-enum { DADVI_WHITEN_MAX_DIM = 200 }; /* whiten the fixed draws (a dim x dim factor) up to this */
 enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 8, PRE_DRAWS = 4, PRE_ITER = 100,
        PRE_ROUND_ITER = 10 };
 #define PRE_TOL 0.1   /* gradient tolerance of the few-draw phase */
@@ -447,7 +216,7 @@ enum { DADVI_ROUND_ITER = 30, HESS_DRAWS = 8, PRE_DRAWS = 4, PRE_ITER = 100,
 #define LR_FINAL 0.02 /* ... but report one computed this close */
 
 struct dadvi {
-  struct fit *f;
+  struct vi_fit *f;
   size_t dim, n;    /* n optimisation variables: 2 dim (u, omega), or the Cholesky family's count */
   const double *z;  /* M x dim fixed draws */
   int m;
@@ -460,11 +229,12 @@ struct dadvi {
   struct vi_q q;    /* the family at the current point (phi: scratch) */
   double *bth, *blp, *bg; /* the batch: draws, log densities, gradients (bcap rows) */
   size_t bcap;
+  double *zbuf;     /* the fixed draws, writable (stage_drive appends to them) */
+  double *gram, *rg; /* scratch of the draws' whitening */
 };
 
 static int fr_eval(struct dadvi *p, const double *x, double *fx, double *gx);
 static int lk_eval(struct dadvi *p, const double *x, double *fx, double *gx);
-static double anchor_logdet(const struct dadvi *p);
 
 /* Batch buffers for up to `rows` draws of dimension d, from the fit's
  * scratch arena. 0, or -1 when out of memory. */
@@ -546,6 +316,8 @@ static int lbfgs_eval(void *ctx, const double *x, double *fx, double *gx) {
   return dadvi_eval(ctx, x, fx, gx);
 }
 
+static double anchor_logdet(const struct dadvi *p);
+
 static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
   struct dadvi *p = ctx;
   const struct vi_advi_options *o = p->f->o;
@@ -555,15 +327,15 @@ static void lbfgs_progress(void *ctx, int iter, double fx, double rel) {
    * in coordinates scaled by their anchor, whose log determinant F leaves out */
   double e = 0.5 * (double)p->dim * (1 + LOG_2PI) - fx;
   e += anchor_logdet(p);
-  trace_push(p->f, iter, e, p->m,
-             p->fr ? VI_ALGO_FULLRANK : p->lk ? VI_ALGO_LOWRANK
-             : o->algorithm == VI_ALGO_MEANFIELD ? VI_ALGO_MEANFIELD : VI_ALGO_DADVI);
+  vi_fit_trace_push(p->f, iter, e, p->m,
+                    p->fr ? VI_ALGO_FULLRANK : p->lk ? VI_ALGO_LOWRANK
+                    : o->algorithm == VI_ALGO_MEANFIELD ? VI_ALGO_MEANFIELD : VI_ALGO_DADVI);
 }
 
 /* The user's cancel, or the fit's budget of gradient evaluations spent. */
 static int lbfgs_cancelled(void *ctx) {
-  const struct fit *f = ((struct dadvi *)ctx)->f;
-  return cancelled(f) || (f->eval_budget > 0 && f->res->grad_evals > f->eval_budget);
+  const struct vi_fit *f = ((struct dadvi *)ctx)->f;
+  return vi_fit_cancelled(f) || (f->eval_budget > 0 && f->res->grad_evals > f->eval_budget);
 }
 
 /* Minimises F from x with L-BFGS (optim.h), counting iterations into the
@@ -712,13 +484,143 @@ static int lr_beats_meanfield(struct dadvi *p, const double *x, double fx,
   return elbo_lr > elbo_mf;
 }
 
-/* Helpers for the stage loops of fit_dadvi and fit_fullrank: optimise at M
+/* ---------------------------------------------------------------------------
+ * Linear response above the dense limit (lr.h): the Hessian of F in mu only
+ * through products, A v = S H S v with S the mean-field sds, by forward
+ * differences of the batch gradient over the first K fixed draws; Lanczos
+ * finds the directions where A is far below 1 (variances mean-field
+ * underestimates), and the covariance becomes diag(S^2) + B B^T. */
+
+enum { LRL_MAX_STEPS = 40, LRL_MIN_DIM = 4 };
+#define LRL_MAX_NUMBERS 4e6 /* Lanczos vectors: steps x dim at most */
+#define LRL_RTOL 0.1        /* keep Ritz pairs with residual < 0.1 (1 - lambda) */
+#define LRL_GAP 0.02        /* ... and lambda < 0.98 */
+
+struct lrl {
+  struct dadvi *p;
+  int K;
+  const double *s;  /* dim: mean-field sds */
+  double *g0;       /* K x dim: gradients at the base draws */
+  double h;
+};
+
+/* Base draws theta_k = mu + s z_k into p->bth (K rows). */
+static void lrl_base(struct lrl *c) {
+  struct dadvi *p = c->p;
+  size_t d = p->dim;
+  for (int k = 0; k < c->K; k++) {
+    const double *z = p->z + (size_t)k * d;
+    double *t = p->bth + (size_t)k * d;
+    for (size_t i = 0; i < d; i++) t[i] = p->mu[i] + c->s[i] * z[i];
+  }
+}
+
+static int lrl_apply(void *ctx, const double *v, double *out) {
+  struct lrl *c = ctx;
+  struct dadvi *p = c->p;
+  size_t d = p->dim;
+  lrl_base(c);
+  for (int k = 0; k < c->K; k++) {
+    double *t = p->bth + (size_t)k * d;
+    for (size_t i = 0; i < d; i++) t[i] += c->h * c->s[i] * v[i];
+  }
+  if (batch_eval(p, (size_t)c->K) != 0) return -1;
+  memset(out, 0, d * sizeof *out);
+  for (int k = 0; k < c->K; k++) {
+    const double *g = p->bg + (size_t)k * d, *g0 = c->g0 + (size_t)k * d;
+    for (size_t i = 0; i < d; i++) out[i] -= g[i] - g0[i];
+  }
+  for (size_t i = 0; i < d; i++) out[i] *= c->s[i] / (c->h * c->K);
+  return 0;
+}
+
+/* The ELBO of N(mu, diag(s^2) + B B^T) on the fixed draws z_m (and r more
+ * standard normals per draw from their own stream), to compare with the
+ * mean-field fit on the same z. NAN when a draw fails. */
+static double lowrank_elbo_fixed(struct dadvi *p, const double *mu, const double *om,
+                                 const double *B, size_t r, double *phi, double *scr,
+                                 double *eta) {
+  size_t d = p->dim, M = (size_t)p->m;
+  struct vi_q q;
+  vi_q_init(&q, VI_FAMILY_LOWRANK, d, r, phi, scr);
+  memcpy(phi, mu, d * sizeof *phi);
+  memcpy(phi + d, om, d * sizeof *phi);
+  memcpy(phi + 2 * d, B, d * r * sizeof *phi);
+  vi_q_prepare(&q);
+  struct vi_rng rng;
+  vi_rng_seed(&rng, p->f->o->seed, 2);
+  for (size_t m = 0; m < M; m++) {
+    memcpy(eta, p->z + m * d, d * sizeof *eta);
+    for (size_t j = 0; j < r; j++) eta[d + j] = vi_rng_normal(&rng);
+    vi_q_draw(&q, eta, p->bth + m * d);
+  }
+  if (batch_eval(p, M) != 0) return NAN;
+  double sum = 0;
+  for (size_t m = 0; m < M; m++) sum += p->blp[m];
+  return sum / (double)M + q.fam->log_det(&q);
+}
+
+/* For a mean-field fit at x too large for a dense Hessian: the low rank
+ * plus diagonal linear-response covariance into res (B, rank, lr_cov,
+ * lr_elbo) when its ELBO on the fixed draws beats the mean-field one (-fx). */
+static void lr_lanczos_result(struct dadvi *p, const double *x, double fx) {
+  struct vi_fit *f = p->f;
+  struct vi_advi_result *res = f->res;
+  size_t d = p->dim;
+  int K = p->m < HESS_DRAWS ? p->m : HESS_DRAWS;
+  int kmax = LRL_MAX_STEPS;
+  if ((double)kmax * (double)d > LRL_MAX_NUMBERS) kmax = (int)(LRL_MAX_NUMBERS / (double)d);
+  if ((size_t)kmax > d) kmax = (int)d;
+  if (d < LRL_MIN_DIM || kmax < 2) return;
+  struct vi_arena_mark mk = vi_arena_save(f->work);
+  double *s = vi_arena_array(f->work, d, sizeof *s);
+  double *g0 = vi_arena_array(f->work, (size_t)K * d, sizeof *g0);
+  double *v0 = vi_arena_array(f->work, d, sizeof *v0);
+  double *lam = vi_arena_array(f->work, (size_t)kmax, sizeof *lam);
+  double *U = vi_arena_array(f->work, (size_t)kmax * d, sizeof *U);
+  if (!s || !g0 || !v0 || !lam || !U) goto out;
+  dadvi_mu(p, x, p->mu);
+  for (size_t i = 0; i < d; i++) s[i] = exp(x[d + i]);
+  struct lrl c = {p, K, s, g0, 1e-4};
+  lrl_base(&c);
+  if (batch_eval(p, (size_t)K) != 0) goto out;
+  memcpy(g0, p->bg, (size_t)K * d * sizeof *g0);
+  struct vi_rng rng;
+  vi_rng_seed(&rng, f->o->seed, 3);
+  for (size_t i = 0; i < d; i++) v0[i] = vi_rng_normal(&rng);
+  int n = 0;
+  if (vi_lr_lanczos(d, lrl_apply, &c, v0, kmax, LRL_RTOL, LRL_GAP, lam, U, &n, f->work) < 0 ||
+      n == 0)
+    goto out;
+  size_t r = (size_t)n;
+  double *B = vi_arena_array(f->arena, d * r, sizeof *B);
+  double *om = vi_arena_array(f->arena, d, sizeof *om);
+  double *phi = vi_arena_array(f->work, d * (2 + r), sizeof *phi);
+  double *scr = vi_arena_array(f->work, r * r + d * r, sizeof *scr);
+  double *eta = vi_arena_array(f->work, d + r, sizeof *eta);
+  if (!B || !om || !phi || !scr || !eta) goto out;
+  for (size_t i = 0; i < d; i++) {
+    om[i] = x[d + i];
+    for (size_t j = 0; j < r; j++)
+      B[i * r + j] = s[i] * U[i * (size_t)kmax + j] * sqrt(1 / lam[j] - 1);
+  }
+  double e = lowrank_elbo_fixed(p, p->mu, om, B, r, phi, scr, eta);
+  if (!(e > -fx)) goto out;
+  res->B = B;
+  res->rank = (int)r;
+  res->lr_cov = 1;
+  res->lr_elbo = 0.5 * (double)d * (1 + LOG_2PI) + e;
+out:
+  vi_arena_restore(f->work, mk);
+}
+
+/* Helpers for the stage loops of vi_fit_dadvi and vi_fit_fullrank: optimise at M
  * draws, check how far doubling M moved the fit, double. */
 
 /* Whether an L-BFGS stage reached the optimum; if not, says why in res. */
 static int stage_optimal(struct vi_advi_result *res, enum vi_lbfgs_end e, double gn, int m) {
   if (e == VI_LBFGS_OK || (e == VI_LBFGS_STALLED && gn < 1e-3)) return 1;
-  set_reason(res,
+  vi_fit_reason(res,
              e == VI_LBFGS_MAXIT ? "L-BFGS reached %d iterations with M = %d draws (gradient %.2g)"
                               : "L-BFGS stalled after %d iterations with M = %d draws (gradient %.2g)",
              res->iterations, m, gn);
@@ -734,7 +636,7 @@ static int mc_rule(struct vi_advi_result *res, double change, double gn, int m, 
     res->mc_change = change;
     if (change < tol) {
       res->stop = VI_ADVI_CONVERGED;
-      set_reason(res,
+      vi_fit_reason(res,
                  "converged: gradient %.2g; doubling the draws to M = %d moved the fit by "
                  "%.3g sd (< %g)",
                  gn, m, change, tol);
@@ -742,7 +644,7 @@ static int mc_rule(struct vi_advi_result *res, double change, double gn, int m, 
     }
   }
   if (2 * m > mmax) {
-    set_reason(res,
+    vi_fit_reason(res,
                "Monte Carlo error above tolerance: the fit still moved %.3g sd (>= %g) "
                "when the draws doubled to M = %d",
                res->mc_change, tol, m);
@@ -760,10 +662,10 @@ static int eval_at_start(struct dadvi *p, double *x, double *fx, double *gx) {
     ok = dadvi_eval(p, x, fx, gx) == 0;
   }
   if (ok) return 0;
-  vi_error(p->f->d, noloc(),
+  vi_error(p->f->d, vi_fit_noloc(),
            "cannot evaluate the ELBO near the initial approximation: the log density fails "
            "at draws around it; the model may be ill-conditioned or misspecified");
-  set_reason(p->f->res, "cannot evaluate the ELBO at the initial approximation");
+  vi_fit_reason(p->f->res, "cannot evaluate the ELBO at the initial approximation");
   return -1;
 }
 
@@ -777,12 +679,63 @@ static int eval_after_doubling(struct dadvi *p, double *x, double *fx, double *g
     ok = dadvi_eval(p, x, fx, gx) == 0;
   }
   if (ok) return 0;
-  vi_error(p->f->d, noloc(), "the ELBO cannot be evaluated with M = %d draws", p->m);
-  set_reason(p->f->res, "cannot evaluate the ELBO");
+  vi_error(p->f->d, vi_fit_noloc(), "the ELBO cannot be evaluated with M = %d draws", p->m);
+  vi_fit_reason(p->f->res, "cannot evaluate the ELBO");
   return -1;
 }
 
-static enum vi_advi_stop fit_dadvi(struct fit *f) {
+/* The stage loop of the fixed-draw families (full rank, low rank): L-BFGS
+ * at M draws, then how far the fit moved since the previous stage (means in
+ * sds, log sds), then M doubles, until the Monte Carlo rule holds, M cannot
+ * double, or a stage does not reach the optimum. The family's part comes in
+ * through two callbacks. */
+struct stage_ops {
+  /* the fit at x on the theta scale into res (means, covariance) and the
+   * marginal sds; may re-anchor (change x without changing q) */
+  void (*result)(struct dadvi *p, double *x, double *sd);
+  /* appends draws m .. 2m to p->zbuf */
+  void (*more_draws)(struct dadvi *p);
+};
+
+/* Runs the stages from x (F and its gradient in fx, gx). pmu, psd, sd:
+ * dim scratch. Returns res->stop's new value, or VI_ADVI_ERROR (recorded). */
+static enum vi_advi_stop stage_drive(struct dadvi *p, const struct stage_ops *ops, double *x,
+                                     double *fx, double *gx, int mmax, double *sd, double *pmu,
+                                     double *psd) {
+  struct vi_fit *f = p->f;
+  struct vi_advi_result *res = f->res;
+  size_t d = p->dim;
+  res->stop = VI_ADVI_MAX_ITER;
+  for (int stage = 0;; stage++) {
+    enum vi_lbfgs_end e = lbfgs(p, x, fx, gx, f->o->grad_tol, f->o->iter);
+    res->draws_m = p->m;
+    double gn = dadvi_gnorm(p, gx);
+    if (e == VI_LBFGS_CANCEL) {
+      res->stop = VI_ADVI_INTERRUPTED;
+      vi_fit_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p->m);
+      break;
+    }
+    if (!stage_optimal(res, e, gn, p->m)) break;
+    ops->result(p, x, sd);
+    double ch = NAN;
+    if (stage > 0) {
+      ch = 0;
+      for (size_t i = 0; i < d; i++) {
+        ch = fmax(ch, fabs(res->mu[i] - pmu[i]) / sd[i]);
+        ch = fmax(ch, fabs(log(sd[i] / psd[i])));
+      }
+    }
+    if (mc_rule(res, ch, gn, p->m, mmax, f->o->mc_tol) != 0) break;
+    memcpy(pmu, res->mu, d * sizeof *pmu);
+    memcpy(psd, sd, d * sizeof *psd);
+    ops->more_draws(p);
+    p->m *= 2;
+    if (eval_after_doubling(p, x, fx, gx) != 0) return VI_ADVI_ERROR;
+  }
+  return res->stop;
+}
+
+enum vi_advi_stop vi_fit_dadvi(struct vi_fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -841,7 +794,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     enum vi_lbfgs_end e0 = dadvi_rounds(&p, x, &fx, gx, &lr, PRE_TOL, PRE_ITER, PRE_ROUND_ITER);
     if (e0 == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d", res->iterations);
+      vi_fit_reason(res, "interrupted at iteration %d", res->iterations);
       goto done;
     }
   }
@@ -872,7 +825,7 @@ static enum vi_advi_stop fit_dadvi(struct fit *f) {
     double gn = dadvi_gnorm(&p, gx);
     if (e == VI_LBFGS_CANCEL) {
       res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
+      vi_fit_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
       break;
     }
     if (!stage_optimal(res, e, gn, p.m)) break;
@@ -908,6 +861,8 @@ done:
   } else {
     lr.ok = 0;
   }
+  if (o->lr_max_dim > 0 && !lr.full && o->lr_draws && res->stop != VI_ADVI_INTERRUPTED && !vi_fit_cancelled(f))
+    lr_lanczos_result(&p, x, fx);
   if (lr.ok && o->lr_draws) lr.ok = lr_beats_meanfield(&p, x, fx, &lr, &res->lr_elbo);
   if (lr.ok && o->lr_draws) {
     res->L = vi_arena_array(f->arena, dd, sizeof *res->L);
@@ -918,12 +873,12 @@ done:
   }
   return res->stop;
 badinit:
-  vi_error(f->d, noloc(), "cannot evaluate the ELBO at the initial approximation");
-  set_reason(res, "cannot evaluate the ELBO at the initial approximation");
+  vi_error(f->d, vi_fit_noloc(), "cannot evaluate the ELBO at the initial approximation");
+  vi_fit_reason(res, "cannot evaluate the ELBO at the initial approximation");
   return VI_ADVI_ERROR;
 nomem:
-  vi_error(f->d, noloc(), "out of memory for the fixed draws (dimension %zu)", d);
-  set_reason(res, "out of memory");
+  vi_error(f->d, vi_fit_noloc(), "out of memory for the fixed draws (dimension %zu)", d);
+  vi_fit_reason(res, "out of memory");
   return VI_ADVI_ERROR;
 }
 
@@ -937,23 +892,15 @@ nomem:
  * the optimum is the full-rank ELBO's optimum on the fixed draws; a and C
  * (the anchor) only condition the problem: they start as the mean and the
  * linear-response Cholesky factor of a deterministic mean-field pilot fit
- * (fit_dadvi), so the optimisation starts at u = 0, Lw = I with the posterior
+ * (vi_fit_dadvi), so the optimisation starts at u = 0, Lw = I with the posterior
  * close to N(0, I) in w, and are moved to the current fit before each doubling
  * of the draws. Draws are antithetic and whitened (dadvi_draws), which makes F
  * exact for a Gaussian density once M >= 2 dim. M doubles until the means move
  * less than mc_tol sds and the log sds less than mc_tol. */
 
 enum { FR_MIN_DRAWS = 64, FR_MAX_DIM = 1000 };
-/* the default refines to full rank up to this many parameters and numbers
- * touched per gradient (vi_advi_options.work) */
-enum { AUTO_FR_MAX_DIM = 100, AUTO_FR_MAX_DRAWS = 512, AUTO_FR_MAX_ITER = 500 };
-#define AUTO_FR_MAX_WORK 200000
-/* ... and above AUTO_FR_MAX_DIM, to low rank within this budget */
-enum { AUTO_LR_MAX_DRAWS = 2048, AUTO_LR_MAX_ITER = 300 };
-#define AUTO_LR_MAX_NUMBERS 2e9
-
 struct frk {
-  const double *a, *C; /* anchor: dim, dim x dim lower-triangular row-major */
+  double *a, *C;       /* anchor: dim, dim x dim lower-triangular row-major */
   double *w, *h;       /* dim scratch */
 };
 
@@ -1024,9 +971,25 @@ static void fr_result(struct dadvi *p, const double *x, double *mu, double *Lful
   }
 }
 
-/* The deterministic mean-field pilot (fit_dadvi) into *pr (arrays from the
+/* stage_drive's callbacks for full rank: the result, with the anchor moved
+ * to the current fit (x = 0 is the same distribution), and more draws */
+static void fr_stage_result(struct dadvi *p, double *x, double *sd) {
+  struct vi_advi_result *res = p->f->res;
+  struct frk *r = p->fr;
+  size_t d = p->dim;
+  fr_result(p, x, res->mu, res->L, sd);
+  memcpy(r->a, res->mu, d * sizeof *res->mu);
+  memcpy(r->C, res->L, d * d * sizeof *res->L);
+  memset(x, 0, p->n * sizeof *x);
+}
+
+static void fr_more_draws(struct dadvi *p) {
+  vi_draws_standard(&p->f->rng, p->zbuf, p->dim, p->m, p->m, p->gram);
+}
+
+/* The deterministic mean-field pilot (vi_fit_dadvi) into *pr (arrays from the
  * fit's scratch). Returns -1 when it failed. */
-static int run_pilot(struct fit *f, struct vi_advi_result *pr) {
+static int run_pilot(struct vi_fit *f, struct vi_advi_result *pr) {
   size_t d = f->dim;
   struct vi_advi_options po = *f->o;
   po.algorithm = VI_ALGO_DADVI;
@@ -1036,41 +999,63 @@ static int run_pilot(struct fit *f, struct vi_advi_result *pr) {
   if (!pr->mu || !pr->omega) return -1;
   struct vi_diags quiet;
   vi_diags_init(&quiet);
-  struct fit pf = *f;
+  struct vi_fit pf = *f;
   pf.o = &po;
   pf.res = pr;
   pf.d = &quiet;
   pf.arena = f->work;
-  enum vi_advi_stop st = fit_dadvi(&pf);
+  enum vi_advi_stop st = vi_fit_dadvi(&pf);
   vi_diags_free(&quiet);
   f->res->grad_evals += pr->grad_evals;
   f->res->iterations += pr->iterations;
-  if (st == VI_ADVI_ERROR || st == VI_ADVI_INTERRUPTED || !all_finite(pr->mu, d) ||
-      !all_finite(pr->omega, d))
+  if (st == VI_ADVI_ERROR || st == VI_ADVI_INTERRUPTED || !vi_fit_all_finite(pr->mu, d) ||
+      !vi_fit_all_finite(pr->omega, d))
     return -1;
-  if (pr->lr_cov && (!pr->L || !all_finite(pr->L, d * d))) pr->lr_cov = 0;
+  if (pr->lr_cov && pr->B) { /* the low-rank linear response (Lanczos) */
+    if (!vi_fit_all_finite(pr->B, d * (size_t)pr->rank)) pr->lr_cov = 0;
+  } else if (pr->lr_cov && (!pr->L || !vi_fit_all_finite(pr->L, d * d))) {
+    pr->lr_cov = 0;
+  }
   return 0;
 }
 
-/* The pilot's mean and the Cholesky factor of its LR covariance (or its
- * sds). Returns -1 when it failed. */
-static int fr_pilot(struct fit *f, double *a, double *C) {
+/* C = the Cholesky factor of the covariance a dadvi fit reports: its dense
+ * linear-response factor, the factor of its low-rank linear response
+ * diag(exp(2 omega)) + B B^T, or its mean-field sds. */
+void vi_fit_dadvi_factor(const struct vi_advi_result *pr, size_t d, double *C) {
+  memset(C, 0, d * d * sizeof *C);
+  if (pr->lr_cov && pr->L) {
+    memcpy(C, pr->L, d * d * sizeof *C);
+    return;
+  }
+  if (pr->lr_cov && pr->B) {
+    size_t r = (size_t)pr->rank;
+    for (size_t i = 0; i < d; i++)
+      for (size_t j = 0; j <= i; j++) {
+        double v = i == j ? exp(2 * pr->omega[i]) : 0;
+        for (size_t k = 0; k < r; k++) v += pr->B[i * r + k] * pr->B[j * r + k];
+        C[i * d + j] = C[j * d + i] = v;
+      }
+    if (vi_dense_cholesky(C, d) == 0) return;
+    memset(C, 0, d * d * sizeof *C);
+  }
+  for (size_t i = 0; i < d; i++) C[i * d + i] = exp(pr->omega[i]);
+}
+
+/* The pilot's mean and the Cholesky factor of its covariance (vi_fit_dadvi_factor).
+ * Returns -1 when it failed. */
+static int fr_pilot(struct vi_fit *f, double *a, double *C) {
   size_t d = f->dim;
   struct vi_advi_result pr;
   if (run_pilot(f, &pr) != 0) return -1;
   memcpy(a, pr.mu, d * sizeof *a);
-  if (pr.lr_cov) {
-    memcpy(C, pr.L, d * d * sizeof *C);
-  } else {
-    memset(C, 0, d * d * sizeof *C);
-    for (size_t i = 0; i < d; i++) C[i * d + i] = exp(pr.omega[i]);
-  }
+  vi_fit_dadvi_factor(&pr, d, C);
   return 0;
 }
 
 /* a0, C0: a mean-field fit to start from (its means and the Cholesky factor
  * of its covariance), or NULL to run the pilot here. */
-static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const double *C0) {
+enum vi_advi_stop vi_fit_fullrank(struct vi_fit *f, const double *a0, const double *C0) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -1085,11 +1070,11 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
   if (d > FR_MAX_DIM) {
     /* M > dim draws are needed (else the objective is unbounded), so each
      * evaluation costs O(dim^3) */
-    vi_error(f->d, noloc(),
+    vi_error(f->d, vi_fit_noloc(),
              "fullrank with the lbfgs optimiser is limited to %d unconstrained parameters "
              "(this model has %zu): use the default algorithm, or --optimizer sgd",
              FR_MAX_DIM, d);
-    set_reason(res, "too many parameters for fullrank with lbfgs");
+    vi_fit_reason(res, "too many parameters for fullrank with lbfgs");
     return VI_ADVI_ERROR;
   }
   if ((size_t)mmax > ((size_t)-1 / sizeof(double)) / (d ? d : 1)) goto nomem;
@@ -1111,11 +1096,11 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
     memcpy(a, a0, d * sizeof *a);
     memcpy(C, C0, d * d * sizeof *C);
   } else if (fr_pilot(f, a, C) != 0) {
-    if (cancelled(f)) {
+    if (vi_fit_cancelled(f)) {
       memcpy(res->mu, f->init, d * sizeof *res->mu);
       memset(res->L, 0, d * d * sizeof *res->L);
       for (size_t i = 0; i < d; i++) res->L[i * d + i] = 1;
-      set_reason(res, "interrupted in the mean-field pilot fit");
+      vi_fit_reason(res, "interrupted in the mean-field pilot fit");
       return VI_ADVI_INTERRUPTED;
     }
     /* no pilot: start from the initial values with unit scales */
@@ -1132,45 +1117,19 @@ static enum vi_advi_stop fit_fullrank(struct fit *f, const double *a0, const dou
   memset(x, 0, n * sizeof *x);
   double fx;
   if (eval_at_start(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
-  res->stop = VI_ADVI_MAX_ITER;
-  for (int stage = 0;; stage++) {
-    enum vi_lbfgs_end e = lbfgs(&p, x, &fx, gx, o->grad_tol, o->iter);
-    res->draws_m = p.m;
-    double gn = dadvi_gnorm(&p, gx);
-    if (e == VI_LBFGS_CANCEL) {
-      res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
-      break;
-    }
-    if (!stage_optimal(res, e, gn, p.m)) break;
-    /* move the anchor to the current fit: x = 0 is the same distribution */
-    fr_result(&p, x, res->mu, res->L, sd);
-    memcpy(a, res->mu, d * sizeof *a);
-    memcpy(C, res->L, d * d * sizeof *C);
-    memset(x, 0, n * sizeof *x);
-    double ch = NAN;
-    if (stage > 0) {
-      ch = 0;
-      for (size_t i = 0; i < d; i++) {
-        ch = fmax(ch, fabs(res->mu[i] - pmu[i]) / sd[i]);
-        ch = fmax(ch, fabs(log(sd[i] / psd[i])));
-      }
-    }
-    if (mc_rule(res, ch, gn, p.m, mmax, o->mc_tol) != 0) break;
-    memcpy(pmu, res->mu, d * sizeof *pmu);
-    memcpy(psd, sd, d * sizeof *psd);
-    vi_draws_standard(&f->rng, z, d, p.m, p.m, gram);
-    p.m *= 2;
-    if (eval_after_doubling(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
-  }
+  static const struct stage_ops fr_ops = {fr_stage_result, fr_more_draws};
+  p.zbuf = z;
+  p.gram = gram;
+  if (stage_drive(&p, &fr_ops, x, &fx, gx, mmax, sd, pmu, psd) == VI_ADVI_ERROR)
+    return VI_ADVI_ERROR;
   fr_result(&p, x, res->mu, res->L, sd);
   double logdet = 0;
   for (size_t i = 0; i < d; i++) logdet += log(fabs(C[i * d + i]));
   res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx + logdet;
   return res->stop;
 nomem:
-  vi_error(f->d, noloc(), "out of memory for a full-rank fit of dimension %zu", d);
-  set_reason(res, "out of memory");
+  vi_error(f->d, vi_fit_noloc(), "out of memory for a full-rank fit of dimension %zu", d);
+  vi_fit_reason(res, "out of memory");
   return VI_ADVI_ERROR;
 }
 
@@ -1189,7 +1148,7 @@ nomem:
  * against their group effects) that mean-field sds miss. B starts small and
  * random: B = 0 is a stationary point of the objective. */
 
-enum { LOWRANK_MAX_RANK = 10, LOWRANK_MIN_DRAWS = 32 };
+enum { LOWRANK_MAX_RANK = 10, LOWRANK_MIN_DRAWS = 64 };
 #define LOWRANK_MAX_DRAW_DOUBLES 8388608.0 /* M x dim per buffer: 64 MB */
 
 struct lrk {
@@ -1291,6 +1250,28 @@ static void lk_draws(struct vi_rng *rng, double *z, size_t d, size_t r, int firs
   vi_draws_standard(rng, z, nz, first, count, (size_t)count >= 2 * nz ? gram : NULL);
   if ((size_t)count >= 2 * nz || (size_t)count < 2 * r || r == 0) return;
   double *blk = z + (size_t)first * nz;
+  if (count % 4 == 0) {
+    /* quadruples (eta, xi), (-eta, -xi), (eta, -xi), (-eta, xi): the sample
+     * cross moment of eta and xi is then exactly 0. Without that, its
+     * O(1/sqrt M) entries enter the objective linearly in B (through
+     * tr(H S E[eta xi^T] B^T) for a Gaussian) and pull B towards noise, by
+     * more the larger d is; the low-rank fit of a 2005-parameter model then
+     * still moved 0.27 sd at M = 2048 */
+    for (int k = 0; k + 3 < count; k += 4) {
+      const double *v = blk + (size_t)k * nz;
+      double *w2 = blk + (size_t)(k + 2) * nz, *w3 = blk + (size_t)(k + 3) * nz;
+      for (size_t i = 0; i < nz; i++) {
+        w2[i] = i < d ? v[i] : -v[i];
+        w3[i] = -w2[i];
+      }
+    }
+    for (size_t i = 0; i < nz; i++) { /* unit mean square per coordinate again */
+      double ss = 0;
+      for (int k = 0; k < count; k++) ss += blk[(size_t)k * nz + i] * blk[(size_t)k * nz + i];
+      double sc = ss > 0 ? sqrt(count / ss) : 1;
+      for (int k = 0; k < count; k++) blk[(size_t)k * nz + i] *= sc;
+    }
+  }
   memset(rg, 0, r * r * sizeof *rg);
   for (int k = 0; k < count; k++) {
     const double *v = blk + (size_t)k * nz + d;
@@ -1310,7 +1291,17 @@ static void lk_draws(struct vi_rng *rng, double *z, size_t d, size_t r, int firs
   }
 }
 
-static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result *pilot) {
+/* stage_drive's callbacks for low rank */
+static void lk_stage_result(struct dadvi *p, double *x, double *sd) {
+  struct vi_advi_result *res = p->f->res;
+  lk_result(p, x, res->mu, res->omega, res->B, sd);
+}
+
+static void lk_more_draws(struct dadvi *p) {
+  lk_draws(&p->f->rng, p->zbuf, p->dim, p->q.rank, p->m, p->m, p->gram, p->rg);
+}
+
+enum vi_advi_stop vi_fit_lowrank(struct vi_fit *f, const struct vi_advi_result *pilot) {
   const struct vi_advi_options *o = f->o;
   struct vi_advi_result *res = f->res;
   size_t d = f->dim;
@@ -1350,17 +1341,23 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   res->rank = (int)r;
   struct vi_advi_result pr;
   const double *P = NULL; /* the means' preconditioner: the pilot's LR factor */
+  const double *pilot_B = NULL; /* the pilot's low-rank linear response, if any */
+  size_t pilot_rank = 0;
   if (pilot) pr = *pilot;
   if (pilot || run_pilot(f, &pr) == 0) {
     memcpy(a, pr.mu, d * sizeof *a);
-    if (pr.lr_cov) P = pr.L;
+    if (pr.lr_cov && pr.L) P = pr.L;
+    if (pr.lr_cov && pr.B) {
+      pilot_B = pr.B;
+      pilot_rank = (size_t)pr.rank;
+    }
     for (size_t i = 0; i < d; i++) sc[i] = exp(pr.omega[i]);
   } else {
-    if (cancelled(f)) {
+    if (vi_fit_cancelled(f)) {
       memcpy(res->mu, f->init, d * sizeof *res->mu);
       memset(res->omega, 0, d * sizeof *res->omega);
       memset(res->B, 0, d * r * sizeof *res->B);
-      set_reason(res, "interrupted in the mean-field pilot fit");
+      vi_fit_reason(res, "interrupted in the mean-field pilot fit");
       return VI_ADVI_INTERRUPTED;
     }
     memcpy(a, f->init, d * sizeof *a);
@@ -1378,190 +1375,28 @@ static enum vi_advi_stop fit_lowrank(struct fit *f, const struct vi_advi_result 
   memset(x, 0, n * sizeof *x);
   for (size_t i = 0; i < d * r; i++)
     x[2 * d + i] = 0.1 * vi_rng_normal(&f->rng) / sqrt((double)r);
+  if (P == NULL && pilot_B) /* start B at the pilot's linear response (in pilot sd units) */
+    for (size_t i = 0; i < d; i++)
+      for (size_t j = 0; j < r && j < pilot_rank; j++)
+        x[2 * d + i * r + j] = pilot_B[i * pilot_rank + j] / sc[i];
   double fx;
   if (dadvi_eval(&p, x, &fx, gx) != 0 && eval_after_doubling(&p, x, &fx, gx) != 0)
     return VI_ADVI_ERROR;
-  res->stop = VI_ADVI_MAX_ITER;
-  for (int stage = 0;; stage++) {
-    enum vi_lbfgs_end e = lbfgs(&p, x, &fx, gx, o->grad_tol, o->iter);
-    res->draws_m = p.m;
-    double gn = dadvi_gnorm(&p, gx);
-    if (e == VI_LBFGS_CANCEL) {
-      res->stop = VI_ADVI_INTERRUPTED;
-      set_reason(res, "interrupted at iteration %d (M = %d draws)", res->iterations, p.m);
-      break;
-    }
-    if (!stage_optimal(res, e, gn, p.m)) break;
-    lk_result(&p, x, res->mu, res->omega, res->B, sd);
-    double ch = NAN;
-    if (stage > 0) {
-      ch = 0;
-      for (size_t i = 0; i < d; i++) {
-        ch = fmax(ch, fabs(res->mu[i] - pmu[i]) / sd[i]);
-        ch = fmax(ch, fabs(log(sd[i] / psd[i])));
-      }
-    }
-    if (mc_rule(res, ch, gn, p.m, mmax, o->mc_tol) != 0) break;
-    memcpy(pmu, res->mu, d * sizeof *pmu);
-    memcpy(psd, sd, d * sizeof *psd);
-    lk_draws(&f->rng, z, d, r, p.m, p.m, gram, rg);
-    p.m *= 2;
-    if (eval_after_doubling(&p, x, &fx, gx) != 0) return VI_ADVI_ERROR;
-  }
+  static const struct stage_ops lk_ops = {lk_stage_result, lk_more_draws};
+  p.zbuf = z;
+  p.gram = gram;
+  p.rg = rg;
+  if (stage_drive(&p, &lk_ops, x, &fx, gx, mmax, sd, pmu, psd) == VI_ADVI_ERROR)
+    return VI_ADVI_ERROR;
   lk_result(&p, x, res->mu, res->omega, res->B, sd);
   double logs = 0;
   for (size_t i = 0; i < d; i++) logs += log(sc[i]);
   res->elbo = 0.5 * (double)d * (1 + LOG_2PI) - fx + logs;
   return res->stop;
 nomem:
-  vi_error(f->d, noloc(), "out of memory for a low-rank fit of dimension %zu", d);
-  set_reason(res, "out of memory");
+  vi_error(f->d, vi_fit_noloc(), "out of memory for a low-rank fit of dimension %zu", d);
+  vi_fit_reason(res, "out of memory");
   return VI_ADVI_ERROR;
-}
-
-/* ---------------------------------------------------------------------------
- * The default (`auto`): dadvi, then, for a small and cheap model, the
- * full-rank family started from it (fit_fullrank), reported when it
- * converged. The full-rank Gaussian contains the mean-field one, so its ELBO
- * is at least as large; it corrects the mean-field bias of the means of
- * correlated, non-Gaussian posteriors (latent Gaussian processes, hidden
- * Markov models), and costs a few thousand more gradients. */
-
-/* auto above AUTO_FR_MAX_DIM parameters: the low-rank family started from
- * the dadvi fit in *f->res, within a budget of AUTO_LR_MAX_NUMBERS numbers
- * touched (gradient evaluations times the model's work per gradient), at
- * most AUTO_LR_MAX_DRAWS draws and AUTO_LR_MAX_ITER L-BFGS iterations per
- * stage. Reported when it converged with an ELBO above dadvi's. */
-static enum vi_advi_stop auto_lowrank(struct fit *f, enum vi_advi_stop st, size_t work) {
-  const struct vi_advi_options *o = f->o;
-  struct vi_advi_result *res = f->res;
-  size_t d = f->dim;
-  double per = (double)(work > d ? work : d);
-  struct vi_advi_result lr;
-  memset(&lr, 0, sizeof lr);
-  lr.mu = vi_arena_array(f->arena, d, sizeof *lr.mu);
-  lr.omega = vi_arena_array(f->arena, d, sizeof *lr.omega);
-  lr.mc_change = NAN;
-  lr.iterations = res->iterations;
-  if (!lr.mu || !lr.omega) return st;
-  struct vi_advi_options lo = *o;
-  lo.algorithm = VI_ALGO_LOWRANK;
-  /* the draws: AUTO_LR_MAX_DRAWS, or for small models two doublings beyond
-   * the first (whitened) set */
-  size_t nz = d + vi_advi_lowrank_rank(d, o->rank, work);
-  int cap = nz <= DADVI_WHITEN_MAX_DIM ? (int)(4 * nz) : AUTO_LR_MAX_DRAWS;
-  if (cap < AUTO_LR_MAX_DRAWS) cap = AUTO_LR_MAX_DRAWS;
-  if (lo.draws_max > cap) lo.draws_max = cap;
-  if (lo.iter > AUTO_LR_MAX_ITER) lo.iter = AUTO_LR_MAX_ITER;
-  struct vi_diags quiet;
-  vi_diags_init(&quiet);
-  struct fit lf = *f;
-  lf.o = &lo;
-  lf.res = &lr;
-  lf.d = &quiet;
-  lf.eval_budget = (long)fmax(1, AUTO_LR_MAX_NUMBERS / per);
-  enum vi_advi_stop lst = fit_lowrank(&lf, res);
-  vi_diags_free(&quiet);
-  res->grad_evals += lr.grad_evals;
-  res->iterations = lr.iterations;
-  if (lst == VI_ADVI_INTERRUPTED && cancelled(f)) {
-    set_reason(res, "interrupted while refining to the low-rank family (the mean-field fit "
-                    "is reported)");
-    return VI_ADVI_INTERRUPTED;
-  }
-  /* an unconverged low-rank fit (Monte Carlo rule not met, or stopped at the
-   * budget) is still reported when its ELBO is higher: on a 2005-parameter
-   * varying-slopes model it brought the sd of the population mean from 0.29
-   * to 0.98 of NUTS's while its Monte Carlo rule was not met; the header
-   * then says it did not converge */
-  double elbo0 = res->lr_cov ? res->lr_elbo : res->elbo; /* of the q dadvi reports */
-  int usable = lst == VI_ADVI_CONVERGED || lst == VI_ADVI_MAX_ITER || lst == VI_ADVI_INTERRUPTED;
-  int ok = usable && all_finite(lr.mu, d) && all_finite(lr.omega, d) && isfinite(lr.elbo) &&
-           lr.elbo > elbo0;
-  snprintf(res->fits, sizeof res->fits, "dadvi, lowrank (rank %d%s%s)", lr.rank,
-           lst == VI_ADVI_INTERRUPTED ? ", stopped at its budget"
-           : lst != VI_ADVI_CONVERGED ? ", not converged"
-                                      : "",
-           ok ? "" : ", lower ELBO");
-  if (!ok) return st;
-  res->algorithm = VI_ALGO_LOWRANK;
-  res->mu = lr.mu;
-  res->omega = lr.omega;
-  res->B = lr.B;
-  res->rank = lr.rank;
-  res->L = NULL;
-  res->lr_cov = 0;
-  res->elbo = lr.elbo;
-  res->draws_m = lr.draws_m;
-  res->mc_change = lr.mc_change;
-  if (lst == VI_ADVI_INTERRUPTED)
-    snprintf(res->reason, sizeof res->reason,
-             "the low-rank fit stopped at auto's budget of %.0e numbers touched (%ld gradients) "
-             "with a higher ELBO than dadvi's; run --algorithm lowrank to let it finish",
-             AUTO_LR_MAX_NUMBERS, lr.grad_evals);
-  else
-    snprintf(res->reason, sizeof res->reason, "%s", lr.reason);
-  return lst == VI_ADVI_CONVERGED ? VI_ADVI_CONVERGED : VI_ADVI_MAX_ITER;
-}
-
-static enum vi_advi_stop fit_auto(struct fit *f) {
-  const struct vi_advi_options *o = f->o;
-  struct vi_advi_result *res = f->res;
-  size_t d = f->dim;
-  enum vi_advi_stop st = fit_dadvi(f);
-  res->algorithm = VI_ALGO_DADVI;
-  snprintf(res->fits, sizeof res->fits, "dadvi");
-  if (st != VI_ADVI_CONVERGED && st != VI_ADVI_MAX_ITER) return st;
-  if (d == 0 || !all_finite(res->mu, d)) return st;
-  size_t work = o->work ? o->work(o->work_ctx) : 0;
-  if (d > AUTO_FR_MAX_DIM) return auto_lowrank(f, st, work);
-  if (work > AUTO_FR_MAX_WORK) return st;
-  double *C = vi_arena_array(f->work, d * d, sizeof *C);
-  struct vi_advi_result fr;
-  memset(&fr, 0, sizeof fr);
-  fr.mu = vi_arena_array(f->arena, d, sizeof *fr.mu);
-  fr.L = vi_arena_array(f->arena, d * d, sizeof *fr.L);
-  fr.mc_change = NAN;
-  fr.iterations = res->iterations; /* the progress line counts on */
-  if (!C || !fr.mu || !fr.L) return st; /* keep the mean-field answer */
-  if (res->lr_cov && res->L) {
-    memcpy(C, res->L, d * d * sizeof *C);
-  } else {
-    memset(C, 0, d * d * sizeof *C);
-    for (size_t i = 0; i < d; i++) C[i * d + i] = exp(res->omega[i]);
-  }
-  struct vi_advi_options fo = *o;
-  fo.algorithm = VI_ALGO_FULLRANK;
-  /* a bounded refinement: otherwise the mean-field answer stands */
-  if (fo.draws_max > AUTO_FR_MAX_DRAWS) fo.draws_max = AUTO_FR_MAX_DRAWS;
-  if (fo.iter > AUTO_FR_MAX_ITER) fo.iter = AUTO_FR_MAX_ITER;
-  struct vi_diags quiet;
-  vi_diags_init(&quiet);
-  struct fit ff = *f;
-  ff.o = &fo;
-  ff.res = &fr;
-  ff.d = &quiet;
-  enum vi_advi_stop fst = fit_fullrank(&ff, res->mu, C);
-  vi_diags_free(&quiet);
-  res->grad_evals += fr.grad_evals;
-  res->iterations = fr.iterations;
-  if (fst == VI_ADVI_INTERRUPTED) {
-    set_reason(res, "interrupted while refining to the full-rank family (the mean-field fit "
-                    "is reported)");
-    return VI_ADVI_INTERRUPTED;
-  }
-  snprintf(res->fits, sizeof res->fits, "dadvi, fullrank%s",
-           fst == VI_ADVI_CONVERGED ? "" : " (not converged within its budget)");
-  if (fst != VI_ADVI_CONVERGED || !all_finite(fr.mu, d) || !all_finite(fr.L, d * d)) return st;
-  res->algorithm = VI_ALGO_FULLRANK;
-  res->mu = fr.mu;
-  res->L = fr.L;
-  res->lr_cov = 0;
-  res->elbo = fr.elbo;
-  res->draws_m = fr.draws_m;
-  res->mc_change = fr.mc_change;
-  snprintf(res->reason, sizeof res->reason, "%s", fr.reason);
-  return VI_ADVI_CONVERGED;
 }
 
 static int check_options(const struct vi_density *den, const struct vi_advi_options *o,
@@ -1595,7 +1430,7 @@ static int check_options(const struct vi_density *den, const struct vi_advi_opti
   else if (o->draws_start < 2 || o->draws_max < 2) bad = "the number of draws must be >= 2";
   else if (!(o->mc_tol > 0) || !(o->grad_tol > 0)) bad = "tolerances must be positive";
   if (!bad) return 0;
-  vi_error(d, noloc(), "variational options: %s", bad);
+  vi_error(d, vi_fit_noloc(), "variational options: %s", bad);
   return -1;
 }
 
@@ -1609,7 +1444,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   res->stop = VI_ADVI_ERROR;
   res->mc_change = NAN;
   if (check_options(den, o, d) != 0) {
-    set_reason(res, "invalid options");
+    vi_fit_reason(res, "invalid options");
     return VI_ADVI_ERROR;
   }
   size_t dim = den->dim;
@@ -1630,8 +1465,8 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   if (!t->iter || !t->elbo || !t->draws || !t->fit) t->iter = NULL; /* no trace */
   struct vi_arena work;
   vi_arena_init(&work);
-  struct fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim,
-                  .trace = &res->trace};
+  struct vi_fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim,
+                     .trace = &res->trace};
   f.init = vi_arena_array(&work, dim, sizeof(double));
   f.zeta = vi_arena_array(&work, dim, sizeof(double));
   f.eta = vi_arena_array(&work, dim, sizeof(double));
@@ -1639,32 +1474,32 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   f.gq = vi_arena_array(&work, dim, sizeof(double));
   enum vi_advi_stop st = VI_ADVI_ERROR;
   if (!res->mu || !(res->L || res->omega) || !f.init || !f.zeta || !f.eta || !f.g || !f.gq) {
-    vi_error(d, noloc(), "out of memory for a fit of dimension %zu", dim);
-    set_reason(res, "out of memory");
+    vi_error(d, vi_fit_noloc(), "out of memory for a fit of dimension %zu", dim);
+    vi_fit_reason(res, "out of memory");
   } else if (choose_init(&f) != 0) {
     /* recorded: the density cannot be evaluated at the initial values */
   } else if (dim == 0) {
     /* nothing to fit: q is the empty point, the ELBO the log density */
     double lp = 0;
-    density(&f, f.init, &lp, f.g);
+    vi_fit_density(&f, f.init, &lp, f.g);
     res->elbo = lp;
     res->algorithm = o->algorithm == VI_ALGO_AUTO ? VI_ALGO_DADVI : o->algorithm;
-    set_reason(res, "the model has no parameters: nothing to fit");
+    vi_fit_reason(res, "the model has no parameters: nothing to fit");
     st = VI_ADVI_CONVERGED;
   } else {
     struct vi_advi_options mo = *o; /* meanfield with L-BFGS: dadvi without LR */
     mo.lr_draws = 0;
-    if (o->algorithm == VI_ALGO_AUTO) st = fit_auto(&f);
-    else if (o->algorithm == VI_ALGO_LOWRANK) st = fit_lowrank(&f, NULL);
-    else if (o->algorithm == VI_ALGO_DADVI) st = fit_dadvi(&f);
-    else if (res->optimizer == VI_OPT_SGD || res->optimizer == VI_OPT_ADAM) st = fit_stan(&f);
-    else if (o->algorithm == VI_ALGO_FULLRANK) st = fit_fullrank(&f, NULL, NULL);
+    if (o->algorithm == VI_ALGO_AUTO) st = vi_fit_auto(&f);
+    else if (o->algorithm == VI_ALGO_LOWRANK) st = vi_fit_lowrank(&f, NULL);
+    else if (o->algorithm == VI_ALGO_DADVI) st = vi_fit_dadvi(&f);
+    else if (res->optimizer == VI_OPT_SGD || res->optimizer == VI_OPT_ADAM) st = vi_fit_stan(&f);
+    else if (o->algorithm == VI_ALGO_FULLRANK) st = vi_fit_fullrank(&f, NULL, NULL);
     else {
       f.o = &mo;
-      st = fit_dadvi(&f);
+      st = vi_fit_dadvi(&f);
     }
   }
-  if (st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER) trace_end(&f);
+  if (st == VI_ADVI_CONVERGED || st == VI_ADVI_MAX_ITER) vi_fit_trace_end(&f);
   vi_arena_free(&work);
   res->stop = st;
   res->converged = st == VI_ADVI_CONVERGED;

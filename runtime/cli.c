@@ -64,7 +64,8 @@ static const char usage[] =
     "  --quiet                 no progress output\n"
     "fitting (CmdStan's names):\n"
     "  --algorithm A           auto (default: dadvi, then full rank for models of <= 100\n"
-    "                          parameters that are cheap to evaluate), dadvi (deterministic\n"
+    "                          parameters that are cheap to evaluate, else low rank; full\n"
+    "                          rank again when the verdict is unreliable), dadvi (deterministic\n"
     "                          mean-field ADVI with linear-response covariances), meanfield\n"
     "                          or fullrank (the Gaussian family), lowrank (low rank plus\n"
     "                          diagonal Gaussian, fixed draws + L-BFGS; 100 to 100,000 parameters)\n"
@@ -973,6 +974,8 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     /* the base's own covariance line would describe the Gaussian, not q */
   } else if (dim > 0) {
     if (points && res.draws_m == 1) fprintf(out_f, "covariance:  none: every parameter is a point value\n");
+    else if (res.B && res.lr_cov)
+      fprintf(out_f, "covariance:  linear response (dadvi; rank %d plus diagonal, Lanczos)\n", res.rank);
     else if (res.B) fprintf(out_f, "covariance:  low rank %d plus diagonal\n", res.rank);
     else if (res.lr_cov) fprintf(out_f, "covariance:  linear response (dadvi)\n");
     else if (res.L) fprintf(out_f, "covariance:  full rank\n");
@@ -1019,7 +1022,9 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
         : res.algorithm == VI_ALGO_FULLRANK || res.algorithm == VI_ALGO_LOWRANK
             ? "; the posterior is far from Gaussian on the unconstrained scale: try "
               "reparameterising the model (e.g. non-centred) or use MCMC"
-        : dim <= 1000 ? "; try --algorithm fullrank"
+        : dim <= 1000 && !strstr(res.fits, "fullrank") ? "; try --algorithm fullrank"
+        : dim <= 1000 ? "; auto's full-rank fit did not do better: try reparameterising the "
+                        "model (e.g. non-centred) or use MCMC"
         : !strstr(res.fits, "lowrank") ? "; try --algorithm lowrank"
                       : "; the low-rank fit did not do better: try reparameterising the model "
                         "(e.g. non-centred) or use MCMC";

@@ -236,7 +236,7 @@ enum vi_advi_stop vi_flowfit_run(const struct vi_density *den, const struct vi_a
   res->elbo_se = res->iw_elbo = res->iw_elbo_se = NAN;
   if (gst == VI_ADVI_ERROR || gst == VI_ADVI_INTERRUPTED || res->dim == 0) return gst;
   size_t dim = res->dim;
-  char gauss[96];
+  char gauss[192];
   snprintf(gauss, sizeof gauss, "%s", res->fits[0] ? res->fits : vi_algo_name(res->algorithm));
   double gauss_elbo = res->lr_cov ? res->lr_elbo : res->elbo;
 

@@ -7,6 +7,7 @@
 
 #include "vi/advi.h"
 #include "vi/family.h"
+#include "vi/lr.h"
 #include "vi/rng.h"
 
 #define PI 3.14159265358979323846
@@ -444,7 +445,7 @@ Test(advi, the_default_refines_small_cheap_models_to_full_rank) {
   cr_assert(r.lr_cov, "dadvi reports the LR covariance of a correlated Gaussian");
 }
 
-Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
+Test(advi, the_default_refines_to_full_rank_up_to_300_cheap_parameters) {
   enum { D = 101 };
   static double m[D], sd[D];
   for (int i = 0; i < D; i++) m[i] = i, sd[i] = 1 + i / 100.0;
@@ -453,7 +454,19 @@ Test(advi, the_default_keeps_dadvi_beyond_100_parameters) {
   struct vi_advi_options o = opts(VI_ALGO_AUTO, 2);
   struct vi_advi_result r;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
-  cr_assert_eq(r.algorithm, VI_ALGO_DADVI);
+  cr_assert_eq(r.algorithm, VI_ALGO_FULLRANK, "%s", r.fits);
+  cr_assert(!strcmp(r.fits, "dadvi, fullrank"), "%s", r.fits);
+  for (int i = 0; i < D; i += 25) {
+    double s2 = 0;
+    for (int j = 0; j <= i; j++) s2 += r.L[i * D + j] * r.L[i * D + j];
+    cr_assert(fabs(sqrt(s2) / sd[i] - 1) < 0.02, "sd[%d] %g vs %g", i, sqrt(s2), sd[i]);
+  }
+  /* a costly model (10^7 numbers per gradient) keeps dadvi: above 100
+   * parameters it would go to low rank, which cannot beat an exact fit */
+  size_t work = 10 * 1000 * 1000;
+  o.work = work_small, o.work_ctx = &work;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert_neq(r.algorithm, VI_ALGO_FULLRANK, "%s", r.fits);
 }
 
 Test(advi, a_model_without_parameters_is_fitted_by_every_algorithm_at_once) {
@@ -1288,4 +1301,115 @@ Test(advi, adam_with_stl_lands_on_the_exact_gaussian) {
   o.estimator = VI_EST_STL;
   cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_ERROR);
   cr_assert(strstr(diags.buf, "sticking-the-landing"), "%s", diags.buf);
+}
+
+/* ---- linear response by Hessian-vector products (lr.h) -------------------- */
+
+/* A = I - 0.9 u1 u1^T - 0.5 u2 u2^T with u1, u2 orthonormal */
+struct lowop {
+  size_t d;
+  const double *u1, *u2;
+};
+
+static int lowop_apply(void *ctx, const double *v, double *out) {
+  const struct lowop *a = ctx;
+  double c1 = 0, c2 = 0;
+  for (size_t i = 0; i < a->d; i++) c1 += a->u1[i] * v[i], c2 += a->u2[i] * v[i];
+  for (size_t i = 0; i < a->d; i++) out[i] = v[i] - 0.9 * c1 * a->u1[i] - 0.5 * c2 * a->u2[i];
+  return 0;
+}
+
+Test(advi, lanczos_finds_the_directions_where_the_preconditioned_hessian_is_below_one) {
+  enum { D = 300, K = 20 };
+  static double u1[D], u2[D], v0[D], lam[K], U[D * K];
+  for (int i = 0; i < D; i++) {
+    u1[i] = 1 / sqrt((double)D);
+    u2[i] = (i % 2 ? 1 : -1) / sqrt((double)D);
+    v0[i] = sin(i + 1.0);
+  }
+  struct lowop a = {D, u1, u2};
+  int n = 0;
+  cr_assert(vi_lr_lanczos(D, lowop_apply, &a, v0, K, 0.1, 0.02, lam, U, &n, &arena) > 0);
+  cr_assert_eq(n, 2);
+  cr_assert(fabs(lam[0] - 0.1) < 1e-10 && fabs(lam[1] - 0.5) < 1e-10, "%g %g", lam[0], lam[1]);
+  double c1 = 0, c2 = 0;
+  for (int i = 0; i < D; i++) c1 += U[i * K] * u1[i], c2 += U[i * K + 1] * u2[i];
+  cr_assert(fabs(fabs(c1) - 1) < 1e-8 && fabs(fabs(c2) - 1) < 1e-8, "%g %g", c1, c2);
+  /* conjugate gradients: A x = u1 has x = u1 / 0.1 */
+  static double x[D];
+  cr_assert(vi_lr_cg(D, lowop_apply, &a, u1, x, 1e-12, 50, &arena) >= 0);
+  for (int i = 0; i < D; i++) cr_assert(fabs(x[i] - u1[i] / 0.1) < 1e-9, "x[%d] %g", i, x[i]);
+}
+
+Test(advi, symmetric_eigen_decomposes_a_small_matrix) {
+  double T[9] = {2, 1, 0, 1, 2, 1, 0, 1, 2}, w[3], Q[9];
+  vi_lr_sym_eigen(T, 3, w, Q);
+  double r2 = sqrt(2.0);
+  cr_assert(fabs(w[0] - (2 - r2)) < 1e-12 && fabs(w[1] - 2) < 1e-12 && fabs(w[2] - (2 + r2)) < 1e-12,
+            "%g %g %g", w[0], w[1], w[2]);
+  /* first eigenvector (1, -sqrt 2, 1) / 2, up to sign */
+  double s = Q[0] > 0 ? 1 : -1;
+  cr_assert(fabs(s * Q[0] - 0.5) < 1e-10 && fabs(s * Q[3] + r2 / 2) < 1e-10 && fabs(s * Q[6] - 0.5) < 1e-10);
+}
+
+/* Varying intercepts with known scales: mu ~ N(0, 5^2), a_j ~ N(mu, tau^2),
+ * n draws per group with mean ybar_j and unit sd. Exactly Gaussian, and mu
+ * is correlated with every a_j (mean-field's sd of mu is far too small). */
+struct known {
+  int J;
+  double tau, n;
+  const double *ybar;
+};
+
+static int known_lp(void *ctx, const double *t, double *lp, double *g) {
+  static double gbuf[4096];
+  if (!g) g = gbuf;
+  const struct known *p = ctx;
+  double mu = t[0], s = -mu * mu / 50;
+  g[0] = -mu / 25;
+  for (int j = 0; j < p->J; j++) {
+    double a = t[1 + j], e = (a - mu) / p->tau, f = a - p->ybar[j];
+    s -= 0.5 * e * e + 0.5 * p->n * f * f;
+    g[0] += e / p->tau;
+    g[1 + j] = -e / p->tau - p->n * f;
+  }
+  *lp = s;
+  return 0;
+}
+
+Test(advi, dadvi_above_200_parameters_reports_the_linear_response_by_lanczos) {
+  enum { J = 400 };
+  static double ybar[J];
+  for (int j = 0; j < J; j++) ybar[j] = 1 + 0.4 * sin(3.0 * j);
+  struct known p = {J, 0.3, 4, ybar};
+  struct vi_density den = {J + 1, &p, known_lp, NULL, NULL};
+  struct vi_advi_options o = opts(VI_ALGO_DADVI, 1);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  cr_assert(r.lr_cov && r.B && r.rank >= 1, "lr_cov %d rank %d", r.lr_cov, r.rank);
+  double v = p.tau * p.tau + 1 / p.n, var_mu = 1 / (1.0 / 25 + J / v);
+  double k = 1 / (p.n + 1 / (p.tau * p.tau)), var_a = k + pow(k / (p.tau * p.tau), 2) * var_mu;
+  for (int i = 0; i <= 3; i++) {
+    double c = exp(2 * r.omega[i]);
+    for (int j = 0; j < r.rank; j++) c += r.B[i * r.rank + j] * r.B[i * r.rank + j];
+    double want = i == 0 ? var_mu : var_a;
+    cr_assert(fabs(sqrt(c / want) - 1) < 0.03, "sd[%d] %g vs %g (mean-field %g)", i, sqrt(c),
+              sqrt(want), exp(r.omega[i]));
+  }
+  /* mean-field alone is far off for mu: the test can fail */
+  cr_assert(exp(r.omega[0]) < 0.7 * sqrt(var_mu), "mean-field sd %g", exp(r.omega[0]));
+}
+
+Test(advi, fullrank_above_200_parameters_starts_from_the_lanczos_pilot) {
+  /* the pilot's covariance is then low rank plus diagonal, not a dense factor */
+  enum { J = 210 };
+  static double ybar[J];
+  for (int j = 0; j < J; j++) ybar[j] = 1 + 0.4 * sin(3.0 * j);
+  struct known p = {J, 0.3, 4, ybar};
+  struct vi_density den = {J + 1, &p, known_lp, NULL, NULL};
+  struct vi_advi_options o = opts(VI_ALGO_FULLRANK, 1);
+  struct vi_advi_result r;
+  cr_assert_eq(vi_advi_fit(&den, &o, &arena, &r, &diags), VI_ADVI_CONVERGED, "%s", r.reason);
+  double v = p.tau * p.tau + 1 / p.n, var_mu = 1 / (1.0 / 25 + J / v);
+  cr_assert(fabs(r.L[0] / sqrt(var_mu) - 1) < 0.03, "sd(mu) %g vs %g", r.L[0], sqrt(var_mu));
 }

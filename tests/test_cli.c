@@ -567,3 +567,59 @@ Test(cli, a_write_that_fails_after_the_fit_still_prints_the_table) {
   free(out);
   free(err);
 }
+
+/* ---- every suggestion in a warning runs on that model ---- */
+
+/* Appends to out (size n) the options a warning in err suggests: each
+ * "--algorithm NAME" as written, "(--iter)" as --iter 20000 and "a smaller
+ * --tol-rel-obj" as --tol-rel-obj 0.001; returns how many it found. */
+static int suggested_options(const char *err, char out[][64], int n) {
+  int k = 0;
+  for (const char *p = err; (p = strstr(p, "--algorithm ")) && k < n; p += 12) {
+    char name[32] = "";
+    sscanf(p + 12, "%31[a-z]", name);
+    snprintf(out[k++], 64, "--algorithm %s", name);
+  }
+  if (strstr(err, "(--iter)") && k < n) snprintf(out[k++], 64, "--iter 20000");
+  if (strstr(err, "a smaller --tol-rel-obj") && k < n) snprintf(out[k++], 64, "--tol-rel-obj 0.001");
+  return k;
+}
+
+Test(cli, every_suggestion_in_a_warning_runs_on_that_model) {
+  static const char *const runs[] = {
+      "funnel.vim K=3", "funnel.vim K=3 --algorithm dadvi", "funnel.vim K=3 --algorithm meanfield",
+      "funnel.vim K=1100 --algorithm meanfield"};
+  char dir[] = "/tmp/vi-test-suggest-XXXXXX";
+  cr_assert(mkdtemp(dir));
+  char path[1100];
+  snprintf(path, sizeof path, "%s/funnel.vim", dir);
+  write_file(path, "data { int K; }\nparameters { real v; vector[K] x; }\n"
+                   "model { v ~ normal(0, 3); x ~ normal(0, exp(v / 2)); }\n");
+  int tried = 0;
+  for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+    char args[1024];
+    snprintf(args, sizeof args, "%s --quiet", runs[i]);
+    struct run r = run_vi(dir, args);
+    cr_assert_eq(r.status, 0, "%s: %s", runs[i], r.err);
+    char opts[8][64];
+    int n = suggested_options(r.err, opts, 8);
+    run_free(&r);
+    for (int k = 0; k < n; k++) {
+      /* the suggestion replaces the run's own --algorithm */
+      char base[256];
+      snprintf(base, sizeof base, "%s", runs[i]);
+      char *alg = strstr(base, " --algorithm");
+      if (alg && !strncmp(opts[k], "--algorithm", 11)) *alg = 0;
+      snprintf(args, sizeof args, "%s %s --quiet", base, opts[k]);
+      struct run s = run_vi(dir, args);
+      cr_expect_eq(s.status, 0, "suggested '%s' after '%s' fails: %s", opts[k], runs[i], s.err);
+      cr_expect(!strstr(s.err, "error"), "suggested '%s' after '%s': %s", opts[k], runs[i], s.err);
+      run_free(&s);
+      tried++;
+    }
+  }
+  /* fullrank, lowrank, --iter and --tol-rel-obj are among them */
+  cr_assert(tried >= 4, "only %d suggestions seen", tried);
+  snprintf(path, sizeof path, "rm -rf '%s'", dir);
+  cr_assert_eq(system(path), 0);
+}

@@ -195,7 +195,7 @@ struct vi_advi_result {
   enum vi_advi_stop stop;
   int converged;          /* 1 iff stop == VI_ADVI_CONVERGED */
   char reason[256];       /* human-readable why it stopped */
-  char fits[96];          /* auto: the fits that ran, in order ("dadvi, fullrank"); else "" */
+  char fits[192];         /* auto: the fits that ran, in order ("dadvi, fullrank"); else "" */
   size_t dim;
   int iterations;         /* Stan: SGD iterations of the main loop; dadvi: L-BFGS iterations, all stages */
   long grad_evals;        /* calls of logp_grad, all phases (init, adaptation, ELBO estimates) */

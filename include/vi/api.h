@@ -85,7 +85,7 @@ struct vi_api_diagnostics {
   size_t dim, trace_n;                         /* unconstrained parameters, trace points */
   const int *trace_iter, *trace_draws;         /* trace_n each (borrowed) */
   const double *trace_elbo;
-  char algorithm[32], optimizer[32], verdict_text[128], reason[256], fits[96];
+  char algorithm[32], optimizer[32], verdict_text[128], reason[256], fits[192];
 };
 void vi_api_fit_diagnostics(const struct vi_api_fit *f, struct vi_api_diagnostics *out);
 

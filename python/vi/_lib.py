@@ -24,7 +24,7 @@ class Diagnostics(ctypes.Structure):
         ("trace_iter", ctypes.POINTER(ctypes.c_int)), ("trace_draws", ctypes.POINTER(ctypes.c_int)),
         ("trace_elbo", ctypes.POINTER(ctypes.c_double)),
         ("algorithm", ctypes.c_char * 32), ("optimizer", ctypes.c_char * 32), ("verdict_text", ctypes.c_char * 128),
-        ("reason", ctypes.c_char * 256), ("fits", ctypes.c_char * 96),
+        ("reason", ctypes.c_char * 256), ("fits", ctypes.c_char * 192),
     ]
 
 
