@@ -1280,7 +1280,8 @@ static int scalar_covered_stmt(const struct vi_interp *I, const struct vi_stmt *
   switch (s->kind) {
   case VI_S_EMPTY: return 1;
   case VI_S_DECL: return scalar_covered(I, s->u.decl->init);
-  case VI_S_ASSIGN: return scalar_covered(I, s->u.assign.lhs) && scalar_covered(I, s->u.assign.rhs);
+  case VI_S_ASSIGN: /* an accumulation (s += e) is one sum node whole-range, a chain as written */
+    return s->u.assign.op == VI_AS_SET && scalar_covered(I, s->u.assign.lhs) && scalar_covered(I, s->u.assign.rhs);
   case VI_S_TARGET: return scalar_covered(I, s->u.expr);
   case VI_S_TILDE: {
     if (I->scalar_fn[VI_SOP_NORMAL] != s->u.tilde.fn || s->u.tilde.nargs != 2 || s->u.tilde.has_trunc) return 0;
