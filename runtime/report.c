@@ -34,95 +34,14 @@ static void esc(FILE *f, const char *s) {
 
 /* ---- Pareto-smoothed weights ---- */
 
-/* Zhang & Stephens (2009) fit of a generalized Pareto to the ascending
- * exceedances x[n] > 0: shape *k (with the weakly informative adjustment
- * towards 0.5 that loo uses) and scale *sigma. -1 when it fails. */
-static int gpd_fit(const double *x, size_t n, double *k, double *sigma) {
-  size_t m = 30 + (size_t)floor(sqrt((double)n));
-  double *th = malloc(2 * m * sizeof *th), *lt = th + m;
-  if (!th) return -1;
-  size_t qi = (size_t)floor((double)n / 4 + 0.5);
-  double xs = x[qi > 0 ? qi - 1 : 0], xmax = x[n - 1], lmax = -INFINITY;
-  if (!(xs > 0)) xs = xmax * 1e-6;
-  for (size_t j = 0; j < m; j++) {
-    th[j] = 1 / xmax + (1 - sqrt((double)m / ((double)j + 0.5))) / 3 / xs;
-    double kk = 0;
-    for (size_t i = 0; i < n; i++) kk += log1p(-th[j] * x[i]);
-    kk /= (double)n;
-    double l = (double)n * (log(-th[j] / kk) - kk - 1);
-    lt[j] = isfinite(l) ? l : -INFINITY;
-    lmax = fmax(lmax, lt[j]);
-  }
-  if (!isfinite(lmax)) {
-    free(th);
-    return -1;
-  }
-  double ws = 0, t = 0;
-  for (size_t j = 0; j < m; j++) {
-    double w = exp(lt[j] - lmax);
-    ws += w;
-    t += th[j] * w;
-  }
-  free(th);
-  t /= ws;
-  double kk = 0;
-  for (size_t i = 0; i < n; i++) kk += log1p(-t * x[i]);
-  kk /= (double)n;
-  *sigma = -kk / t;
-  *k = (kk * (double)n + 10 * 0.5) / ((double)n + 10);
-  return isfinite(*k) && *sigma > 0 ? 0 : -1;
-}
-
-struct lw_ix {
-  double lw;
-  size_t i;
-};
-
-static int cmp_lw(const void *a, const void *b) {
-  double x = ((const struct lw_ix *)a)->lw, y = ((const struct lw_ix *)b)->lw;
-  return (x > y) - (x < y);
-}
-
+/* the normalised Pareto-smoothed weights of runtime/psis.c */
 int vi_report_psis_weights(const double *log_p, const double *log_q, size_t S, double *w) {
-  struct lw_ix *v = malloc((S ? S : 1) * sizeof *v);
-  double *x = malloc((S ? S : 1) * sizeof *x);
-  if (!v || !x) {
-    free(v);
-    free(x);
-    return VI_ERR_NOMEM;
-  }
-  double mx = -INFINITY;
-  for (size_t s = 0; s < S; s++) {
-    double l = log_p[s] - log_q[s];
-    v[s] = (struct lw_ix){isfinite(l) ? l : -INFINITY, s};
-    mx = fmax(mx, v[s].lw);
-  }
-  if (!isfinite(mx)) {
-    free(v);
-    free(x);
-    return VI_ERR_EVAL;
-  }
-  for (size_t s = 0; s < S; s++) w[s] = exp(v[s].lw - mx);
-  size_t tail = (size_t)ceil(fmin(0.2 * (double)S, 3 * sqrt((double)S)));
-  if (S >= 25 && tail >= 5 && tail < S) {
-    qsort(v, S, sizeof *v, cmp_lw);
-    double cut = exp(v[S - tail - 1].lw - mx);
-    int ok = isfinite(v[S - tail - 1].lw);
-    for (size_t j = 0; ok && j < tail; j++) x[j] = exp(v[S - tail + j].lw - mx) - cut;
-    double k, sg;
-    if (ok && x[tail - 1] > 0 && gpd_fit(x, tail, &k, &sg) == 0) {
-      for (size_t j = 0; j < tail; j++) {
-        double p = ((double)j + 0.5) / (double)tail;
-        double q = fabs(k) < 1e-12 ? -sg * log1p(-p) : sg * expm1(-k * log1p(-p)) / k;
-        w[v[S - tail + j].i] = fmin(cut + q, 1.0); /* never above the largest raw weight */
-      }
-    }
-  }
-  double sum = 0;
-  for (size_t s = 0; s < S; s++) sum += w[s];
+  if (vi_psis_smooth(log_p, log_q, S, w) != VI_OK) return VI_ERR_NOMEM;
+  double mx = -INFINITY, sum = 0;
+  for (size_t s = 0; s < S; s++) mx = fmax(mx, isnan(w[s]) ? -INFINITY : w[s]);
+  if (!isfinite(mx)) return VI_ERR_EVAL;
+  for (size_t s = 0; s < S; s++) sum += w[s] = isnan(w[s]) ? 0 : exp(w[s] - mx);
   for (size_t s = 0; s < S; s++) w[s] /= sum;
-  free(v);
-  free(x);
   return VI_OK;
 }
 
