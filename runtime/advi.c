@@ -173,7 +173,7 @@ void vi_fit_fits_add(struct vi_advi_result *r, const char *fmt, ...) {
 static int choose_init(struct vi_fit *f) {
   const struct vi_advi_options *o = f->o;
   struct vi_rng r;
-  vi_rng_seed(&r, o->seed, STREAM_INIT);
+  vi_rng_seed(&r, o->seed, f->restart ? STREAM_RESTART + (unsigned)f->restart : STREAM_INIT);
   int tries = (o->init || o->init_radius == 0) ? 1 : INIT_TRIES;
   for (int t = 0; t < tries; t++) {
     for (size_t i = 0; i < f->dim; i++) {
@@ -1434,9 +1434,59 @@ static int check_options(const struct vi_density *den, const struct vi_advi_opti
   return -1;
 }
 
+static enum vi_advi_stop fit_once(const struct vi_density *den, const struct vi_advi_options *o,
+                                  struct vi_arena *arena, struct vi_advi_result *res, struct vi_diags *d,
+                                  int restart);
+
+/* auto on a small model whose fit did not converge from its random initial
+ * values starts again from others, up to AUTO_RESTARTS times, and keeps the
+ * first that converges, else the highest ELBO (an ODE model's optimiser can
+ * stall far from the posterior: posteriordb's Lotka-Volterra on seed 2) */
+enum { AUTO_RESTARTS = 3, AUTO_RESTART_MAX_DIM = 100 };
+
 enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi_options *o,
                               struct vi_arena *arena, struct vi_advi_result *res,
                               struct vi_diags *d) {
+  enum vi_advi_stop st = fit_once(den, o, arena, res, d, 0);
+  if (o->algorithm != VI_ALGO_AUTO || st != VI_ADVI_MAX_ITER || o->init || o->init_radius == 0 ||
+      den->dim > AUTO_RESTART_MAX_DIM)
+    return st;
+  long evals = res->grad_evals;
+  int kept = 0;
+  for (int k = 1; k <= AUTO_RESTARTS && !(o->cancel && *o->cancel); k++) {
+    struct vi_advi_result r;
+    struct vi_diags d2;
+    vi_diags_init(&d2);
+    enum vi_advi_stop s2 = fit_once(den, o, arena, &r, &d2, k);
+    vi_diags_free(&d2);
+    evals += r.grad_evals;
+    if (s2 == VI_ADVI_INTERRUPTED) {
+      st = s2;
+      break;
+    }
+    if ((s2 == VI_ADVI_CONVERGED || s2 == VI_ADVI_MAX_ITER) && (s2 == VI_ADVI_CONVERGED || r.elbo > res->elbo)) {
+      *res = r;
+      st = s2;
+      kept = k;
+    }
+    if (st == VI_ADVI_CONVERGED) break;
+  }
+  res->grad_evals = evals;
+  size_t n = strlen(res->fits);
+  if (kept)
+    snprintf(res->fits + n, sizeof res->fits - n,
+             " (from restart %d: the fit from the first initial values did not converge)", kept);
+  else
+    snprintf(res->fits + n, sizeof res->fits - n, " (%d restarts from other initial values did no better)",
+             AUTO_RESTARTS);
+  res->stop = st;
+  res->converged = st == VI_ADVI_CONVERGED;
+  return st;
+}
+
+static enum vi_advi_stop fit_once(const struct vi_density *den, const struct vi_advi_options *o,
+                                  struct vi_arena *arena, struct vi_advi_result *res, struct vi_diags *d,
+                                  int restart) {
   if (o->algorithm == VI_ALGO_FLOW) return vi_flowfit_run(den, o, arena, res, d); /* flowfit.c */
   memset(res, 0, sizeof *res);
   res->algorithm = o->algorithm;
@@ -1466,7 +1516,7 @@ enum vi_advi_stop vi_advi_fit(const struct vi_density *den, const struct vi_advi
   struct vi_arena work;
   vi_arena_init(&work);
   struct vi_fit f = {.den = den, .o = o, .res = res, .d = d, .arena = arena, .work = &work, .dim = dim,
-                     .trace = &res->trace};
+                     .trace = &res->trace, .restart = restart};
   f.init = vi_arena_array(&work, dim, sizeof(double));
   f.zeta = vi_arena_array(&work, dim, sizeof(double));
   f.eta = vi_arena_array(&work, dim, sizeof(double));

@@ -10,7 +10,7 @@
 #include "vi/advi.h"
 #include "vi/rng.h"
 
-enum { STREAM_INIT = 0, STREAM_FIT = 1 }; /* rng streams of the fits */
+enum { STREAM_INIT = 0, STREAM_FIT = 1, STREAM_RESTART = 100 }; /* rng streams of the fits (restart k: 100 + k) */
 enum { DADVI_WHITEN_MAX_DIM = 200 }; /* whiten the fixed draws (a dim x dim factor) up to this */
 
 /* State shared by every phase of one fit. */
@@ -27,6 +27,7 @@ struct vi_fit {
   double *zeta, *eta, *g, *gq; /* dim scratch */
   long eval_budget;       /* > 0: L-BFGS stops (as cancelled) after this many evaluations */
   struct vi_advi_trace *trace; /* the caller's result's, shared by pilot and refinement fits */
+  int restart;            /* auto's restarts from other initial values: 0 the first fit */
 };
 
 static inline struct vi_srcloc vi_fit_noloc(void) { return (struct vi_srcloc){NULL, 0, 0}; }
