@@ -84,18 +84,6 @@ static char *dup_str(const char *s) {
   return p;
 }
 
-/* vi-run's exit code for a status (cli.c, status_exit). */
-static int exit_of(int st) {
-  switch (st) {
-  case VI_OK: return VI_EXIT_OK;
-  case VI_ERR_SYNTAX:
-  case VI_ERR_TYPE: return VI_EXIT_MODEL;
-  case VI_ERR_EVAL: return VI_EXIT_EVAL;
-  case VI_ERR_USAGE: return VI_EXIT_USAGE;
-  default: return VI_EXIT_DATA;
-  }
-}
-
 /* ---- model ---- */
 
 struct vi_api_model *vi_api_model_load(const char *path, struct vi_api_error *e) {
@@ -389,7 +377,7 @@ struct vi_api_fit *vi_api_fit_run(const struct vi_api_model *am, const struct vi
     char *text = table_text(data, &len);
     int r = text ? vi_csv_parse("data", text, len, &table, &d) : VI_ERR_NOMEM;
     free(text);
-    if (r) set_error(e, r, exit_of(r), "%s", d.buf && d.len ? d.buf : "error: out of memory\n");
+    if (r) set_error(e, r, vi_cli_exit_code(r), "%s", d.buf && d.len ? d.buf : "error: out of memory\n");
     vi_diags_free(&d);
     if (r) goto fail;
   }

@@ -140,7 +140,7 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int status_exit(int st) {
+int vi_cli_exit_code(int st) {
   switch (st) {
   case VI_OK: return VI_EXIT_OK;
   case VI_ERR_SYNTAX:
@@ -1169,7 +1169,7 @@ int vi_cli_run(int argc, const char *const *argv, const struct vi_cli_hooks *h) 
   }
   if (r) {
     fputs(d.buf ? d.buf : "error: failed\n", err_f);
-    rc = status_exit(r);
+    rc = vi_cli_exit_code(r);
     if (rc == VI_EXIT_OK) rc = VI_EXIT_DATA;
     goto out;
   }

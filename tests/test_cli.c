@@ -14,30 +14,6 @@
 
 #include "testutil.h"
 
-struct run {
-  int status; /* exit code, or 1000 + signal */
-  char *out, *err;
-};
-
-/* Runs vi-run with args (a shell-quoted string) in dir. */
-static struct run run_vi(const char *dir, const char *args) {
-  char cmd[4096], outp[256], errp[256];
-  snprintf(outp, sizeof outp, "/tmp/vi-test-%d.out", (int)getpid());
-  snprintf(errp, sizeof errp, "/tmp/vi-test-%d.err", (int)getpid());
-  snprintf(cmd, sizeof cmd, "cd '%s' && timeout 120 '%s' %s </dev/null >%s 2>%s", dir,
-           env_or("VI_RUN", "build/vi-run"), args, outp, errp);
-  int st = system(cmd);
-  struct run r;
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-  take_output(outp, errp, &r.out, &r.err);
-  return r;
-}
-
-static void run_free(struct run *r) {
-  free(r->out);
-  free(r->err);
-}
-
 Test(cli, malformed_data_files_give_located_errors_and_nonzero_exit) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/tests/data/bad", env_or("VI_SOURCE_ROOT", "."));
@@ -64,11 +40,11 @@ Test(cli, malformed_data_files_give_located_errors_and_nonzero_exit) {
     expect[strcspn(expect, "\n")] = 0;
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s.vim %s %s --check", base, datafile, args);
-    struct run r = run_vi(dir, cmd);
+    struct shell_run r = run_vi_shell(dir, cmd);
     cr_expect(r.status >= 1 && r.status <= 127, "%s: exit status %d (want 1..127)\n%s", base, r.status, r.err);
     cr_expect(strstr(r.err, expect) != NULL, "%s: stderr lacks\n  %s\ngot:\n%s", base, expect, r.err);
     cr_expect(strstr(r.err, "error:") != NULL, "%s: no 'error:' line", base);
-    run_free(&r);
+    shell_run_free(&r);
     free(expect);
     cases++;
   }
@@ -104,10 +80,10 @@ static void model_corpus(const char *sub, int min_cases) {
              colon2 + 2);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "'%s' --check", e->d_name);
-    struct run r = run_vi(dir, cmd);
+    struct shell_run r = run_vi_shell(dir, cmd);
     cr_expect(r.status >= 1 && r.status <= 127, "%s: exit status %d", e->d_name, r.status);
     cr_expect(strstr(r.err, want) != NULL, "%s: stderr lacks\n  %s\ngot:\n%s", e->d_name, want, r.err);
-    run_free(&r);
+    shell_run_free(&r);
     free(src);
     cases++;
   }
@@ -135,10 +111,10 @@ Test(cli, every_benchmark_model_checks_with_its_data) {
     args[strcspn(args, "\n")] = 0;
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "model.vim data.csv %s --check", args);
-    struct run r = run_vi(cdir, cmd);
+    struct shell_run r = run_vi_shell(cdir, cmd);
     cr_expect(r.status == 0, "%s: --check exit %d\n%s", e->d_name, r.status, r.err);
     cr_expect(strstr(r.out, "total unconstrained dimension") != NULL, "%s: no layout printed", e->d_name);
-    run_free(&r);
+    shell_run_free(&r);
     free(args);
     cases++;
   }
@@ -158,7 +134,7 @@ Test(cli, a_failed_run_leaves_no_output_file_and_keeps_the_old_one) {
   f = fopen(path, "w");
   fputs("previous\n", f);
   fclose(f);
-  struct run r = run_vi(dir, "m.vim --summary new.csv --draws old.csv");
+  struct shell_run r = run_vi_shell(dir, "m.vim --summary new.csv --draws old.csv");
   cr_expect(r.status >= 1 && r.status <= 127, "exit %d", r.status);
   cr_expect(strstr(r.err, "reject: always") != NULL, "stderr: %s", r.err);
   snprintf(path, sizeof path, "%s/new.csv", dir);
@@ -167,69 +143,69 @@ Test(cli, a_failed_run_leaves_no_output_file_and_keeps_the_old_one) {
   char *old = slurp(path);
   cr_expect_str_eq(old, "previous\n");
   free(old);
-  run_free(&r);
+  shell_run_free(&r);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   cr_assert(system(cmd) == 0);
 }
 
 Test(cli, usage_errors_exit_4) {
-  struct run r = run_vi(".", "");
+  struct shell_run r = run_vi_shell(".", "");
   cr_expect_eq(r.status, 4);
   cr_expect(strstr(r.err, "usage:") != NULL);
-  run_free(&r);
-  r = run_vi(".", "x.vim --iter banana");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "x.vim --iter banana");
   cr_expect_eq(r.status, 4);
   cr_expect(strstr(r.err, "--iter takes an integer") != NULL, "%s", r.err);
-  run_free(&r);
-  r = run_vi(".", "x.vim --optimizer newton");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "x.vim --optimizer newton");
   cr_expect_eq(r.status, 4);
   cr_expect(strstr(r.err, "--optimizer takes sgd or lbfgs, not 'newton'") != NULL, "%s", r.err);
-  run_free(&r);
-  r = run_vi(".", "x.vim --optimizer sgd");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "x.vim --optimizer sgd");
   cr_expect_eq(r.status, 4);
   cr_expect(strstr(r.err, "--optimizer sgd needs --algorithm meanfield or fullrank") != NULL, "%s",
             r.err);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(cli, missing_model_file_is_reported) {
-  struct run r = run_vi(".", "no-such-model.vim --check");
+  struct shell_run r = run_vi_shell(".", "no-such-model.vim --check");
   cr_expect(r.status >= 1 && r.status <= 127);
   cr_expect(strstr(r.err, "no-such-model.vim") != NULL && strstr(r.err, "error:") != NULL, "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(cli, text_levels_label_the_elements_they_index) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
-  struct run r = run_vi(dir, "hierarchical.vim hierarchical.csv --quiet --output-samples 100");
+  struct shell_run r = run_vi_shell(dir, "hierarchical.vim hierarchical.csv --quiet --output-samples 100");
   cr_assert_eq(r.status, 0, "%s", r.err);
   /* counties are coded in order of first appearance: Aitkin first, Carver tenth */
   cr_expect(strstr(r.out, "\na[Aitkin] ") != NULL, "no a[Aitkin] row:\n%s", r.out);
   cr_expect(strstr(r.out, "\na[Carver] ") != NULL, "no a[Carver] row:\n%s", r.out);
   cr_expect(strstr(r.out, "\na_raw[Aitkin] ") != NULL, "no a_raw[Aitkin] row");
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(cli, the_header_says_which_algorithm_was_reported) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
   /* 10 parameters, a few dozen numbers per gradient: refined to full rank */
-  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet");
+  struct shell_run r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --quiet");
   cr_assert_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "\nalgorithm:   auto: fullrank (lbfgs), 10 unconstrained parameters") != NULL,
             "%s", r.out);
-  run_free(&r);
-  r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --algorithm dadvi");
+  shell_run_free(&r);
+  r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --quiet --algorithm dadvi");
   cr_assert_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "\nalgorithm:   dadvi, 10 unconstrained parameters") != NULL, "%s", r.out);
-  run_free(&r);
-  r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --algorithm fullrank --optimizer sgd");
+  shell_run_free(&r);
+  r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --quiet --algorithm fullrank --optimizer sgd");
   cr_assert_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "\nalgorithm:   fullrank (sgd), 10 unconstrained parameters") != NULL, "%s",
             r.out);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 /* ---- issue 11: trust ---- */
@@ -249,52 +225,52 @@ static const char pois_model[] =
 Test(cli, every_typo_in_a_numeric_column_is_an_error_at_its_cell) {
   write_file("/tmp/vi-trust-typo.vim", pois_model);
   write_file("/tmp/vi-trust-typo.csv", "x,y\n0.1,1\n0.2,2\n0.3,3\n0.4,4o\n0.5,5\n0.6,6\n0.7,7\n0.8,8\n0.9,g\n1.0,10\n");
-  struct run r = run_vi("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --quiet");
+  struct shell_run r = run_vi_shell("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --quiet");
   cr_expect_eq(r.status, 2, "%s", r.err);
   cr_expect(strstr(r.err, "vi-trust-typo.csv:5:5: error: non-numeric value '4o' in column 'y' (data variable 'y'): "
                           "expected an integer; 8 of the column's 10 cells are numbers") != NULL, "%s", r.err);
   cr_expect(strstr(r.err, "vi-trust-typo.csv:10:5: error: non-numeric value 'g' in column 'y'") != NULL, "%s", r.err);
   cr_expect(strstr(r.out, "alpha") == NULL, "a fit ran:\n%s", r.out);
-  run_free(&r);
+  shell_run_free(&r);
   /* a column of text is still coded 1..L */
   write_file("/tmp/vi-trust-typo.vim",
              "data { int N; int K; array[N] int<lower=1, upper=K> g; vector[N] y; }\n"
              "parameters { vector[K] a; } model { y ~ normal(a[g], 1); }\n");
   write_file("/tmp/vi-trust-typo.csv", "g,y\nnorth,1\nsouth,2\n3,3\nnorth,4\n");
-  r = run_vi("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --check");
+  r = run_vi_shell("/tmp", "vi-trust-typo.vim vi-trust-typo.csv --check");
   cr_expect_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "vector[3]") != NULL, "K is not the 3 levels:\n%s", r.out);
-  run_free(&r);
+  shell_run_free(&r);
   unlink("/tmp/vi-trust-typo.vim");
   unlink("/tmp/vi-trust-typo.csv");
 }
 
 Test(cli, help_version_and_did_you_mean_for_options) {
-  struct run r = run_vi(".", "-h");
+  struct shell_run r = run_vi_shell(".", "-h");
   cr_expect_eq(r.status, 0);
   cr_expect(strstr(r.out, "usage: vi-run MODEL.vim") == r.out, "%s", r.out);
   cr_expect(strstr(r.out, "exit codes: 0 success, 1 the model") != NULL, "%s", r.out);
-  run_free(&r);
-  r = run_vi(".", "--help");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "--help");
   cr_expect_eq(r.status, 0);
   cr_expect(strstr(r.out, "--draws FILE.csv") != NULL);
-  run_free(&r);
-  r = run_vi(".", "--version");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "--version");
   cr_expect_eq(r.status, 0);
   cr_expect(strncmp(r.out, "vi-run ", 7) == 0 && strchr(r.out, '.') != NULL, "%s", r.out);
-  run_free(&r);
-  r = run_vi(".", "x.vim --iters 5");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "x.vim --iters 5");
   cr_expect_eq(r.status, 4);
   cr_expect(strstr(r.err, "error: unknown option '--iters' (did you mean '--iter'?)") != NULL, "%s", r.err);
-  run_free(&r);
-  r = run_vi(".", "x.vim --sumary s.csv");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "x.vim --sumary s.csv");
   cr_expect_eq(r.status, 4);
   cr_expect(strstr(r.err, "(did you mean '--summary'?)") != NULL, "%s", r.err);
-  run_free(&r);
-  r = run_vi(".", "no-such-model.vim data.csv");
+  shell_run_free(&r);
+  r = run_vi_shell(".", "no-such-model.vim data.csv");
   cr_expect_eq(r.status, 1, "a missing model file is a model error, not bad data: %d", r.status);
   cr_expect(strstr(r.err, "no-such-model.vim: error: cannot open file") != NULL, "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(cli, an_unwritable_output_path_stops_before_the_fit) {
@@ -302,18 +278,18 @@ Test(cli, an_unwritable_output_path_stops_before_the_fit) {
   snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
   snprintf(args, sizeof args,
            "eight_schools.vim eight_schools.csv --quiet --summary /tmp/vi-trust-s.csv --draws /nonexistent-dir/d.csv");
-  struct run r = run_vi(dir, args);
+  struct shell_run r = run_vi_shell(dir, args);
   cr_expect_eq(r.status, 5, "%s", r.err);
   cr_expect(strstr(r.err, "error: --draws: cannot write '/nonexistent-dir/d.csv': No such file or directory") != NULL,
             "%s", r.err);
   cr_expect(strstr(r.err, "note: nothing was fitted") != NULL, "%s", r.err);
   cr_expect(strstr(r.out, "ELBO") == NULL, "a fit ran:\n%s", r.out);
   cr_expect(access("/tmp/vi-trust-s.csv", F_OK) != 0, "the summary was written");
-  run_free(&r);
-  r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --params /tmp");
+  shell_run_free(&r);
+  r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --quiet --params /tmp");
   cr_expect_eq(r.status, 5, "%s", r.err);
   cr_expect(strstr(r.err, "error: --params: cannot write '/tmp': it is a directory") != NULL, "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(cli, json_data_rows_are_shown_in_the_header) {
@@ -322,10 +298,10 @@ Test(cli, json_data_rows_are_shown_in_the_header) {
   char args[2048];
   snprintf(args, sizeof args, "'%s/examples/eight_schools.vim' vi-trust-es.json --quiet --output-samples 100",
            env_or("VI_SOURCE_ROOT", "."));
-  struct run r = run_vi("/tmp", args);
+  struct shell_run r = run_vi_shell("/tmp", args);
   cr_expect_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "\ndata:        vi-trust-es.json (8 rows)\n") != NULL, "%s", r.out);
-  run_free(&r);
+  shell_run_free(&r);
   unlink("/tmp/vi-trust-es.json");
 }
 
@@ -337,7 +313,7 @@ static const char region_model[] =
 Test(cli, text_levels_reach_every_output_file_and_survive_a_given_size) {
   write_file("/tmp/vi-trust-reg.vim", region_model);
   write_file("/tmp/vi-trust-reg.csv", "region,y\nnorth,1\nsouth,2\neast,3\nnorth,1.5\n");
-  struct run r = run_vi("/tmp", "vi-trust-reg.vim vi-trust-reg.csv K=3 --quiet --output-samples 100 "
+  struct shell_run r = run_vi_shell("/tmp", "vi-trust-reg.vim vi-trust-reg.csv K=3 --quiet --output-samples 100 "
                                 "--summary vi-trust-s.csv --draws vi-trust-d.csv --params vi-trust-p.csv");
   cr_assert_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "\na[north] ") != NULL && strstr(r.out, "\na[east] ") != NULL,
@@ -353,7 +329,7 @@ Test(cli, text_levels_reach_every_output_file_and_survive_a_given_size) {
   free(s);
   free(d);
   free(p);
-  run_free(&r);
+  shell_run_free(&r);
   unlink("/tmp/vi-trust-s.csv");
   unlink("/tmp/vi-trust-d.csv");
   unlink("/tmp/vi-trust-p.csv");
@@ -367,10 +343,10 @@ Test(cli, text_levels_reach_every_output_file_and_survive_a_given_size) {
 Test(cli, the_draws_file_reads_in_rstan_and_cmdstanr) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
-  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --output-samples 200 --draws "
+  struct shell_run r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --quiet --output-samples 200 --draws "
                              "/tmp/vi-trust-es.csv");
   cr_assert_eq(r.status, 0, "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
   char *d = slurp("/tmp/vi-trust-es.csv");
   cr_assert(d);
   const char *first = strstr(d, "\n# method = "), *cmd = strstr(d, "\n# method = variational\n");
@@ -411,7 +387,7 @@ Test(cli, log_density_reads_points_by_name_and_keeps_a_headerless_first_point) {
   char *out[3];
   for (int k = 0; k < 3; k++) {
     snprintf(args, sizeof args, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p%d.csv", k + 1);
-    struct run r = run_vi(dir, args);
+    struct shell_run r = run_vi_shell(dir, args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     out[k] = r.out;
     free(r.err);
@@ -422,15 +398,15 @@ Test(cli, log_density_reads_points_by_name_and_keeps_a_headerless_first_point) {
   for (int k = 0; k < 3; k++) free(out[k]);
   write_file("/tmp/vi-trust-p2.csv", "tau,mu,eta[1],eta[2],eta[3],eta[4],eta[5],eta[6],eta[7],eta[9]\n"
                                      "0.25,0.5,0,0,0,0,0,0,0,0\n");
-  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p2.csv");
+  struct shell_run r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p2.csv");
   cr_expect_eq(r.status, 2);
   cr_expect(strstr(r.err, "/tmp/vi-trust-p2.csv: error: no column 'eta[8]'") != NULL, "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
   write_file("/tmp/vi-trust-p3.csv", "0,0,0,0,0,0,0,0,0,0\n0.5,x,0,0,0,0,0,0,0,0\n");
-  r = run_vi(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p3.csv");
+  r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --log-density /tmp/vi-trust-p3.csv");
   cr_expect_eq(r.status, 2);
   cr_expect(strstr(r.err, "/tmp/vi-trust-p3.csv:2:5: error: non-numeric value 'x' in column 2") != NULL, "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
   for (int k = 1; k <= 3; k++) {
     snprintf(args, sizeof args, "/tmp/vi-trust-p%d.csv", k);
     unlink(args);
@@ -443,12 +419,12 @@ Test(cli, a_sum_to_zero_vector_parameter_sums_to_zero) {
                                       "model { a ~ normal(0, 1); y ~ normal(mu + a[g], 1); }\n"
                                       "generated quantities { real s = sum(a); }\n");
   write_file("/tmp/vi-trust-stz.csv", "g,y\n1,1\n2,2\n3,3\n1,1.2\n2,2.1\n3,2.9\n");
-  struct run r = run_vi("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --check");
+  struct shell_run r = run_vi_shell("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --check");
   cr_expect_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "\na                        vector[3]                             2  sum-to-zero\n") != NULL, "%s",
             r.out);
-  run_free(&r);
-  r = run_vi("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --quiet --summary vi-trust-stz-s.csv");
+  shell_run_free(&r);
+  r = run_vi_shell("/tmp", "vi-trust-stz.vim vi-trust-stz.csv --quiet --summary vi-trust-stz-s.csv");
   cr_expect_eq(r.status, 0, "%s", r.err);
   char *s = slurp("/tmp/vi-trust-stz-s.csv");
   cr_assert(s);
@@ -457,7 +433,7 @@ Test(cli, a_sum_to_zero_vector_parameter_sums_to_zero) {
   cr_assert(row && sscanf(row + 3, "%lf,%lf", &mean, &sd) == 2, "%s", s);
   cr_expect(fabs(mean) < 1e-12 && fabs(sd) < 1e-12, "sum(a): mean %g sd %g", mean, sd);
   free(s);
-  run_free(&r);
+  shell_run_free(&r);
   unlink("/tmp/vi-trust-stz-s.csv");
   unlink("/tmp/vi-trust-stz.vim");
   unlink("/tmp/vi-trust-stz.csv");
@@ -469,7 +445,7 @@ Test(cli, profile_blocks_run_their_body) {
                                        "model {\n  profile(\"priors\") { mu ~ normal(0, 10); }\n"
                                        "  profile(\"likelihood\") { real s = 1; y ~ normal(mu, s); }\n}\n");
   write_file("/tmp/vi-trust-prof.csv", "y\n4.9\n5.1\n5.0\n5.2\n4.8\n");
-  struct run r = run_vi("/tmp", "vi-trust-prof.vim vi-trust-prof.csv --quiet --summary vi-trust-prof-s.csv");
+  struct shell_run r = run_vi_shell("/tmp", "vi-trust-prof.vim vi-trust-prof.csv --quiet --summary vi-trust-prof-s.csv");
   cr_expect_eq(r.status, 0, "%s", r.err);
   char *s = slurp("/tmp/vi-trust-prof-s.csv");
   cr_assert(s);
@@ -478,7 +454,7 @@ Test(cli, profile_blocks_run_their_body) {
   cr_assert(row && sscanf(row + 4, "%lf", &mean) == 1, "%s", s);
   cr_expect(fabs(mean - 5.0) < 0.05, "mu %g: the likelihood inside profile() did not run", mean);
   free(s);
-  run_free(&r);
+  shell_run_free(&r);
   unlink("/tmp/vi-trust-prof-s.csv");
   unlink("/tmp/vi-trust-prof.vim");
   unlink("/tmp/vi-trust-prof.csv");
@@ -490,29 +466,29 @@ Test(cli, print_target_and_a_non_finite_density_are_reported) {
                                      "model {\n  mu ~ normal(0, 1);\n  print(\"after the prior: \", target());\n"
                                      "  real t = target();\n  target += t;\n}\n");
   write_file("/tmp/vi-trust-pr.csv", "mu\n1\n0.5\n");
-  struct run r = run_vi("/tmp", "vi-trust-pr.vim --log-density vi-trust-pr.csv");
+  struct shell_run r = run_vi_shell("/tmp", "vi-trust-pr.vim --log-density vi-trust-pr.csv");
   cr_expect_eq(r.status, 0, "%s", r.err);
   cr_expect_str_eq(r.out, "lp,grad[1]\n-1,-2\n-0.25,-1\n");
   cr_expect_str_eq(r.err, "after the prior: -0.5\n");
-  run_free(&r);
+  shell_run_free(&r);
   /* a -inf density names the statement and the values */
   write_file("/tmp/vi-trust-pr.vim", "data { int N; vector[N] y; }\nparameters { real mu; }\n"
                                      "model {\n  mu ~ normal(0, 1);\n  y ~ normal(mu, 0 * mu + 1e-320);\n}\n");
   write_file("/tmp/vi-trust-pr.csv", "y\n1\n2\n3\n");
-  r = run_vi("/tmp", "vi-trust-pr.vim vi-trust-pr.csv --quiet");
+  r = run_vi_shell("/tmp", "vi-trust-pr.vim vi-trust-pr.csv --quiet");
   cr_expect_eq(r.status, 3, "%s", r.err);
   cr_expect(strstr(r.err, "vi-trust-pr.vim:5:7: error: the log density is -inf: this statement adds -inf "
                           "(normal_lpdf of [1, 2, 3], ") != NULL,
             "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
   /* a reject prints what print() said just before it */
   write_file("/tmp/vi-trust-pr.vim", "parameters { real mu; }\n"
                                      "model {\n  print(\"mu is \", mu);\n  reject(\"always\");\n}\n");
-  r = run_vi("/tmp", "vi-trust-pr.vim --quiet");
+  r = run_vi_shell("/tmp", "vi-trust-pr.vim --quiet");
   cr_expect_eq(r.status, 3, "%s", r.err);
   cr_expect(strstr(r.err, "mu is ") != NULL, "%s", r.err);
   cr_expect(strstr(r.err, "always") != NULL, "%s", r.err);
-  run_free(&r);
+  shell_run_free(&r);
   unlink("/tmp/vi-trust-pr.vim");
   unlink("/tmp/vi-trust-pr.csv");
 }
@@ -522,7 +498,7 @@ Test(cli, init_file_in_cmdstans_format_sets_the_starting_point) {
   snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
   write_file("/tmp/vi-trust-init.json", "{\"mu\": 17.5, \"tau\": 3, \"eta\": [0, 0, 0, 0, 0, 0, 0, 0], \"theta\": [1]}\n");
   /* one step of size 1e-12: the fit stays at the initial values (mean 17.5 for mu) */
-  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet "
+  struct shell_run r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet "
                              "--output-samples 100 --algorithm meanfield --optimizer sgd --iter 1 --eta 1e-12 "
                              "--summary /tmp/vi-trust-init-s.csv");
   cr_expect_eq(r.status, 0, "%s", r.err);
@@ -532,16 +508,16 @@ Test(cli, init_file_in_cmdstans_format_sets_the_starting_point) {
   cr_assert(s);
   cr_expect(strstr(s, "\nmu,17.5,") != NULL, "%s", s);
   free(s);
-  run_free(&r);
+  shell_run_free(&r);
   write_file("/tmp/vi-trust-init.json", "{\"mu\": 4, \"tau\": -3, \"eta\": [0, 0, 0]}\n");
-  r = run_vi(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet");
+  r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --init /tmp/vi-trust-init.json --quiet");
   cr_expect_eq(r.status, 2, "%s", r.err);
   cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:11: error: init value of 'tau' is -3, below the lower bound 0") !=
                 NULL, "%s", r.err);
   cr_expect(strstr(r.err, "/tmp/vi-trust-init.json:1:22: error: init value of 'eta' has 3 values in 1 dimensions, but "
                           "the parameter is vector[8]") != NULL, "%s", r.err);
   cr_expect(strstr(r.out, "ELBO") == NULL, "a fit ran:\n%s", r.out);
-  run_free(&r);
+  shell_run_free(&r);
   unlink("/tmp/vi-trust-init.json");
   unlink("/tmp/vi-trust-init-s.csv");
 }
@@ -599,11 +575,11 @@ Test(cli, every_suggestion_in_a_warning_runs_on_that_model) {
   for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
     char args[1024];
     snprintf(args, sizeof args, "%s --quiet", runs[i]);
-    struct run r = run_vi(dir, args);
+    struct shell_run r = run_vi_shell(dir, args);
     cr_assert_eq(r.status, 0, "%s: %s", runs[i], r.err);
     char opts[8][64];
     int n = suggested_options(r.err, opts, 8);
-    run_free(&r);
+    shell_run_free(&r);
     for (int k = 0; k < n; k++) {
       /* the suggestion replaces the run's own --algorithm */
       char base[256];
@@ -611,10 +587,10 @@ Test(cli, every_suggestion_in_a_warning_runs_on_that_model) {
       char *alg = strstr(base, " --algorithm");
       if (alg && !strncmp(opts[k], "--algorithm", 11)) *alg = 0;
       snprintf(args, sizeof args, "%s %s --quiet", base, opts[k]);
-      struct run s = run_vi(dir, args);
+      struct shell_run s = run_vi_shell(dir, args);
       cr_expect_eq(s.status, 0, "suggested '%s' after '%s' fails: %s", opts[k], runs[i], s.err);
       cr_expect(!strstr(s.err, "error"), "suggested '%s' after '%s': %s", opts[k], runs[i], s.err);
-      run_free(&s);
+      shell_run_free(&s);
       tried++;
     }
   }
@@ -631,7 +607,7 @@ Test(cli, every_suggestion_in_a_warning_runs_on_that_model) {
 Test(cli, auto_restarts_a_small_fit_that_did_not_converge) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/tests/models/ode", env_or("VI_SOURCE_ROOT", "."));
-  struct run r = run_vi(dir, "lotka_volterra.vim lotka_volterra.json --seed 2 --quiet");
+  struct shell_run r = run_vi_shell(dir, "lotka_volterra.vim lotka_volterra.json --seed 2 --quiet");
   cr_assert_eq(r.status, 0, "%s", r.err);
   cr_expect(strstr(r.out, "(from restart ") != NULL, "%s", r.out);
   cr_expect(strstr(r.out, "\nconverged:   yes") != NULL, "%s", r.out);
@@ -640,5 +616,5 @@ Test(cli, auto_restarts_a_small_fit_that_did_not_converge) {
   cr_assert(t, "%s", r.out);
   double mean = strtod(t + 10, NULL);
   cr_expect(mean > 0.50 && mean < 0.60, "theta[1] mean %g:\n%s", mean, r.out);
-  run_free(&r);
+  shell_run_free(&r);
 }

@@ -18,6 +18,7 @@
 #include "vi/ffi.h"
 #include "vi/model.h"
 #include "vi/tape.h"
+#include "testutil.h"
 
 static const char *lib_dir(void) {
   const char *s = getenv("VI_FFI_LIB_DIR");
@@ -634,15 +635,6 @@ static const char *pk_native =
     "model {\n  ke ~ lognormal(-1.5, 1);\n  dk ~ lognormal(0, 1);\n  v ~ lognormal(3, 1);\n  sigma ~ normal(0, 0.5);\n"
     "  conc ~ lognormal(log(dose * ka / (v * (ka - ke)) * (exp(-ke * time) - exp(-ka * time))), sigma);\n}\n";
 
-static char *slurp(const char *path) {
-  FILE *fp = fopen(path, "rb");
-  cr_assert(fp, "cannot read %s", path);
-  char *buf = calloc(1, 1 << 16);
-  buf[fread(buf, 1, (1 << 16) - 1, fp)] = 0;
-  fclose(fp);
-  return buf;
-}
-
 Test(ffi, pharmacokinetics_example_matches_the_model_written_in_the_language) {
   const char *root = getenv("VI_SOURCE_ROOT");
   cr_assert(root, "VI_SOURCE_ROOT names the source tree");
@@ -652,8 +644,10 @@ Test(ffi, pharmacokinetics_example_matches_the_model_written_in_the_language) {
   link_lib(dir, "VI_PHARMA_DIR", "libpharma.so");
   snprintf(src, sizeof src, "%s/examples/ffi/pk.vim", root);
   char *model = slurp(src);
+  cr_assert(model, "cannot read %s", src);
   snprintf(src, sizeof src, "%s/examples/ffi/pk.csv", root);
   char *data = slurp(src);
+  cr_assert(data, "cannot read %s", src);
   write_file(dir, "pk.vim", model, pf);
   write_file(dir, "pk_native.vim", pk_native, pn);
   write_file(dir, "pk.csv", data, pd);
@@ -698,6 +692,7 @@ Test(ffi, pharmacokinetics_example_fits_the_simulated_values) {
   free(err);
   snprintf(path, sizeof path, "%s/out.txt", dir);
   char *out = slurp(path);
+  cr_assert(out, "cannot read %s", path);
   /* simulated with ka = 1.2, ke = 0.25, V = 20, sigma = 0.1 (12 points) */
   cr_assert(fabs(summary_mean(out, "ka") - 1.2) < 0.2, "%s", out);
   cr_assert(fabs(summary_mean(out, "ke") - 0.25) < 0.03, "%s", out);

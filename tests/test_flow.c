@@ -15,6 +15,7 @@
 #include "vi/advi.h"
 #include "vi/flow.h"
 #include "vi/rng.h"
+#include "testutil.h"
 
 #define LOG_2PI 1.8378770664093454836
 
@@ -405,18 +406,6 @@ static int run_cli(const char *args, const char *out) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 1000;
 }
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  cr_assert(f, "cannot open %s", path);
-  static char buf[1 << 20];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  char *c = malloc(n + 1);
-  memcpy(c, buf, n + 1);
-  return c;
-}
-
 Test(flow, cli_flow_output_does_not_depend_on_threads_and_prints_the_iw_elbo, .timeout = 300) {
   char o1[128], o2[128], d1[128], d2[128], p1[128], args[1024];
   int pid = (int)getpid();
@@ -432,6 +421,7 @@ Test(flow, cli_flow_output_does_not_depend_on_threads_and_prints_the_iw_elbo, .t
            "--threads 2 --resample --summary %s", d2);
   cr_assert_eq(run_cli(args, o2), 0);
   char *s1 = slurp(d1), *s2 = slurp(d2), *h = slurp(o1), *pf = slurp(p1);
+  cr_assert(s1 && s2 && h && pf, "an output file of vi-run is missing");
   cr_expect_str_eq(s1, s2, "summaries differ between --threads 1 and 2");
   cr_expect(strstr(h, "algorithm:   flow (adam)") != NULL, "%s", h);
   cr_expect(strstr(h, "flow:        iaf, 3 layers of 16 hidden units") != NULL, "%s", h);

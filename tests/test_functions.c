@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "vi/model.h"
+#include "testutil.h"
 
 /* Writes text to a fresh temp file named `name`; returns its path in buf. */
 static void write_temp(char *buf, size_t size, const char *name, const char *text) {
@@ -437,40 +438,6 @@ Test(functions, truncation_needs_a_cdf_and_a_univariate_variate) {
 
 /* ---- (e) against Stan ---- */
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-  s[n] = 0;
-  fclose(f);
-  return s;
-}
-
-/* Parses CSV text with a header into rows of doubles; returns the row count. */
-static int parse_rows(const char *text, double rows[][32], int maxrows, int *ncols) {
-  const char *p = strchr(text, '\n');
-  int nr = 0;
-  *ncols = 0;
-  while (p && *++p && nr < maxrows) {
-    int nc = 0;
-    char *end;
-    for (;;) {
-      rows[nr][nc++] = strtod(p, &end);
-      p = end;
-      if (*p != ',' || nc == 32) break;
-      p++;
-    }
-    *ncols = nc;
-    nr++;
-    p = strchr(p, '\n');
-  }
-  return nr;
-}
-
 static void against_stan(const char *name) {
   const char *root = getenv("VI_SOURCE_ROOT"), *vi = getenv("VI_RUN");
   cr_assert(root && vi, "VI_SOURCE_ROOT and VI_RUN must be set (tests/meson.build)");
@@ -486,9 +453,10 @@ static void against_stan(const char *name) {
   cr_assert_eq(pclose(pp), 0, "%s failed:\n%s", name, got_text);
   snprintf(path, sizeof path, "%s/%s.stan.csv", dir, name);
   char *want_text = slurp(path);
+  cr_assert_not_null(want_text, "cannot read %s", path);
   static double got[8][32], want[8][32];
   int gc, wc;
-  int gn = parse_rows(got_text, got, 8, &gc), wn = parse_rows(want_text, want, 8, &wc);
+  int gn = csv_rows(got_text, got[0], 8, 32, &gc), wn = csv_rows(want_text, want[0], 8, 32, &wc);
   cr_assert_eq(wn, 5, "%s: %d reference rows", name, wn);
   cr_assert_eq(gn, wn, "%s: %d rows, want %d:\n%s", name, gn, wn, got_text);
   cr_assert_eq(gc, wc, "%s: %d columns, want %d", name, gc, wc);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "vi/model.h"
+#include "testutil.h"
 
 static void write_temp(char *buf, size_t size, const char *name, const char *text) {
   char dir[] = "/tmp/vi_test_ode_XXXXXX";
@@ -58,37 +59,11 @@ static void expect_load_error(const char *src, const char *want) {
 
 /* ---- against Stan 2.21 ---- */
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-  s[n] = 0;
-  fclose(f);
-  return s;
-}
-
 /* Rows of a CSV file with a header line. */
 static int read_rows(const char *path, double rows[][16], int maxrows, int *ncols) {
-  char *text = slurp(path), *p = strchr(text, '\n');
-  int nr = 0;
-  *ncols = 0;
-  while (p && *++p && nr < maxrows) {
-    int nc = 0;
-    char *end;
-    for (;;) {
-      rows[nr][nc++] = strtod(p, &end);
-      p = end;
-      if (*p != ',' || nc == 16) break;
-      p++;
-    }
-    *ncols = nc;
-    nr++;
-    p = strchr(p, '\n');
-  }
+  char *text = slurp(path);
+  cr_assert_not_null(text, "cannot read %s", path);
+  int nr = csv_rows(text, rows[0], maxrows, 16, ncols);
   free(text);
   return nr;
 }

@@ -8,29 +8,6 @@
 #include "testutil.h"
 #include "vi/report.h"
 
-struct run {
-  int status;
-  char *out, *err;
-};
-
-static struct run run_vi(const char *dir, const char *args) {
-  char cmd[4096], outp[256], errp[256];
-  snprintf(outp, sizeof outp, "/tmp/vi-rep-%d.out", (int)getpid());
-  snprintf(errp, sizeof errp, "/tmp/vi-rep-%d.err", (int)getpid());
-  snprintf(cmd, sizeof cmd, "cd '%s' && timeout 120 '%s' %s </dev/null >%s 2>%s", dir,
-           env_or("VI_RUN", "build/vi-run"), args, outp, errp);
-  int st = system(cmd);
-  struct run r;
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-  take_output(outp, errp, &r.out, &r.err);
-  return r;
-}
-
-static void run_free(struct run *r) {
-  free(r->out);
-  free(r->err);
-}
-
 static int count(const char *s, const char *needle) {
   int n = 0;
   for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
@@ -38,12 +15,12 @@ static int count(const char *s, const char *needle) {
 }
 
 /* Fits an example with --report and returns the page (malloc'd). */
-static char *report_of(const char *model, const char *data, const char *extra, struct run *r) {
+static char *report_of(const char *model, const char *data, const char *extra, struct shell_run *r) {
   char dir[1024], args[2048], path[256];
   snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
   snprintf(path, sizeof path, "/tmp/vi-report-%d.html", (int)getpid());
   snprintf(args, sizeof args, "%s %s --quiet --report %s %s", model, data, path, extra);
-  *r = run_vi(dir, args);
+  *r = run_vi_shell(dir, args);
   char *html = slurp(path);
   unlink(path);
   return html;
@@ -64,7 +41,7 @@ static void expect_self_contained(const char *html) {
 }
 
 Test(report, prediction_page_is_self_contained_and_has_every_plot) {
-  struct run r;
+  struct shell_run r;
   char *html = report_of("prediction.vim", "prediction.csv", "--seed 2", &r);
   cr_assert_eq(r.status, 0, "%s", r.err);
   cr_assert(html, "no report written");
@@ -97,11 +74,11 @@ Test(report, prediction_page_is_self_contained_and_has_every_plot) {
   snprintf(ew, sizeof ew, "<td>%.*s</td>", (int)strcspn(elbo + 14, "\n"), elbo + 14);
   cr_expect(strstr(html, ew) != NULL, "the page lacks the ELBO %s", ew);
   free(html);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(report, eight_schools_trace_marks_the_doublings_of_the_draws) {
-  struct run r;
+  struct shell_run r;
   char *html = report_of("eight_schools.vim", "eight_schools.csv", "", &r);
   cr_assert_eq(r.status, 0, "%s", r.err);
   cr_assert(html);
@@ -113,7 +90,7 @@ Test(report, eight_schools_trace_marks_the_doublings_of_the_draws) {
   cr_expect_eq(count(html, "class=\"plot marginal\""), 18, "mu, tau, eta[8], theta[8]");
   cr_expect(strstr(html, "id=\"ppc\"") == NULL, "no replicates, no check");
   free(html);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(report, text_levels_are_escaped) {
@@ -130,7 +107,7 @@ Test(report, text_levels_are_escaped) {
   f = fopen(p, "w");
   fputs("g,y\n\"<b>&x\",1.2\nplain,0.3\n\"<b>&x\",1.5\nplain,-0.2\n", f);
   fclose(f);
-  struct run r = run_vi(dir, "m.vim d.csv --quiet --report r.html");
+  struct shell_run r = run_vi_shell(dir, "m.vim d.csv --quiet --report r.html");
   cr_assert_eq(r.status, 0, "%s", r.err);
   snprintf(p, sizeof p, "%s/r.html", dir);
   char *html = slurp(p);
@@ -141,18 +118,18 @@ Test(report, text_levels_are_escaped) {
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   cr_expect_eq(system(cmd), 0);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(report, an_unwritable_report_is_refused_before_the_fit) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/examples", env_or("VI_SOURCE_ROOT", "."));
-  struct run r = run_vi(dir, "eight_schools.vim eight_schools.csv --quiet --report /nonexistent-dir/r.html");
+  struct shell_run r = run_vi_shell(dir, "eight_schools.vim eight_schools.csv --quiet --report /nonexistent-dir/r.html");
   cr_expect_eq(r.status, 5, "exit %d: %s", r.status, r.err);
   cr_expect(strstr(r.err, "error: --report: cannot write '/nonexistent-dir/r.html'") != NULL, "%s", r.err);
   cr_expect(strstr(r.err, "nothing was fitted") != NULL, "%s", r.err);
   cr_expect(strstr(r.out, "ELBO") == NULL);
-  run_free(&r);
+  shell_run_free(&r);
 }
 
 Test(report, psis_weights_are_uniform_for_a_constant_ratio_and_smooth_the_tail) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/wait.h>
 
 /* The environment variable name, or fallback when unset or empty. */
 static inline const char *env_or(const char *name, const char *fallback) {
@@ -40,6 +41,55 @@ static inline void take_output(const char *outp, const char *errp, char **out, c
   unlink(errp);
   if (!*out) *out = calloc(1, 1);
   if (!*err) *err = calloc(1, 1);
+}
+
+/* A finished run of vi-run: exit code (1000 + signal), stdout and stderr. */
+struct shell_run {
+  int status;
+  char *out, *err;
+};
+
+/* Runs vi-run ($VI_RUN) with args (a shell-quoted string) in dir, stdin from
+ * /dev/null, for at most 120 s; the output goes through files named by the pid. */
+static inline struct shell_run run_vi_shell(const char *dir, const char *args) {
+  char cmd[4096], outp[256], errp[256];
+  snprintf(outp, sizeof outp, "/tmp/vi-test-%d.out", (int)getpid());
+  snprintf(errp, sizeof errp, "/tmp/vi-test-%d.err", (int)getpid());
+  snprintf(cmd, sizeof cmd, "cd '%s' && timeout 120 '%s' %s </dev/null >%s 2>%s", dir,
+           env_or("VI_RUN", "build/vi-run"), args, outp, errp);
+  int st = system(cmd);
+  struct shell_run r;
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+  take_output(outp, errp, &r.out, &r.err);
+  return r;
+}
+
+static inline void shell_run_free(struct shell_run *r) {
+  free(r->out);
+  free(r->err);
+}
+
+/* The rows of CSV text with a header line, as doubles: row r's columns at
+ * rows[r * stride ..] (at most stride of them); returns the row count (at
+ * most maxrows) and the last row's column count in *ncols. */
+static inline int csv_rows(const char *text, double *rows, int maxrows, int stride, int *ncols) {
+  const char *p = strchr(text, '\n');
+  int nr = 0;
+  *ncols = 0;
+  while (p && *++p && nr < maxrows) {
+    int nc = 0;
+    char *end;
+    for (;;) {
+      rows[nr * stride + nc++] = strtod(p, &end);
+      p = end;
+      if (*p != ',' || nc == stride) break;
+      p++;
+    }
+    *ncols = nc;
+    nr++;
+    p = strchr(p, '\n');
+  }
+  return nr;
 }
 
 static inline int ends_with(const char *s, const char *suf) {

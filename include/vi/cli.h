@@ -57,6 +57,8 @@ struct vi_cli_hooks {
 };
 
 int vi_cli_main(int argc, char **argv);
+/* The exit code vi-run gives for a status (enum vi_status). */
+int vi_cli_exit_code(int status);
 /* vi-run with argv (argv[0] the program name); h may be NULL. Returns the
  * exit code. */
 int vi_cli_run(int argc, const char *const *argv, const struct vi_cli_hooks *h);
