@@ -222,12 +222,15 @@ static void lr_prepare(struct vi_q *q) {
   size_t d = q->dim, r = q->rank;
   const double *om = q->phi + d, *B = q->phi + 2 * d;
   double *R = q->scratch, *V = q->scratch + r * r;
+  /* K = I + B^T D^-2 B (lower triangle), each entry summed over i in order */
   for (size_t a = 0; a < r; a++)
-    for (size_t b = 0; b <= a; b++) {
-      double t = a == b ? 1 : 0;
-      for (size_t i = 0; i < d; i++) t += B[i * r + a] * B[i * r + b] * exp(-2 * om[i]);
-      R[a * r + b] = t;
-    }
+    for (size_t b = 0; b <= a; b++) R[a * r + b] = a == b ? 1 : 0;
+  for (size_t i = 0; i < d; i++) {
+    double w = exp(-2 * om[i]);
+    const double *Bi = B + i * r;
+    for (size_t a = 0; a < r; a++)
+      for (size_t b = 0; b <= a; b++) R[a * r + b] += Bi[a] * Bi[b] * w;
+  }
   for (size_t j = 0; j < r; j++) { /* Cholesky in place (K is >= I: positive definite) */
     double t = R[j * r + j];
     for (size_t k = 0; k < j; k++) t -= R[j * r + k] * R[j * r + k];
