@@ -543,6 +543,7 @@ static double lowrank_elbo_fixed(struct dadvi *p, const double *mu, const double
   size_t d = p->dim, M = (size_t)p->m;
   struct vi_q q;
   vi_q_init(&q, VI_FAMILY_LOWRANK, d, r, phi, scr);
+  q.pool = p->f->den->pool;
   memcpy(phi, mu, d * sizeof *phi);
   memcpy(phi + d, om, d * sizeof *phi);
   memcpy(phi + 2 * d, B, d * r * sizeof *phi);
@@ -1369,6 +1370,7 @@ enum vi_advi_stop vi_fit_lowrank(struct vi_fit *f, const struct vi_advi_result *
   struct dadvi p = {.f = f, .dim = d, .n = n, .z = z, .m = m, .a = a, .P = P, .pd = sc,
                     .mu = pmu2, .gmu = gmu, .lk = &k};
   vi_q_init(&p.q, VI_FAMILY_LOWRANK, d, r, phi, scr);
+  p.q.pool = f->den->pool;
   if (batch_alloc(&p, (size_t)mmax) != 0) goto nomem;
   /* u = 0, lambda = log(1/sqrt 2) and B with columns of norm ~ 1/sqrt 2: the
    * pilot's variances, split between the diagonal and the factor */

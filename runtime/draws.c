@@ -11,6 +11,7 @@
 #include "vi/dense.h"
 #include "vi/family.h"
 #include "vi/flow.h"
+#include "vi/pool.h"
 
 enum { STREAM_DRAWS = 2, DRAW_BALANCE_MAX_DIM = 200 };
 
@@ -68,6 +69,46 @@ static int batch_log_p(const struct vi_density *den, size_t S, const double *the
   return VI_OK;
 }
 
+struct lrdraws {
+  const struct vi_q *q;
+  const double *noise; /* S x nz */
+  size_t nz;
+  double *theta, *log_q, *works;
+  size_t nwork;
+};
+
+static void lr_draw_task(void *ctx, size_t s, int worker) {
+  const struct lrdraws *j = ctx;
+  double *t = j->theta + s * j->q->dim;
+  vi_q_draw(j->q, j->noise + s * j->nz, t);
+  if (j->log_q) j->log_q[s] = vi_q_lowrank_log_q(j->q, t, j->works + (size_t)worker * j->nwork);
+}
+
+/* theta row s: standard noise -> mu + L eta (rows from the last, each
+ * reading only the noise above it) or mu + exp(omega) eta */
+struct gdraws {
+  const struct vi_advi_result *res;
+  double *theta;
+};
+
+static void gauss_draw_task(void *ctx, size_t s, int worker) {
+  (void)worker;
+  const struct gdraws *j = ctx;
+  const struct vi_advi_result *res = j->res;
+  size_t dim = res->dim;
+  double *t = j->theta + s * dim;
+  if (res->L) {
+    for (size_t i = dim; i-- > 0;) {
+      const double *Li = res->L + i * dim;
+      double v = res->mu[i];
+      for (size_t k = 0; k <= i; k++) v += Li[k] * t[k];
+      t[i] = v;
+    }
+  } else {
+    for (size_t i = 0; i < dim; i++) t[i] = res->mu[i] + exp(res->omega[i]) * t[i];
+  }
+}
+
 enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_density *den,
                             uint64_t seed, size_t S, double *theta, double *log_p,
                             double *log_q, struct vi_diags *d) {
@@ -82,9 +123,8 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
   double *eta = vi_arena_array(&a, dim + rk, sizeof *eta);
   double *phi = lowrank ? vi_arena_array(&a, dim * (2 + rk), sizeof *phi) : NULL;
   double *scr = lowrank ? vi_arena_array(&a, rk * rk + dim * rk, sizeof *scr) : NULL;
-  double *work = lowrank ? vi_arena_array(&a, dim + rk, sizeof *work) : NULL;
   double *gram = balanced ? vi_arena_array(&a, dim * dim, sizeof *gram) : NULL;
-  if (!eta || (balanced && !gram) || (lowrank && (!phi || !scr || !work))) {
+  if (!eta || (balanced && !gram) || (lowrank && (!phi || !scr))) {
     vi_arena_free(&a);
     vi_error(d, noloc(), "out of memory while drawing from the approximation");
     return VI_ERR_NOMEM;
@@ -111,6 +151,7 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
     memcpy(phi + dim, res->omega, dim * sizeof *phi);
     memcpy(phi + 2 * dim, res->B, dim * rk * sizeof *phi);
     vi_q_init(&q, VI_FAMILY_LOWRANK, dim, rk, phi, scr);
+    q.pool = den->pool;
     vi_q_prepare(&q);
     /* noise of dim + rk values: balanced (antithetic, whitened, shuffled) as
      * for the other families when it is small enough */
@@ -130,16 +171,26 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
         memcpy(noise + k * nz, eta, nz * sizeof *eta);
       }
     }
-    for (size_t s = 0; s < S; s++) {
-      double *t = theta + s * dim;
-      for (size_t i = 0; i < nz; i++) eta[i] = bal ? noise[s * nz + i] : vi_rng_normal(&r);
-      vi_q_draw(&q, eta, t);
-      if (log_q) log_q[s] = vi_q_lowrank_log_q(&q, t, work);
-      if (log_p && !den->logp_grad_batch) {
-        double lp;
-        if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY;
-        log_p[s] = lp;
-      }
+    /* the noise in draw order (one stream), then each draw's transform and
+     * log q on the threads: the same bits for any number of threads */
+    double *all = bal ? noise : vi_arena_array(&a, S * nz, sizeof *all);
+    int nw = den->pool ? vi_pool_size(den->pool) : 1;
+    double *works = vi_arena_array(&a, (size_t)nw * (dim + rk), sizeof *works);
+    if (!all || !works) {
+      vi_arena_free(&a);
+      vi_error(d, noloc(), "out of memory while drawing from the approximation");
+      return VI_ERR_NOMEM;
+    }
+    if (!bal)
+      for (size_t k = 0; k < S * nz; k++) all[k] = vi_rng_normal(&r);
+    struct lrdraws job = {&q, all, nz, theta, log_q, works, dim + rk};
+    if (den->pool && S > 1) vi_pool_run(den->pool, S, lr_draw_task, &job);
+    else
+      for (size_t s = 0; s < S; s++) lr_draw_task(&job, s, 0);
+    for (size_t s = 0; log_p && !den->logp_grad_batch && s < S; s++) {
+      double lp;
+      if (den->logp_grad(den->ctx, theta + s * dim, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY;
+      log_p[s] = lp;
     }
     int st = log_p && den->logp_grad_batch ? batch_log_p(den, S, theta, log_p) : VI_OK;
     vi_arena_free(&a);
@@ -148,27 +199,24 @@ enum vi_status vi_advi_draw(const struct vi_advi_result *res, const struct vi_de
   double logdet = 0;
   for (size_t i = 0; i < dim; i++)
     logdet += res->L ? log(fabs(res->L[i * dim + i])) : res->omega[i];
+  struct gdraws gj = {res, theta};
+  /* the noise in draw order into theta, then each draw's transform (in
+   * place) on the threads */
   for (size_t s = 0; s < S; s++) {
     double *t = theta + s * dim, ss = 0;
     for (size_t i = 0; i < dim; i++) {
-      eta[i] = balanced ? t[i] : vi_rng_normal(&r);
-      ss += eta[i] * eta[i];
-    }
-    for (size_t i = 0; i < dim; i++) {
-      if (res->L) {
-        double v = res->mu[i];
-        for (size_t j = 0; j <= i; j++) v += res->L[i * dim + j] * eta[j];
-        t[i] = v;
-      } else {
-        t[i] = res->mu[i] + exp(res->omega[i]) * eta[i];
-      }
+      if (!balanced) t[i] = vi_rng_normal(&r);
+      ss += t[i] * t[i];
     }
     if (log_q) log_q[s] = -0.5 * ss - 0.5 * (double)dim * VI_LOG_2PI - logdet;
-    if (log_p && !den->logp_grad_batch) {
-      double lp;
-      if (den->logp_grad(den->ctx, t, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY; /* value only */
-      log_p[s] = lp;
-    }
+  }
+  if (den->pool && S > 1) vi_pool_run(den->pool, S, gauss_draw_task, &gj);
+  else
+    for (size_t s = 0; s < S; s++) gauss_draw_task(&gj, s, 0);
+  for (size_t s = 0; log_p && !den->logp_grad_batch && s < S; s++) {
+    double lp;
+    if (den->logp_grad(den->ctx, theta + s * dim, &lp, NULL) != 0 || isnan(lp)) lp = -INFINITY; /* value only */
+    log_p[s] = lp;
   }
   if (log_p && den->logp_grad_batch && batch_log_p(den, S, theta, log_p)) {
     vi_arena_free(&a);

@@ -217,20 +217,67 @@ static void lr_reset(struct vi_q *q, const double *mu) {
   memset(q->phi + q->dim, 0, (q->npar - q->dim) * sizeof *mu);
 }
 
-/* K = I + W^T W factored (R R^T, lower), then V = W K^{-1} row by row. */
-static void lr_prepare(struct vi_q *q) {
+/* K = I + W^T W factored (R R^T, lower), then V = W K^{-1} row by row.
+ * With a pool: the weights exp(-2 omega_i) (kept in V's storage until the
+ * solves), K's rows and the solves' row blocks run as tasks; every entry is
+ * summed over i in the same order, so the bits do not depend on threads. */
+enum { LR_ROWS_TASK = 256 };
+
+static void lr_weights_task(void *ctx, size_t t, int worker) {
+  (void)worker;
+  struct vi_q *q = ctx;
+  size_t d = q->dim, i0 = t * LR_ROWS_TASK, i1 = i0 + LR_ROWS_TASK < d ? i0 + LR_ROWS_TASK : d;
+  double *w = q->scratch + q->rank * q->rank;
+  for (size_t i = i0; i < i1; i++) w[i] = exp(-2 * q->phi[d + i]);
+}
+
+static void lr_k_row_task(void *ctx, size_t a, int worker) {
+  (void)worker;
+  struct vi_q *q = ctx;
   size_t d = q->dim, r = q->rank;
-  const double *om = q->phi + d, *B = q->phi + 2 * d;
-  double *R = q->scratch, *V = q->scratch + r * r;
-  /* K = I + B^T D^-2 B (lower triangle), each entry summed over i in order */
-  for (size_t a = 0; a < r; a++)
-    for (size_t b = 0; b <= a; b++) R[a * r + b] = a == b ? 1 : 0;
+  const double *B = q->phi + 2 * d, *w = q->scratch + r * r;
+  double *Ra = q->scratch + a * r;
+  for (size_t b = 0; b <= a; b++) Ra[b] = a == b ? 1 : 0;
   for (size_t i = 0; i < d; i++) {
-    double w = exp(-2 * om[i]);
     const double *Bi = B + i * r;
-    for (size_t a = 0; a < r; a++)
-      for (size_t b = 0; b <= a; b++) R[a * r + b] += Bi[a] * Bi[b] * w;
+    for (size_t b = 0; b <= a; b++) Ra[b] += Bi[a] * Bi[b] * w[i];
   }
+}
+
+static void lr_solve_task(void *ctx, size_t t, int worker) {
+  (void)worker;
+  struct vi_q *q = ctx;
+  size_t d = q->dim, r = q->rank, i0 = t * LR_ROWS_TASK, i1 = i0 + LR_ROWS_TASK < d ? i0 + LR_ROWS_TASK : d;
+  const double *om = q->phi + d, *B = q->phi + 2 * d, *R = q->scratch;
+  double *V = q->scratch + r * r;
+  for (size_t i = i0; i < i1; i++) { /* V_i = K^{-1} W_i: solve R y = W_i, R^T v = y */
+    double *v = V + i * r, e = exp(-om[i]);
+    for (size_t a = 0; a < r; a++) {
+      double t2 = B[i * r + a] * e;
+      for (size_t k = 0; k < a; k++) t2 -= R[a * r + k] * v[k];
+      v[a] = t2 / R[a * r + a];
+    }
+    for (size_t a = r; a-- > 0;) {
+      double t2 = v[a];
+      for (size_t k = a + 1; k < r; k++) t2 -= R[k * r + a] * v[k];
+      v[a] = t2 / R[a * r + a];
+    }
+  }
+}
+
+static void lr_run(struct vi_q *q, size_t n, vi_pool_fn fn) {
+  if (q->pool && n > 1) vi_pool_run(q->pool, n, fn, q);
+  else
+    for (size_t t = 0; t < n; t++) fn(q, t, 0);
+}
+
+static void lr_prepare(struct vi_q *q) {
+  size_t d = q->dim, r = q->rank, blocks = (d + LR_ROWS_TASK - 1) / LR_ROWS_TASK;
+  double *R = q->scratch;
+  if (!r) return;
+  /* the weights need d values of V's d * r: the solves overwrite them after K */
+  lr_run(q, blocks, lr_weights_task);
+  lr_run(q, r, lr_k_row_task); /* K = I + B^T D^-2 B (lower triangle) */
   for (size_t j = 0; j < r; j++) { /* Cholesky in place (K is >= I: positive definite) */
     double t = R[j * r + j];
     for (size_t k = 0; k < j; k++) t -= R[j * r + k] * R[j * r + k];
@@ -242,19 +289,7 @@ static void lr_prepare(struct vi_q *q) {
     }
     for (size_t k = j + 1; k < r; k++) R[j * r + k] = 0;
   }
-  for (size_t i = 0; i < d; i++) { /* V_i = K^{-1} W_i: solve R y = W_i, R^T v = y */
-    double *v = V + i * r, e = exp(-om[i]);
-    for (size_t a = 0; a < r; a++) {
-      double t = B[i * r + a] * e;
-      for (size_t k = 0; k < a; k++) t -= R[a * r + k] * v[k];
-      v[a] = t / R[a * r + a];
-    }
-    for (size_t a = r; a-- > 0;) {
-      double t = v[a];
-      for (size_t k = a + 1; k < r; k++) t -= R[k * r + a] * v[k];
-      v[a] = t / R[a * r + a];
-    }
-  }
+  lr_run(q, blocks, lr_solve_task);
 }
 
 static void lr_draw(const struct vi_q *q, const double *eta, double *theta) {
@@ -360,6 +395,7 @@ void vi_q_init(struct vi_q *q, enum vi_family_id id, size_t dim, size_t rank, do
   q->npar = q->fam->nparams(dim, rank);
   q->phi = phi;
   q->scratch = scratch;
+  q->pool = NULL;
 }
 
 /* ---- batches over a pool ---- */

@@ -77,6 +77,7 @@ struct vi_q {
   size_t npar;
   double *phi;             /* npar: the caller's */
   double *scratch;         /* nscratch: the caller's (may be NULL when 0) */
+  struct vi_pool *pool;    /* NULL, or threads prepare may use (vi_q_init: NULL) */
 };
 
 extern const struct vi_family vi_families[VI_FAMILY_COUNT];
