@@ -6,6 +6,23 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "vi/pool.h"
+
+/* st[m] becomes nonzero when point m's value or gradient is not finite */
+struct finite_job {
+  int *st;
+  const double *lp, *grad;
+  size_t d;
+};
+
+static void finite_task(void *ctx, size_t m, int worker) {
+  (void)worker;
+  struct finite_job *j = ctx;
+  int bad = j->st[m] != 0 || !isfinite(j->lp[m]);
+  for (size_t i = 0; j->grad && !bad && i < j->d; i++) bad = !isfinite(j->grad[m * j->d + i]);
+  j->st[m] = bad;
+}
+
 int vi_objective_batch(const struct vi_density *den, size_t M, const double *theta, double *lp,
                        double *grad, long *evals) {
   size_t d = den->dim;
@@ -14,11 +31,10 @@ int vi_objective_batch(const struct vi_density *den, size_t M, const double *the
     if (!st) return -1;
     den->logp_grad_batch(den->ctx, M, theta, lp, grad, st);
     *evals += (long)M;
+    struct finite_job j = {st, lp, grad, d};
+    vi_pool_run(den->pool, M, finite_task, &j); /* NULL pool: in order here */
     int bad = 0;
-    for (size_t m = 0; m < M && !bad; m++) {
-      bad = st[m] != 0 || !isfinite(lp[m]);
-      for (size_t i = 0; grad && !bad && i < d; i++) bad = !isfinite(grad[m * d + i]);
-    }
+    for (size_t m = 0; m < M && !bad; m++) bad = st[m] != 0;
     free(st);
     return bad ? -1 : 0;
   }
