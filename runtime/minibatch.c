@@ -8,6 +8,7 @@
 
 #include "model_impl.h"
 #include "vi/optim.h"
+#include "vi/point.h"
 #include "vi/pool.h"
 
 struct rowvar {
@@ -403,11 +404,11 @@ static int fixed_draws(struct vi_rng *rng, double *z, size_t K, size_t d) {
 
 /* The mean-field ELBO at (mu, omega) on the fixed draws z (S x dim), full
  * data; -inf when a draw cannot be evaluated. */
-static double full_elbo(struct vi_rows *r, const double *mu, const double *omega, const double *z, size_t S,
-                        double *theta, double *lp, int *status) {
-  size_t d = r->dim;
+static double full_elbo(struct vi_rows *r, const double *mu, const double *omega, const uint8_t *pt, const double *z,
+                        size_t S, double *theta, double *lp, int *status) {
+  size_t d = r->dim, dq = 0;
   for (size_t s = 0; s < S; s++)
-    for (size_t i = 0; i < d; i++) theta[s * d + i] = mu[i] + exp(omega[i]) * z[s * d + i];
+    for (size_t i = 0; i < d; i++) theta[s * d + i] = pt[i] ? mu[i] : mu[i] + exp(omega[i]) * z[s * d + i];
   if (vi_rows_full(r, S, theta, lp, NULL, status)) return -INFINITY;
   double e = 0;
   for (size_t s = 0; s < S; s++) {
@@ -415,15 +416,20 @@ static double full_elbo(struct vi_rows *r, const double *mu, const double *omega
     e += lp[s];
   }
   e /= (double)S;
-  for (size_t i = 0; i < d; i++) e += omega[i];
-  return e + 0.5 * (double)d * (1 + log(2 * M_PI));
+  for (size_t i = 0; i < d; i++)
+    if (!pt[i]) {
+      e += omega[i];
+      dq++;
+    }
+  return e + 0.5 * (double)dq * (1 + log(2 * M_PI));
 }
 
 /* Gradient of the fixed-draw ELBO in the coordinates (u, v) of an epoch,
  * mu = ref + scale u and omega = ref_omega + v, at the point x (mu, omega)
  * from the M per-draw gradients gr of log p. entropy: add d/dv of the
- * entropy (1 each). */
-static void elbo_grad(size_t dim, size_t M, const double *x, const double *scale, const double *z,
+ * entropy (1 each). Point coordinates (pt[i], @point) have a value only:
+ * their omega does not move and adds no entropy. */
+static void elbo_grad(size_t dim, size_t M, const double *x, const uint8_t *pt, const double *scale, const double *z,
                       const double *gr, int entropy, double *g) {
   for (size_t i = 0; i < dim; i++) {
     double gm = 0, gw = 0;
@@ -432,13 +438,13 @@ static void elbo_grad(size_t dim, size_t M, const double *x, const double *scale
       gw += gr[s * dim + i] * z[s * dim + i];
     }
     g[i] = gm / (double)M * scale[i];
-    g[dim + i] = gw / (double)M * exp(x[dim + i]) + (entropy ? 1 : 0);
+    g[dim + i] = pt[i] ? 0 : gw / (double)M * exp(x[dim + i]) + (entropy ? 1 : 0);
   }
 }
 
-static void draw_points(size_t dim, size_t M, const double *x, const double *z, double *th) {
+static void draw_points(size_t dim, size_t M, const double *x, const uint8_t *pt, const double *z, double *th) {
   for (size_t s = 0; s < M; s++)
-    for (size_t i = 0; i < dim; i++) th[s * dim + i] = x[i] + exp(x[dim + i]) * z[s * dim + i];
+    for (size_t i = 0; i < dim; i++) th[s * dim + i] = pt[i] ? x[i] : x[i] + exp(x[dim + i]) * z[s * dim + i];
 }
 
 enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_options *o, struct vi_arena *arena,
@@ -468,14 +474,16 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
   double *lp = calloc(2 * M + 1, sizeof *lp);
   int *st = calloc(2 * M + 1, sizeof *st);
   uint32_t *perm = malloc((N ? N : 1) * sizeof *perm);
+  uint8_t *pt = calloc(dim + 1, 1); /* @point coordinates: a value, no q */
   struct vi_adam adam = {n2, o->lr, 0, 0, 0, 0, calloc(n2, sizeof(double)), calloc(n2, sizeof(double))};
   enum vi_advi_stop stop = VI_ADVI_MAX_ITER;
   if (!res->mu || !res->omega || !x || !g || !avg || !ref || !u || !scale || !gfull || !gref || !last || !th ||
-      !gr || !z || !zt || !lp || !st || !perm || !adam.m || !adam.v) {
+      !gr || !z || !zt || !lp || !st || !perm || !pt || !adam.m || !adam.v) {
     vi_error(d, (struct vi_srcloc){0}, "out of memory");
     stop = VI_ADVI_ERROR;
     goto done;
   }
+  size_t npt = vi_model_point_kinds(r->m, pt);
   struct vi_rng rng;
   vi_rng_seed(&rng, o->seed, 0x6d62);
   for (size_t i = 0; i < dim; i++)
@@ -487,14 +495,14 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
     stop = VI_ADVI_ERROR;
     goto done;
   }
-  double prev = full_elbo(r, x, x + dim, zt, 2, th, lp, st);
+  double prev = full_elbo(r, x, x + dim, pt, zt, 2, th, lp, st);
   if (!isfinite(prev)) {
     vi_error(d, (struct vi_srcloc){0}, "the log density cannot be evaluated at the initial point");
     snprintf(res->reason, sizeof res->reason, "the initial point cannot be evaluated");
     stop = VI_ADVI_ERROR;
     goto done;
   }
-  double lr = o->lr, step = 0.2, per = (double)(dim ? dim : 1), last_e = -INFINITY;
+  double lr = o->lr, step = 0.2, per = (double)(dim > npt ? dim - npt : 1), last_e = -INFINITY;
   int near = 0;
   size_t nb = (N + B - 1) / B;
   for (int ep = 1; ep <= o->epochs; ep++) {
@@ -509,8 +517,10 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
        * sds: batch gradient at x, minus the same batch's at ref, plus the
        * full-data gradient at ref. Over a reshuffled epoch the batch terms
        * sum to the full data's, and the noise vanishes as x nears ref. */
-      for (size_t i = 0; i < dim; i++) scale[i] = exp(ref[dim + i]);
-      draw_points(dim, M, ref, z, th);
+      /* a point coordinate has no sd: 1/sqrt(N) stands for it (the scale of
+       * a parameter that every row informs alike) */
+      for (size_t i = 0; i < dim; i++) scale[i] = pt[i] ? 1 / sqrt((double)(N ? N : 1)) : exp(ref[dim + i]);
+      draw_points(dim, M, ref, pt, z, th);
       if (vi_rows_full(r, M, th, lp, gr, st)) goto nomem;
       double e = 0;
       int bad = 0;
@@ -518,8 +528,8 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
         e += lp[s] / (double)M;
         bad |= st[s];
       }
-      for (size_t i = 0; i < dim; i++) e += ref[dim + i];
-      e += 0.5 * per * (1 + log(2 * M_PI));
+      for (size_t i = 0; i < dim; i++) e += pt[i] ? 0 : ref[dim + i];
+      e += 0.5 * (double)(dim - npt) * (1 + log(2 * M_PI));
       res->grad_evals += (long)M;
       if (bad || !(e >= last_e)) { /* the last epoch went downhill: back, with half the step */
         memcpy(x, last, n2 * sizeof *x);
@@ -530,7 +540,7 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
         }
         continue;
       }
-      elbo_grad(dim, M, ref, scale, z, gr, 1, gfull);
+      elbo_grad(dim, M, ref, pt, scale, z, gr, 1, gfull);
       if (o->progress) o->progress(o->progress_ctx, ep, e, vi_optim_gmax(gfull, n2));
       prev = last_e = e;
       memcpy(last, ref, n2 * sizeof *ref);
@@ -550,15 +560,15 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
           x[i] = ref[i] + scale[i] * u[i];
           x[dim + i] = ref[dim + i] + u[dim + i];
         }
-        draw_points(dim, M, x, z, th);
-        draw_points(dim, M, ref, z, th + M * dim);
+        draw_points(dim, M, x, pt, z, th);
+        draw_points(dim, M, ref, pt, z, th + M * dim);
         if (vi_rows_batch(r, perm + k * B, b, 2 * M, th, lp, gr, st)) goto nomem;
         res->grad_evals += (long)(2 * M);
         bad = 0;
         for (size_t s = 0; s < 2 * M; s++) bad |= st[s];
         if (bad) continue;
-        elbo_grad(dim, M, x, scale, z, gr, 0, g);
-        elbo_grad(dim, M, ref, scale, z, gr + M * dim, 0, gref);
+        elbo_grad(dim, M, x, pt, scale, z, gr, 0, g);
+        elbo_grad(dim, M, ref, pt, scale, z, gr + M * dim, 0, gref);
         for (size_t i = 0; i < n2; i++) {
           double dv = step * (g[i] - gref[i] + gfull[i]);
           u[i] += dv > 1 ? 1 : dv < -1 ? -1 : dv; /* at most one sd per step */
@@ -585,20 +595,20 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
       }
       size_t b = k + 1 < nb ? B : N - k * B;
       for (size_t i = 0; i < n2; i++) x[i] = ref[i] + u[i];
-      draw_points(dim, 2, x, zt, th);
+      draw_points(dim, 2, x, pt, zt, th);
       if (vi_rows_batch(r, perm + k * B, b, 2, th, lp, gr, st)) goto nomem;
       res->grad_evals += 2;
       int bad = 0;
       for (size_t s = 0; s < 2; s++) bad |= st[s];
       if (bad) continue;
-      elbo_grad(dim, 2, x, scale, zt, gr, 1, g);
+      elbo_grad(dim, 2, x, pt, scale, zt, gr, 1, g);
       vi_adam_step(&adam, u, g);
       res->iterations++;
       steps++;
       for (size_t i = 0; i < n2; i++) avg[i] += (u[i] - avg[i]) / (double)steps;
     }
     for (size_t i = 0; i < n2; i++) x[i] = ref[i] + avg[i];
-    double e = full_elbo(r, x, x + dim, zt, 2, th, lp, st);
+    double e = full_elbo(r, x, x + dim, pt, zt, 2, th, lp, st);
     if (o->progress) o->progress(o->progress_ctx, ep, e, fabs((e - prev) / e));
     if (!isfinite(e) || e < prev) {
       memcpy(x, ref, n2 * sizeof *x);
@@ -617,6 +627,8 @@ nomem:
 out:
   memcpy(res->mu, stop == VI_ADVI_CONVERGED ? ref : x, dim * sizeof *x);
   memcpy(res->omega, (stop == VI_ADVI_CONVERGED ? ref : x) + dim, dim * sizeof *x);
+  for (size_t i = 0; i < dim; i++)
+    if (pt[i]) res->omega[i] = -INFINITY; /* as runtime/point.c reports a point value */
   res->elbo = prev;
   res->converged = stop == VI_ADVI_CONVERGED;
   if (stop == VI_ADVI_MAX_ITER && !res->reason[0]) snprintf(res->reason, sizeof res->reason, "%d epochs run", o->epochs);
@@ -638,6 +650,7 @@ done:
   free(lp);
   free(st);
   free(perm);
+  free(pt);
   free(adam.m);
   free(adam.v);
   res->stop = stop;
