@@ -20,6 +20,8 @@ struct rowvar {
 
 struct evaluator {
   struct vi_model *e;
+  struct vi_param *params; /* the unit's layout: per-row parameters have the unit's rows */
+  double *ut;    /* the unit's coordinates (per-row parameters) */
   double **buf;  /* per row variable: gathered values (ints in ibuf) */
   int **ibuf;
   int nsize;     /* the N slot's storage */
@@ -33,6 +35,10 @@ struct unit {
 
 struct vi_rows {
   struct vi_model *m;
+  /* per-row parameters: per model parameter, its numbers per row (0: a
+   * global parameter); the unit's layout has count rows of each */
+  size_t *prow;
+  size_t dimg, rdim, udim; /* global coordinates, per-row coordinates of one row, a unit's most */
   struct vi_plate plate;
   struct vi_arena arena;
   size_t n, chunk, dim;
@@ -103,6 +109,8 @@ static void free_evaluators(struct vi_rows *r) {
     }
     free(ev->buf);
     free(ev->ibuf);
+    free(ev->params);
+    free(ev->ut);
     vi_model_free_evaluator(ev->e);
   }
   free(r->ev);
@@ -115,6 +123,7 @@ void vi_rows_free(struct vi_rows *r) {
   vi_pool_free(r->pool);
   free_evaluators(r);
   free(r->vars);
+  free(r->prow);
   free(r->res);
   vi_arena_free(&r->arena);
   free(r);
@@ -132,6 +141,17 @@ static int make_evaluator(struct vi_rows *r, struct evaluator *ev) {
   ev->ibuf = calloc((size_t)r->nvars + 1, sizeof *ev->ibuf);
   if (!ev->e || !ev->buf || !ev->ibuf) return -1;
   ev->e->dynamic = 1; /* the data change between evaluations: record every time */
+  if (r->rdim) { /* its own layout, and theta and grad of a unit's size */
+    ev->params = malloc((size_t)(r->m->nparams + 1) * sizeof *ev->params);
+    free(ev->e->theta);
+    free(ev->e->grad);
+    ev->e->theta = calloc(r->udim + 1, sizeof(double));
+    ev->e->grad = calloc(r->udim + 1, sizeof(double));
+    if (!ev->params || !ev->e->theta || !ev->e->grad) return -1;
+    memcpy(ev->params, r->m->params, (size_t)r->m->nparams * sizeof *ev->params);
+    ev->e->params = ev->params;
+    if (!(ev->ut = calloc(r->udim + 1, sizeof *ev->ut))) return -1;
+  }
   ev->e->plate = &r->plate;
   for (int k = 0; k < r->nvars; k++) {
     const struct rowvar *v = &r->vars[k];
@@ -170,18 +190,50 @@ int vi_rows_new(struct vi_model *m, int threads, size_t chunk_rows, struct vi_ro
     vi_rows_free(r);
     return VI_ERR_USAGE;
   }
-  if (r->plate.nrow_params) {
-    const struct vi_decl *dc = m->st.decl[r->plate.row_params[0]];
-    vi_error(d, dc->loc, "--batch-size: '%s' is a per-row parameter (one per row of %s); per-row parameters are not "
-                         "supported with row views yet", dc->name, table);
+  r->prow = calloc((size_t)m->nparams + 1, sizeof *r->prow);
+  if (!r->prow) {
     vi_rows_free(r);
-    return VI_ERR_USAGE;
+    return VI_ERR_NOMEM;
+  }
+  for (int i = 0; i < m->nparams; i++) {
+    const struct vi_param *pp = &m->params[i];
+    int per_row = 0;
+    for (int k = 0; k < r->plate.nrow_params; k++) per_row |= r->plate.row_params[k] == pp->decl->slot;
+    if (!per_row || !r->n) {
+      r->dimg += pp->size;
+      continue;
+    }
+    /* array[N] T: row n is a contiguous block; vector[N] (row_vector[N]):
+     * one number per row; matrix[N, K] is column-major (not yet) */
+    if (pp->decl->type.ndims == 0 && pp->decl->type.base == VI_T_MATRIX) {
+      vi_error(d, pp->decl->loc, "--batch-size: per-row parameter '%s' is a matrix[%s, K]; declare it as "
+               "array[%s] vector[K] (row n is z[n])", pp->decl->name, r->plate.size_name, r->plate.size_name);
+      vi_rows_free(r);
+      return VI_ERR_USAGE;
+    }
+    r->prow[i] = pp->size / r->n;
+    r->rdim += r->prow[i];
+  }
+  if (r->rdim) {
+    /* a per-row parameter's log-Jacobian is a row term (added at its
+     * declaration): weighed with the rows */
+    int nt = r->plate.nterm_locs + r->plate.nrow_params;
+    struct vi_srcloc *tl = vi_arena_array(&r->arena, (size_t)nt, sizeof *tl);
+    if (!tl) {
+      vi_rows_free(r);
+      return VI_ERR_NOMEM;
+    }
+    if (r->plate.nterm_locs) memcpy(tl, r->plate.term_locs, (size_t)r->plate.nterm_locs * sizeof *tl);
+    for (int k = 0; k < r->plate.nrow_params; k++) tl[r->plate.nterm_locs + k] = m->st.decl[r->plate.row_params[k]]->loc;
+    r->plate.term_locs = tl;
+    r->plate.nterm_locs = nt;
   }
   if (m->nevals == 0 && threads <= 0) threads = vi_pool_cores();
   if (threads < 1) threads = 1;
   if (chunk_rows < 1) chunk_rows = 1;
   if (chunk_rows > r->n) chunk_rows = r->n ? r->n : 1;
   r->chunk = chunk_rows;
+  r->udim = r->dimg + r->chunk * r->rdim;
   r->vars = calloc((size_t)m->st.nslots + 1, sizeof *r->vars);
   if (!r->vars) {
     vi_rows_free(r);
@@ -259,6 +311,61 @@ static void gather(struct vi_rows *r, struct evaluator *ev, const struct unit *u
   e->I.slots[r->plate.size_slot] = sv;
   e->row_w = u->row_w;
   e->glob_w = u->glob_w;
+  if (r->rdim) { /* the unit's layout: per-row parameters with B rows */
+    size_t off = 0;
+    for (int i = 0; i < r->m->nparams; i++) {
+      const struct vi_param *pp = &r->m->params[i];
+      struct vi_param *q = &ev->params[i];
+      *q = *pp;
+      q->off = off;
+      if (r->prow[i]) {
+        q->dims[0] = (int)B;
+        if (pp->decl->type.ndims) q->count = pp->count / N * B;
+        else if (pp->decl->type.base == VI_T_ROW_VECTOR) q->cols = (int)B;
+        else q->rows = (int)B;
+        q->size = r->prow[i] * B;
+      }
+      off += q->size;
+    }
+    e->dim = off;
+  }
+}
+
+/* The unit's coordinates of the full theta: global parameters as they are,
+ * per-row ones for the unit's rows (unit_grad_add: the way back, adding the
+ * unit's gradient to the full one). */
+static void unit_coords(const struct vi_rows *r, const struct unit *u, const double *full, double *ut) {
+  size_t off = 0;
+  for (int i = 0; i < r->m->nparams; i++) {
+    const struct vi_param *pp = &r->m->params[i];
+    size_t b = r->prow[i];
+    if (!b) {
+      memcpy(ut + off, full + pp->off, pp->size * sizeof *ut);
+      off += pp->size;
+      continue;
+    }
+    for (size_t k = 0; k < u->count; k++, off += b) {
+      size_t row = u->rows ? u->rows[k] : u->start + k;
+      memcpy(ut + off, full + pp->off + row * b, b * sizeof *ut);
+    }
+  }
+}
+
+static void unit_grad_add(const struct vi_rows *r, const struct unit *u, const double *ug, double *g) {
+  size_t off = 0;
+  for (int i = 0; i < r->m->nparams; i++) {
+    const struct vi_param *pp = &r->m->params[i];
+    size_t b = r->prow[i];
+    if (!b) {
+      for (size_t j = 0; j < pp->size; j++) g[pp->off + j] += ug[off + j];
+      off += pp->size;
+      continue;
+    }
+    for (size_t k = 0; k < u->count; k++, off += b) {
+      size_t row = u->rows ? u->rows[k] : u->start + k;
+      for (size_t j = 0; j < b; j++) g[pp->off + row * b + j] += ug[off + j];
+    }
+  }
 }
 
 static void run_unit(void *ctx, size_t task, int worker) {
@@ -266,12 +373,14 @@ static void run_unit(void *ctx, size_t task, int worker) {
   struct evaluator *ev = &r->ev[worker];
   size_t k = (size_t)r->share.rank * r->nunits / (size_t)r->share.size + task;
   const struct unit *u = &r->units[k];
-  size_t blk = 2 + r->dim;
+  size_t blk = 2 + (r->rdim ? r->udim : r->dim);
   double *out = r->res + k * r->M * blk;
   gather(r, ev, u);
+  double *ut = r->rdim ? ev->ut : NULL;
   for (size_t m = 0; m < r->M; m++) {
     double *o = out + m * blk;
-    int st = vi_model_log_density(ev->e, r->theta + m * r->dim, &o[0], o + 2);
+    if (ut) unit_coords(r, u, r->theta + m * r->dim, ut);
+    int st = vi_model_log_density(ev->e, ut ? ut : r->theta + m * r->dim, &o[0], o + 2);
     o[1] = st || !isfinite(o[0]) ? 1.0 : 0.0;
   }
 }
@@ -279,7 +388,7 @@ static void run_unit(void *ctx, size_t task, int worker) {
 /* Evaluates the units at M points and reduces them in unit order. */
 static int run_units(struct vi_rows *r, const struct unit *units, size_t nunits, size_t M, const double *theta,
                      double *lp, double *grad, int *status) {
-  size_t blk = 2 + r->dim;
+  size_t blk = 2 + (r->rdim ? r->udim : r->dim);
   free(r->res);
   r->res = calloc(nunits * M * blk + 1, sizeof *r->res);
   if (!r->res) return -1;
@@ -299,7 +408,8 @@ static int run_units(struct vi_rows *r, const struct unit *units, size_t nunits,
       const double *o = r->res + (k * M + m) * blk;
       s += o[0];
       bad |= o[1] != 0;
-      if (grad)
+      if (grad && r->rdim) unit_grad_add(r, &units[k], o + 2, grad + m * r->dim);
+      else if (grad)
         for (size_t i = 0; i < r->dim; i++) grad[m * r->dim + i] += o[2 + i];
     }
     lp[m] = s;
