@@ -47,6 +47,5 @@ run_case hier_batch "$HERE/hier.vim" hier.csv J=5 --chunk-rows 256 --batch-size 
 run_case linear_full "$HERE/linear.vim" linear.csv --chunk-rows 512
 run_case linear_batch "$HERE/linear.vim" linear.csv --chunk-rows 512 --batch-size 250
 # per-row parameters (3000 z's) with an @point mu
-run_case rows_full "$HERE/rows.vim" hier.csv --chunk-rows 256
 run_case rows_batch "$HERE/rows.vim" hier.csv --chunk-rows 256 --batch-size 300 --epochs 30
 exit $fail
