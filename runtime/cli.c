@@ -760,19 +760,19 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
     rc = VI_EXIT_USAGE;
     goto done;
   }
-  if (points && a->batch) {
-    fprintf(err_f, "error: --batch-size does not fit point parameters yet: they are fitted with L-BFGS on "
-                   "the full data (leave out --batch-size)\n");
+  if (points && a->batch && (pinned || a->em == VI_EM_ALTERNATE)) { /* @point under --batch-size: Adam */
+    fprintf(err_f, "error: --batch-size fits point parameters jointly with q by Adam; %s does not apply "
+                   "(leave out --batch-size)\n", pinned ? "--pin" : "--em alternate");
     rc = VI_EXIT_USAGE;
     goto done;
   }
-  if (points && (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
+  if (points && !a->batch && (a->opt.optimizer == VI_OPT_SGD || a->opt.optimizer == VI_OPT_ADAM)) {
     fprintf(err_f, "error: --optimizer %s does not fit point parameters: they are fitted with L-BFGS on "
                     "fixed draws (leave out --optimizer)\n", vi_optimizer_name(a->opt.optimizer));
     rc = VI_EXIT_USAGE;
     goto done;
   }
-  if (points) { /* runtime/point.c: q jointly with (or alternating with) the point values */
+  if (points && !a->batch) { /* runtime/point.c: q jointly with (or alternating with) the point values */
     struct vi_point_options po;
     struct vi_advi_options ao = a->opt;
     if (!a->init_given) ao.init_radius = 0; /* variance components started at random collapse to 0 */
@@ -817,7 +817,7 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   /* --batch-size: the importance check evaluates the full data at the
    * first 100 draws only (log_p is NaN for the others) */
   size_t Sk = a->batch && S > 100 ? 100 : S;
-  if (points ? vi_point_draw(&res, m, m, a->seed, S, theta, log_p, log_q, &d)
+  if (points ? vi_point_draw(&res, m, m, a->seed, S, theta, Sk < S ? NULL : log_p, log_q, &d)
              : (int)vi_advi_draw(&res, &den, a->seed, S, theta, Sk < S ? NULL : log_p, log_q, &d)) {
     fputs(d.buf && d.len ? d.buf : "error: drawing from the approximation failed\n", err_f);
     rc = VI_EXIT_EVAL;

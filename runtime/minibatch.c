@@ -8,6 +8,7 @@
 
 #include "model_impl.h"
 #include "vi/optim.h"
+#include "vi/point.h"
 #include "vi/pool.h"
 
 struct rowvar {
@@ -19,6 +20,8 @@ struct rowvar {
 
 struct evaluator {
   struct vi_model *e;
+  struct vi_param *params; /* the unit's layout: per-row parameters have the unit's rows */
+  double *ut;    /* the unit's coordinates (per-row parameters) */
   double **buf;  /* per row variable: gathered values (ints in ibuf) */
   int **ibuf;
   int nsize;     /* the N slot's storage */
@@ -32,6 +35,10 @@ struct unit {
 
 struct vi_rows {
   struct vi_model *m;
+  /* per-row parameters: per model parameter, its numbers per row (0: a
+   * global parameter); the unit's layout has count rows of each */
+  size_t *prow;
+  size_t dimg, rdim, udim; /* global coordinates, per-row coordinates of one row, a unit's most */
   struct vi_plate plate;
   struct vi_arena arena;
   size_t n, chunk, dim;
@@ -102,6 +109,8 @@ static void free_evaluators(struct vi_rows *r) {
     }
     free(ev->buf);
     free(ev->ibuf);
+    free(ev->params);
+    free(ev->ut);
     vi_model_free_evaluator(ev->e);
   }
   free(r->ev);
@@ -114,6 +123,7 @@ void vi_rows_free(struct vi_rows *r) {
   vi_pool_free(r->pool);
   free_evaluators(r);
   free(r->vars);
+  free(r->prow);
   free(r->res);
   vi_arena_free(&r->arena);
   free(r);
@@ -131,6 +141,17 @@ static int make_evaluator(struct vi_rows *r, struct evaluator *ev) {
   ev->ibuf = calloc((size_t)r->nvars + 1, sizeof *ev->ibuf);
   if (!ev->e || !ev->buf || !ev->ibuf) return -1;
   ev->e->dynamic = 1; /* the data change between evaluations: record every time */
+  if (r->rdim) { /* its own layout, and theta and grad of a unit's size */
+    ev->params = malloc((size_t)(r->m->nparams + 1) * sizeof *ev->params);
+    free(ev->e->theta);
+    free(ev->e->grad);
+    ev->e->theta = calloc(r->udim + 1, sizeof(double));
+    ev->e->grad = calloc(r->udim + 1, sizeof(double));
+    if (!ev->params || !ev->e->theta || !ev->e->grad) return -1;
+    memcpy(ev->params, r->m->params, (size_t)r->m->nparams * sizeof *ev->params);
+    ev->e->params = ev->params;
+    if (!(ev->ut = calloc(r->udim + 1, sizeof *ev->ut))) return -1;
+  }
   ev->e->plate = &r->plate;
   for (int k = 0; k < r->nvars; k++) {
     const struct rowvar *v = &r->vars[k];
@@ -169,18 +190,50 @@ int vi_rows_new(struct vi_model *m, int threads, size_t chunk_rows, struct vi_ro
     vi_rows_free(r);
     return VI_ERR_USAGE;
   }
-  if (r->plate.nrow_params) {
-    const struct vi_decl *dc = m->st.decl[r->plate.row_params[0]];
-    vi_error(d, dc->loc, "--batch-size: '%s' is a per-row parameter (one per row of %s); per-row parameters are not "
-                         "supported with row views yet", dc->name, table);
+  r->prow = calloc((size_t)m->nparams + 1, sizeof *r->prow);
+  if (!r->prow) {
     vi_rows_free(r);
-    return VI_ERR_USAGE;
+    return VI_ERR_NOMEM;
+  }
+  for (int i = 0; i < m->nparams; i++) {
+    const struct vi_param *pp = &m->params[i];
+    int per_row = 0;
+    for (int k = 0; k < r->plate.nrow_params; k++) per_row |= r->plate.row_params[k] == pp->decl->slot;
+    if (!per_row || !r->n) {
+      r->dimg += pp->size;
+      continue;
+    }
+    /* array[N] T: row n is a contiguous block; vector[N] (row_vector[N]):
+     * one number per row; matrix[N, K] is column-major (not yet) */
+    if (pp->decl->type.ndims == 0 && pp->decl->type.base == VI_T_MATRIX) {
+      vi_error(d, pp->decl->loc, "--batch-size: per-row parameter '%s' is a matrix[%s, K]; declare it as "
+               "array[%s] vector[K] (row n is z[n])", pp->decl->name, r->plate.size_name, r->plate.size_name);
+      vi_rows_free(r);
+      return VI_ERR_USAGE;
+    }
+    r->prow[i] = pp->size / r->n;
+    r->rdim += r->prow[i];
+  }
+  if (r->rdim) {
+    /* a per-row parameter's log-Jacobian is a row term (added at its
+     * declaration): weighed with the rows */
+    int nt = r->plate.nterm_locs + r->plate.nrow_params;
+    struct vi_srcloc *tl = vi_arena_array(&r->arena, (size_t)nt, sizeof *tl);
+    if (!tl) {
+      vi_rows_free(r);
+      return VI_ERR_NOMEM;
+    }
+    if (r->plate.nterm_locs) memcpy(tl, r->plate.term_locs, (size_t)r->plate.nterm_locs * sizeof *tl);
+    for (int k = 0; k < r->plate.nrow_params; k++) tl[r->plate.nterm_locs + k] = m->st.decl[r->plate.row_params[k]]->loc;
+    r->plate.term_locs = tl;
+    r->plate.nterm_locs = nt;
   }
   if (m->nevals == 0 && threads <= 0) threads = vi_pool_cores();
   if (threads < 1) threads = 1;
   if (chunk_rows < 1) chunk_rows = 1;
   if (chunk_rows > r->n) chunk_rows = r->n ? r->n : 1;
   r->chunk = chunk_rows;
+  r->udim = r->dimg + r->chunk * r->rdim;
   r->vars = calloc((size_t)m->st.nslots + 1, sizeof *r->vars);
   if (!r->vars) {
     vi_rows_free(r);
@@ -258,6 +311,61 @@ static void gather(struct vi_rows *r, struct evaluator *ev, const struct unit *u
   e->I.slots[r->plate.size_slot] = sv;
   e->row_w = u->row_w;
   e->glob_w = u->glob_w;
+  if (r->rdim) { /* the unit's layout: per-row parameters with B rows */
+    size_t off = 0;
+    for (int i = 0; i < r->m->nparams; i++) {
+      const struct vi_param *pp = &r->m->params[i];
+      struct vi_param *q = &ev->params[i];
+      *q = *pp;
+      q->off = off;
+      if (r->prow[i]) {
+        q->dims[0] = (int)B;
+        if (pp->decl->type.ndims) q->count = pp->count / N * B;
+        else if (pp->decl->type.base == VI_T_ROW_VECTOR) q->cols = (int)B;
+        else q->rows = (int)B;
+        q->size = r->prow[i] * B;
+      }
+      off += q->size;
+    }
+    e->dim = off;
+  }
+}
+
+/* The unit's coordinates of the full theta: global parameters as they are,
+ * per-row ones for the unit's rows (unit_grad_add: the way back, adding the
+ * unit's gradient to the full one). */
+static void unit_coords(const struct vi_rows *r, const struct unit *u, const double *full, double *ut) {
+  size_t off = 0;
+  for (int i = 0; i < r->m->nparams; i++) {
+    const struct vi_param *pp = &r->m->params[i];
+    size_t b = r->prow[i];
+    if (!b) {
+      memcpy(ut + off, full + pp->off, pp->size * sizeof *ut);
+      off += pp->size;
+      continue;
+    }
+    for (size_t k = 0; k < u->count; k++, off += b) {
+      size_t row = u->rows ? u->rows[k] : u->start + k;
+      memcpy(ut + off, full + pp->off + row * b, b * sizeof *ut);
+    }
+  }
+}
+
+static void unit_grad_add(const struct vi_rows *r, const struct unit *u, const double *ug, double *g) {
+  size_t off = 0;
+  for (int i = 0; i < r->m->nparams; i++) {
+    const struct vi_param *pp = &r->m->params[i];
+    size_t b = r->prow[i];
+    if (!b) {
+      for (size_t j = 0; j < pp->size; j++) g[pp->off + j] += ug[off + j];
+      off += pp->size;
+      continue;
+    }
+    for (size_t k = 0; k < u->count; k++, off += b) {
+      size_t row = u->rows ? u->rows[k] : u->start + k;
+      for (size_t j = 0; j < b; j++) g[pp->off + row * b + j] += ug[off + j];
+    }
+  }
 }
 
 static void run_unit(void *ctx, size_t task, int worker) {
@@ -265,12 +373,14 @@ static void run_unit(void *ctx, size_t task, int worker) {
   struct evaluator *ev = &r->ev[worker];
   size_t k = (size_t)r->share.rank * r->nunits / (size_t)r->share.size + task;
   const struct unit *u = &r->units[k];
-  size_t blk = 2 + r->dim;
+  size_t blk = 2 + (r->rdim ? r->udim : r->dim);
   double *out = r->res + k * r->M * blk;
   gather(r, ev, u);
+  double *ut = r->rdim ? ev->ut : NULL;
   for (size_t m = 0; m < r->M; m++) {
     double *o = out + m * blk;
-    int st = vi_model_log_density(ev->e, r->theta + m * r->dim, &o[0], o + 2);
+    if (ut) unit_coords(r, u, r->theta + m * r->dim, ut);
+    int st = vi_model_log_density(ev->e, ut ? ut : r->theta + m * r->dim, &o[0], o + 2);
     o[1] = st || !isfinite(o[0]) ? 1.0 : 0.0;
   }
 }
@@ -278,7 +388,7 @@ static void run_unit(void *ctx, size_t task, int worker) {
 /* Evaluates the units at M points and reduces them in unit order. */
 static int run_units(struct vi_rows *r, const struct unit *units, size_t nunits, size_t M, const double *theta,
                      double *lp, double *grad, int *status) {
-  size_t blk = 2 + r->dim;
+  size_t blk = 2 + (r->rdim ? r->udim : r->dim);
   free(r->res);
   r->res = calloc(nunits * M * blk + 1, sizeof *r->res);
   if (!r->res) return -1;
@@ -298,7 +408,8 @@ static int run_units(struct vi_rows *r, const struct unit *units, size_t nunits,
       const double *o = r->res + (k * M + m) * blk;
       s += o[0];
       bad |= o[1] != 0;
-      if (grad)
+      if (grad && r->rdim) unit_grad_add(r, &units[k], o + 2, grad + m * r->dim);
+      else if (grad)
         for (size_t i = 0; i < r->dim; i++) grad[m * r->dim + i] += o[2 + i];
     }
     lp[m] = s;
@@ -403,11 +514,11 @@ static int fixed_draws(struct vi_rng *rng, double *z, size_t K, size_t d) {
 
 /* The mean-field ELBO at (mu, omega) on the fixed draws z (S x dim), full
  * data; -inf when a draw cannot be evaluated. */
-static double full_elbo(struct vi_rows *r, const double *mu, const double *omega, const double *z, size_t S,
-                        double *theta, double *lp, int *status) {
-  size_t d = r->dim;
+static double full_elbo(struct vi_rows *r, const double *mu, const double *omega, const uint8_t *pt, const double *z,
+                        size_t S, double *theta, double *lp, int *status) {
+  size_t d = r->dim, dq = 0;
   for (size_t s = 0; s < S; s++)
-    for (size_t i = 0; i < d; i++) theta[s * d + i] = mu[i] + exp(omega[i]) * z[s * d + i];
+    for (size_t i = 0; i < d; i++) theta[s * d + i] = pt[i] ? mu[i] : mu[i] + exp(omega[i]) * z[s * d + i];
   if (vi_rows_full(r, S, theta, lp, NULL, status)) return -INFINITY;
   double e = 0;
   for (size_t s = 0; s < S; s++) {
@@ -415,15 +526,20 @@ static double full_elbo(struct vi_rows *r, const double *mu, const double *omega
     e += lp[s];
   }
   e /= (double)S;
-  for (size_t i = 0; i < d; i++) e += omega[i];
-  return e + 0.5 * (double)d * (1 + log(2 * M_PI));
+  for (size_t i = 0; i < d; i++)
+    if (!pt[i]) {
+      e += omega[i];
+      dq++;
+    }
+  return e + 0.5 * (double)dq * (1 + log(2 * M_PI));
 }
 
 /* Gradient of the fixed-draw ELBO in the coordinates (u, v) of an epoch,
  * mu = ref + scale u and omega = ref_omega + v, at the point x (mu, omega)
  * from the M per-draw gradients gr of log p. entropy: add d/dv of the
- * entropy (1 each). */
-static void elbo_grad(size_t dim, size_t M, const double *x, const double *scale, const double *z,
+ * entropy (1 each). Point coordinates (pt[i], @point) have a value only:
+ * their omega does not move and adds no entropy. */
+static void elbo_grad(size_t dim, size_t M, const double *x, const uint8_t *pt, const double *scale, const double *z,
                       const double *gr, int entropy, double *g) {
   for (size_t i = 0; i < dim; i++) {
     double gm = 0, gw = 0;
@@ -432,13 +548,13 @@ static void elbo_grad(size_t dim, size_t M, const double *x, const double *scale
       gw += gr[s * dim + i] * z[s * dim + i];
     }
     g[i] = gm / (double)M * scale[i];
-    g[dim + i] = gw / (double)M * exp(x[dim + i]) + (entropy ? 1 : 0);
+    g[dim + i] = pt[i] ? 0 : gw / (double)M * exp(x[dim + i]) + (entropy ? 1 : 0);
   }
 }
 
-static void draw_points(size_t dim, size_t M, const double *x, const double *z, double *th) {
+static void draw_points(size_t dim, size_t M, const double *x, const uint8_t *pt, const double *z, double *th) {
   for (size_t s = 0; s < M; s++)
-    for (size_t i = 0; i < dim; i++) th[s * dim + i] = x[i] + exp(x[dim + i]) * z[s * dim + i];
+    for (size_t i = 0; i < dim; i++) th[s * dim + i] = pt[i] ? x[i] : x[i] + exp(x[dim + i]) * z[s * dim + i];
 }
 
 enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_options *o, struct vi_arena *arena,
@@ -468,14 +584,16 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
   double *lp = calloc(2 * M + 1, sizeof *lp);
   int *st = calloc(2 * M + 1, sizeof *st);
   uint32_t *perm = malloc((N ? N : 1) * sizeof *perm);
+  uint8_t *pt = calloc(dim + 1, 1); /* @point coordinates: a value, no q */
   struct vi_adam adam = {n2, o->lr, 0, 0, 0, 0, calloc(n2, sizeof(double)), calloc(n2, sizeof(double))};
   enum vi_advi_stop stop = VI_ADVI_MAX_ITER;
   if (!res->mu || !res->omega || !x || !g || !avg || !ref || !u || !scale || !gfull || !gref || !last || !th ||
-      !gr || !z || !zt || !lp || !st || !perm || !adam.m || !adam.v) {
+      !gr || !z || !zt || !lp || !st || !perm || !pt || !adam.m || !adam.v) {
     vi_error(d, (struct vi_srcloc){0}, "out of memory");
     stop = VI_ADVI_ERROR;
     goto done;
   }
+  size_t npt = vi_model_point_kinds(r->m, pt);
   struct vi_rng rng;
   vi_rng_seed(&rng, o->seed, 0x6d62);
   for (size_t i = 0; i < dim; i++)
@@ -487,14 +605,14 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
     stop = VI_ADVI_ERROR;
     goto done;
   }
-  double prev = full_elbo(r, x, x + dim, zt, 2, th, lp, st);
+  double prev = full_elbo(r, x, x + dim, pt, zt, 2, th, lp, st);
   if (!isfinite(prev)) {
     vi_error(d, (struct vi_srcloc){0}, "the log density cannot be evaluated at the initial point");
     snprintf(res->reason, sizeof res->reason, "the initial point cannot be evaluated");
     stop = VI_ADVI_ERROR;
     goto done;
   }
-  double lr = o->lr, step = 0.2, per = (double)(dim ? dim : 1), last_e = -INFINITY;
+  double lr = o->lr, step = 0.2, per = (double)(dim > npt ? dim - npt : 1), last_e = -INFINITY;
   int near = 0;
   size_t nb = (N + B - 1) / B;
   for (int ep = 1; ep <= o->epochs; ep++) {
@@ -509,8 +627,10 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
        * sds: batch gradient at x, minus the same batch's at ref, plus the
        * full-data gradient at ref. Over a reshuffled epoch the batch terms
        * sum to the full data's, and the noise vanishes as x nears ref. */
-      for (size_t i = 0; i < dim; i++) scale[i] = exp(ref[dim + i]);
-      draw_points(dim, M, ref, z, th);
+      /* a point coordinate has no sd: 1/sqrt(N) stands for it (the scale of
+       * a parameter that every row informs alike) */
+      for (size_t i = 0; i < dim; i++) scale[i] = pt[i] ? 1 / sqrt((double)(N ? N : 1)) : exp(ref[dim + i]);
+      draw_points(dim, M, ref, pt, z, th);
       if (vi_rows_full(r, M, th, lp, gr, st)) goto nomem;
       double e = 0;
       int bad = 0;
@@ -518,8 +638,8 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
         e += lp[s] / (double)M;
         bad |= st[s];
       }
-      for (size_t i = 0; i < dim; i++) e += ref[dim + i];
-      e += 0.5 * per * (1 + log(2 * M_PI));
+      for (size_t i = 0; i < dim; i++) e += pt[i] ? 0 : ref[dim + i];
+      e += 0.5 * (double)(dim - npt) * (1 + log(2 * M_PI));
       res->grad_evals += (long)M;
       if (bad || !(e >= last_e)) { /* the last epoch went downhill: back, with half the step */
         memcpy(x, last, n2 * sizeof *x);
@@ -530,7 +650,7 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
         }
         continue;
       }
-      elbo_grad(dim, M, ref, scale, z, gr, 1, gfull);
+      elbo_grad(dim, M, ref, pt, scale, z, gr, 1, gfull);
       if (o->progress) o->progress(o->progress_ctx, ep, e, vi_optim_gmax(gfull, n2));
       prev = last_e = e;
       memcpy(last, ref, n2 * sizeof *ref);
@@ -550,15 +670,15 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
           x[i] = ref[i] + scale[i] * u[i];
           x[dim + i] = ref[dim + i] + u[dim + i];
         }
-        draw_points(dim, M, x, z, th);
-        draw_points(dim, M, ref, z, th + M * dim);
+        draw_points(dim, M, x, pt, z, th);
+        draw_points(dim, M, ref, pt, z, th + M * dim);
         if (vi_rows_batch(r, perm + k * B, b, 2 * M, th, lp, gr, st)) goto nomem;
         res->grad_evals += (long)(2 * M);
         bad = 0;
         for (size_t s = 0; s < 2 * M; s++) bad |= st[s];
         if (bad) continue;
-        elbo_grad(dim, M, x, scale, z, gr, 0, g);
-        elbo_grad(dim, M, ref, scale, z, gr + M * dim, 0, gref);
+        elbo_grad(dim, M, x, pt, scale, z, gr, 0, g);
+        elbo_grad(dim, M, ref, pt, scale, z, gr + M * dim, 0, gref);
         for (size_t i = 0; i < n2; i++) {
           double dv = step * (g[i] - gref[i] + gfull[i]);
           u[i] += dv > 1 ? 1 : dv < -1 ? -1 : dv; /* at most one sd per step */
@@ -585,20 +705,20 @@ enum vi_advi_stop vi_minibatch_fit(struct vi_rows *r, const struct vi_minibatch_
       }
       size_t b = k + 1 < nb ? B : N - k * B;
       for (size_t i = 0; i < n2; i++) x[i] = ref[i] + u[i];
-      draw_points(dim, 2, x, zt, th);
+      draw_points(dim, 2, x, pt, zt, th);
       if (vi_rows_batch(r, perm + k * B, b, 2, th, lp, gr, st)) goto nomem;
       res->grad_evals += 2;
       int bad = 0;
       for (size_t s = 0; s < 2; s++) bad |= st[s];
       if (bad) continue;
-      elbo_grad(dim, 2, x, scale, zt, gr, 1, g);
+      elbo_grad(dim, 2, x, pt, scale, zt, gr, 1, g);
       vi_adam_step(&adam, u, g);
       res->iterations++;
       steps++;
       for (size_t i = 0; i < n2; i++) avg[i] += (u[i] - avg[i]) / (double)steps;
     }
     for (size_t i = 0; i < n2; i++) x[i] = ref[i] + avg[i];
-    double e = full_elbo(r, x, x + dim, zt, 2, th, lp, st);
+    double e = full_elbo(r, x, x + dim, pt, zt, 2, th, lp, st);
     if (o->progress) o->progress(o->progress_ctx, ep, e, fabs((e - prev) / e));
     if (!isfinite(e) || e < prev) {
       memcpy(x, ref, n2 * sizeof *x);
@@ -617,6 +737,8 @@ nomem:
 out:
   memcpy(res->mu, stop == VI_ADVI_CONVERGED ? ref : x, dim * sizeof *x);
   memcpy(res->omega, (stop == VI_ADVI_CONVERGED ? ref : x) + dim, dim * sizeof *x);
+  for (size_t i = 0; i < dim; i++)
+    if (pt[i]) res->omega[i] = -INFINITY; /* as runtime/point.c reports a point value */
   res->elbo = prev;
   res->converged = stop == VI_ADVI_CONVERGED;
   if (stop == VI_ADVI_MAX_ITER && !res->reason[0]) snprintf(res->reason, sizeof res->reason, "%d epochs run", o->epochs);
@@ -638,6 +760,7 @@ done:
   free(lp);
   free(st);
   free(perm);
+  free(pt);
   free(adam.m);
   free(adam.v);
   res->stop = stop;

@@ -124,7 +124,7 @@ Test(plate, local_scalar_in_the_row_loop) {
          "row terms      12:3\n");
 }
 
-Test(plate, per_row_parameters_are_listed_and_refused_by_row_views) {
+Test(plate, per_row_parameters_are_listed_and_taken_by_row_views) {
   static const char src[] = DATA "parameters {\n  vector[N] z;\n  real<lower=0> s;\n}\n"
                                  "model {\n  z ~ normal(0, 1);\n  y ~ normal(z, s);\n}\n";
   expect(src, "per-row params z\n");
@@ -136,8 +136,20 @@ Test(plate, per_row_parameters_are_listed_and_refused_by_row_views) {
   struct vi_data_inputs in = {files, 1, NULL, 0, 1};
   cr_assert_eq(vi_model_bind(m, &in, &d), VI_OK, "%s", d.buf);
   struct vi_rows *r = NULL;
-  cr_assert_eq(vi_rows_new(m, 1, 8, &r, &d), VI_ERR_USAGE);
-  cr_assert(strstr(d.buf, "m.vim:7:13: error: --batch-size: 'z' is a per-row parameter"), "%s", d.buf);
+  cr_assert_eq(vi_rows_new(m, 1, 8, &r, &d), VI_OK, "%s", d.buf ? d.buf : "");
+  vi_rows_free(r);
+  vi_model_free(m);
+  /* a matrix[N, K] per-row parameter: refused at its place, with what works */
+  static const char msrc[] = DATA "parameters {\n  matrix[N, 2] z;\n  real<lower=0> s;\n}\n"
+                                  "model {\n  to_vector(z) ~ normal(0, 1);\n  y ~ normal(z[:, 1], s);\n}\n";
+  m = NULL;
+  cr_assert_eq(vi_model_load_string("m.vim", msrc, strlen(msrc), &m, &d), VI_OK);
+  cr_assert_eq(vi_model_bind(m, &in, &d), VI_OK, "%s", d.buf);
+  r = NULL;
+  vi_diags_clear(&d);
+  int rc = vi_rows_new(m, 1, 8, &r, &d);
+  cr_assert_eq(rc, VI_ERR_USAGE);
+  cr_assert(d.buf && strstr(d.buf, "m.vim:7:") && strstr(d.buf, "per-row parameter 'z' is a matrix[N, K]; declare it as array[N] vector[K]"), "%s", d.buf ? d.buf : "");
   vi_model_free(m);
   vi_diags_free(&d);
 }

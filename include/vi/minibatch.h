@@ -35,7 +35,11 @@ struct vi_rows;
 /* Analyses the plate of a bound model and makes T evaluators for units of
  * at most chunk_rows rows. VI_ERR_USAGE with a message in d when the model
  * has no table of rows, couples rows (the message names the place), or has
- * per-row parameters (not supported yet); VI_ERR_NOMEM. */
+ * a per-row parameter declared matrix[N, K] (not yet); VI_ERR_NOMEM.
+ * Per-row parameters (leading size N: vector[N], array[N] T) keep theta's
+ * layout in the calls below; a unit's evaluator has its own layout with the
+ * unit's rows of them only (gathered from theta, gradients scattered back),
+ * and their log-Jacobians are row terms. */
 int vi_rows_new(struct vi_model *m, int threads, size_t chunk_rows, struct vi_rows **out, struct vi_diags *d);
 void vi_rows_free(struct vi_rows *r); /* NULL-safe */
 /* The plate analysis of m (N rows, the size variable's name, terms); after

@@ -2,7 +2,8 @@
 # tests/mpi/check.sh MPI_VI_RUN SERIAL_VI_RUN: `mpirun -n P` for P = 1, 2, 4
 # (oversubscribed) writes --summary files byte-identical to each other, to a
 # serial run with the same --chunk-rows and to --threads 2, full batch and
-# minibatch, on a hierarchical model and a linear regression; only rank 0
+# minibatch, on a hierarchical model, a linear regression and a model with
+# per-row parameters and a point parameter; only rank 0
 # writes. Exit 0 when all agree. Needs mpirun (openmpi-bin) and awk.
 #   meson setup build-mpi -Dmpi=enabled -Dtests=false && ninja -C build-mpi
 #   tests/mpi/check.sh build-mpi/vi-run build/vi-run
@@ -45,4 +46,6 @@ run_case hier_full "$HERE/hier.vim" hier.csv J=5 --chunk-rows 256
 run_case hier_batch "$HERE/hier.vim" hier.csv J=5 --chunk-rows 256 --batch-size 300
 run_case linear_full "$HERE/linear.vim" linear.csv --chunk-rows 512
 run_case linear_batch "$HERE/linear.vim" linear.csv --chunk-rows 512 --batch-size 250
+# per-row parameters (3000 z's) with an @point mu
+run_case rows_batch "$HERE/rows.vim" hier.csv --chunk-rows 256 --batch-size 300 --epochs 30
 exit $fail
