@@ -43,6 +43,7 @@ struct parser {
   int local;              /* > 0 inside a statement block (model block counts) */
   int loops;              /* enclosing loops, for break/continue */
   int in_fun;             /* inside a function body */
+  int gparams, guide;     /* inside 'guide parameters' / 'guide' */
 };
 
 /* ---- errors and tokens ---- */
@@ -1555,6 +1556,24 @@ static const char *const block_words[] = {"functions", "data", "parameters", "mo
 static const char *const block_sugg[] = {"functions", "data", "parameters", "model",
                                          "transformed data", "generated quantities"};
 
+/* The guide blocks (amortised inference): not in enum vi_block; the rewrite
+ * (compiler/guide.c) moves their statements into the ordinary blocks. */
+enum { PB_GPARAMS = 100, PB_GUIDE = 101 };
+
+/* Position in the block order, doubled: guide parameters after transformed
+ * parameters, guide after model. */
+static int block_order(int blk) {
+  if (blk == PB_GPARAMS) return 2 * VI_BLK_TPARAMS + 1;
+  if (blk == PB_GUIDE) return 2 * VI_BLK_MODEL + 1;
+  return 2 * blk;
+}
+
+static const char *pblock_name(int blk) {
+  if (blk == PB_GPARAMS) return "guide parameters";
+  if (blk == PB_GUIDE) return "guide";
+  return vi_block_name(blk);
+}
+
 /* Reads a block name at the current token; returns enum vi_block or -1
  * after reporting. */
 static int parse_block_name(struct parser *p) {
@@ -1588,6 +1607,15 @@ static int parse_block_name(struct parser *p) {
       error(p, loc0(p), "expected 'quantities' after 'generated', found %s", FOUND(p));
       return -1;
     default: break;
+    }
+    if (t->len == 5 && !memcmp(p->src + t->off, "guide", 5) &&
+        (p->tok[1].kind == VI_TK_LBRACE || (p->tok[1].kind == VI_TK_IDENT && p->tok[1].kw == VI_KW_PARAMETERS))) {
+      advance(p);
+      if (at_kw(p, VI_KW_PARAMETERS)) {
+        advance(p);
+        return PB_GPARAMS;
+      }
+      return PB_GUIDE;
     }
     const char *sug = NULL;
     if (t->len < 64) {
@@ -1624,7 +1652,8 @@ static int parse_block_name(struct parser *p) {
  * annotations := annotation { annotation } decl
  * Known: @point and @point(ml), before a declaration in 'parameters'. Sets
  * *kind and *loc; returns 0 after an error. */
-static int parse_annotations(struct parser *p, int blk, uint8_t *kind, struct vi_srcloc *loc) {
+static int parse_annotations(struct parser *p, int blk, uint8_t *kind, struct vi_srcloc *loc, uint8_t *local,
+                             struct vi_srcloc *lloc) {
   char found_buf[64];
   while (at(p, VI_TK_AT)) {
     struct vi_srcloc at_loc = loc0(p);
@@ -1635,8 +1664,35 @@ static int parse_annotations(struct parser *p, int blk, uint8_t *kind, struct vi
     }
     struct vi_token name = p->tok[0];
     int is_point = name.len == 5 && !memcmp(p->src + name.off, "point", 5);
+    int is_local = name.len == 5 && !memcmp(p->src + name.off, "local", 5);
+    if (is_local || is_point) {
+      if (p->gparams) {
+        error(p, at_loc, "a guide parameter cannot be '@%s': guide parameters are encoder weights, always "
+              "optimised (declare latents in 'parameters')", is_local ? "local" : "point");
+        return 0;
+      }
+    }
+    if (is_local) {
+      advance(p);
+      if (blk != VI_BLK_PARAMS) {
+        error(p, at_loc, "'@local' must come before a declaration in the 'parameters' block, not in the '%s' block",
+              vi_block_name(blk));
+        return 0;
+      }
+      if (*local) {
+        error(p, at_loc, "a second '@local' annotation on the same declaration");
+        return 0;
+      }
+      if (*kind) {
+        error(p, at_loc, "a parameter cannot be both '@point' and '@local'");
+        return 0;
+      }
+      *local = 1;
+      *lloc = at_loc;
+      continue;
+    }
     if (!is_point) {
-      error(p, at_loc, "unknown annotation '@%.*s' (vi knows @point and @point(ml))",
+      error(p, at_loc, "unknown annotation '@%.*s' (vi knows @point, @point(ml) and @local)",
             name.len > 40 ? 40 : (int)name.len, p->src + name.off);
       return 0;
     }
@@ -1661,6 +1717,10 @@ static int parse_annotations(struct parser *p, int blk, uint8_t *kind, struct vi
       error(p, at_loc, "a second '@point' annotation on the same declaration");
       return 0;
     }
+    if (*local) {
+      error(p, at_loc, "a parameter cannot be both '@point' and '@local'");
+      return 0;
+    }
     *kind = k;
     *loc = at_loc;
   }
@@ -1683,15 +1743,17 @@ static void parse_block_body(struct parser *p, int blk, struct vec *body, struct
       struct vi_fundef *f = parse_fundef(p);
       ok = f && vec_push(p, funs, f);
     } else if (at(p, VI_TK_AT)) {
-      uint8_t kind = 0;
-      struct vi_srcloc loc = loc0(p);
+      uint8_t kind = 0, local = 0;
+      struct vi_srcloc loc = loc0(p), lloc = loc0(p);
       int first = body->n;
-      ok = parse_annotations(p, blk, &kind, &loc) && parse_decl_or_stmt(p, body);
+      ok = parse_annotations(p, blk, &kind, &loc, &local, &lloc) && parse_decl_or_stmt(p, body);
       for (int i = first; ok && i < body->n; i++) {
         struct vi_stmt *s = ((struct vi_stmt **)body->v)[i];
         if (s->kind == VI_S_DECL) {
           s->u.decl->point = kind;
           s->u.decl->point_loc = loc;
+          s->u.decl->local = local;
+          s->u.decl->local_loc = lloc;
         }
       }
     } else if ((blk == VI_BLK_DATA || blk == VI_BLK_PARAMS) && !at_decl_start(p) &&
@@ -1716,7 +1778,7 @@ static struct vi_program *parse_program(struct parser *p) {
   prog->file = p->file;
   prog->src = p->src;
   struct vec funs = {0};
-  int last = -1;
+  int last = -1, lastblk = 0;
   while (!at(p, VI_TK_EOF) && !p->abort) {
     struct vi_srcloc loc = loc0(p);
     int blk = parse_block_name(p);
@@ -1732,37 +1794,60 @@ static struct vi_program *parse_program(struct parser *p) {
       continue;
     }
     int keep = 1;
-    if (prog->present[blk]) {
-      error(p, loc, "duplicate '%s' block (the first one is at line %d)", vi_block_name(blk),
-            prog->block_loc[blk].line);
+    int guideblk = blk == PB_GPARAMS || blk == PB_GUIDE;
+    uint8_t *present = blk == PB_GPARAMS ? &prog->has_gparams
+                       : blk == PB_GUIDE ? &prog->has_guide_block : &prog->present[blk];
+    struct vi_srcloc *bloc = blk == PB_GPARAMS ? &prog->gparams_loc
+                             : blk == PB_GUIDE ? &prog->guide_loc : &prog->block_loc[blk];
+    if (*present) {
+      error(p, loc, "duplicate '%s' block (the first one is at line %d)", pblock_name(blk), bloc->line);
       keep = 0;
-    } else if (blk < last) {
-      error(p, loc, "the '%s' block must come before the '%s' block", vi_block_name(blk),
-            vi_block_name(last));
+    } else if (block_order(blk) < last) {
+      if (guideblk)
+        error(p, loc, "the '%s' block must come %s (found after the '%s' block)", pblock_name(blk),
+              blk == PB_GPARAMS ? "after 'parameters' and 'transformed parameters', before 'model'"
+                                : "after 'model', before 'generated quantities'",
+              pblock_name(lastblk));
+      else
+        error(p, loc, "the '%s' block must come before the '%s' block", pblock_name(blk), pblock_name(lastblk));
     }
     if (!at(p, VI_TK_LBRACE)) {
-      error(p, loc0(p), "expected '{' after '%s', found %s", vi_block_name(blk), FOUND(p));
+      error(p, loc0(p), "expected '{' after '%s', found %s", pblock_name(blk), FOUND(p));
       skip_to_block(p);
       continue;
     }
     advance(p);
     if (keep) {
-      prog->present[blk] = 1;
-      prog->block_loc[blk] = loc;
+      *present = 1;
+      *bloc = loc;
     }
-    if (blk > last) last = blk;
+    if (block_order(blk) > last) {
+      last = block_order(blk);
+      lastblk = blk;
+    }
     struct vec body = {0};
-    parse_block_body(p, blk, &body, &funs);
+    p->gparams = blk == PB_GPARAMS;
+    p->guide = blk == PB_GUIDE;
+    parse_block_body(p, blk == PB_GPARAMS ? VI_BLK_PARAMS : blk == PB_GUIDE ? VI_BLK_MODEL : blk, &body, &funs);
+    p->gparams = p->guide = 0;
     if (p->abort) break;
     if (!at(p, VI_TK_RBRACE)) {
       error(p, loc0(p), "expected '}' to close the '%s' block (opened at line %d), found %s",
-            vi_block_name(blk), loc.line, FOUND(p));
+            pblock_name(blk), loc.line, FOUND(p));
       break;
     }
     advance(p);
     if (keep) {
-      prog->body[blk] = (struct vi_stmt **)body.v;
-      prog->nbody[blk] = body.n;
+      if (blk == PB_GPARAMS) {
+        prog->gparams = (struct vi_stmt **)body.v;
+        prog->ngparams = body.n;
+      } else if (blk == PB_GUIDE) {
+        prog->guide = (struct vi_stmt **)body.v;
+        prog->nguide = body.n;
+      } else {
+        prog->body[blk] = (struct vi_stmt **)body.v;
+        prog->nbody[blk] = body.n;
+      }
     }
   }
   prog->funs = (struct vi_fundef **)funs.v;

@@ -402,7 +402,7 @@ static int check_columns_exist(struct binder *b) {
   for (int i = 0; i < b->ndecls; i++) {
     const struct vi_decl *dc = b->decls[i];
     int cls = shape_class(dc);
-    if (cls != 1 && cls != 2) continue;
+    if ((cls != 1 && cls != 2) || dc->noise) continue;
     struct source s;
     if ((r = find_source(b, dc, &s))) return r;
     if (s.kind != SRC_NONE) continue;
@@ -440,9 +440,21 @@ static int bind_decl(struct binder *b, int idx) {
     for (int j = 0; j < b->ndecls; j++)
       if (b->decls[j]->slot == s && (r = bind_decl(b, j))) return r;
   }
+  struct vi_val v;
+  if (dc->noise) { /* __eps_ of a guide's local: not data, standard normals the trainer writes */
+    int nd[VI_MAXDIMS];
+    if ((r = vi_interp_decl_dims(&b->m->I, &b->c, dc, nd))) return r;
+    if (vi_val_new_real(&b->c, &v, dc->type, nd)) {
+      vi_error(b->d, dc->loc, "the noise of '%s' is too large", dc->name + 6);
+      return VI_ERR_LIMIT;
+    }
+    memset(v.x, 0, v.n * sizeof *v.x);
+    b->bound[dc->slot] = 1;
+    b->m->I.slots[dc->slot] = v;
+    return VI_OK;
+  }
   struct source src;
   if ((r = find_source(b, dc, &src))) return r;
-  struct vi_val v;
   if (shape_class(dc) == 0 && src.kind == SRC_NONE) {
     int val, found = 0;
     if (dc->type.base == VI_T_INT && (r = infer(b, idx, &val, &found))) return r;

@@ -10,6 +10,7 @@
 
 #include "model_impl.h"
 #include "vi/ffi.h"
+#include "vi/guide.h"
 #include "vi/lower.h"
 #include "vi/point.h"
 #include "vi/plate.h"
@@ -77,7 +78,8 @@ int vi_model_load_string(const char *name, const char *src, size_t len, struct v
     vi_model_free(m);
     return VI_ERR_SYNTAX;
   }
-  int r = vi_check(m->prog, &m->ast, &m->st, d);
+  int r = vi_guide_rewrite(m->prog, &m->ast, d); /* amortised inference: guide -> point parameters + noise */
+  if (!r) r = vi_check(m->prog, &m->ast, &m->st, d);
   if (!r) r = vi_point_drop_priors(m->prog, &m->st, d); /* @point(ml) */
   if (!r) r = open_foreign(m, d);
   /* VI_LOWER=0 keeps loops as written, VI_LOWER=always runs even short

@@ -160,6 +160,11 @@ struct vi_decl {
   int slot;                  /* checker */
   uint8_t point;             /* enum vi_point_kind: an @point annotation (parameters only) */
   struct vi_srcloc point_loc; /* of the '@' */
+  uint8_t local;             /* @local (parser); after the guide rewrite: a per-row latent, its
+                                __mean_/__sd_ (transformed parameters, not in the draws output) */
+  struct vi_srcloc local_loc; /* of the '@' of @local */
+  uint8_t guide;             /* a guide parameter (encoder weight), rewritten to a point parameter */
+  uint8_t noise;             /* __eps_ data: not read from the data, filled with standard normals */
 };
 
 /* Annotations of a parameter (Stan's proposed `@name` syntax). */
@@ -291,6 +296,12 @@ struct vi_loop_note {
   const struct vi_stmt *vloop; /* the VI_S_VLOOP it became, when why_not is NULL */
 };
 
+/* One @local after the guide rewrite (compiler/guide.c). */
+struct vi_guide_local {
+  struct vi_decl *z, *mean, *sd, *eps;
+  struct vi_stmt *sample; /* the guide's `z[n] ~ normal(...)` */
+};
+
 struct vi_program {
   const char *file;          /* model file name, for messages */
   const char *src;           /* model text */
@@ -302,6 +313,15 @@ struct vi_program {
   struct vi_srcloc block_loc[VI_BLK__COUNT];
   struct vi_loop_note *loops; /* lowering: loops of the transformed parameters and model blocks */
   int nloops, caploops;
+  /* amortised inference (compiler/guide.c): the parsed `guide parameters` and
+   * `guide` blocks; vi_guide_rewrite moves them into the blocks above */
+  struct vi_stmt **gparams, **guide;
+  int ngparams, nguide;
+  uint8_t has_gparams, has_guide_block;
+  struct vi_srcloc gparams_loc, guide_loc;
+  struct vi_guide_local *locals;
+  int nlocals;
+  uint8_t has_guide; /* rewritten: locals sampled by the guide */
 };
 
 /* ---- parsing (compiler/lex.c, compiler/parse.c) ---- */
