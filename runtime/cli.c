@@ -714,6 +714,14 @@ static int fit_mode(struct cli *a, struct vi_model *m, const double *pinned) {
   struct vi_diags d;
   vi_diags_init(&d);
   struct vi_rows *rows = NULL;
+  struct vi_srcloc gl = vi_model_guide_loc(m);
+  if (gl.line) { /* compiler/guide.c checks and rewrites the guide; its training is not built */
+    fprintf(err_f, "%s:%d:%d: error: fitting a model with a guide block (amortised inference) is not built yet; "
+                   "--check and --log-density work\n", gl.file ? gl.file : "model", gl.line, gl.col);
+    vi_diags_free(&d);
+    vi_arena_free(&arena);
+    return VI_EXIT_USAGE;
+  }
   if (a->batch || a->chunk) {
     int r = vi_rows_new(m, a->threads, a->chunk ? (size_t)a->chunk : 4096, &rows, &d);
     if (r) {

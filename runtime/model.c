@@ -207,6 +207,10 @@ int vi_model_set_threads(struct vi_model *m, int t) {
   return vi_model_threads(m);
 }
 
+struct vi_srcloc vi_model_guide_loc(const struct vi_model *m) {
+  return m->prog && m->prog->has_guide ? m->prog->guide_loc : (struct vi_srcloc){NULL, 0, 0};
+}
+
 int vi_model_threads(const struct vi_model *m) { return m->pool ? vi_pool_size(m->pool) : 1; }
 
 struct vi_pool *vi_model_pool(const struct vi_model *m) { return m->pool; }

@@ -79,6 +79,8 @@ const char *vi_model_error(const struct vi_model *m);
 int vi_model_set_threads(struct vi_model *m, int t);
 struct vi_pool;
 int vi_model_threads(const struct vi_model *m);
+/* The place of the model's `guide` block (line 0: none). */
+struct vi_srcloc vi_model_guide_loc(const struct vi_model *m);
 /* The model's worker pool (NULL with one thread), for the fits' per-draw
  * work beside the model's (struct vi_density.pool). */
 struct vi_pool *vi_model_pool(const struct vi_model *m);
