@@ -139,6 +139,8 @@ Test(plate, per_row_parameters_are_listed_and_taken_by_row_views) {
   cr_assert_eq(vi_rows_new(m, 1, 8, &r, &d), VI_OK, "%s", d.buf ? d.buf : "");
   vi_rows_free(r);
   vi_model_free(m);
+  vi_diags_free(&d); /* its sources named the freed model's text */
+  vi_diags_init(&d);
   /* a matrix[N, K] per-row parameter: refused at its place, with what works */
   static const char msrc[] = DATA "parameters {\n  matrix[N, 2] z;\n  real<lower=0> s;\n}\n"
                                   "model {\n  to_vector(z) ~ normal(0, 1);\n  y ~ normal(z[:, 1], s);\n}\n";
@@ -146,7 +148,6 @@ Test(plate, per_row_parameters_are_listed_and_taken_by_row_views) {
   cr_assert_eq(vi_model_load_string("m.vim", msrc, strlen(msrc), &m, &d), VI_OK);
   cr_assert_eq(vi_model_bind(m, &in, &d), VI_OK, "%s", d.buf);
   r = NULL;
-  vi_diags_clear(&d);
   int rc = vi_rows_new(m, 1, 8, &r, &d);
   cr_assert_eq(rc, VI_ERR_USAGE);
   cr_assert(d.buf && strstr(d.buf, "m.vim:7:") && strstr(d.buf, "per-row parameter 'z' is a matrix[N, K]; declare it as array[N] vector[K]"), "%s", d.buf ? d.buf : "");
