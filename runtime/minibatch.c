@@ -331,39 +331,22 @@ static void gather(struct vi_rows *r, struct evaluator *ev, const struct unit *u
   }
 }
 
-/* The unit's coordinates of the full theta: global parameters as they are,
- * per-row ones for the unit's rows (unit_grad_add: the way back, adding the
- * unit's gradient to the full one). */
-static void unit_coords(const struct vi_rows *r, const struct unit *u, const double *full, double *ut) {
+/* Between the full theta and a unit's coordinates (global parameters as
+ * they are, per-row ones for the unit's rows): back = 0 copies the unit's
+ * coordinates of the full vector src into dst; back = 1 adds the unit's
+ * gradient src into the full gradient dst. */
+static void unit_map(const struct vi_rows *r, const struct unit *u, const double *src, double *dst, int back) {
   size_t off = 0;
   for (int i = 0; i < r->m->nparams; i++) {
     const struct vi_param *pp = &r->m->params[i];
-    size_t b = r->prow[i];
-    if (!b) {
-      memcpy(ut + off, full + pp->off, pp->size * sizeof *ut);
-      off += pp->size;
-      continue;
-    }
-    for (size_t k = 0; k < u->count; k++, off += b) {
-      size_t row = u->rows ? u->rows[k] : u->start + k;
-      memcpy(ut + off, full + pp->off + row * b, b * sizeof *ut);
-    }
-  }
-}
-
-static void unit_grad_add(const struct vi_rows *r, const struct unit *u, const double *ug, double *g) {
-  size_t off = 0;
-  for (int i = 0; i < r->m->nparams; i++) {
-    const struct vi_param *pp = &r->m->params[i];
-    size_t b = r->prow[i];
-    if (!b) {
-      for (size_t j = 0; j < pp->size; j++) g[pp->off + j] += ug[off + j];
-      off += pp->size;
-      continue;
-    }
-    for (size_t k = 0; k < u->count; k++, off += b) {
-      size_t row = u->rows ? u->rows[k] : u->start + k;
-      for (size_t j = 0; j < b; j++) g[pp->off + row * b + j] += ug[off + j];
+    size_t b = r->prow[i] ? r->prow[i] : pp->size, nb = r->prow[i] ? u->count : 1;
+    for (size_t k = 0; k < nb; k++, off += b) {
+      size_t row = !r->prow[i] ? 0 : u->rows ? u->rows[k] : u->start + k;
+      size_t fo = pp->off + row * b;
+      if (back)
+        for (size_t j = 0; j < b; j++) dst[fo + j] += src[off + j];
+      else
+        memcpy(dst + off, src + fo, b * sizeof *dst);
     }
   }
 }
@@ -379,7 +362,7 @@ static void run_unit(void *ctx, size_t task, int worker) {
   double *ut = r->rdim ? ev->ut : NULL;
   for (size_t m = 0; m < r->M; m++) {
     double *o = out + m * blk;
-    if (ut) unit_coords(r, u, r->theta + m * r->dim, ut);
+    if (ut) unit_map(r, u, r->theta + m * r->dim, ut, 0);
     int st = vi_model_log_density(ev->e, ut ? ut : r->theta + m * r->dim, &o[0], o + 2);
     o[1] = st || !isfinite(o[0]) ? 1.0 : 0.0;
   }
@@ -408,7 +391,7 @@ static int run_units(struct vi_rows *r, const struct unit *units, size_t nunits,
       const double *o = r->res + (k * M + m) * blk;
       s += o[0];
       bad |= o[1] != 0;
-      if (grad && r->rdim) unit_grad_add(r, &units[k], o + 2, grad + m * r->dim);
+      if (grad && r->rdim) unit_map(r, &units[k], o + 2, grad + m * r->dim, 1);
       else if (grad)
         for (size_t i = 0; i < r->dim; i++) grad[m * r->dim + i] += o[2 + i];
     }
